@@ -1,0 +1,47 @@
+"""The agent interface."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from tui.model import Reply
+
+
+class Agent(Protocol):
+    """Answers a transcript within a conversation, streaming its text.
+
+    ``ask`` calls ``on_text`` with each text delta as it arrives (from the calling thread) and returns
+    the whole :class:`Reply`, whose ``conversation_id`` continues the conversation next turn.
+    Raises :class:`tui.errors.AgentError` on failure; a moderation block is a ``Reply`` with
+    ``blocked=True``, not an error.
+    """
+
+    name: str
+
+    def warm_up(self) -> None:
+        """Open the HTTP client and make sure the remote agent exists. Idempotent, may block."""
+
+    def ask(
+        self,
+        prompt: str,
+        conversation_id: str | None,
+        on_text: Callable[[str], None],
+    ) -> Reply: ...
+
+
+class NoAgent:
+    """Used when no agent is configured: the turn still records, transcribes and stores."""
+
+    name = "none"
+    MESSAGE = (
+        "No agent is configured, so the transcript was kept but not answered. "
+        "Set MISTRAL_API_KEY, or set agent.openai_url and agent.openai_model in the config "
+        "to use an OpenAI-compatible server such as Ollama or vLLM."
+    )
+
+    def warm_up(self) -> None:
+        return None
+
+    def ask(self, prompt: str, conversation_id: str | None, on_text: Callable[[str], None]) -> Reply:
+        raise NotImplementedError("NoAgent never answers; check `name == 'none'` first.")

@@ -1,0 +1,1 @@
+"""Audio: decoding files, capture to disk, level meters, playback. No Textual here."""

@@ -1,0 +1,32 @@
+"""Headless subcommands of ``voxroom``; one module each, registered by :mod:`tui.cli`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tui.config import Settings, load_settings
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """Let a subcommand take the common flags after its name too (``voxroom ask x.wav --offline``)."""
+    from tui.cli import add_common_options
+
+    add_common_options(parser)
+    # Subparser defaults would overwrite values given before the command name: keep those.
+    for action in parser._actions:
+        if action.dest not in ("help", "func") and action.default is None:
+            action.default = argparse.SUPPRESS
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        "backend": getattr(args, "backend", None),
+        "data_dir": getattr(args, "data_dir", None),
+        "server_url": getattr(args, "server_url", None),
+        "theme": getattr(args, "theme", None),
+        "audio.input_device": getattr(args, "input_device", None),
+        "audio.output_device": getattr(args, "output_device", None),
+        "speech.voice": getattr(args, "voice", None),
+    }
+    return load_settings(getattr(args, "config", None), overrides=overrides)

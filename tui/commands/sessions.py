@@ -1,0 +1,9 @@
+"""`voxroom sessions` (not written yet)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("sessions", help="(not written yet)")

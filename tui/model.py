@@ -1,0 +1,131 @@
+"""Domain types shared by every backend, the turn pipeline, sessions and the UI.
+
+Plain dataclasses, no Textual, no SDK: everything here serialises to JSON with ``to_dict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Segment:
+    """One diarized, timestamped piece of a transcript (times in seconds from the recording start)."""
+
+    start: float
+    end: float
+    speaker: str
+    text: str
+
+    def line(self, names: dict[str, str] | None = None) -> str:
+        """The canonical line: ``[0.1s -> 1.5s] speaker_1 : Hello, how are you?``."""
+        speaker = (names or {}).get(self.speaker, self.speaker)
+        return f"[{self.start:.1f}s -> {self.end:.1f}s] {speaker} : {self.text}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Segment:
+        return cls(
+            start=float(data.get("start") or 0.0),
+            end=float(data.get("end") or 0.0),
+            speaker=str(data.get("speaker") or "speaker_1"),
+            text=str(data.get("text") or ""),
+        )
+
+
+@dataclass(slots=True)
+class Transcript:
+    segments: list[Segment] = field(default_factory=list)
+    text: str = ""
+    language: str | None = None
+    model: str = ""
+
+    def lines(self, names: dict[str, str] | None = None) -> list[str]:
+        return [seg.line(names) for seg in self.segments]
+
+    def plain(self) -> str:
+        """What is sent to the agent: one line per segment, speakers kept, times dropped."""
+        if not self.segments:
+            return self.text.strip()
+        return "\n".join(f"{s.speaker}: {s.text.strip()}" for s in self.segments if s.text.strip())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "segments": [s.to_dict() for s in self.segments],
+            "text": self.text,
+            "language": self.language,
+            "model": self.model,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        return cls(
+            segments=[Segment.from_dict(s) for s in data.get("segments") or []],
+            text=str(data.get("text") or ""),
+            language=data.get("language"),
+            model=str(data.get("model") or ""),
+        )
+
+
+@dataclass(slots=True, frozen=True)
+class Reference:
+    """A web source the agent cited. Shown as text; Voxroom never opens or fetches it."""
+
+    title: str
+    url: str
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Reply:
+    text: str = ""
+    references: list[Reference] = field(default_factory=list)
+    conversation_id: str | None = None
+    blocked: bool = False
+    """True when a moderation guardrail blocked the request or the reply."""
+    moderation: str | None = None
+    """The service's words about the block, if any."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "references": [r.to_dict() for r in self.references],
+            "conversation_id": self.conversation_id,
+            "blocked": self.blocked,
+            "moderation": self.moderation,
+        }
+
+
+@dataclass(slots=True)
+class Timings:
+    """Milliseconds from the end of the recording (``t0``) unless the name says otherwise.
+
+    ``None`` means the step did not happen (no agent, no speech, failure before it).
+    """
+
+    transcription_ms: float | None = None
+    """Duration of the transcription call."""
+    agent_first_token_ms: float | None = None
+    """From the agent request to its first text delta."""
+    agent_first_sentence_ms: float | None = None
+    """From the agent request to its first complete sentence."""
+    speech_first_audio_ms: float | None = None
+    """From the first speech request to its first audio block."""
+    first_audio_ms: float | None = None
+    """From the end of the recording to the first reply audio sample handed to the output."""
+    total_ms: float | None = None
+    """From the end of the recording to the end of the turn (all text in, all audio handed over)."""
+
+    def to_dict(self) -> dict[str, float | None]:
+        return {k: (None if v is None else round(v, 1)) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Timings:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: (None if v is None else float(v)) for k, v in data.items() if k in known})

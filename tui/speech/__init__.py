@@ -1,0 +1,1 @@
+"""Text to speech: one :class:`~tui.speech.base.Speaker` interface, Mistral and Piper backends."""
