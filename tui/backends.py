@@ -1,0 +1,107 @@
+"""Build the transcriber, agent and speaker that the settings ask for (Mistral, offline or mixed).
+
+Construction is cheap: nothing heavy is imported or loaded until ``warm_up()`` or first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from tui.agent.base import Agent, NoAgent
+from tui.config import Settings
+from tui.errors import ConfigError, VoxroomError
+from tui.speech.base import Speaker
+from tui.stt.base import Transcriber
+from tui.turn import TurnRunner
+
+
+@dataclass
+class Backends:
+    transcriber: Transcriber
+    agent: Agent
+    speaker: Speaker | None
+    label: str
+
+    def runner(self, settings: Settings) -> TurnRunner:
+        return TurnRunner(
+            self.transcriber, self.agent, self.speaker, min_seconds=settings.audio.min_recording_s
+        )
+
+    def warm_up(self) -> list[VoxroomError]:
+        """Load models and open connections (agent ensured) in parallel; returns what failed."""
+        errors: list[VoxroomError] = []
+        parts: list[Transcriber | Agent | Speaker] = [self.transcriber, self.agent]
+        if self.speaker is not None:
+            parts.append(self.speaker)
+
+        def warm(part: Transcriber | Agent | Speaker) -> None:
+            try:
+                part.warm_up()
+            except VoxroomError as err:
+                errors.append(err)
+
+        threads = [threading.Thread(target=warm, args=(p,), daemon=True) for p in parts]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return errors
+
+
+def _mistral_client_factory(settings: Settings):  # type: ignore[no-untyped-def]
+    from tui.mistral import MistralConnection
+
+    return MistralConnection.shared(settings)
+
+
+def make_transcriber(settings: Settings) -> Transcriber:
+    kind = settings.transcription_backend
+    if kind == "mistral":
+        from tui.stt.mistral import MistralTranscriber
+
+        return MistralTranscriber(settings, _mistral_client_factory(settings))
+    if kind == "offline":
+        from tui.stt.offline import WhisperTranscriber
+
+        return WhisperTranscriber(settings)
+    raise ConfigError(f"Unknown transcription backend '{kind}'.", hint="Use mistral or offline.")
+
+
+def make_agent(settings: Settings) -> Agent:
+    kind = settings.agent_backend
+    if kind == "mistral":
+        from tui.agent.mistral import MistralAgent
+
+        return MistralAgent(settings, _mistral_client_factory(settings))
+    if kind == "openai" or (kind == "none" and settings.agent.openai_url):
+        from tui.agent.openai import OpenAICompatAgent
+
+        return OpenAICompatAgent(settings)
+    if kind == "none":
+        return NoAgent()
+    raise ConfigError(f"Unknown agent backend '{kind}'.", hint="Use mistral, openai or none.")
+
+
+def make_speaker(settings: Settings) -> Speaker | None:
+    kind = settings.speech_backend
+    if kind == "mistral":
+        from tui.speech.mistral import MistralSpeaker
+
+        return MistralSpeaker(settings, _mistral_client_factory(settings))
+    if kind == "offline":
+        from tui.speech.piper import PiperSpeaker
+
+        return PiperSpeaker(settings)
+    if kind == "none":
+        return None
+    raise ConfigError(f"Unknown speech backend '{kind}'.", hint="Use mistral, offline or none.")
+
+
+def make_backends(settings: Settings) -> Backends:
+    return Backends(
+        transcriber=make_transcriber(settings),
+        agent=make_agent(settings),
+        speaker=make_speaker(settings),
+        label=settings.backend_label,
+    )

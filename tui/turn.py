@@ -1,0 +1,301 @@
+"""One spoken turn: recording -> transcript -> streamed reply -> speech, overlapped for low latency.
+
+The pipeline is plain threads and callbacks, no Textual. The agent's text deltas are cut into
+sentences as they arrive; each complete sentence is queued to a speech thread that synthesizes it
+and hands its PCM blocks to the sink, so the first sentence is spoken while the rest of the reply
+is still being written, and sentence N+1 is requested as soon as sentence N's audio is received.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tui.agent.base import Agent, NoAgent
+from tui.audio.clip import Clip
+from tui.audio.sinks import AudioSink, MemorySink, TeeSink
+from tui.errors import AgentError, SpeechError, VoxroomError
+from tui.model import Reply, Timings, Transcript
+from tui.speech.base import Speaker
+from tui.stt.base import Transcriber
+from tui.text import SentenceSplitter
+
+BLOCKED_LINE = "Sorry, I can't help with that one."
+
+
+class TurnObserver:
+    """Callbacks from a running turn. They run on the turn's threads: marshal to the UI yourself.
+
+    Every method is optional (no-op here); subclass and override what you need.
+    """
+
+    def on_stage(self, stage: str) -> None:
+        """``transcribing``, ``thinking``, ``speaking``, ``done`` or ``failed``."""
+
+    def on_transcript(self, transcript: Transcript) -> None: ...
+
+    def on_reply_text(self, delta: str) -> None: ...
+
+    def on_sentence(self, index: int, text: str) -> None:
+        """Sentence ``index`` of the reply: its first audio block was just handed to the sink."""
+
+    def on_reply(self, reply: Reply) -> None: ...
+
+    def on_error(self, error: VoxroomError) -> None: ...
+
+
+@dataclass
+class TurnResult:
+    transcript: Transcript | None = None
+    reply: Reply | None = None
+    timings: Timings = field(default_factory=Timings)
+    sentences: list[str] = field(default_factory=list)
+    speech: MemorySink = field(default_factory=MemorySink)
+    """Every reply audio block, for saving to the session."""
+    status: str = "pending"
+    """``done``, ``no-speech`` (nothing was said), ``no-agent``, ``interrupted`` or ``failed``."""
+    failed_step: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in ("failed", "pending")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "failed_step": self.failed_step,
+            "error": self.error,
+            "transcript": self.transcript.to_dict() if self.transcript else None,
+            "reply": self.reply.to_dict() if self.reply else None,
+            "sentences": self.sentences,
+            "timings": self.timings.to_dict(),
+        }
+
+
+class _Clock:
+    def __init__(self, t0: float) -> None:
+        self.t0 = t0
+
+    @staticmethod
+    def now() -> float:
+        return time.perf_counter()
+
+    def since(self, t: float | None = None) -> float:
+        return (self.now() - (self.t0 if t is None else t)) * 1000.0
+
+
+_DONE = object()
+
+
+class SpeechQueue:
+    """A thread that speaks queued sentences in order into a sink, one request at a time."""
+
+    def __init__(
+        self,
+        speaker: Speaker,
+        sink: AudioSink,
+        on_first_block: Callable[[int, str], None],
+        cancel: threading.Event,
+    ) -> None:
+        self.speaker = speaker
+        self.sink = sink
+        self.on_first_block = on_first_block
+        self.cancel = cancel
+        self.error: VoxroomError | None = None
+        self.first_request_at: float | None = None
+        self.first_audio_at: float | None = None
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._opened = False
+        self._thread = threading.Thread(target=self._run, name="voxroom-speech", daemon=True)
+        self._thread.start()
+
+    def put(self, index: int, sentence: str) -> None:
+        self._queue.put((index, sentence))
+
+    def finish(self) -> None:
+        self._queue.put(_DONE)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _DONE:
+                return
+            if self.error is not None or self.cancel.is_set():
+                continue
+            index, sentence = item  # type: ignore[misc]
+            try:
+                self._speak(index, sentence)
+            except VoxroomError as err:
+                self.error = err
+            except Exception as err:  # a backend bug must not kill the turn silently
+                self.error = SpeechError(f"Speech failed: {err}.")
+
+    def _speak(self, index: int, sentence: str) -> None:
+        if self.first_request_at is None:
+            self.first_request_at = time.perf_counter()
+        first = True
+        for block in self.speaker.synthesize(sentence):
+            if self.cancel.is_set():
+                return
+            block = np.asarray(block, dtype=np.float32).reshape(-1)
+            if block.size == 0:
+                continue
+            if not self._opened:
+                self.sink.open(self.speaker.sample_rate)
+                self._opened = True
+            if first:
+                first = False
+                if self.first_audio_at is None:
+                    self.first_audio_at = time.perf_counter()
+                self.on_first_block(index, sentence)
+            self.sink.write(block)
+
+
+class TurnRunner:
+    """Runs turns with one set of backends. Thread-safe for one turn at a time."""
+
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        agent: Agent,
+        speaker: Speaker | None,
+        *,
+        min_seconds: float = 0.3,
+    ) -> None:
+        self.transcriber = transcriber
+        self.agent = agent
+        self.speaker = speaker
+        self.min_seconds = min_seconds
+        self.cancel = threading.Event()
+
+    def interrupt(self) -> None:
+        """Barge-in: stop speaking and drop the rest of the reply's speech."""
+        self.cancel.set()
+
+    def run(
+        self,
+        clip: Clip,
+        *,
+        conversation_id: str | None = None,
+        sink: AudioSink | None = None,
+        observer: TurnObserver | None = None,
+        ended_at: float | None = None,
+        transcript: Transcript | None = None,
+        wait_for_playback: bool = True,
+    ) -> TurnResult:
+        """Run a whole turn. ``ended_at`` (``time.perf_counter()``) is when the recording stopped.
+
+        Pass ``transcript`` to retry a turn whose transcription already succeeded. Never raises
+        for backend failures: they are reported in the result (and to ``observer.on_error``).
+        """
+        obs = observer or TurnObserver()
+        clock = _Clock(ended_at if ended_at is not None else time.perf_counter())
+        result = TurnResult()
+        self.cancel.clear()
+        try:
+            if transcript is None:
+                clip.check_usable(self.min_seconds)
+                obs.on_stage("transcribing")
+                t = clock.now()
+                transcript = self.transcriber.transcribe(clip)
+                result.timings.transcription_ms = clock.since(t)
+            result.transcript = transcript
+            obs.on_transcript(transcript)
+            if not transcript.plain():
+                result.status = "no-speech"
+                return result
+            if isinstance(self.agent, NoAgent) or self.agent.name == "none":
+                result.reply = Reply(text=NoAgent.MESSAGE)
+                result.status = "no-agent"
+                obs.on_reply(result.reply)
+                return result
+            self._reply(transcript, conversation_id, sink, obs, clock, result, wait_for_playback)
+        except VoxroomError as err:
+            self._fail(result, err, obs)
+        finally:
+            result.timings.total_ms = clock.since()
+            obs.on_stage("failed" if result.status == "failed" else "done")
+        return result
+
+    def _reply(
+        self,
+        transcript: Transcript,
+        conversation_id: str | None,
+        sink: AudioSink | None,
+        obs: TurnObserver,
+        clock: _Clock,
+        result: TurnResult,
+        wait_for_playback: bool,
+    ) -> None:
+        splitter = SentenceSplitter()
+        out: AudioSink = TeeSink(sink, result.speech) if sink is not None else result.speech
+        speech: SpeechQueue | None = None
+        stage = {"speaking": False}
+
+        def first_block(index: int, sentence: str) -> None:
+            if result.timings.first_audio_ms is None:
+                result.timings.first_audio_ms = clock.since()
+            if not stage["speaking"]:
+                stage["speaking"] = True
+                obs.on_stage("speaking")
+            obs.on_sentence(index, sentence)
+
+        if self.speaker is not None:
+            speech = SpeechQueue(self.speaker, out, first_block, self.cancel)
+        t_agent = clock.now()
+
+        def queue_sentences(sentences: list[str]) -> None:
+            for s in sentences:
+                if result.timings.agent_first_sentence_ms is None:
+                    result.timings.agent_first_sentence_ms = clock.since(t_agent)
+                result.sentences.append(s)
+                if speech is not None:
+                    speech.put(len(result.sentences) - 1, s)
+
+        def on_text(delta: str) -> None:
+            if result.timings.agent_first_token_ms is None:
+                result.timings.agent_first_token_ms = clock.since(t_agent)
+            obs.on_reply_text(delta)
+            queue_sentences(splitter.feed(delta))
+
+        obs.on_stage("thinking")
+        try:
+            reply = self.agent.ask(transcript.plain(), conversation_id, on_text)
+            if reply.blocked:
+                splitter.flush()
+                queue_sentences([BLOCKED_LINE])
+            else:
+                queue_sentences(splitter.flush())
+            result.reply = reply
+            obs.on_reply(reply)
+        except AgentError:
+            # Speak nothing more; what was already said stays said.
+            if speech is not None:
+                speech.finish()
+            raise
+        if speech is not None:
+            speech.finish()
+            if speech.first_request_at is not None and speech.first_audio_at is not None:
+                result.timings.speech_first_audio_ms = (
+                    speech.first_audio_at - speech.first_request_at
+                ) * 1000.0
+            if speech.error is not None:
+                raise speech.error
+            if wait_for_playback and not self.cancel.is_set():
+                out.drain()
+        result.status = "interrupted" if self.cancel.is_set() else "done"
+
+    @staticmethod
+    def _fail(result: TurnResult, err: VoxroomError, obs: TurnObserver) -> None:
+        result.status = "failed"
+        result.failed_step = err.step
+        result.error = str(err)
+        obs.on_error(err)
