@@ -1,9 +1,45 @@
-"""`voxroom say` (not written yet)."""
+"""``voxroom say TEXT``: speech only, played or written to a file."""
 
 from __future__ import annotations
 
 import argparse
 
+from tui.commands import add_common, settings_from_args
+from tui.errors import ConfigError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("say", help="(not written yet)")
+    p = sub.add_parser("say", help="speak a text (or write it to an audio file)")
+    p.add_argument("text")
+    p.add_argument("--out", metavar="FILE", help="write a WAV/FLAC file instead of playing")
+    add_common(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tui.audio.sinks import MemorySink
+    from tui.backends import make_speaker
+    from tui.commands.playback import open_output
+
+    settings = settings_from_args(args)
+    speaker = make_speaker(settings)
+    if speaker is None:
+        raise ConfigError("Speech is turned off (speech.backend = none).")
+    text = args.text.strip()
+    if not text:
+        raise ConfigError("Nothing to say: the text is empty.")
+    memory = MemorySink()
+    sink = memory if args.out else open_output(settings)
+    sink.open(speaker.sample_rate)
+    try:
+        for block in speaker.synthesize(text):
+            sink.write(block)
+        sink.drain()
+    finally:
+        sink.close()
+    if args.out:
+        path = memory.save(Path(args.out))
+        print(f"Wrote {memory.duration:.2f} s to {path}")
+    return 0

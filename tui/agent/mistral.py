@@ -1,0 +1,235 @@
+"""The Mistral agent: created once through the Agents API, talked to through Conversations.
+
+The agent's id is cached in the data dir keyed by a hash of its definition, so starting Voxroom
+twice reuses it and changing the definition (model, prompt, tools, guardrails...) makes a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tui.config import Settings
+from tui.errors import AgentError
+from tui.mistral import MistralConnection
+from tui.model import Reference, Reply
+from tui.text import clean
+
+_BLOCK_WORDS = ("moderation", "guardrail", "blocked")
+
+
+def agent_definition(settings: Settings) -> dict[str, Any]:
+    """The JSON body sent to ``POST /v1/agents`` (and hashed for the cache)."""
+    a = settings.agent
+    completion: dict[str, Any] = {"temperature": a.temperature, "top_p": a.top_p}
+    if a.max_tokens:
+        completion["max_tokens"] = a.max_tokens
+    body: dict[str, Any] = {
+        "model": a.model,
+        "name": a.name,
+        "description": a.description,
+        "instructions": a.instructions,
+        "tools": [{"type": "web_search"}] if a.web_search else [],
+        "completion_args": completion,
+    }
+    if a.moderation:
+        moderation: dict[str, Any] = {"action": "block", "ignore_other_categories": False}
+        if a.moderation_thresholds:
+            moderation["custom_category_thresholds"] = dict(sorted(a.moderation_thresholds.items()))
+        body["guardrails"] = [{"block_on_error": False, "moderation_llm_v2": moderation}]
+    return body
+
+
+def definition_hash(definition: dict[str, Any], server_url: str) -> str:
+    blob = json.dumps({"server": server_url, "agent": definition}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+class AgentCache:
+    """``agents.json`` in the cache dir: definition hash -> agent id. Written atomically, 0600."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def get(self, key: str) -> str | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        value = data.get(key) if isinstance(data, dict) else None
+        return value if isinstance(value, str) and value else None
+
+    def put(self, key: str, agent_id: str | None) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                data = {}
+        except (OSError, ValueError):
+            data = {}
+        if agent_id:
+            data[key] = agent_id
+        else:
+            data.pop(key, None)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+
+class MistralAgent:
+    name = "mistral"
+
+    def __init__(self, settings: Settings, connection: MistralConnection) -> None:
+        self.settings = settings
+        self.connection = connection
+        self.definition = agent_definition(settings)
+        self.key = definition_hash(self.definition, connection.server_url)
+        self.cache = AgentCache(settings.cache_dir / "agents.json")
+        self.agent_id: str | None = None
+        self._lock = threading.Lock()
+
+    # -- the agent -------------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        self.ensure_agent()
+
+    def ensure_agent(self) -> str:
+        with self._lock:
+            if self.agent_id is None:
+                self.agent_id = self.cache.get(self.key) or self._create()
+            return self.agent_id
+
+    def _create(self) -> str:
+        try:
+            agent = self.connection.client.beta.agents.create(**self.definition)
+        except Exception as err:
+            raise self.connection.translate(err, "agent", "Creating the agent") from None
+        agent_id = str(agent.id)
+        self.cache.put(self.key, agent_id)
+        return agent_id
+
+    def _forget_agent(self) -> None:
+        with self._lock:
+            self.agent_id = None
+            self.cache.put(self.key, None)
+
+    # -- a turn ----------------------------------------------------------------------------------
+    def ask(self, prompt: str, conversation_id: str | None, on_text: Callable[[str], None]) -> Reply:
+        agent_id = self.ensure_agent()
+        try:
+            return self._stream(prompt, conversation_id, agent_id, on_text)
+        except _NotFound as missing:
+            if missing.what == "agent":
+                # The agent was deleted on the server: make it again and try once more.
+                self._forget_agent()
+                return self._stream(prompt, conversation_id, self.ensure_agent(), on_text)
+            # The conversation is gone: start a new one with the same agent.
+            return self._stream(prompt, None, agent_id, on_text)
+
+    def _stream(
+        self,
+        prompt: str,
+        conversation_id: str | None,
+        agent_id: str,
+        on_text: Callable[[str], None],
+    ) -> Reply:
+        conversations = self.connection.client.beta.conversations
+        reply = Reply(conversation_id=conversation_id)
+        parts: list[str] = []
+        finished = False
+        try:
+            if conversation_id:
+                stream = conversations.append_stream(conversation_id=conversation_id, inputs=prompt)
+            else:
+                stream = conversations.start_stream(agent_id=agent_id, inputs=prompt, store=True)
+            with stream:
+                for event in stream:
+                    finished = self._handle(event.data, reply, parts, on_text) or finished
+        except AgentError:
+            raise
+        except Exception as err:
+            status = getattr(err, "status_code", None)
+            if status == 404:
+                raise _NotFound("conversation" if conversation_id else "agent") from None
+            if status == 403 and _mentions_block(getattr(err, "body", "")):
+                reply.blocked = True
+                reply.moderation = "The request was blocked by moderation."
+                return reply
+            raise self.connection.translate(err, "agent", "The reply") from None
+        reply.text = "".join(parts).strip()
+        if reply.blocked:
+            return reply
+        if not finished:
+            raise AgentError("The reply failed: the connection was cut mid-answer.", hint="Retry the turn.")
+        if not reply.text:
+            raise AgentError("The agent sent an empty reply.", hint="Retry the turn.")
+        return reply
+
+    @staticmethod
+    def _handle(data: Any, reply: Reply, parts: list[str], on_text: Callable[[str], None]) -> bool:
+        """Apply one SSE event; returns True on ``conversation.response.done``."""
+        kind = getattr(data, "type", None)
+        if kind == "conversation.response.started":
+            reply.conversation_id = str(data.conversation_id)
+        elif kind == "message.output.delta":
+            for text, ref in _content_parts(data.content):
+                if ref is not None and ref not in reply.references:
+                    reply.references.append(ref)
+                if text:
+                    parts.append(text)
+                    if not reply.blocked:
+                        on_text(text)
+        elif kind == "conversation.response.error":
+            message = clean(str(getattr(data, "message", "") or ""))
+            if _mentions_block(message):
+                reply.blocked = True
+                reply.moderation = message or "Blocked by moderation."
+                return True
+            code = getattr(data, "code", None)
+            raise AgentError(f"The reply failed: the service reported an error ({code}): {message}.")
+        elif kind == "conversation.response.done":
+            return True
+        # Tool execution, handoffs and unknown event types carry nothing Voxroom shows.
+        return False
+
+
+class _NotFound(Exception):
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def _mentions_block(text: Any) -> bool:
+    lowered = str(text or "").lower()
+    return any(w in lowered for w in _BLOCK_WORDS)
+
+
+def _content_parts(content: Any) -> list[tuple[str, Reference | None]]:
+    """A ``message.output.delta`` content is a string or chunk(s): text and tool references."""
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [(clean(content), None)]
+    chunks = content if isinstance(content, list) else [content]
+    out: list[tuple[str, Reference | None]] = []
+    for chunk in chunks:
+        kind = getattr(chunk, "type", None)
+        if kind == "text":
+            out.append((clean(str(getattr(chunk, "text", "") or "")), None))
+        elif kind == "tool_reference":
+            url = getattr(chunk, "url", None)
+            ref = Reference(
+                title=clean(str(getattr(chunk, "title", "") or ""))[:300],
+                url=clean(str(url))[:2000] if isinstance(url, str) else "",
+                source=clean(str(getattr(chunk, "tool", "") or "")),
+            )
+            out.append(("", ref))
+    return out

@@ -1,0 +1,151 @@
+"""One Mistral SDK client per process, with keep-alive, retries and error translation.
+
+``mistralai`` is imported only when a Mistral backend first needs it, so the TUI starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, ClassVar
+
+from tui.config import Settings
+from tui.errors import BackendError
+
+PUBLIC_SERVER = "https://api.mistral.ai"
+
+
+class MistralConnection:
+    """Holds the SDK client. Every backend of one process shares it (and its HTTP connections)."""
+
+    _instances: ClassVar[dict[tuple[str, int], MistralConnection]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.server_url = settings.server_url or PUBLIC_SERVER
+        self.timeout_ms = int(settings.timeout_s * 1000)
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+
+    @classmethod
+    def shared(cls, settings: Settings) -> MistralConnection:
+        key = (settings.server_url, hash(settings.api_key))
+        with cls._lock:
+            conn = cls._instances.get(key)
+            if conn is None:
+                conn = cls._instances[key] = cls(settings)
+            return conn
+
+    @property
+    def client(self) -> Any:
+        """The ``mistralai`` client, created on first use (this is where the SDK is imported)."""
+        with self._client_lock:
+            if self._client is None:
+                import httpx2
+                from mistralai.client import Mistral
+                from mistralai.client.utils import BackoffStrategy, RetryConfig
+
+                retries = RetryConfig(
+                    "backoff",
+                    BackoffStrategy(
+                        initial_interval=300, max_interval=4000, exponent=2.0, max_elapsed_time=20_000
+                    ),
+                    retry_connection_errors=True,
+                )
+                http = httpx2.Client(
+                    timeout=self.settings.timeout_s,
+                    limits=httpx2.Limits(max_keepalive_connections=8, keepalive_expiry=120),
+                    follow_redirects=True,
+                )
+                self._client = Mistral(
+                    api_key=self.settings.api_key.reveal() or "none",
+                    server_url=self.server_url,
+                    client=http,
+                    retry_config=retries,
+                    timeout_ms=self.timeout_ms,
+                )
+            return self._client
+
+    def warm_up(self) -> None:
+        """Create the client so the first turn does not pay for the import."""
+        _ = self.client
+
+    def translate(self, err: BaseException, step: str, what: str) -> BackendError:
+        """Turn any SDK / transport error into one clear sentence naming what failed."""
+        return translate_error(err, step, what, self.server_url)
+
+
+def _body_message(body: str) -> str:
+    try:
+        data = json.loads(body)
+    except (ValueError, TypeError):
+        return ""
+    if isinstance(data, dict):
+        msg = data.get("message") or data.get("detail") or ""
+        if isinstance(msg, list | dict):
+            msg = json.dumps(msg)[:200]
+        return str(msg).strip().rstrip(".")[:200]
+    return ""
+
+
+def translate_error(err: BaseException, step: str, what: str, server_url: str) -> BackendError:
+    cls = _error_class(step)
+    status = getattr(err, "status_code", None)
+    if isinstance(status, int) and status >= 400:
+        detail = _body_message(getattr(err, "body", "") or "")
+        suffix = f": {detail}." if detail else "."
+        if status == 401:
+            return cls(
+                f"{what} failed: Mistral rejected the API key (401).",
+                hint="Check MISTRAL_API_KEY.",
+                status=status,
+                retryable=False,
+            )
+        if status == 403:
+            return cls(f"{what} was refused by Mistral (403){suffix}", status=status, retryable=False)
+        if status == 404:
+            return cls(f"{what} failed: not found on the server (404){suffix}", status=status)
+        if status == 422:
+            return cls(
+                f"{what} failed: Mistral could not accept the request (422){suffix}",
+                status=status,
+                retryable=False,
+            )
+        if status == 429:
+            after = ""
+            headers = getattr(err, "headers", None)
+            if headers is not None and headers.get("retry-after"):
+                after = f" for {headers.get('retry-after')} s"
+            return cls(
+                f"{what} failed: Mistral is rate-limiting requests (429){after}.",
+                hint="Wait a moment, then retry the turn.",
+                status=status,
+            )
+        return cls(
+            f"{what} failed: Mistral had a server error ({status}){suffix}",
+            hint="Retry the turn.",
+            status=status,
+        )
+    name = type(err).__name__
+    text = str(err)
+    if "Timeout" in name or "timed out" in text.lower():
+        return cls(f"{what} failed: Mistral did not answer in time.", hint="Retry the turn.")
+    if "Connect" in name or "connection" in text.lower() or isinstance(err, ConnectionError):
+        return cls(
+            f"{what} failed: could not reach {server_url}.",
+            hint="Check the network or MISTRAL_SERVER_URL, then retry.",
+        )
+    if name in {"ResponseValidationError", "ValidationError", "JSONDecodeError"}:
+        return cls(f"{what} failed: the server sent a response Voxroom could not read.")
+    if "RemoteProtocolError" in name or "ReadError" in name or "incomplete" in text.lower():
+        return cls(f"{what} failed: the connection was cut mid-answer.", hint="Retry the turn.")
+    return cls(f"{what} failed: {name}.", hint="Retry the turn.")
+
+
+def _error_class(step: str) -> type[BackendError]:
+    from tui.errors import AgentError, SpeechError, TranscriptionError
+
+    return {"transcription": TranscriptionError, "agent": AgentError, "speech": SpeechError}.get(
+        step, BackendError
+    )
