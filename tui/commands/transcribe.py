@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
 from tui.commands import add_common, settings_from_args
 
@@ -16,15 +18,50 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def progress_bar(done: int, total: int, width: int = 30) -> None:
+    """Chunk progress on stderr: redrawn in place on a terminal, one line per update otherwise."""
+    filled = round(width * done / total) if total else width
+    bar = f"Transcribing [{'#' * filled}{'-' * (width - filled)}] {done}/{total} chunks"
+    if sys.stderr.isatty():
+        print("\r" + bar, end="\n" if done == total else "", file=sys.stderr, flush=True)
+    else:
+        print(bar, file=sys.stderr, flush=True)
+
+
+def file_duration(path: Path) -> float | None:
+    import soundfile as sf
+
+    try:
+        info = sf.info(str(path))
+    except (RuntimeError, sf.LibsndfileError):
+        return None
+    return info.frames / info.samplerate if info.samplerate else None
+
+
 def run(args: argparse.Namespace) -> int:
     from tui.audio.clip import load_clip
     from tui.backends import make_transcriber
+    from tui.stt.chunked import transcribe_long
     from tui.subtitles import to_srt, to_vtt
 
     settings = settings_from_args(args)
-    clip = load_clip(args.audio)
-    clip.check_usable(settings.audio.min_recording_s)
-    transcript = make_transcriber(settings).transcribe(clip)
+    path = Path(args.audio)
+    transcriber = make_transcriber(settings)
+    duration = file_duration(path) if path.is_file() else None
+    if duration is not None and duration > settings.transcription.max_chunk_seconds:
+        transcript = transcribe_long(
+            path,
+            transcriber,
+            max_seconds=settings.transcription.max_chunk_seconds,
+            concurrency=settings.transcription.chunk_concurrency,
+            progress=progress_bar,
+            state_dir=settings.cache_dir / "transcribe",
+            model=f"{settings.transcription_backend}:{settings.transcription.model}",
+        )
+    else:
+        clip = load_clip(path)
+        clip.check_usable(settings.audio.min_recording_s)
+        transcript = transcriber.transcribe(clip)
     if args.format == "json":
         print(json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False))
     elif args.format == "srt":
