@@ -1,9 +1,135 @@
-"""`voxroom replay` (not written yet)."""
+"""`voxroom replay ID|PATH`: print a saved session's transcript and replies, playing its audio."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+from tui.commands import add_common, settings_from_args
+
+if TYPE_CHECKING:
+    from tui.config import Settings
+    from tui.sessions.model import Session
+    from tui.sessions.replay import ReplayStep
+    from tui.sessions.store import SessionStore
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def print_header(session: Session) -> None:
+    from tui.sessions.model import format_created, format_duration
+    from tui.text import clean
+
+    _say(f"{clean(session.title) or session.id}  ({session.id})")
+    people = ", ".join(clean(p) for p in session.participants) or "-"
+    when, length = format_created(session.created), format_duration(session.duration)
+    _say(f"{when} · {length} · {len(session.turns)} turns · {people}")
+
+
+def print_step(step: ReplayStep, session: Session) -> None:
+    from tui.text import clean
+
+    if step.kind == "recording":
+        _say("")
+        _say(f"── Turn {step.turn} ──")
+        for line in step.lines:
+            _say(line.line())
+        return
+    turn = session.turn(step.turn)
+    _say(f"Voxroom: {step.text}")
+    for ref in turn.references:
+        _say(f"  - {clean(ref.title)} <{clean(ref.url)}>")
+
+
+def print_outcome(session: Session, index: int) -> None:
+    from tui.sessions.export import _outcome
+
+    turn = session.turn(index)
+    for note in _outcome(turn.status, turn.failed_step, turn.error, turn.blocked, turn.moderation):
+        _say(note)
+
+
+def play(store: SessionStore, session: Session, settings: Settings, steps: list[ReplayStep]) -> None:
+    """Play every step on the output device, printing each transcript line as it is heard."""
+    from tui.audio.clip import load_clip
+    from tui.audio.player import Player
+
+    player = Player(settings.audio.output_device or None)
+    tick = threading.Event()  # never set: its wait() paces the polling loop below
+    try:
+        for step in steps:
+            if step.kind == "recording":
+                _say("")
+                _say(f"── Turn {step.turn} ──")
+            if step.path is None:
+                if step.kind == "recording":
+                    for line in step.lines:
+                        _say(line.line())
+                else:
+                    print_step(step, session)
+                if step.problem and (step.kind == "recording" or session.turn(step.turn).reply_audio):
+                    print(f"voxroom: {step.problem}", file=sys.stderr)
+                if step.kind == "recording":
+                    print_outcome(session, step.turn)
+                continue
+            clip = load_clip(step.path)
+            player.open(clip.rate)
+            player.write(clip.samples)
+            if step.kind == "reply":
+                print_step(step, session)
+            pending = list(step.lines)
+            while pending:
+                if player.played_seconds >= pending[0].start:
+                    _say(pending.pop(0).line())
+                elif not player.speaking:
+                    for line in pending:
+                        _say(line.line())
+                    break
+                else:
+                    tick.wait(0.05)
+            player.drain()
+            if step.kind == "recording":
+                print_outcome(session, step.turn)
+    finally:
+        player.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui.sessions.replay import replay_plan
+    from tui.sessions.store import SessionStore
+
+    settings = settings_from_args(args)
+    store = SessionStore(settings.sessions_dir)
+    session = store.open(args.session)
+    for problem in session.problems:
+        print(f"voxroom: {problem}", file=sys.stderr)
+    steps = replay_plan(store, session)
+    if args.turn is not None:
+        steps = [s for s in steps if s.turn == args.turn]
+    print_header(session)
+    if args.no_play:
+        for step in steps:
+            print_step(step, session)
+            if step.kind == "recording":
+                print_outcome(session, step.turn)
+        return 0
+    play(store, session, settings, steps)
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("replay", help="(not written yet)")
+    parser = sub.add_parser(
+        "replay",
+        help="print a saved session and play its recordings and spoken replies",
+        description="SESSION is a session id (or a unique prefix), sample:<name> for a bundled sample, "
+        "or the path of a session folder.",
+    )
+    parser.add_argument("session", metavar="SESSION", help="id, sample:<name>, or folder path")
+    parser.add_argument("--no-play", action="store_true", help="only print, play nothing")
+    parser.add_argument("--turn", type=int, metavar="N", help="only turn N")
+    add_common(parser)
+    parser.set_defaults(func=run)

@@ -1,9 +1,216 @@
-"""`voxroom sessions` (not written yet)."""
+"""`voxroom sessions`: list, show, search, delete, export, and name or merge speakers."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tui.commands import add_common, settings_from_args
+from tui.errors import VoxroomError
+
+if TYPE_CHECKING:
+    from tui.config import Settings
+    from tui.sessions.store import SessionStore
+
+
+def _store(args: argparse.Namespace) -> tuple[SessionStore, Settings]:
+    from tui.sessions.store import SessionStore
+
+    settings = settings_from_args(args)
+    return SessionStore(settings.sessions_dir), settings
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [settings.api_key.reveal(), os.environ.get("MISTRAL_API_KEY", "")]
+    return [v for v in values if v]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from tui.sessions.model import format_created, format_duration
+    from tui.text import clean
+
+    store, _ = _store(args)
+    listing = store.list()
+    shown = listing.filter(args.filter or "")
+    if args.json:
+        print(json.dumps([s.to_dict() for s in shown], ensure_ascii=False, indent=2))
+    elif not shown:
+        print("No sessions yet." if not listing.sessions else "No session matches.")
+    else:
+        for s in shown:
+            title = clean(s.title) or "(untitled)"
+            first = clean(s.first_line)
+            print(
+                f"{s.id}  {format_created(s.created)}  {format_duration(s.duration):>8}  "
+                f"{s.turns:>3} turn{'s' if s.turns != 1 else ' '}  {title}"
+                + (f"  — {first[:60]}" if first else "")
+            )
+    for broken in listing.broken:
+        print(f"voxroom: {clean(broken.reason)}", file=sys.stderr)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from tui.sessions.export import export_session
+
+    store, settings = _store(args)
+    session = store.open(args.session)
+    for problem in session.problems:
+        print(f"voxroom: {problem}", file=sys.stderr)
+    sys.stdout.write(export_session(session, "txt", secrets=_secrets(settings)))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from tui.sessions.model import format_duration
+
+    store, _ = _store(args)
+    text = " ".join(args.text)
+    hits = store.search(text, limit=args.limit)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return 0 if hits else 1
+    if not hits:
+        print(f"Nothing found for {text!r}.")
+        return 1
+    for hit in hits:
+        at = f" at {format_duration(hit.start)}" if hit.start is not None else ""
+        print(f"{hit.session_id} turn {hit.turn}{at}  {hit.speaker}: {hit.snippet}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    store, _ = _store(args)
+    session = store.open(args.session)  # resolves a prefix and proves it exists
+    if session.read_only or session.folder is None or session.folder.parent != store.root:
+        raise VoxroomError(f"Session {session.id} is not in the session store; it was not deleted.")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise VoxroomError(f"Deleting session {session.id} needs confirmation.", hint="Add --yes.")
+        answer = input(f"Delete session {session.id} ({session.title}) and its audio? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Kept.")
+            return 1
+    store.delete(session.id)
+    print(f"Deleted session {session.id}.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from tui.sessions.export import export_session
+
+    store, settings = _store(args)
+    session = store.open(args.session)
+    text = export_session(session, args.format, secrets=_secrets(settings))
+    if args.output and args.output != "-":
+        out = Path(args.output).expanduser()
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise VoxroomError(f"Cannot write {out}: {err.strerror}.") from None
+        print(f"Wrote {out} ({args.format}, {len(session.turns)} turns).", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    store, _ = _store(args)
+    session = store.open(args.session)
+    label = store.rename_speaker(session, args.label, args.name)
+    shown = session.speaker_names.get(label)
+    print(f"{label} is now {shown!r}." if shown else f"{label} has no name now.")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    store, _ = _store(args)
+    session = store.open(args.session)
+    changed = store.merge_speakers(session, args.source, args.into)
+    print(
+        f"Merged {args.source} into {args.into}: {changed} segment{'s' if changed != 1 else ''} relabelled."
+    )
+    return 0
+
+
+def cmd_speakers(args: argparse.Namespace) -> int:
+    store, _ = _store(args)
+    if args.session:
+        session = store.open(args.session)
+        for label in session.speakers:
+            print(f"{label}\t{session.speaker_names.get(label, '')}")
+        return 0
+    for name in store.known_speakers().suggestions(args.prefix or ""):
+        print(name)
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("sessions", help="(not written yet)")
+    from tui.sessions.export import FORMATS
+
+    parser = sub.add_parser(
+        "sessions",
+        help="list, show, search, delete and export saved sessions; name speakers",
+        description="Saved sessions (one folder each under the data dir). SESSION is an id, a unique "
+        "prefix of one, sample:<name>, or a session folder path.",
+    )
+    add_common(parser)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 0)[1])
+    cmds = parser.add_subparsers(dest="sessions_command", metavar="ACTION")
+
+    p = cmds.add_parser("list", help="every session: date, duration, turns, title, first line")
+    p.add_argument("filter", nargs="?", help="only sessions whose title, first line or speakers match")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_common(p)
+    p.set_defaults(func=cmd_list)
+
+    p = cmds.add_parser("show", help="print a session's transcript and replies")
+    p.add_argument("session", metavar="SESSION")
+    add_common(p)
+    p.set_defaults(func=cmd_show)
+
+    p = cmds.add_parser("search", help="find text in every session's transcripts and replies")
+    p.add_argument("text", nargs="+", metavar="TEXT")
+    p.add_argument("--limit", type=int, default=200, help="most hits to show (default 200)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_common(p)
+    p.set_defaults(func=cmd_search)
+
+    p = cmds.add_parser("delete", help="delete a session and its audio")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    add_common(p)
+    p.set_defaults(func=cmd_delete)
+
+    p = cmds.add_parser("export", help="write a session as txt, md, srt, vtt or json")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("--format", "-f", choices=FORMATS, default="txt", help="output format (default txt)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    add_common(p)
+    p.set_defaults(func=cmd_export)
+
+    p = cmds.add_parser("rename-speaker", help="name a speaker: rename-speaker ID speaker_1 Alice")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("label", metavar="LABEL", help="speaker label (speaker_1) or current name")
+    p.add_argument("name", metavar="NAME", help="the new name ('' removes it)")
+    add_common(p)
+    p.set_defaults(func=cmd_rename)
+
+    p = cmds.add_parser("merge-speakers", help="make two speaker labels one: merge-speakers ID FROM INTO")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("source", metavar="FROM")
+    p.add_argument("into", metavar="INTO")
+    add_common(p)
+    p.set_defaults(func=cmd_merge)
+
+    p = cmds.add_parser(
+        "speakers", help="a session's speakers, or the names remembered from earlier sessions"
+    )
+    p.add_argument("session", metavar="SESSION", nargs="?")
+    p.add_argument("--prefix", help="only remembered names starting with this")
+    add_common(p)
+    p.set_defaults(func=cmd_speakers)

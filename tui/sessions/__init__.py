@@ -1,0 +1,50 @@
+"""Sessions: every meeting saved as it happens, replayable, searchable and exportable.
+
+Core code only (no Textual). Public API:
+
+- :class:`SessionStore` (``store.py``): create / open / list / save / delete / search, audio paths,
+  speaker renaming and merging; :func:`start_turn_recording` and :func:`record_turn` for the turn
+  pipeline.
+- :class:`Session`, :class:`TurnRecord`, :class:`SessionSummary`, :class:`BrokenSession`
+  (``model.py``).
+- :func:`export_session` and :data:`FORMATS` (``export.py``).
+- :func:`replay_plan` (``replay.py``), :func:`sample_sessions_dir` (``samples.py``).
+"""
+
+from __future__ import annotations
+
+from tui.sessions.export import FORMATS, export_session
+from tui.sessions.model import SCHEMA_VERSION, BrokenSession, Session, SessionSummary, TurnRecord
+from tui.sessions.replay import ReplayLine, ReplayStep, replay_plan
+from tui.sessions.samples import sample_names, sample_sessions_dir
+from tui.sessions.search import SearchHit
+from tui.sessions.store import (
+    LiveSession,
+    SessionError,
+    SessionList,
+    SessionStore,
+    record_turn,
+    start_turn_recording,
+)
+
+__all__ = [
+    "FORMATS",
+    "SCHEMA_VERSION",
+    "BrokenSession",
+    "LiveSession",
+    "ReplayLine",
+    "ReplayStep",
+    "SearchHit",
+    "Session",
+    "SessionError",
+    "SessionList",
+    "SessionStore",
+    "SessionSummary",
+    "TurnRecord",
+    "export_session",
+    "record_turn",
+    "replay_plan",
+    "sample_names",
+    "sample_sessions_dir",
+    "start_turn_recording",
+]

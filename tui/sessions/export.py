@@ -1,0 +1,223 @@
+"""Exports of a session: plain text, Markdown, SRT, WebVTT and JSON.
+
+Speaker names replace ``speaker_N`` everywhere. Every text field is passed through
+:func:`tui.text.clean` again, and any secret handed in (the API key) is replaced by ``[redacted]``.
+
+Times: subtitles (SRT, WebVTT) and the transcript lines use one timeline for the whole session,
+the turns' recordings laid end to end. A turn starts where the previous one ended: its offset is
+the sum of the previous turns' spans (a span is the recording's duration, or its last segment's
+end if that is later). Replies are not on that timeline (they were never recorded), so they appear
+in the text, Markdown and JSON exports but not in subtitles.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tui.sessions.model import Session, format_created, format_duration
+from tui.text import clean
+
+FORMATS = ("txt", "md", "srt", "vtt", "json")
+EXTENSIONS = {"txt": ".txt", "md": ".md", "srt": ".srt", "vtt": ".vtt", "json": ".json"}
+REDACTED = "[redacted]"
+_SECRET_KEYS = re.compile(r"(api[_-]?key|secret|token|password|authorization)", re.I)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One subtitle: absolute seconds on the session timeline, the speaker's display name, the text."""
+
+    start: float
+    end: float
+    speaker: str
+    text: str
+    turn: int
+
+
+def _one_line(text: str) -> str:
+    return " ".join(clean(text).split())
+
+
+def cues(session: Session) -> list[Cue]:
+    """Every non-empty transcript segment as a cue, in time order, on the session timeline."""
+    out: list[Cue] = []
+    for turn, offset in zip(session.turns, session.offsets(), strict=True):
+        for seg in sorted(turn.segments, key=lambda s: (s.start, s.end)):
+            text = _one_line(seg.text)
+            if not text:
+                continue
+            start = offset + max(0.0, seg.start)
+            end = max(start, offset + max(0.0, seg.end))
+            out.append(Cue(start, end, _one_line(session.name(seg.speaker)) or seg.speaker, text, turn.index))
+    out.sort(key=lambda c: (c.start, c.turn))
+    return out
+
+
+def timestamp(seconds: float, sep: str = ",") -> str:
+    """``HH:MM:SS,mmm`` (SRT) or with ``sep='.'`` ``HH:MM:SS.mmm`` (WebVTT)."""
+    ms = max(0, round(seconds * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def _srt_text(text: str) -> str:
+    # SRT has no escapes: keep the cue on one line, never let it hold the timing arrow, and keep
+    # players from reading angle brackets as formatting tags.
+    return text.replace("-->", "→").replace("<", "‹").replace(">", "›")
+
+
+def _vtt_text(text: str) -> str:
+    # WebVTT cue text: & and < must be escaped; escaping > also removes any "-->".
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_srt(session: Session) -> str:
+    blocks = []
+    for n, cue in enumerate(cues(session), start=1):
+        line = _srt_text(f"{cue.speaker}: {cue.text}")
+        blocks.append(f"{n}\n{timestamp(cue.start)} --> {timestamp(cue.end)}\n{line}\n")
+    return "\n".join(blocks)
+
+
+def to_vtt(session: Session) -> str:
+    title = _vtt_text(_one_line(session.title))
+    parts = ["WEBVTT" + (f" - {title}" if title else "") + "\n"]
+    for n, cue in enumerate(cues(session), start=1):
+        line = _vtt_text(f"{cue.speaker}: {cue.text}")
+        parts.append(f"{n}\n{timestamp(cue.start, '.')} --> {timestamp(cue.end, '.')}\n{line}\n")
+    return "\n".join(parts)
+
+
+def _clock(seconds: float) -> str:
+    return format_duration(seconds)
+
+
+def to_txt(session: Session) -> str:
+    lines = [_one_line(session.title) or session.id]
+    lines.append(f"Date: {format_created(session.created)}   Duration: {format_duration(session.duration)}")
+    if session.participants:
+        lines.append("Participants: " + ", ".join(_one_line(p) for p in session.participants))
+    for turn, offset in zip(session.turns, session.offsets(), strict=True):
+        lines.append("")
+        lines.append(f"Turn {turn.index}")
+        for seg in turn.segments:
+            a, b = timestamp(offset + seg.start, "."), timestamp(offset + seg.end, ".")
+            lines.append(f"[{a} -> {b}] {_one_line(session.name(seg.speaker))} : {_one_line(seg.text)}")
+        if not turn.segments and turn.transcript_text.strip():
+            lines.append(_one_line(turn.transcript_text))
+        lines.extend(_outcome(turn.status, turn.failed_step, turn.error, turn.blocked, turn.moderation))
+        if turn.reply.strip():
+            lines.append("Voxroom: " + clean(turn.reply).strip())
+        for ref in turn.references:
+            lines.append(f"  - {_one_line(ref.title)} <{_one_line(ref.url)}>")
+    return "\n".join(lines) + "\n"
+
+
+def _outcome(
+    status: str, step: str | None, error: str | None, blocked: bool, moderation: str | None
+) -> list[str]:
+    out = []
+    if blocked:
+        out.append("(Blocked by moderation" + (f": {_one_line(moderation)}" if moderation else "") + ")")
+    if status == "failed":
+        out.append(
+            f"(Failed at {_one_line(step or 'a step')}" + (f": {_one_line(error)}" if error else "") + ")"
+        )
+    elif status == "interrupted":
+        out.append("(Interrupted)")
+    elif status == "no-speech":
+        out.append("(Nothing was said)")
+    return out
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def md(text: str) -> str:
+    """Markdown-escape one line of text taken from a session."""
+    return _MD_SPECIAL.sub(r"\\\1", _one_line(text))
+
+
+def _md_link(title: str, url: str) -> str:
+    url = _one_line(url)
+    if re.match(r"^https?://[^\s<>]+$", url):
+        return f"[{md(title) or md(url)}](<{url}>)"
+    return md(title) + (f" ({md(url)})" if url else "")
+
+
+def to_markdown(session: Session) -> str:
+    out = [f"# {md(session.title) or md(session.id)}", ""]
+    out.append(f"- **Date:** {format_created(session.created)}")
+    out.append(f"- **Duration:** {format_duration(session.duration)}")
+    out.append(f"- **Participants:** {', '.join(md(p) for p in session.participants) or '-'}")
+    if session.backend:
+        models = ", ".join(md(v) for v in session.models.values() if v)
+        out.append(f"- **Backend:** {md(session.backend)}" + (f" ({models})" if models else ""))
+    out += ["", "## Transcript", ""]
+    for turn, offset in zip(session.turns, session.offsets(), strict=True):
+        for seg in turn.segments:
+            if seg.text.strip():
+                out.append(
+                    f"**[{_clock(offset + seg.start)}] {md(session.name(seg.speaker))}:** {md(seg.text)}  "
+                )
+    out += ["", "## Questions and answers", ""]
+    for turn in session.turns:
+        out.append(f"### Turn {turn.index}")
+        out.append("")
+        question = [
+            f"> **{md(session.name(s.speaker))}:** {md(s.text)}  " for s in turn.segments if s.text.strip()
+        ]
+        if not question and turn.transcript_text.strip():
+            question = [f"> {md(turn.transcript_text)}"]
+        out += [*question, ""] if question else []
+        for note in _outcome(turn.status, turn.failed_step, turn.error, turn.blocked, turn.moderation):
+            out += [f"*{md(note)}*", ""]
+        if turn.reply.strip():
+            paragraphs = [md(p) for p in clean(turn.reply).split("\n\n") if p.strip()]
+            out.append("**Voxroom:** " + "\n\n".join(paragraphs))
+            out.append("")
+        if turn.references:
+            out.append("References:")
+            out.append("")
+            for n, ref in enumerate(turn.references, start=1):
+                source = f" ({md(ref.source)})" if ref.source and ref.source not in ref.title else ""
+                out.append(f"{n}. {_md_link(ref.title, ref.url)}{source}")
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (None if _SECRET_KEYS.search(str(k)) else _scrub(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, str):
+        return clean(value)
+    return value
+
+
+def to_json(session: Session) -> str:
+    """The session as stored (schema version 2), minus anything that looks like a secret."""
+    return json.dumps(_scrub(session.to_dict()), ensure_ascii=False, indent=2) + "\n"
+
+
+_WRITERS = {"txt": to_txt, "md": to_markdown, "srt": to_srt, "vtt": to_vtt, "json": to_json}
+
+
+def export_session(session: Session, fmt: str, *, secrets: Iterable[str] = ()) -> str:
+    """The session in ``fmt`` (one of :data:`FORMATS`), with every given secret redacted."""
+    try:
+        writer = _WRITERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}") from None
+    text = writer(session)
+    for secret in secrets:
+        if secret and len(secret) >= 6:
+            text = text.replace(secret, REDACTED)
+    return text

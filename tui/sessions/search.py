@@ -1,0 +1,163 @@
+"""Full-text search across every session's transcripts and replies.
+
+Fast without an extra index: each ``session.json`` is read as bytes and checked for the words
+before it is parsed, so only sessions that can match are decoded. Matching is case-insensitive
+(``str.casefold``) and every word of the query must appear in the same segment or reply.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tui.sessions.migrate import SchemaError, migrate
+from tui.sessions.model import Session
+from tui.text import clean
+
+if TYPE_CHECKING:
+    from tui.sessions.store import SessionStore
+
+SNIPPET_CONTEXT = 40
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    session_id: str
+    session_title: str
+    created: str
+    turn: int
+    """1-based turn index."""
+    kind: str
+    """``transcript`` or ``reply``."""
+    speaker: str
+    """Display name of who said it (``Voxroom`` for a reply)."""
+    start: float | None
+    """Seconds on the session timeline (transcript hits), else ``None``."""
+    snippet: str
+    """The matching text with up to 40 characters either side, ``…`` where cut."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "session_title": self.session_title,
+            "created": self.created,
+            "turn": self.turn,
+            "kind": self.kind,
+            "speaker": self.speaker,
+            "start": self.start,
+            "snippet": self.snippet,
+        }
+
+
+def snippet(text: str, position: int, length: int, context: int = SNIPPET_CONTEXT) -> str:
+    text = " ".join(text.split()) if "\n" in text else text
+    lo, hi = max(0, position - context), min(len(text), position + length + context)
+    return ("…" if lo > 0 else "") + text[lo:hi].strip() + ("…" if hi < len(text) else "")
+
+
+def _find(text: str, words: list[str]) -> int | None:
+    folded = text.casefold()
+    first: int | None = None
+    for word in words:
+        pos = folded.find(word)
+        if pos < 0:
+            return None
+        first = pos if first is None else min(first, pos)
+    return first
+
+
+def _prefilter_ok(words: list[str]) -> bool:
+    """Raw-bytes prefiltering is exact only for words JSON writes unescaped."""
+    return all('"' not in w and "\\" not in w and all(ord(c) >= 0x20 for c in w) for w in words)
+
+
+def search_session(session: Session, text: str, limit: int = 200) -> list[SearchHit]:
+    words = [w for w in text.casefold().split() if w]
+    if not words:
+        return []
+    hits: list[SearchHit] = []
+    offsets = session.offsets()
+    for turn, offset in zip(session.turns, offsets, strict=True):
+        for seg in turn.segments:
+            pos = _find(seg.text, words)
+            if pos is not None:
+                hits.append(
+                    SearchHit(
+                        session.id,
+                        session.title,
+                        session.created,
+                        turn.index,
+                        "transcript",
+                        session.name(seg.speaker),
+                        round(offset + seg.start, 3),
+                        snippet(clean(seg.text), pos, len(words[0])),
+                    )
+                )
+        pos = _find(turn.reply, words)
+        if pos is not None:
+            hits.append(
+                SearchHit(
+                    session.id,
+                    session.title,
+                    session.created,
+                    turn.index,
+                    "reply",
+                    "Voxroom",
+                    None,
+                    snippet(clean(turn.reply), pos, len(words[0])),
+                )
+            )
+        if len(hits) >= limit:
+            break
+    return hits[:limit]
+
+
+def search_store(store: SessionStore, text: str, limit: int = 200) -> list[SearchHit]:
+    """Hits across every readable session in ``store``, newest session first, then by turn.
+
+    Unreadable sessions are skipped here (``SessionStore.list`` reports them).
+    """
+    from tui.sessions.store import MAX_FILE_BYTES, SESSION_FILE, valid_id
+
+    words = [w for w in text.casefold().split() if w]
+    if not words:
+        return []
+    prefilter = _prefilter_ok(words)
+    found: list[list[SearchHit]] = []
+    try:
+        it = os.scandir(store.root)
+    except OSError:
+        return []
+    with it:
+        for entry in it:
+            if entry.name.startswith(".") or not valid_id(entry.name):
+                continue
+            try:
+                with open(os.path.join(entry.path, SESSION_FILE), "rb") as f:
+                    raw = f.read(MAX_FILE_BYTES + 1)
+            except OSError:
+                continue
+            if len(raw) > MAX_FILE_BYTES:
+                continue
+            try:
+                decoded = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if prefilter and "\\u" not in decoded:
+                folded = decoded.casefold()
+                if not all(w in folded for w in words):
+                    continue
+            try:
+                data, _ = migrate(json.loads(decoded))
+                session = Session.from_dict(data, fallback_id=entry.name)
+            except (SchemaError, ValueError, RecursionError, TypeError, AttributeError):
+                continue
+            session.id = entry.name
+            hits = search_session(session, text, limit)
+            if hits:
+                found.append(hits)
+    found.sort(key=lambda h: (h[0].created, h[0].session_id), reverse=True)
+    out = [hit for hits in found for hit in hits]
+    return out[:limit]
