@@ -128,6 +128,8 @@ class Settings:
     server_url: str = ""
     """Send every Mistral call here instead of the public API (gateways, proxies, tests)."""
     timeout_s: float = 60.0
+    retry_max_s: float = 8.0
+    """How long transient errors (429, 5xx, refused connections) are retried before giving up."""
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
     config_path: Path | None = None
     transcription: TranscriptionSettings = field(default_factory=TranscriptionSettings)
@@ -250,7 +252,7 @@ def _apply_file(settings: Settings, path: Path) -> None:
             settings.api_key = Secret(str(value))
         elif key == "data_dir":
             settings.data_dir = Path(str(value)).expanduser()
-        elif key in {"backend", "theme", "server_url", "timeout_s"}:
+        elif key in {"backend", "theme", "server_url", "timeout_s", "retry_max_s"}:
             setattr(settings, key, _coerce(key, value, getattr(settings, key)))
         else:
             raise ConfigError(f"Unknown config key '{key}'.", hint="Check its spelling.")

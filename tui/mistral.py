@@ -49,7 +49,10 @@ class MistralConnection:
                 retries = RetryConfig(
                     "backoff",
                     BackoffStrategy(
-                        initial_interval=300, max_interval=4000, exponent=2.0, max_elapsed_time=20_000
+                        initial_interval=300,
+                        max_interval=4000,
+                        exponent=2.0,
+                        max_elapsed_time=int(self.settings.retry_max_s * 1000),
                     ),
                     retry_connection_errors=True,
                 )
@@ -128,18 +131,18 @@ def translate_error(err: BaseException, step: str, what: str, server_url: str) -
             status=status,
         )
     name = type(err).__name__
-    text = str(err)
-    if "Timeout" in name or "timed out" in text.lower():
+    text = str(err).lower()
+    if "Timeout" in name or "timed out" in text:
         return cls(f"{what} failed: Mistral did not answer in time.", hint="Retry the turn.")
-    if "Connect" in name or "connection" in text.lower() or isinstance(err, ConnectionError):
+    if "RemoteProtocolError" in name or "ReadError" in name or "incomplete" in text or "peer closed" in text:
+        return cls(f"{what} failed: the connection was cut mid-answer.", hint="Retry the turn.")
+    if "Connect" in name or isinstance(err, ConnectionError):
         return cls(
             f"{what} failed: could not reach {server_url}.",
             hint="Check the network or MISTRAL_SERVER_URL, then retry.",
         )
     if name in {"ResponseValidationError", "ValidationError", "JSONDecodeError"}:
         return cls(f"{what} failed: the server sent a response Voxroom could not read.")
-    if "RemoteProtocolError" in name or "ReadError" in name or "incomplete" in text.lower():
-        return cls(f"{what} failed: the connection was cut mid-answer.", hint="Retry the turn.")
     return cls(f"{what} failed: {name}.", hint="Retry the turn.")
 
 

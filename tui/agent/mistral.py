@@ -145,6 +145,7 @@ class MistralAgent:
         reply = Reply(conversation_id=conversation_id)
         parts: list[str] = []
         finished = False
+        events = 0
         try:
             if conversation_id:
                 stream = conversations.append_stream(conversation_id=conversation_id, inputs=prompt)
@@ -152,6 +153,7 @@ class MistralAgent:
                 stream = conversations.start_stream(agent_id=agent_id, inputs=prompt, store=True)
             with stream:
                 for event in stream:
+                    events += 1
                     finished = self._handle(event.data, reply, parts, on_text) or finished
         except AgentError:
             raise
@@ -167,10 +169,10 @@ class MistralAgent:
         reply.text = "".join(parts).strip()
         if reply.blocked:
             return reply
+        if events == 0 or (finished and not reply.text):
+            raise AgentError("The agent sent an empty reply.", hint="Retry the turn.")
         if not finished:
             raise AgentError("The reply failed: the connection was cut mid-answer.", hint="Retry the turn.")
-        if not reply.text:
-            raise AgentError("The agent sent an empty reply.", hint="Retry the turn.")
         return reply
 
     @staticmethod

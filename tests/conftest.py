@@ -1,0 +1,58 @@
+"""Shared fixtures: the stand-in Mistral server, settings pointed at it, the shared speech clips."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.standin import MistralStandIn
+from tui.config import Settings, load_settings
+
+pytest_plugins = ["tests.standin.fixtures"]
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_AUDIO = REPO.parent / "shared" / "audio"
+FAKE_KEY = "test-key"
+
+
+def clip_path(name: str) -> Path:
+    path = SHARED_AUDIO / name
+    assert path.is_file(), f"{path} is missing: ../shared must sit beside the repository"
+    return path
+
+
+@pytest.fixture
+def shared_audio() -> Path:
+    return SHARED_AUDIO
+
+
+@pytest.fixture
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """No user config, no user data: everything Voxroom writes goes under ``tmp_path``."""
+    for name in ("MISTRAL_API_KEY", "MISTRAL_SERVER_URL", "VOXROOM_BACKEND", "VOXROOM_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("VOXROOM_DATA_DIR", str(tmp_path / "voxroom"))
+    yield tmp_path / "voxroom"
+
+
+@pytest.fixture
+def mistral_env(
+    isolated_env: Path, mistral_server: MistralStandIn, monkeypatch: pytest.MonkeyPatch
+) -> MistralStandIn:
+    """The environment a user would set, pointed at the stand-in server."""
+    monkeypatch.setenv("MISTRAL_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("MISTRAL_SERVER_URL", mistral_server.url)
+    return mistral_server
+
+
+@pytest.fixture
+def mistral_settings(mistral_env: MistralStandIn) -> Settings:
+    settings = load_settings()
+    settings.timeout_s = 10.0
+    settings.retry_max_s = 1.5
+    return settings
