@@ -128,8 +128,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="SESSION is a session id (or a unique prefix), sample:<name> for a bundled sample, "
         "or the path of a session folder.",
     )
+    add_common(parser)
     parser.add_argument("session", metavar="SESSION", help="id, sample:<name>, or folder path")
     parser.add_argument("--no-play", action="store_true", help="only print, play nothing")
     parser.add_argument("--turn", type=int, metavar="N", help="only turn N")
-    add_common(parser)
     parser.set_defaults(func=run)
