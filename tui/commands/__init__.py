@@ -12,11 +12,11 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     """Let a subcommand take the common flags after its name too (``voxroom ask x.wav --offline``)."""
     from tui.cli import add_common_options
 
+    before = len(parser._actions)
     add_common_options(parser)
     # Subparser defaults would overwrite values given before the command name: keep those.
-    for action in parser._actions:
-        if action.dest not in ("help", "func") and action.default is None:
-            action.default = argparse.SUPPRESS
+    for action in parser._actions[before:]:
+        action.default = argparse.SUPPRESS
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
