@@ -7,6 +7,7 @@ import io
 import json
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx2
@@ -556,3 +557,18 @@ def test_keep_alive_reuses_one_connection(mistral_server: MistralStandIn, mistra
     make_agent(mistral_client)
     assert [r.headers.get("connection") for r in mistral_server.requests] == ["keep-alive"] * 3
     assert len(mistral_server._connections) == 1
+
+
+def test_peak_concurrency_counts_overlapping_calls(mistral_server: MistralStandIn) -> None:
+    mistral_server.set_latency(transcription_fixed=0.3)
+    audio = flac_bytes(0.5)
+
+    def one(_: int) -> Any:
+        with Mistral(api_key=TEST_API_KEY, server_url=mistral_server.url) as client:
+            return transcribe(client, audio)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(one, range(3)))
+    assert all(r.segments for r in results)
+    assert mistral_server.peak_concurrency("transcriptions") == 3
+    assert mistral_server.call_count("transcriptions") == 3

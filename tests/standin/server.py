@@ -16,8 +16,10 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
+import sys
 import threading
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -110,7 +112,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 64
     owner: MistralStandIn
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client resetting or closing its connection is normal (cancelled turns, timeouts);
+        anything else is kept in ``owner.errors`` instead of being printed."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            self.owner.errors.append(traceback.format_exc())
 
 
 class MistralStandIn:
@@ -126,6 +136,8 @@ class MistralStandIn:
         self._log = RequestLog()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self._in_flight: Counter[str] = Counter()
+        self._peak: Counter[str] = Counter()
         self.errors: list[str] = []
         """Tracebacks of exceptions raised inside the stand-in's handlers (should stay empty)."""
         self._httpd: _HTTPServer | None = None
@@ -272,7 +284,13 @@ class MistralStandIn:
         return self._log.wait_for(count, route, timeout)
 
     def call_count(self, route: str) -> int:
+        """How many calls ``route`` (or a group) received since start (fault rules count the same)."""
         return self._faults.count(route)
+
+    def peak_concurrency(self, route: str) -> int:
+        """The most calls to ``route`` (or a group) that were being answered at the same time."""
+        with self._connections_lock:
+            return self._peak[route]
 
     def clear_requests(self) -> None:
         self._log.clear()
@@ -296,7 +314,11 @@ class MistralStandIn:
         record: RecordedRequest | None = None
         try:
             record, call, route = self._receive(handler)
-            self._serve(call, route)
+            self._count_in_flight(record.route, +1)
+            try:
+                self._serve(call, route)
+            finally:
+                self._count_in_flight(record.route, -1)
         except Exception:
             self.errors.append(traceback.format_exc())
             handler.close_connection = True
@@ -305,6 +327,14 @@ class MistralStandIn:
         finally:
             if record is not None:
                 record.finished.set()
+
+    def _count_in_flight(self, route: str, change: int) -> None:
+        parts = route.split(".")
+        with self._connections_lock:
+            for i in range(1, len(parts) + 1):
+                key = ".".join(parts[:i])
+                self._in_flight[key] += change
+                self._peak[key] = max(self._peak[key], self._in_flight[key])
 
     def _receive(self, handler: _Handler) -> tuple[RecordedRequest, Call, _Route | None]:
         url = urlsplit(handler.path)
