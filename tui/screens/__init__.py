@@ -1,0 +1,1 @@
+"""Voxroom's screens and dialogs (help, session browser, export, rename speaker, devices)."""

@@ -1,0 +1,72 @@
+"""The export dialog: choose a format and where to write the session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet
+
+FORMATS = (("md", "Markdown"), ("txt", "Plain text"), ("json", "JSON"), ("srt", "Subtitles (SRT)"))
+
+
+class ExportDialog(ModalScreen[tuple[str, Path] | None]):
+    """Dismisses with ``(format, path)`` or ``None``."""
+
+    DEFAULT_CSS = """
+    ExportDialog { align: center middle; }
+    ExportDialog > Vertical {
+        width: 70; height: auto; border: round $primary; background: $surface; padding: 1 2;
+    }
+    ExportDialog RadioSet { width: 1fr; margin-bottom: 1; }
+    ExportDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, default_stem: Path, formats: tuple[tuple[str, str], ...] = FORMATS) -> None:
+        super().__init__()
+        self.default_stem = default_stem
+        self.formats = formats
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Export this session")
+            with RadioSet(id="format"):
+                for i, (key, label) in enumerate(self.formats):
+                    yield RadioButton(label, value=i == 0, name=key)
+            yield Input(str(self.default_stem.with_suffix("." + self.formats[0][0])), id="path")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Export", id="ok", variant="primary")
+
+    @property
+    def chosen(self) -> str:
+        pressed = self.query_one(RadioSet).pressed_button
+        return pressed.name if pressed is not None and pressed.name else self.formats[0][0]
+
+    def on_radio_set_changed(self) -> None:
+        box = self.query_one("#path", Input)
+        box.value = str(Path(box.value).with_suffix("." + self.chosen))
+
+    def on_input_submitted(self) -> None:
+        self._done()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._done()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _done(self) -> None:
+        value = self.query_one("#path", Input).value.strip()
+        if not value:
+            self.notify("Type where to write the file.", severity="warning")
+            return
+        self.dismiss((self.chosen, Path(value).expanduser()))

@@ -1,0 +1,55 @@
+"""The help screen: what Voxroom does and which keys do it."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# Voxroom
+
+Press **{key}** (or **Right Shift**) to start recording the room, and again to stop. Voxroom
+transcribes what was said, asks the assistant, and speaks the answer.
+
+* Press the key **while Voxroom speaks** to interrupt it and record at once.
+* Press it **while a turn is processing** to record the next question; it is queued, nothing is lost.
+* A failed turn keeps its recording: **ctrl+r** (or *Retry last turn* in the palette) runs it again.
+
+| Key | Does |
+|---|---|
+| {key} / Right Shift | record / stop (interrupts speech) |
+| ctrl+p | command palette: new / open session, export, rename speaker, theme, devices, retry |
+| ctrl+r | retry the last failed turn |
+| ctrl+o | open a past session |
+| ctrl+n | new session |
+| f1 or ? | this help |
+| ctrl+q | quit |
+
+Right Shift reaches Voxroom through the terminal only where the terminal speaks the kitty keyboard
+protocol; otherwise a global hotkey listener is used when the desktop allows it, and the
+**{key}** key always works.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 84; max-width: 95%; height: 80%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q,question_mark", "dismiss", "Close")]
+
+    def __init__(self, fallback_key: str = "space") -> None:
+        super().__init__()
+        self.fallback_key = fallback_key
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(HELP.format(key=self.fallback_key))

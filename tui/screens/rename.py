@@ -1,0 +1,63 @@
+"""The rename-speaker dialog: pick a speaker label, type the name to show instead."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select
+
+
+class RenameSpeakerDialog(ModalScreen[tuple[str, str] | None]):
+    """Dismisses with ``(label, new_name)`` or ``None``."""
+
+    DEFAULT_CSS = """
+    RenameSpeakerDialog { align: center middle; }
+    RenameSpeakerDialog > Vertical {
+        width: 60; height: auto; border: round $primary; background: $surface; padding: 1 2;
+    }
+    RenameSpeakerDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    RenameSpeakerDialog Select, RenameSpeakerDialog Input { margin-bottom: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, speakers: list[str], names: dict[str, str]) -> None:
+        super().__init__()
+        self.speakers = speakers
+        self.names = names
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Rename a speaker")
+            options = [(f"{s} ({self.names[s]})" if s in self.names else s, s) for s in self.speakers]
+            yield Select(options, value=self.speakers[0], allow_blank=False, id="speaker")
+            yield Input(placeholder="Name to show, e.g. Alice", id="name")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Rename", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def on_input_submitted(self) -> None:
+        self._done()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._done()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _done(self) -> None:
+        label = self.query_one("#speaker", Select).value
+        name = self.query_one("#name", Input).value.strip()
+        if isinstance(label, str) and name:
+            self.dismiss((label, name))
+        else:
+            self.notify("Type a name first.", severity="warning")

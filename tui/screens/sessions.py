@@ -1,0 +1,111 @@
+"""The session browser: every past session with its date, duration, turns and first line; filter as
+you type; Enter opens it read-only, ctrl+t continues it (new turns are appended)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Protocol
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label
+
+from tui.text import clean
+
+
+class SummaryLike(Protocol):
+    id: str
+    title: str
+    created: str
+    duration: float
+    turns: int
+    first_line: str
+
+    def matches(self, text: str) -> bool: ...
+
+
+def _duration(seconds: float) -> str:
+    total = round(seconds)
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _date(value: str) -> str:
+    try:
+        from tui.sessions.model import format_created
+    except ImportError:  # pragma: no cover - the sessions package is part of Voxroom
+        return clean(value)[:16]
+    return format_created(value)
+
+
+class SessionBrowser(ModalScreen[tuple[str, str] | None]):
+    """Dismisses with ``(session_id, "view" | "continue")`` or ``None``."""
+
+    DEFAULT_CSS = """
+    SessionBrowser { align: center middle; }
+    SessionBrowser > Vertical {
+        width: 95%; height: 85%; border: round $primary; background: $surface; padding: 0 1;
+    }
+    SessionBrowser DataTable { height: 1fr; }
+    SessionBrowser .hint { color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Close"),
+        Binding("enter", "open('view')", "Open read-only", priority=True),
+        Binding("ctrl+t", "open('continue')", "Continue", priority=True),
+        Binding("down", "move(1)", show=False, priority=True),
+        Binding("up", "move(-1)", show=False, priority=True),
+    ]
+
+    def __init__(self, summaries: Sequence[SummaryLike]) -> None:
+        super().__init__()
+        self.summaries = list(summaries)
+        self.shown: list[SummaryLike] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Sessions")
+            yield Input(placeholder="Filter: words from the title, first line, speakers or date", id="filter")
+            yield DataTable(cursor_type="row", zebra_stripes=True)
+            yield Label("Enter: open read-only · ctrl+t: continue it · esc: close", classes="hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Date", "Duration", "Turns", "Title", "First line")
+        self._fill("")
+        self.query_one("#filter", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def _fill(self, text: str) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self.shown = [s for s in self.summaries if not text.strip() or s.matches(text)]
+        for s in self.shown:
+            table.add_row(
+                _date(s.created),
+                _duration(s.duration),
+                str(s.turns),
+                clean(s.title)[:30],
+                clean(s.first_line)[:80],
+                key=s.id,
+            )
+
+    def action_move(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        if self.shown:
+            table.move_cursor(row=max(0, min(len(self.shown) - 1, table.cursor_row + step)))
+
+    def action_open(self, mode: str) -> None:
+        table = self.query_one(DataTable)
+        if not self.shown:
+            self.notify("No session matches the filter.", severity="warning")
+            return
+        self.dismiss((self.shown[table.cursor_row].id, mode))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

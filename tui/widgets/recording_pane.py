@@ -1,0 +1,100 @@
+"""The recording pane: state (idle / recording mm:ss / processing / speaking), input level, device."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from tui.room import IDLE, PROCESSING, RECORDING, SPEAKING, LevelLike
+from tui.widgets.level_bar import LevelBar
+
+STATE_LABELS = {
+    IDLE: "idle",
+    RECORDING: "recording",
+    PROCESSING: "processing",
+    SPEAKING: "speaking",
+}
+
+
+def mmss(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+class RecordingPane(Vertical):
+    """Shows what the room is doing and what the microphone hears."""
+
+    DEFAULT_CSS = """
+    RecordingPane {
+        height: auto;
+        padding: 0 1;
+    }
+    RecordingPane > Static { height: 1; width: 1fr; text-overflow: ellipsis; text-wrap: nowrap; }
+    RecordingPane .state { text-style: bold; }
+    RecordingPane.-recording .state { color: $error; }
+    RecordingPane.-processing .state { color: $warning; }
+    RecordingPane.-speaking .state { color: $success; }
+    RecordingPane .device { color: $text-muted; }
+    RecordingPane .hint { color: $text-muted; }
+    """
+
+    state: reactive[str] = reactive(IDLE)
+    elapsed: reactive[int] = reactive(0)
+    queued: reactive[int] = reactive(0)
+    device: reactive[str] = reactive("")
+    hint: reactive[str] = reactive("")
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.bar = LevelBar(id="input-level")
+        self._state = Static(classes="state")
+        self._device = Static(classes="device")
+        self._hint = Static(classes="hint")
+        self._show_state()
+        self._show_device()
+
+    def compose(self) -> ComposeResult:
+        yield self._state
+        yield self.bar
+        yield self._device
+        yield self._hint
+
+    def set_level(self, level: LevelLike) -> None:
+        self.bar.level = level
+
+    def watch_state(self, old: str, new: str) -> None:
+        self.remove_class(f"-{old}")
+        self.add_class(f"-{new}")
+        self.bar.active = new == RECORDING
+        self._show_state()
+
+    def watch_elapsed(self) -> None:
+        self._show_state()
+
+    def watch_queued(self) -> None:
+        self._show_state()
+
+    def watch_device(self) -> None:
+        self._show_device()
+
+    def watch_hint(self, hint: str) -> None:
+        self._hint.update(Content(hint))
+
+    @property
+    def state_text(self) -> str:
+        label = STATE_LABELS.get(self.state, self.state)
+        text = f"● {label.upper()}"
+        if self.state == RECORDING:
+            text += f" {mmss(self.elapsed)}"
+        if self.queued:
+            text += f"  ({self.queued} queued)"
+        return text
+
+    def _show_state(self) -> None:
+        self._state.update(Content(self.state_text))
+
+    def _show_device(self) -> None:
+        self._device.update(Content(f"mic: {self.device or 'none'}"))

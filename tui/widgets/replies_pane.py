@@ -1,0 +1,104 @@
+"""The replies pane: each reply streams in as it is written; web references (title and URL, as plain
+text, never opened) are listed under it; a moderation block is shown as a block, not as a reply."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from tui.model import Reference, Reply
+from tui.text import clean
+from tui.widgets.following import FollowingScroll
+
+
+class ReplyView(Vertical):
+    """One reply: its text (growing while it streams), then its references."""
+
+    DEFAULT_CSS = """
+    ReplyView { height: auto; margin-bottom: 1; }
+    ReplyView > .text { width: 1fr; }
+    ReplyView > .refs { color: $text-muted; }
+    ReplyView.-blocked > .text { color: $warning; text-style: italic; }
+    ReplyView.-failed > .text { color: $error; }
+    ReplyView > .text.-speaking { background: $speaking-highlight; }
+    """
+
+    def __init__(self, turn: int) -> None:
+        super().__init__()
+        self.turn = turn
+        self.text = ""
+        self.references: list[Reference] = []
+        self._text = Static("…", classes="text")
+        self._refs = Static(classes="refs")
+        self._refs.display = False
+
+    def compose(self) -> ComposeResult:
+        yield self._text
+        yield self._refs
+
+    def append(self, delta: str) -> None:
+        self.text += clean(delta)
+        self._show_text()
+
+    def finish(self, reply: Reply) -> None:
+        if reply.blocked:
+            self.add_class("-blocked")
+            why = clean(reply.moderation or "the request or the reply was flagged")
+            self.text = f"⛔ Blocked by moderation: {why}"
+        elif reply.text:
+            self.text = clean(reply.text)
+        self.references = list(reply.references)
+        self._show_text()
+        refs = "\n".join(f"  ↗ {clean(r.title) or 'source'} — {clean(r.url)}" for r in self.references)
+        self._refs.update(Content(refs))
+        self._refs.display = bool(refs)
+
+    def fail(self, message: str) -> None:
+        self.add_class("-failed")
+        if not self.text:
+            self.text = clean(message)
+            self._show_text()
+
+    def _show_text(self) -> None:
+        self._text.update(Content(self.text or "…"))
+
+
+class RepliesPane(FollowingScroll):
+    DEFAULT_CSS = """
+    RepliesPane { height: 1fr; padding: 0 1; }
+    RepliesPane > .placeholder { color: $text-muted; }
+    """
+
+    def on_mount(self) -> None:
+        self.mount(Static("Replies appear here.", classes="placeholder"))
+
+    def reply_for(self, turn: int) -> ReplyView:
+        for view in self.query(ReplyView):
+            if view.turn == turn:
+                return view
+        for placeholder in self.query(".placeholder"):
+            placeholder.remove()
+        view = ReplyView(turn)
+        self.add(view)
+        return view
+
+    def append(self, turn: int, delta: str) -> None:
+        self.reply_for(turn).append(delta)
+        self.grew()
+
+    def finish(self, turn: int, reply: Reply) -> None:
+        self.reply_for(turn).finish(reply)
+        self.grew()
+
+    def fail(self, turn: int, message: str) -> None:
+        self.reply_for(turn).fail(message)
+        self.grew()
+
+    def clear(self) -> None:
+        self.remove_children()
+
+    @property
+    def texts(self) -> list[str]:
+        return [view.text for view in self.query(ReplyView)]

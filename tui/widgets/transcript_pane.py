@@ -1,0 +1,86 @@
+"""The transcript pane: diarized segments ``[start -> end] speaker : text``, one colour per speaker,
+newest at the bottom, following new lines unless the user has scrolled up."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from tui.model import Segment, Transcript
+from tui.text import clean
+from tui.themes import speaker_index
+from tui.widgets.following import FollowingScroll
+
+
+class SegmentLine(Static):
+    DEFAULT_CSS = """
+    SegmentLine { width: 1fr; height: auto; }
+    SegmentLine.-first { margin-top: 1; }
+    """
+
+    def __init__(self, segment: Segment, colour: int, turn: int, names: dict[str, str]) -> None:
+        super().__init__()
+        self.segment = segment
+        self.colour = colour
+        self.turn = turn
+        self.show(names)
+
+    def show(self, names: dict[str, str]) -> None:
+        seg = self.segment
+        speaker = clean(names.get(seg.speaker, seg.speaker))
+        self.update(
+            Content.from_markup(
+                f"[dim]\\[{seg.start:.1f}s -> {seg.end:.1f}s][/] [b $speaker-{self.colour}]$who[/] : $said",
+                who=speaker,
+                said=clean(seg.text),
+            )
+        )
+
+    def plain(self, names: dict[str, str]) -> str:
+        return clean(self.segment.line(names))
+
+
+class TranscriptPane(FollowingScroll):
+    """Append transcripts with :meth:`add_transcript`; rename speakers with :meth:`set_names`."""
+
+    DEFAULT_CSS = """
+    TranscriptPane { height: 1fr; padding: 0 1; }
+    TranscriptPane > .placeholder { color: $text-muted; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.names: dict[str, str] = {}
+        self.speakers: list[str] = []
+
+    def on_mount(self) -> None:
+        self.mount(Static("The transcript of each recording appears here.", classes="placeholder"))
+
+    def add_transcript(self, transcript: Transcript, turn: int = 0) -> None:
+        for placeholder in self.query(".placeholder"):
+            placeholder.remove()
+        segments = transcript.segments or (
+            [Segment(0.0, 0.0, "speaker_1", transcript.text)] if transcript.text.strip() else []
+        )
+        lines = []
+        for i, seg in enumerate(segments):
+            line = SegmentLine(seg, speaker_index(seg.speaker, self.speakers), turn, self.names)
+            if i == 0 and self.query(SegmentLine):
+                line.add_class("-first")
+            lines.append(line)
+        if lines:
+            self.add(*lines)
+
+    def set_names(self, names: dict[str, str]) -> None:
+        self.names = dict(names)
+        for line in self.query(SegmentLine):
+            line.show(self.names)
+
+    def clear(self) -> None:
+        self.remove_children()
+        self.speakers.clear()
+
+    @property
+    def lines(self) -> list[str]:
+        """The plain text of every line (tests, export)."""
+        return [line.plain(self.names) for line in self.query(SegmentLine)]
