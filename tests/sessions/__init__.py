@@ -1,0 +1,1 @@
+"""Tests of the session store, exports, search, migration and the sessions/replay commands."""
