@@ -1,0 +1,204 @@
+"""Time from end of recording to first reply audio: Voxroom vs. the floor vs. a sequential pipeline.
+
+Runs against the stand-in Mistral server (tests/standin) with latency profiles, through the real
+SDK, side by side in one run. Usage: ``python bench/latency.py [--runs N]`` from the repo root.
+
+- floor: the sum of the unavoidable server waits up to the first audio sample: transcription
+  + agent time to the delta that completes the first sentence + speech time to first audio.
+- voxroom: ``TurnRunner.run`` (streamed reply cut into sentences, speech per sentence).
+- sequential: wait for the whole transcript, the whole non-streamed reply, then synthesize it all
+  non-streamed.
+- gaps: silence inserted between sentences while playing in real time (starvation of the output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.standin import LatencyProfile, MistralStandIn, Reply  # noqa: E402
+from tests.standin.scripts import split_text  # noqa: E402
+from tui.audio.clip import Clip, load_clip  # noqa: E402
+from tui.backends import make_backends  # noqa: E402
+from tui.config import load_settings  # noqa: E402
+from tui.text import SentenceSplitter  # noqa: E402
+
+REPLY = (
+    "The quarterly numbers look solid. Revenue grew eight percent over last year, "
+    "mostly from the new enterprise plan. Costs stayed flat, so the margin improved. "
+    "I would still check the churn figures before the board meeting."
+)
+
+PROFILES = {
+    "fast": LatencyProfile(
+        transcription_fixed=0.15,
+        transcription_per_audio_second=0.02,
+        agent_first_token=0.25,
+        agent_tokens_per_second=60,
+        speech_first_audio=0.15,
+        speech_real_time_factor=0.3,
+    ),
+    "slow": LatencyProfile(
+        transcription_fixed=0.6,
+        transcription_per_audio_second=0.08,
+        agent_first_token=0.9,
+        agent_tokens_per_second=20,
+        speech_first_audio=0.5,
+        speech_real_time_factor=0.6,
+    ),
+}
+
+
+class PlayoutSink:
+    """Plays in simulated real time: records when the first block arrives and any starvation gaps."""
+
+    def __init__(self) -> None:
+        self.rate = 24000
+        self.first_at: float | None = None
+        self.play_end = 0.0
+        self.gaps: list[float] = []
+
+    def open(self, rate: int) -> None:
+        self.rate = rate
+
+    def write(self, block: np.ndarray) -> None:
+        now = time.perf_counter()
+        if self.first_at is None:
+            self.first_at = now
+            self.play_end = now
+        elif now > self.play_end + 0.005:
+            self.gaps.append(now - self.play_end)
+        self.play_end = max(self.play_end, now) + len(block) / self.rate
+
+    def drain(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def serve(profile: LatencyProfile, urls: mp.Queue, stop: mp.Event) -> None:  # type: ignore[type-arg]
+    """The stand-in runs in its own process, so its work does not compete with Voxroom's threads."""
+    with MistralStandIn(latency=profile) as server:
+        server.script(Reply(text=REPLY), repeat=True)
+        urls.put(server.url)
+        stop.wait()
+
+
+def floor_seconds(profile: LatencyProfile, audio_seconds: float) -> float:
+    deltas = split_text(REPLY, None)
+    splitter = SentenceSplitter()
+    k = next(i for i, d in enumerate(deltas, start=1) if splitter.feed(d))
+    return (
+        profile.transcription_seconds(audio_seconds)
+        + profile.agent_first_token
+        + profile.token_interval() * (k - 1)
+        + profile.speech_first_audio
+    )
+
+
+def run_voxroom(settings, clip: Clip) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    backends = make_backends(settings)
+    backends.warm_up()  # done at start-up in the app: client opened, agent ensured
+    runner = backends.runner(settings)
+    sink = PlayoutSink()
+    ended = time.perf_counter()
+    result = runner.run(clip, sink=sink, ended_at=ended)
+    assert result.status == "done", result.error
+    assert sink.first_at is not None
+    return sink.first_at - ended, sum(sink.gaps)
+
+
+def run_sequential(settings, clip: Clip) -> float:  # type: ignore[no-untyped-def]
+    from tui.mistral import MistralConnection
+
+    backends = make_backends(settings)
+    backends.warm_up()
+    client = MistralConnection.shared(settings).client
+    agent_id = backends.agent.agent_id  # type: ignore[attr-defined]
+    ended = time.perf_counter()
+    transcript = backends.transcriber.transcribe(clip)
+    res = client.beta.conversations.start(agent_id=agent_id, inputs=transcript.plain())
+    text = "".join(
+        c if isinstance(c, str) else "".join(getattr(x, "text", "") for x in c)
+        for c in (o.content for o in res.outputs if getattr(o, "type", "") == "message.output")
+    )
+    speech = client.audio.speech.complete(
+        input=text, model=settings.speech.model, voice_id=settings.speech.voice, response_format="pcm"
+    )
+    assert speech.audio_data
+    return time.perf_counter() - ended
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--clip", default=str(ROOT.parent / "shared" / "audio" / "beckett.wav"))
+    args = parser.parse_args()
+    source = load_clip(args.clip)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        # The recorder leaves a 16 kHz mono FLAC on disk: the turn starts from that.
+        import soundfile as sf
+
+        flac = Path(tmp) / "recording.flac"
+        at16k = source.at_rate(16000)
+        sf.write(str(flac), at16k.samples, 16000, format="FLAC", subtype="PCM_16")
+        clip = Clip(at16k.samples, 16000, flac)
+        for name, profile in PROFILES.items():
+            urls: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+            stop = mp.Event()
+            proc = mp.Process(target=serve, args=(profile, urls, stop), daemon=True)
+            proc.start()
+            try:
+                url = urls.get(timeout=30)
+                settings = load_settings(
+                    env={
+                        "MISTRAL_API_KEY": "bench-key",
+                        "MISTRAL_SERVER_URL": url,
+                        "VOXROOM_CONFIG": str(Path(tmp) / "none.toml"),
+                    },
+                    overrides={"data_dir": tmp},
+                )
+                floor = floor_seconds(profile, clip.duration)
+                run_voxroom(settings, clip)  # warm-up turn (server-side imports), not counted
+                vox, seq, gaps = [], [], []
+                for _ in range(args.runs):
+                    first, gap = run_voxroom(settings, clip)
+                    vox.append(first)
+                    gaps.append(gap)
+                    seq.append(run_sequential(settings, clip))
+            finally:
+                stop.set()
+                proc.join(10)
+            v, s = statistics.median(vox), statistics.median(seq)
+            rows.append((name, floor, v, v - floor, s, v / s, statistics.median(gaps)))
+    print(f"clip: {Path(args.clip).name} ({clip.duration:.1f} s), {args.runs} runs each, medians")
+    print(
+        "| profile | floor | Voxroom first audio | overhead "
+        "| sequential first audio | Voxroom/sequential | gaps |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, floor, v, over, s, ratio, gap in rows:
+        print(
+            f"| {name} | {floor * 1000:.0f} ms | {v * 1000:.0f} ms | {over * 1000:+.0f} ms "
+            f"| {s * 1000:.0f} ms | {ratio:.2f} | {gap * 1000:.0f} ms |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
