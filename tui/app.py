@@ -121,6 +121,12 @@ class VoxroomApp(App[None]):
         self.turns_finished = 0
         self.first_frame_at: float | None = None
         self.read_only = False
+        # The panes, kept by reference: the room's events and the meter timer update them directly.
+        self.recording_pane = RecordingPane(id="recording", classes="pane")
+        self.playback_meter = PlaybackMeter(id="playback", classes="pane")
+        self.replies_pane = RepliesPane(id="replies", classes="pane")
+        self.transcript_pane = TranscriptPane(id="transcript", classes="pane")
+        self.status_bar = StatusBar(id="status")
         self._bindings.bind(
             settings.hotkey.fallback_key or "space",
             "trigger('fallback')",
@@ -135,34 +141,13 @@ class VoxroomApp(App[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield _titled(RecordingPane(id="recording", classes="pane"), "Recording")
-                yield _titled(PlaybackMeter(id="playback", classes="pane"), "Speaking")
-                yield _titled(RepliesPane(id="replies", classes="pane"), "Replies")
-            yield _titled(TranscriptPane(id="transcript", classes="pane"), "Transcript")
-        yield StatusBar(id="status")
+                yield _titled(self.recording_pane, "Recording")
+                yield _titled(self.playback_meter, "Speaking")
+                yield _titled(self.replies_pane, "Replies")
+            yield _titled(self.transcript_pane, "Transcript")
+        yield self.status_bar
         yield Footer()
 
-    @property
-    def recording_pane(self) -> RecordingPane:
-        return self._main.query_one(RecordingPane)
-
-    @property
-    def transcript_pane(self) -> TranscriptPane:
-        return self._main.query_one(TranscriptPane)
-
-    @property
-    def replies_pane(self) -> RepliesPane:
-        return self._main.query_one(RepliesPane)
-
-    @property
-    def playback_meter(self) -> PlaybackMeter:
-        return self._main.query_one(PlaybackMeter)
-
-    @property
-    def status_bar(self) -> StatusBar:
-        return self._main.query_one(StatusBar)
-
-    # -- start-up -----------------------------------------------------------------------------------
     @property
     def _main(self) -> Screen[Any]:
         """The main screen (queries must not look into a dialog on top of it)."""
@@ -439,6 +424,8 @@ class VoxroomApp(App[None]):
         self.recording_pane.hint = (
             "Read-only: ctrl+o, then ctrl+t to continue it." if read_only else self.recording_pane.hint
         )
+        stored = getattr(session, "session", None)
+        self.transcript_pane.names = dict(getattr(stored, "speaker_names", {}) or {})
         if show is not None:
             self.show_history(show)
         if self.room is not None and not read_only:
@@ -519,12 +506,13 @@ class VoxroomApp(App[None]):
 
     @work(thread=True, group="session")
     def _save_name_worker(self, label: str, name: str) -> None:
+        from tui.room import rename_speaker
+
         room = self.room
-        rename = getattr(room.session if room else None, "rename_speaker", None)
-        if rename is None:
+        if room is None:
             return
         try:
-            rename(label, name)
+            rename_speaker(room.session, label, name)
         except VoxroomError as err:
             self.post_message(RoomUpdate(RoomFailed(err)))
 

@@ -658,7 +658,7 @@ class Room:
                 state = RECORDING
             elif self._active is not None and self._stage == "speaking":
                 state = SPEAKING
-            elif self._active is not None or self._pending > 0:
+            elif self._pending > 0 or (self._active is not None and self._stage not in ("done", "failed")):
                 state = PROCESSING
             else:
                 state = IDLE

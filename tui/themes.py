@@ -87,7 +87,7 @@ THEME_SPECS: dict[str, dict[str, Any]] = {
         "background": "#000000",
         "surface": "#000000",
         "panel": "#000000",
-        "boost": "#FFFFFF 10%",
+        "boost": "#FFFFFF1A",
         "dark": True,
         "variables": {
             "meter-low": "#00FF00",

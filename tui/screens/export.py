@@ -43,6 +43,9 @@ class ExportDialog(ModalScreen[tuple[str, Path] | None]):
                 yield Button("Cancel", id="cancel")
                 yield Button("Export", id="ok", variant="primary")
 
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
     @property
     def chosen(self) -> str:
         pressed = self.query_one(RadioSet).pressed_button

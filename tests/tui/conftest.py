@@ -1,0 +1,89 @@
+"""Fixtures for the TUI tests: settings pointed at the stand-in Mistral server, a room fed from a
+speech file instead of a microphone, and the app built around it (no patching: everything injected)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.standin import MistralStandIn
+from tui.backends import make_backends
+from tui.config import Secret, Settings
+from tui.room import FileRecorder, Room, new_session
+
+REPO = Path(__file__).resolve().parents[2]
+CLIP = REPO.parent / "shared" / "audio" / "clone-test.wav"
+
+
+@pytest.fixture(autouse=True)
+def _deterministic_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture
+def clip() -> Path:
+    assert CLIP.is_file(), f"{CLIP} is missing: ../shared must sit beside the repository"
+    return CLIP
+
+
+@pytest.fixture
+def tui_settings(mistral_server: MistralStandIn, tmp_path: Path) -> Settings:
+    settings = Settings(
+        backend="mistral",
+        api_key=Secret("test-key"),
+        server_url=mistral_server.url,
+        data_dir=tmp_path / "data",
+        timeout_s=10.0,
+    )
+    settings.hotkey.debounce_ms = 0
+    settings.hotkey.global_listener = False
+    return settings
+
+
+RoomFactory = Callable[..., Room]
+
+
+@pytest.fixture
+def make_room(tui_settings: Settings, clip: Path) -> Iterator[RoomFactory]:
+    rooms: list[Room] = []
+
+    def build(settings: Settings | None = None, *, realtime: bool = False, recorder: object = "file") -> Room:
+        settings = settings or tui_settings
+        backends = make_backends(settings)
+        room = Room(
+            recorder=FileRecorder(clip, realtime=realtime, device="clone-test.wav")
+            if recorder == "file"
+            else recorder,  # type: ignore[arg-type]
+            runner=backends.runner(settings),
+            player=None,
+            session=new_session(settings),
+            debounce_s=settings.hotkey.debounce_ms / 1000.0,
+            backends=backends,
+        )
+        rooms.append(room)
+        return room
+
+    yield build
+    for room in rooms:
+        room.close()
+
+
+async def wait_until(pilot: object, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Let the app run until ``predicate()`` holds (checked between frames), or fail."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {predicate.__doc__ or predicate}")
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+def env_without_color() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("NO_COLOR", None)
+    return env

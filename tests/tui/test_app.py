@@ -1,0 +1,354 @@
+"""Pilot tests of the full-screen app: each pane and palette command, with the core backed by the
+stand-in Mistral server and a file-fed recorder. No sleeps: every wait is on app state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.standin import Fault, MistralStandIn, Reply, ScriptedReference
+from tui.app import VoxroomApp
+from tui.config import Settings
+from tui.room import IDLE, RECORDING, Room, ScratchSession
+from tui.screens.export import ExportDialog
+from tui.screens.help import HelpScreen
+from tui.screens.rename import RenameSpeakerDialog
+from tui.screens.sessions import SessionBrowser
+from tui.themes import remembered_theme
+from tui.widgets.replies_pane import ReplyView
+from tui.widgets.status_bar import ms
+
+from .conftest import wait_until
+
+SIZE = (120, 34)
+LINES = [
+    "speaker_1 : Good morning everyone, shall we start?",
+    "speaker_2 : Yes. What is the weather in Paris today?",
+]
+
+
+def notes(app: VoxroomApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def record_one_turn(pilot, app: VoxroomApp, *, expect: int | None = None) -> None:
+    """Press the fallback key, let the file "play", press again, wait for the turn to finish."""
+    target = app.turns_finished + 1 if expect is None else expect
+    await pilot.press("space")
+    await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+    await pilot.press("space")
+    await wait_until(pilot, lambda: app.turns_finished >= target and app.recording_pane.state == IDLE)
+
+
+async def run_command(pilot, app: VoxroomApp, text: str) -> None:
+    """Open the command palette, type ``text``, and run the best match."""
+    from textual.command import CommandList, CommandPalette
+
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+    await pilot.press(*text)
+    commands = app.screen.query_one(CommandList)
+    await wait_until(pilot, lambda: commands.option_count > 0 and commands.highlighted is not None)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: not isinstance(app.screen, CommandPalette))
+
+
+def make_app(settings: Settings, room: Room, **kwargs: object) -> VoxroomApp:
+    kwargs.setdefault("hotkey", False)
+    kwargs.setdefault("warm_up", False)
+    return VoxroomApp(settings, room=room, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_turn_fills_the_transcript_replies_and_status_bar(tui_settings, make_room) -> None:
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.recording_pane.state == IDLE
+        await record_one_turn(pilot, app)
+
+        lines = app.transcript_pane.lines
+        assert [line.split("] ", 1)[1] for line in lines] == LINES
+        assert lines[0].startswith("[0.0s -> ")
+        assert app.replies_pane.texts[0].startswith("Stand-in reply to: speaker_1: Good morning")
+        # The status bar shows the last turn's latency breakdown.
+        t = app.last_timings
+        assert t is not None and t.transcription_ms is not None and t.first_audio_ms is not None
+        text = app.status_bar.text
+        assert text.startswith("Mistral │ session Meeting ")
+        assert f"stt {ms(t.transcription_ms)}" in text
+        assert f"agent 1st token {ms(t.agent_first_token_ms)}" in text
+        assert f"tts 1st audio {ms(t.speech_first_audio_ms)}" in text
+        assert f"to 1st audio {ms(t.first_audio_ms)}" in text
+
+
+async def test_each_speaker_gets_its_own_colour(tui_settings, make_room) -> None:
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        lines = list(app.transcript_pane.query("SegmentLine"))
+        assert [line.colour for line in lines] == [1, 2]
+        colours = {str(line.visual.spans[1].style) for line in lines}  # the speaker span
+        assert len(colours) == 2
+
+
+async def test_the_recording_pane_shows_the_live_input_level(tui_settings, make_room) -> None:
+    app = make_app(tui_settings, make_room(realtime=True))
+    async with app.run_test(size=SIZE) as pilot:
+        bar = app.recording_pane.bar
+        await pilot.press("space")
+        await wait_until(pilot, lambda: bar.level.rms_dbfs > -50 and bar.active)
+        assert "dBFS" in str(bar.render())
+        assert app.recording_pane.state_text.startswith("● RECORDING 00:0")
+        assert app.recording_pane.device == "clone-test.wav"
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.turns_finished == 1)
+        assert not bar.active
+
+
+async def test_a_failed_turn_notifies_and_retry_from_the_palette_works(
+    tui_settings, make_room, mistral_server: MistralStandIn
+) -> None:
+    tui_settings.retry_max_s = 0.2
+    mistral_server.fail("conversations", 500)
+    app = make_app(tui_settings, make_room(tui_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        await wait_until(pilot, lambda: any("Retry" in n for n in notes(app)))
+        failure = next(n for n in app._notifications if "Retry" in str(n.message))
+        assert failure.severity == "error" and failure.title == "The assistant failed"
+        assert app.replies_pane.query_one(ReplyView).has_class("-failed")
+        assert app.room is not None and app.room.can_retry
+
+        mistral_server.clear_faults()
+        await run_command(pilot, app, "retry last")
+        await wait_until(pilot, lambda: app.turns_finished == 2 and app.last_timings is not None)
+        assert app.replies_pane.texts[-1].startswith("Stand-in reply to:")
+        assert mistral_server.call_count("transcriptions") == 1  # retried with the kept transcript
+
+
+async def test_references_are_listed_under_the_reply(tui_settings, make_room, mistral_server) -> None:
+    mistral_server.script(
+        Reply(
+            text="It is sunny in Paris.",
+            references=(ScriptedReference("Paris weather", "https://weather.example/paris"),),
+        )
+    )
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        view = app.replies_pane.query_one(ReplyView)
+        await wait_until(pilot, lambda: view.references != [])
+        assert view.text == "It is sunny in Paris."
+        assert "Paris weather — https://weather.example/paris" in str(view._refs.render())
+        assert view._refs.display
+
+
+async def test_a_moderation_block_is_shown_as_a_block(tui_settings, make_room, mistral_server) -> None:
+    mistral_server.fail("conversations", Fault.guardrail_block())
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        view = app.replies_pane.query_one(ReplyView)
+        assert view.has_class("-blocked")
+        assert view.text.startswith("⛔ Blocked by moderation")
+
+
+async def test_help_opens_and_the_fallback_key_does_not_record_under_it(tui_settings, make_room) -> None:
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.room is not None and app.room.state == IDLE
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen))
+
+
+async def test_switching_theme_from_the_palette_is_remembered(tui_settings, make_room) -> None:
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == "voxroom-dark" and app.has_class("-theme-voxroom-dark")
+        await run_command(pilot, app, "theme voxroom-light")
+        assert app.theme == "voxroom-light" and app.has_class("-theme-voxroom-light")
+        await wait_until(pilot, lambda: remembered_theme(tui_settings.data_dir) == "voxroom-light")
+    # Next start: the remembered choice wins over the config; a --theme flag wins over both.
+    again = make_app(tui_settings, make_room())
+    async with again.run_test(size=SIZE):
+        assert again.theme == "voxroom-light"
+    flagged = make_app(tui_settings, make_room(), theme="voxroom-high-contrast")
+    async with flagged.run_test(size=SIZE):
+        assert flagged.theme == "voxroom-high-contrast"
+
+
+async def test_an_unknown_theme_falls_back_with_a_message(tui_settings, make_room) -> None:
+    tui_settings.theme = "no-such-theme"
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "voxroom-dark"
+        assert any("no theme called 'no-such-theme'" in n for n in notes(app))
+
+
+async def test_builtin_textual_themes_still_work(tui_settings, make_room) -> None:
+    app = make_app(tui_settings, make_room(), theme="textual-light")
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        assert app.theme == "textual-light"
+        assert app.theme_variables["speaker-1"] and app.theme_variables["meter-low"]
+
+
+async def test_rename_speaker_changes_the_transcript_and_the_session(tui_settings, make_room) -> None:
+    room = make_room()
+    app = make_app(tui_settings, room)
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        await run_command(pilot, app, "rename speaker")
+        await wait_until(pilot, lambda: isinstance(app.screen, RenameSpeakerDialog))
+        await pilot.press(*"Alice")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Alice : Good morning everyone" in app.transcript_pane.lines[0])
+        assert "speaker_2 : Yes." in app.transcript_pane.lines[1]
+        stored = room.session.session  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: stored.speaker_names.get("speaker_1") == "Alice")
+
+
+async def test_rename_speaker_with_nobody_yet_says_so(tui_settings, make_room) -> None:
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+        await run_command(pilot, app, "rename speaker")
+        assert any("no speaker to rename" in n for n in notes(app))
+
+
+async def test_new_session_then_open_the_old_one_read_only_then_continue_it(tui_settings, make_room) -> None:
+    room = make_room()
+    first = room.session.name
+    app = make_app(tui_settings, room)
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        first_id = room.session.session.id  # type: ignore[attr-defined]
+
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: room.session.session.id != first_id)  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: app.transcript_pane.lines == [])
+
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionBrowser))
+        browser = app.screen
+        assert len(browser.shown) == 2
+        await pilot.press(*"good morning")
+        await wait_until(pilot, lambda: [s.id for s in browser.shown] == [first_id])
+        await pilot.press("enter")  # read-only
+        await wait_until(pilot, lambda: len(app.transcript_pane.lines) == 2)
+        assert app.read_only and app.status_bar.session == f"{first} (read-only)"
+        assert app.replies_pane.texts[0].startswith("Stand-in reply to:")
+        await pilot.press("space")
+        await wait_until(pilot, lambda: any("read-only" in n for n in notes(app)))
+        assert room.state == IDLE
+
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionBrowser))
+        await pilot.press(*"good morning")
+        await wait_until(pilot, lambda: len(app.screen.shown) == 1)
+        await pilot.press("ctrl+t")  # continue it
+        await wait_until(pilot, lambda: room.session.session.id == first_id)  # type: ignore[attr-defined]
+        assert not app.read_only and app.status_bar.session == first
+        await record_one_turn(pilot, app)
+        assert len(room.session.session.turns) == 2  # type: ignore[attr-defined]
+        assert len(app.transcript_pane.lines) == 4
+
+
+async def test_export_writes_the_session(tui_settings, make_room, tmp_path: Path) -> None:
+    app = make_app(tui_settings, make_room())
+    target = tmp_path / "out" / "meeting.md"
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        await run_command(pilot, app, "export session")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        box = app.screen.query_one("#path")
+        box.value = str(target)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: any("Exported to" in n for n in notes(app)))
+    text = target.read_text(encoding="utf-8")
+    assert "Good morning everyone, shall we start?" in text
+    assert "Stand-in reply to:" in text
+
+
+async def test_a_small_terminal_gets_a_message_and_keeps_working(tui_settings, make_room) -> None:
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=(60, 16)) as pilot:
+        await pilot.pause()
+        assert any("terminal is small" in n for n in notes(app))
+        await record_one_turn(pilot, app)
+        assert len(app.transcript_pane.lines) == 2
+
+
+async def test_an_unavailable_global_hotkey_is_explained_once(
+    tui_settings, make_room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    tui_settings.hotkey.global_listener = True
+    app = make_app(tui_settings, make_room(), hotkey=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: bool(app.hotkey_problem))
+        assert "no X display" in app.hotkey_problem
+        hotkey_notes = [n for n in app._notifications if n.title == "Hotkey"]
+        assert len(hotkey_notes) == 1 and "fallback" in str(hotkey_notes[0].message)
+        await record_one_turn(pilot, app)  # the fallback key still works
+
+
+async def test_no_microphone_keeps_the_app_usable(tui_settings, make_room) -> None:
+    app = make_app(tui_settings, make_room(recorder=None))
+    async with app.run_test(size=SIZE) as pilot:
+        assert "No microphone" in app.recording_pane.hint
+        await pilot.press("space")
+        await wait_until(pilot, lambda: any("No microphone is available" in n for n in notes(app)))
+        assert app.recording_pane.state == IDLE
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+async def test_a_key_press_before_the_core_is_ready_is_kept(tui_settings, make_room) -> None:
+    room = make_room()
+    app = VoxroomApp(tui_settings, core=lambda _app: room, hotkey=False, warm_up=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.room is room and room.state == RECORDING)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.turns_finished == 1)
+        assert len(app.transcript_pane.lines) == 2
+
+
+async def test_a_core_that_fails_to_start_is_reported(tui_settings) -> None:
+    from tui.errors import ConfigError
+
+    def broken(_app: VoxroomApp) -> Room:
+        raise ConfigError("The Mistral backend needs an API key.", hint="Set MISTRAL_API_KEY.")
+
+    app = VoxroomApp(tui_settings, core=broken, hotkey=False, warm_up=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: any("needs an API key" in n for n in notes(app)))
+        assert app.room is None
+        await pilot.press("f1")  # the rest keeps working
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+async def test_stop_speaking_from_the_palette_interrupts(tui_settings, make_room, mistral_server) -> None:
+    mistral_server.set_latency(speech_real_time_factor=1.0)
+    room = make_room()
+    app = make_app(tui_settings, room)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.playback_meter.speaking and bool(app.playback_meter.sentence))
+        assert app.playback_meter._sentence.has_class("-speaking")
+        await run_command(pilot, app, "stop speaking")
+        await wait_until(pilot, lambda: app.turns_finished == 1)
+        assert room.finished[-1].status == "interrupted"
+
+
+def test_scratch_session_is_the_default() -> None:
+    session = ScratchSession("x")
+    assert session.name == "x" and session.recording_path().name == "turn-001.flac"

@@ -1,0 +1,235 @@
+"""The room (core controller, no Textual): toggle, queueing, barge-in, retry and persistence, with
+real turns against the stand-in Mistral server and a file-fed recorder."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.standin import MistralStandIn
+from tui.config import Settings
+from tui.errors import AudioDeviceError
+from tui.room import (
+    IDLE,
+    PROCESSING,
+    RECORDING,
+    SPEAKING,
+    FileRecorder,
+    Level,
+    RecordingStarted,
+    RoomEvent,
+    RoomFailed,
+    StageChanged,
+    StateChanged,
+    TranscriptReady,
+    TurnFinished,
+)
+
+
+class Events:
+    """Collects room events and lets a test wait for one that matches."""
+
+    def __init__(self) -> None:
+        self.items: list[RoomEvent] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, event: RoomEvent) -> None:
+        with self._cond:
+            self.items.append(event)
+            self._cond.notify_all()
+
+    def wait(self, match: Callable[[RoomEvent], bool], timeout: float = 15.0) -> RoomEvent:
+        with self._cond:
+            ok = self._cond.wait_for(lambda: any(match(e) for e in self.items), timeout)
+        assert ok, f"no matching event within {timeout} s; got {[type(e).__name__ for e in self.items]}"
+        return next(e for e in self.items if match(e))
+
+    def of(self, kind: type) -> list:
+        return [e for e in self.items if isinstance(e, kind)]
+
+    @property
+    def states(self) -> list[str]:
+        return [e.state for e in self.of(StateChanged)]
+
+
+def finished(n: int) -> Callable[[RoomEvent], bool]:
+    return lambda e: isinstance(e, TurnFinished) and e.turn == n
+
+
+def test_toggle_records_runs_and_saves_a_turn(make_room, mistral_server: MistralStandIn) -> None:
+    room = make_room()
+    events = Events()
+    room.subscribe(events)
+
+    assert room.press("fallback")
+    assert room.state == RECORDING
+    room.press("fallback")
+    done = events.wait(finished(1))
+    assert room.wait_idle(10)
+
+    assert done.status == "done"
+    assert events.states == [RECORDING, PROCESSING, SPEAKING, IDLE]
+    transcript = events.of(TranscriptReady)[0].transcript
+    assert [s.speaker for s in transcript.segments] == ["speaker_1", "speaker_2"]
+    assert done.timings.transcription_ms is not None and done.timings.first_audio_ms is not None
+    # The turn is in the session on disk, with its recording inside the session folder.
+    stored = room.session.session  # type: ignore[attr-defined]
+    assert len(stored.turns) == 1 and stored.turns[0].status == "done"
+    assert (stored.folder / stored.turns[0].recording).is_file()
+    assert stored.turns[0].reply.startswith("Stand-in reply to:")
+    assert mistral_server.call_count("transcriptions") == 1
+
+
+def test_press_while_processing_records_the_next_turn_and_queues_it(
+    make_room, mistral_server: MistralStandIn
+) -> None:
+    mistral_server.set_latency(transcription_fixed=0.6)
+    room = make_room()
+    events = Events()
+    room.subscribe(events)
+
+    room.press("fallback")
+    room.press("fallback")  # turn 1 goes to the turn thread
+    events.wait(lambda e: isinstance(e, StageChanged) and e.turn == 1 and e.stage == "transcribing")
+    room.press("fallback")  # a new recording starts while turn 1 is being transcribed
+    assert room.state == RECORDING
+    assert not events.of(TurnFinished)
+    room.press("fallback")  # turn 2 is queued behind turn 1
+    events.wait(finished(2))
+    assert room.wait_idle(10)
+
+    assert [e.turn for e in events.of(TurnFinished)] == [1, 2]
+    assert all(e.status == "done" for e in events.of(TurnFinished))
+    assert [e.turn for e in events.of(RecordingStarted)] == [1, 2]
+    assert len(room.session.session.turns) == 2  # type: ignore[attr-defined]
+    assert mistral_server.call_count("transcriptions") == 2
+
+
+def test_press_while_speaking_interrupts_and_records(make_room, mistral_server: MistralStandIn) -> None:
+    # Speech arrives at real-time pace, so the reply is still being spoken when the key is pressed.
+    mistral_server.set_latency(speech_real_time_factor=1.0)
+    room = make_room()
+    events = Events()
+    room.subscribe(events)
+
+    room.press("fallback")
+    room.press("fallback")
+    events.wait(lambda e: isinstance(e, StateChanged) and e.state == SPEAKING)
+    room.press("fallback")  # barge-in
+    assert room.state == RECORDING
+    first = events.wait(finished(1))
+    assert first.status == "interrupted"
+    room.press("fallback")
+    assert events.wait(finished(2)).status in ("done", "interrupted")
+    assert room.wait_idle(30)
+
+
+def test_retry_after_an_agent_failure_reuses_the_transcript(
+    make_room, tui_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    tui_settings.retry_max_s = 0.2
+    mistral_server.fail("conversations", 500)
+    room = make_room(tui_settings)
+    events = Events()
+    room.subscribe(events)
+
+    room.press("fallback")
+    room.press("fallback")
+    failed = events.wait(finished(1))
+    assert failed.status == "failed"
+    error = events.wait(lambda e: isinstance(e, RoomFailed) and e.retryable)
+    assert error.error.hint and "Retry" in error.error.hint
+    assert room.can_retry
+    assert mistral_server.call_count("transcriptions") == 1
+
+    mistral_server.clear_faults()
+    assert room.retry_last()
+    assert not room.can_retry
+    events.wait(lambda e: isinstance(e, TurnFinished) and e.status == "done")
+    assert room.wait_idle(10)
+    assert mistral_server.call_count("transcriptions") == 1  # the transcript was kept
+    stored = room.session.session  # type: ignore[attr-defined]
+    assert [t.status for t in stored.turns] == ["failed", "done"]
+    assert stored.turns[0].recording == stored.turns[1].recording  # same audio, not recorded again
+
+
+def test_retry_after_a_transcription_failure_sends_the_recording_again(
+    make_room, tui_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    tui_settings.retry_max_s = 0.2
+    mistral_server.fail("transcriptions", 500)
+    room = make_room(tui_settings)
+    events = Events()
+    room.subscribe(events)
+    room.press("fallback")
+    room.press("fallback")
+    assert events.wait(finished(1)).status == "failed"
+    calls = mistral_server.call_count("transcriptions")
+    mistral_server.clear_faults()
+    room.retry_last()
+    events.wait(lambda e: isinstance(e, TurnFinished) and e.status == "done")
+    assert mistral_server.call_count("transcriptions") == calls + 1
+    assert room.retry_last() is False  # nothing left to retry
+
+
+def test_debounce_ignores_a_second_press_within_the_window(make_room, tui_settings: Settings) -> None:
+    tui_settings.hotkey.debounce_ms = 60_000
+    room = make_room(tui_settings)
+    assert room.press("terminal") is True
+    assert room.press("global") is False  # the same physical press seen twice
+    assert room.state == RECORDING
+    assert room.trigger.toggles == 1
+
+
+def test_no_microphone_is_reported_and_nothing_records(make_room) -> None:
+    room = make_room(recorder=None)
+    events = Events()
+    room.subscribe(events)
+    room.press("fallback")
+    failure = events.wait(lambda e: isinstance(e, RoomFailed))
+    assert isinstance(failure.error, AudioDeviceError)
+    assert "microphone" in failure.error.message
+    assert room.state == IDLE and not room.busy
+
+
+def test_file_recorder_meters_in_real_time_and_returns_what_was_heard(clip: Path, tmp_path: Path) -> None:
+    recorder = FileRecorder(clip, realtime=True)
+    recorder.start(tmp_path / "a.flac")
+    got = threading.Event()
+
+    def poll() -> None:
+        while not got.is_set():
+            if recorder.meter.snapshot().rms_dbfs > -50:
+                got.set()
+            got.wait(0.01)
+
+    t = threading.Thread(target=poll, daemon=True)
+    t.start()
+    assert got.wait(5), "the meter never showed the clip's level"
+    heard = recorder.stop()
+    t.join(1)
+    assert heard.path == tmp_path / "a.flac" and heard.path.is_file()
+    assert 0.0 < heard.duration < 4.2  # part of the 4.1 s clip, resampled to 16 kHz
+    assert recorder.meter.snapshot() == Level()
+
+
+def test_file_recorder_instant_mode_returns_the_whole_file(clip: Path, tmp_path: Path) -> None:
+    recorder = FileRecorder(clip)
+    recorder.start(tmp_path / "b.flac")
+    whole = recorder.stop()
+    assert whole.rate == 16_000
+    assert whole.duration == pytest.approx(4.1, abs=0.1)
+    with pytest.raises(AudioDeviceError):
+        recorder.stop()
+
+
+def test_level_marks_clipping_and_silence() -> None:
+    import numpy as np
+
+    assert Level.of(np.ones(100, np.float32)).clipping
+    assert Level.of(np.zeros(100, np.float32)).no_signal
+    mid = Level.of(np.full(100, 0.1, np.float32))
+    assert mid.rms_dbfs == pytest.approx(-20.0, abs=0.01) and not mid.clipping and not mid.no_signal
