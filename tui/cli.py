@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from tui import __version__
 from tui.errors import VoxroomError
 
-COMMANDS = ("transcribe", "ask", "say", "devices", "doctor", "replay", "sessions")
+COMMANDS = ("transcribe", "ask", "retry", "say", "devices", "doctor", "replay", "sessions")
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:

@@ -127,12 +127,20 @@ class MistralAgent:
         try:
             return self._stream(prompt, conversation_id, agent_id, on_text)
         except _NotFound as missing:
-            if missing.what == "agent":
+            gone = missing.what
+        try:
+            if gone == "agent":
                 # The agent was deleted on the server: make it again and try once more.
                 self._forget_agent()
                 return self._stream(prompt, conversation_id, self.ensure_agent(), on_text)
             # The conversation is gone: start a new one with the same agent.
             return self._stream(prompt, None, agent_id, on_text)
+        except _NotFound as still:
+            raise AgentError(
+                f"The reply failed: the {still.what} was not found on the server (404).",
+                hint="Retry the turn.",
+                status=404,
+            ) from None
 
     def _stream(
         self,
