@@ -1,0 +1,466 @@
+"""Room capture: a sounddevice input stream written to a 16 kHz mono FLAC file while it records.
+
+Design (see also ``bench/README.md``, section "Capture"):
+
+* The PortAudio callback does the least it can: it averages to mono, updates the
+  :class:`~tui.audio.meter.LevelMeter` (a few numpy reductions, no locks) and puts the block on a
+  :class:`queue.SimpleQueue`. No I/O, no resampling, no locks held.
+* A writer thread takes the blocks, resamples them to 16 kHz with :class:`StreamResampler` (the
+  same polyphase filter as ``scipy.signal.resample_poly``, kept streaming so no sample is dropped or
+  duplicated at block edges) and appends them to ``<name>.flac.partial`` through libsndfile,
+  flushing at least once a second. The file on disk *is* the recording: memory stays flat however
+  long the meeting lasts.
+* ``stop()`` flushes the resampler's tail, closes the FLAC file and renames it to ``<name>.flac``.
+  A ``.partial`` file found later means the process died while recording:
+  :mod:`tui.audio.recovery` repairs it.
+* Half-duplex: while ``muted`` is set (Voxroom is speaking), captured frames are replaced by digital
+  silence in the file (the default, ``muted_frames="silence"``) so the recording's timeline still
+  matches the wall clock and the transcript's timestamps stay true, but the assistant's own voice
+  never reaches the transcriber. ``muted_frames="drop"`` leaves them out entirely instead.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from math import gcd
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from tui.audio.clip import TRANSCRIBE_RATE, Clip, load_clip
+from tui.audio.meter import LevelMeter, LevelSnapshot
+from tui.errors import AudioDeviceError, AudioInputError
+
+PARTIAL_SUFFIX = ".partial"
+"""Appended to a recording's file name while it is being written (``meeting.flac.partial``)."""
+PREFERRED_RATE = 48_000
+_EMPTY = np.zeros(0, dtype=np.float32)
+
+
+class StreamResampler:
+    """Polyphase resampling of a stream delivered in blocks of any size.
+
+    Gives the same samples as ``scipy.signal.resample_poly(x, up, down)`` applied to the whole
+    signal at once (same Kaiser-windowed FIR filter, same alignment), but block by block: it keeps
+    the last ``K - 1`` input samples between calls, so there are no seams, gaps or duplicated
+    samples at block edges. Call :meth:`flush` once at the end to get the filter's tail.
+    """
+
+    def __init__(self, src_rate: int, dst_rate: int) -> None:
+        if src_rate <= 0 or dst_rate <= 0:
+            raise ValueError("sample rates must be positive")
+        g = gcd(int(src_rate), int(dst_rate))
+        self.src_rate = int(src_rate)
+        self.dst_rate = int(dst_rate)
+        self.up = self.dst_rate // g
+        self.down = self.src_rate // g
+        self.passthrough = self.up == self.down
+        self.n_in = 0
+        self.n_out = 0
+        self.flushed = False
+        if self.passthrough:
+            return
+        from scipy.signal import firwin
+
+        max_rate = max(self.up, self.down)
+        half_len = 10 * max_rate
+        h = firwin(2 * half_len + 1, 1.0 / max_rate, window=("kaiser", 5.0)) * self.up
+        self._delay = half_len
+        self._taps = k = math.ceil(h.size / self.up)
+        padded = np.zeros(k * self.up)
+        padded[: h.size] = h
+        # _bank[r] are the taps of phase r, reversed so they line up with a forward input window.
+        self._bank = np.ascontiguousarray(padded.reshape(k, self.up).T[:, ::-1], dtype=np.float32)
+        self._buf = np.zeros(k - 1, dtype=np.float32)
+        self._buf_start = -(k - 1)  # global index of _buf[0]; negative = zeros before the signal
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        """Feed input samples (1-D float32), get every output sample that is now complete."""
+        x = np.asarray(block, dtype=np.float32).reshape(-1)
+        self.n_in += x.size
+        if self.passthrough:
+            self.n_out += x.size
+            return x
+        if x.size:
+            self._buf = np.concatenate((self._buf, x))
+        return self._emit(self.n_in)
+
+    def flush(self) -> np.ndarray:
+        """The remaining output once the input has ended (zeros assumed after the last sample)."""
+        self.flushed = True
+        if self.passthrough:
+            return np.zeros(0, dtype=np.float32)
+        total = -(-self.n_in * self.up // self.down)  # ceil, as resample_poly
+        need = (total * self.down + self._delay) // self.up + 1  # input samples the last output needs
+        missing = need - (self._buf_start + self._buf.size)
+        if missing > 0:
+            self._buf = np.concatenate((self._buf, np.zeros(missing, dtype=np.float32)))
+        return self._emit(need, limit=total)
+
+    def _emit(self, available: int, limit: int | None = None) -> np.ndarray:
+        up, down, k = self.up, self.down, self._taps
+        # Last output n whose newest input index (n*down + delay) // up is < available.
+        numerator = available * up - 1 - self._delay
+        end = numerator // down + 1 if numerator >= 0 else 0
+        if limit is not None:
+            end = min(end, limit)
+        if end <= self.n_out:
+            return np.zeros(0, dtype=np.float32)
+        ns = np.arange(self.n_out, end, dtype=np.int64)
+        p = ns * down + self._delay
+        newest = p // up
+        starts = newest - (k - 1) - self._buf_start
+        windows = np.lib.stride_tricks.sliding_window_view(self._buf, k)[starts]
+        y = windows @ self._bank[0] if up == 1 else np.einsum("nk,nk->n", windows, self._bank[p % up])
+        self.n_out = end
+        # Keep what the next output still needs.
+        next_oldest = (end * down + self._delay) // up - (k - 1)
+        drop = next_oldest - self._buf_start
+        if drop > 0:
+            self._buf = self._buf[drop:]
+            self._buf_start += drop
+        return y.astype(np.float32, copy=False)
+
+
+MutedPolicy = Literal["silence", "drop"]
+
+
+class Recorder:
+    """Records the room into a FLAC file (16 kHz, mono, 16-bit) while measuring its level.
+
+    ``device`` is a name (case-insensitive substring), an index, or ``None``/``""`` for the default
+    input. ``rate`` is the capture rate; ``None`` takes 48 kHz when the device accepts it, else the
+    device's default rate.
+
+    Thread model: :meth:`start`/:meth:`stop` from one controlling thread; the audio callback and the
+    writer thread are internal. ``muted``, :attr:`level`, :attr:`elapsed`, :attr:`silence_seconds`
+    and :attr:`overflows` may be read or set from any thread at any time.
+    """
+
+    def __init__(
+        self,
+        device: str | int | None = None,
+        *,
+        rate: int | None = None,
+        target_rate: int = TRANSCRIBE_RATE,
+        block_s: float = 0.02,
+        latency: str | float = "high",
+        muted_frames: MutedPolicy = "silence",
+        silence_dbfs: float = -45.0,
+        flush_every_s: float = 1.0,
+        meter: LevelMeter | None = None,
+        mute_tail_s: float = 0.5,
+    ) -> None:
+        if muted_frames not in ("silence", "drop"):
+            raise ValueError("muted_frames must be 'silence' or 'drop'")
+        self.device = device
+        self.requested_rate = rate
+        self.target_rate = target_rate
+        self.block_s = block_s
+        self.latency = latency
+        self.muted_frames: MutedPolicy = muted_frames
+        self.silence_dbfs = silence_dbfs
+        self.flush_every_s = flush_every_s
+        self.meter = meter or LevelMeter()
+        self.mute_tail_s = mute_tail_s
+        self._muted = False
+        self._mute_until = 0
+        self.rate = 0
+        self.channels = 1
+        self.device_name = ""
+        self.path: Path | None = None
+        self.partial_path: Path | None = None
+        self.error: BaseException | None = None
+        self.on_flush: Callable[[float], None] | None = None
+        """Called from the writer thread after each flush with the seconds of audio now on disk."""
+        self._stream: Any = None
+        self._queue: queue.SimpleQueue[np.ndarray | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._captured = 0
+        self._muted_captured = 0
+        self._written = 0
+        self._silence_s = 0.0
+        self._recording = False
+        self._flushed_s = 0.0
+
+    # -- state for the UI ------------------------------------------------------------------------
+    @property
+    def muted(self) -> bool:
+        """Set while Voxroom speaks (half-duplex): captured frames are not written (see module doc).
+
+        Clearing it keeps muting for ``mute_tail_s`` more seconds of audio, for the reply's last
+        sound still travelling through the output and input buffers and the room.
+        """
+        return self._muted
+
+    @muted.setter
+    def muted(self, value: bool) -> None:
+        if self._muted and not value:
+            self._mute_until = self._captured + int(self.mute_tail_s * (self.rate or PREFERRED_RATE))
+        self._muted = bool(value)
+
+    @property
+    def recording(self) -> bool:
+        return self._recording
+
+    @property
+    def level(self) -> LevelSnapshot:
+        return self.meter.snapshot()
+
+    @property
+    def overflows(self) -> int:
+        return self.meter.snapshot().overflows
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds of audio captured since :meth:`start` (audio time, muted stretches included)."""
+        return self._captured / self.rate if self.rate else 0.0
+
+    @property
+    def muted_seconds(self) -> float:
+        return self._muted_captured / self.rate if self.rate else 0.0
+
+    @property
+    def written_seconds(self) -> float:
+        """Seconds of 16 kHz audio handed to the FLAC encoder so far."""
+        return self._written / self.target_rate
+
+    @property
+    def flushed_seconds(self) -> float:
+        """Seconds of audio known to be on disk (as of the last flush)."""
+        return self._flushed_s
+
+    @property
+    def silence_seconds(self) -> float:
+        """Seconds of audio since the level was last above ``silence_dbfs`` (muted time excluded)."""
+        return self._silence_s
+
+    def auto_stop_reason(self, max_seconds: float | None = None, silence_seconds: float | None = None) -> str:
+        """A short reason to stop now ("" when recording should go on); the caller polls this."""
+        if not self._recording:
+            return ""
+        if max_seconds and self.elapsed >= max_seconds:
+            return f"Stopped at the {_duration(max_seconds)} recording limit."
+        if silence_seconds and self._silence_s >= silence_seconds:
+            return f"Stopped after {_duration(silence_seconds)} of silence."
+        return ""
+
+    # -- control ---------------------------------------------------------------------------------
+    def start(self, path: Path | str, *, open_stream: bool = True) -> Path:
+        """Open the input and start writing ``<path>.partial``; returns the partial file's path.
+
+        ``open_stream=False`` opens no device: blocks then come only from :meth:`feed` (tests,
+        benchmarks), at the rate given to the constructor (48 kHz if none).
+        """
+        if self._recording:
+            raise AudioInputError("Already recording.")
+        import soundfile as sf
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if open_stream:
+            self._open_stream()
+        else:
+            self.rate = int(self.requested_rate or PREFERRED_RATE)
+            self.channels = 1
+        partial = path.with_name(path.name + PARTIAL_SUFFIX)
+        try:
+            sound_file = sf.SoundFile(
+                str(partial),
+                "w",
+                samplerate=self.target_rate,
+                channels=1,
+                format="FLAC",
+                subtype="PCM_16",
+            )
+        except (sf.LibsndfileError, RuntimeError, OSError) as err:
+            self._close_stream()
+            raise AudioInputError(f"Cannot write the recording to {partial}: {err}.") from None
+        self.path, self.partial_path = path, partial
+        self.error = None
+        self.meter.reset()
+        self._queue = queue.SimpleQueue()
+        self._captured = self._muted_captured = self._written = self._mute_until = 0
+        self._silence_s = self._flushed_s = 0.0
+        resampler = StreamResampler(self.rate, self.target_rate)
+        self._writer = threading.Thread(
+            target=self._write_loop, args=(sound_file, resampler), name="voxroom-recorder", daemon=True
+        )
+        self._recording = True
+        self._writer.start()
+        if self._stream is not None:
+            try:
+                self._stream.start()
+            except Exception as err:
+                self._recording = False
+                self._queue.put(None)
+                self._writer.join()
+                self._close_stream()
+                raise _device_error(err, self.device_name, "input") from None
+        return partial
+
+    def feed(self, block: np.ndarray) -> None:
+        """Process one captured block exactly as the audio callback does (mono or frames x channels)."""
+        block = np.asarray(block, dtype=np.float32)
+        self._process(block if block.ndim == 1 else block.mean(axis=1, dtype=np.float32))
+
+    def stop(self, *, load: bool = True) -> Clip:
+        """Stop capturing, finish and close the FLAC file, rename it to its final name.
+
+        Returns a :class:`Clip` with ``path`` set to the FLAC file; with ``load=False`` its samples
+        are left empty (read them later with :func:`tui.audio.clip.load_clip`).
+        """
+        if not self._recording:
+            raise AudioInputError("Not recording.")
+        self._close_stream()
+        self._recording = False
+        self._queue.put(None)
+        assert self._writer is not None
+        self._writer.join()
+        self._writer = None
+        assert self.path is not None and self.partial_path is not None
+        if self.error is not None:
+            raise AudioInputError(
+                f"The recording could not be written to disk: {self.error}.",
+                hint=f"What was saved is in {self.partial_path}.",
+            )
+        os.replace(self.partial_path, self.path)
+        if load:
+            return load_clip(self.path)
+        return Clip(np.zeros(0, dtype=np.float32), self.target_rate, self.path)
+
+    def cancel(self) -> None:
+        """Stop and delete the recording."""
+        if not self._recording:
+            return
+        self._close_stream()
+        self._recording = False
+        self._queue.put(None)
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
+        if self.partial_path is not None:
+            self.partial_path.unlink(missing_ok=True)
+
+    # -- internals -------------------------------------------------------------------------------
+    def _open_stream(self) -> None:
+        import sounddevice as sd
+
+        from tui.audio.devices import pick_channels, pick_rate, resolve_device
+
+        dev = resolve_device(self.device, "input")
+        self.device_name = dev.name
+        self.rate = int(self.requested_rate or pick_rate(dev, "input"))
+        self.channels = pick_channels(dev, "input", self.rate)
+        try:
+            self._stream = sd.InputStream(
+                device=dev.index,
+                samplerate=self.rate,
+                channels=self.channels,
+                dtype="float32",
+                blocksize=max(1, int(self.rate * self.block_s)),
+                latency=self.latency,
+                callback=self._callback,
+            )
+        except Exception as err:
+            self._stream = None
+            raise _device_error(err, dev.name, "input") from None
+
+    def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+            finally:
+                stream.close()
+
+    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        if status.input_overflow:
+            self.meter.add_overflow()
+        mono = indata[:, 0].copy() if self.channels == 1 else indata.mean(axis=1, dtype=np.float32)
+        self._process(mono)
+
+    def _process(self, mono: np.ndarray) -> None:
+        if not self._recording:
+            return
+        n = mono.size
+        duration = n / self.rate
+        self.meter.update(mono, duration=duration)
+        self._captured += n
+        if self._muted or self._captured - n < self._mute_until:
+            self._muted_captured += n
+            if self.muted_frames == "drop":
+                return
+            self._queue.put(np.zeros(n, dtype=np.float32))
+            return
+        if self.meter.snapshot().raw_rms_dbfs < self.silence_dbfs:
+            self._silence_s += duration
+        else:
+            self._silence_s = 0.0
+        self._queue.put(mono)
+
+    def _write_loop(self, sound_file: Any, resampler: StreamResampler) -> None:
+        last_flush = time.monotonic()
+        ended = False
+        try:
+            while not ended:
+                try:
+                    first = self._queue.get(timeout=min(0.25, self.flush_every_s / 2))
+                except queue.Empty:
+                    first = _EMPTY
+                blocks: list[np.ndarray] = []
+                item: np.ndarray | None = first
+                while True:
+                    if item is None:
+                        ended = True
+                        break
+                    if item.size:
+                        blocks.append(item)
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                if self.error is not None:
+                    continue  # keep draining so memory stays flat; stop() reports the error
+                out = resampler.process(np.concatenate(blocks)) if blocks else np.zeros(0, np.float32)
+                if ended:
+                    out = np.concatenate((out, resampler.flush()))
+                if out.size:
+                    sound_file.write(np.clip(out, -1.0, 1.0))
+                    self._written += out.size
+                now = time.monotonic()
+                if ended or now - last_flush >= self.flush_every_s:
+                    sound_file.flush()
+                    last_flush = now
+                    self._flushed_s = self._written / self.target_rate
+                    if self.on_flush is not None:
+                        self.on_flush(self._flushed_s)
+        except Exception as err:  # disk full, file removed...: reported by stop()
+            self.error = err
+            while not ended and self._queue.get() is not None:
+                pass
+        finally:
+            try:
+                sound_file.close()
+            except Exception as err:
+                self.error = self.error or err
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    if seconds >= 60:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
+
+
+def _device_error(err: BaseException, name: str, kind: str) -> AudioDeviceError:
+    from tui.audio.devices import describe_portaudio_error
+
+    return describe_portaudio_error(err, name, kind)
