@@ -206,3 +206,12 @@ def test_every_format_names_speakers_and_never_fails(session: Session) -> None:
     srt = export_session(session, "srt")
     for label in named:
         assert not re.search(rf"^{re.escape(label)}: ", srt, re.M)
+
+
+@settings(max_examples=100, deadline=None)
+@given(sessions(any_text))
+def test_cold_list_summary_matches_the_full_session(session: Session) -> None:
+    from tui.sessions.model import SessionSummary
+
+    data = session.to_dict()
+    assert SessionSummary.from_data(data, "s") == SessionSummary.of(Session.from_dict(data, "s"))

@@ -125,39 +125,34 @@ def search_store(store: SessionStore, text: str, limit: int = 200) -> list[Searc
     if not words:
         return []
     prefilter = _prefilter_ok(words)
-    found: list[list[SearchHit]] = []
-    try:
-        it = os.scandir(store.root)
-    except OSError:
-        return []
-    with it:
-        for entry in it:
-            if entry.name.startswith(".") or not valid_id(entry.name):
+    # Newest first (the order hits are shown in), so a common word stops after ``limit`` hits.
+    order = [summary.id for summary in store.list().sessions]
+    out: list[SearchHit] = []
+    for name in order:
+        if not valid_id(name):
+            continue
+        try:
+            with open(os.path.join(store.root, name, SESSION_FILE), "rb") as f:
+                raw = f.read(MAX_FILE_BYTES + 1)
+        except OSError:
+            continue
+        if len(raw) > MAX_FILE_BYTES:
+            continue
+        try:
+            decoded = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if prefilter and "\\u" not in decoded:
+            folded = decoded.casefold()
+            if not all(w in folded for w in words):
                 continue
-            try:
-                with open(os.path.join(entry.path, SESSION_FILE), "rb") as f:
-                    raw = f.read(MAX_FILE_BYTES + 1)
-            except OSError:
-                continue
-            if len(raw) > MAX_FILE_BYTES:
-                continue
-            try:
-                decoded = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            if prefilter and "\\u" not in decoded:
-                folded = decoded.casefold()
-                if not all(w in folded for w in words):
-                    continue
-            try:
-                data, _ = migrate(json.loads(decoded))
-                session = Session.from_dict(data, fallback_id=entry.name)
-            except (SchemaError, ValueError, RecursionError, TypeError, AttributeError):
-                continue
-            session.id = entry.name
-            hits = search_session(session, text, limit)
-            if hits:
-                found.append(hits)
-    found.sort(key=lambda h: (h[0].created, h[0].session_id), reverse=True)
-    out = [hit for hits in found for hit in hits]
+        try:
+            data, _ = migrate(json.loads(decoded))
+            session = Session.from_dict(data, fallback_id=name)
+        except (SchemaError, ValueError, RecursionError, TypeError, AttributeError):
+            continue
+        session.id = name
+        out.extend(search_session(session, text, limit - len(out)))
+        if len(out) >= limit:
+            break
     return out[:limit]

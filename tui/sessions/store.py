@@ -94,6 +94,7 @@ class SessionStore:
     def __init__(self, root: Path, known_speakers_path: Path | None = None) -> None:
         self.root = Path(root)
         self.known_speakers_path = known_speakers_path or self.root.parent / "known_speakers.json"
+        self.max_file_bytes = MAX_FILE_BYTES
 
     # -- finding ---------------------------------------------------------------------------------
     def folder(self, session: Session) -> Path:
@@ -185,10 +186,10 @@ class SessionStore:
             raise SessionError(f"Session {name} has no {SESSION_FILE}.") from None
         except OSError as err:
             raise SessionError(f"Session {name} cannot be read: {err.strerror}.") from None
-        if size > MAX_FILE_BYTES:
+        if size > self.max_file_bytes:
             raise SessionError(
-                f"Session {name} is too large to open ({size / 1e6:.0f} MB; at most "
-                f"{MAX_FILE_BYTES // 1_000_000} MB)."
+                f"Session {name} is too large to open ({size / 1e6:.1f} MB; at most "
+                f"{self.max_file_bytes / 1e6:.1f} MB)."
             )
         try:
             raw = path.read_bytes()
@@ -273,7 +274,7 @@ class SessionStore:
                     continue
                 changed = True
                 try:
-                    session = self.load_folder(Path(entry.path))
+                    data = self._read_json(Path(entry.path) / SESSION_FILE, name, move_aside=True)
                 except SessionError as err:
                     folder = Path(entry.path)
                     if (folder / SESSION_FILE).exists():  # refused but left alone (newer, too large)
@@ -285,7 +286,7 @@ class SessionStore:
                             BrokenSession(name, folder, str(err), moved.moved_to if moved else None)
                         )
                     continue
-                summary = SessionSummary.of(session)
+                summary = SessionSummary.from_data(data, name)
                 result.sessions.append(summary)
                 fresh[name] = {"m": st.st_mtime_ns, "s": st.st_size, "summary": summary.to_dict()}
         if changed or fresh.keys() != index.keys():
