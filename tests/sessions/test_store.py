@@ -358,3 +358,43 @@ def test_replay_plan_highlights_the_line_being_played(store: SessionStore) -> No
     beckett = replay_plan(store, store.open("sample:beckett"))
     failed = [s for s in beckett if s.turn == 2]
     assert [s.kind for s in failed] == ["recording"]
+
+
+def test_stale_temp_files_of_interrupted_saves_are_removed(store: SessionStore) -> None:
+    session = make_session(store, turns=1)
+    folder = store.root / session.id
+    stale, fresh = folder / ".session.json.old.tmp", folder / ".session.json.new.tmp"
+    stale.write_text("{half")
+    fresh.write_text("{half")
+    os.utime(stale, (1, 1))
+    assert store.open(session.id).turns[0].index == 1
+    assert not stale.exists() and fresh.exists()
+    assert store.list().broken == []
+
+
+def test_samples_are_found_in_an_installed_layout(tmp_path: Path) -> None:
+    """An installed wheel has no top-level sessions/ folder, only tui/_sample_sessions."""
+    import subprocess
+    import sys
+
+    import tui
+
+    source = sample_sessions_dir()
+    assert source is not None
+    site = tmp_path / "site"
+    shutil.copytree(Path(tui.__file__).parent, site / "tui", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(source, site / "tui" / "_sample_sessions")
+    code = (
+        "from tui.sessions.samples import sample_sessions_dir, sample_names; "
+        "print(sample_sessions_dir()); print(sample_names())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+    ).stdout.splitlines()
+    assert out[0] == str(site / "tui" / "_sample_sessions")
+    assert "endgame" in out[1] and "beckett" in out[1]

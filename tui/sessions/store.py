@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,7 +172,18 @@ class SessionStore:
             ) from None
         session.id = name
         session.folder = folder
+        if move_aside:
+            self._remove_stale_temp_files(folder)
         return session
+
+    @staticmethod
+    def _remove_stale_temp_files(folder: Path, older_than_s: float = 600.0) -> None:
+        """Temp files of saves interrupted by a crash (the session file itself is always whole)."""
+        now = time.time()
+        for tmp in folder.glob(f".{SESSION_FILE}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if now - tmp.stat().st_mtime > older_than_s:
+                    tmp.unlink()
 
     def _read_json(self, path: Path, name: str, *, move_aside: bool) -> dict[str, Any]:
         try:
