@@ -161,7 +161,7 @@ class VoxroomApp(App[None]):
         self._remember = True
         status = self.status_bar
         status.backend = self.settings.backend_label
-        self.recording_pane.hint = f"Press {self.settings.hotkey.fallback_key or 'space'} to record."
+        self.recording_pane.key = self.settings.hotkey.fallback_key or "space"
         self.set_interval(1.0 / METER_HZ, self._sample_levels)
         if self.room is not None:
             self._attach(self.room)
@@ -421,9 +421,7 @@ class VoxroomApp(App[None]):
         self.replies_pane.clear()
         self.status_bar.timings = None
         self.read_only = read_only
-        self.recording_pane.hint = (
-            "Read-only: ctrl+o, then ctrl+t to continue it." if read_only else self.recording_pane.hint
-        )
+        self.recording_pane.hint = "Read-only: ctrl+o, then ctrl+t to continue it." if read_only else ""
         stored = getattr(session, "session", None)
         self.transcript_pane.names = dict(getattr(stored, "speaker_names", {}) or {})
         if show is not None:

@@ -46,6 +46,8 @@ class RecordingPane(Vertical):
     queued: reactive[int] = reactive(0)
     device: reactive[str] = reactive("")
     hint: reactive[str] = reactive("")
+    """A standing message (no microphone, read-only session); empty shows what the key does now."""
+    key: reactive[str] = reactive("space")
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -55,6 +57,7 @@ class RecordingPane(Vertical):
         self._hint = Static(classes="hint")
         self._show_state()
         self._show_device()
+        self._show_hint()
 
     def compose(self) -> ComposeResult:
         yield self._state
@@ -70,6 +73,7 @@ class RecordingPane(Vertical):
         self.add_class(f"-{new}")
         self.bar.active = new == RECORDING
         self._show_state()
+        self._show_hint()
 
     def watch_elapsed(self) -> None:
         self._show_state()
@@ -80,8 +84,25 @@ class RecordingPane(Vertical):
     def watch_device(self) -> None:
         self._show_device()
 
-    def watch_hint(self, hint: str) -> None:
-        self._hint.update(Content(hint))
+    def watch_hint(self) -> None:
+        self._show_hint()
+
+    def watch_key(self) -> None:
+        self._show_hint()
+
+    @property
+    def hint_text(self) -> str:
+        if self.hint:
+            return self.hint
+        does = {
+            RECORDING: "stop",
+            PROCESSING: "record the next question",
+            SPEAKING: "interrupt and record",
+        }.get(self.state, "record")
+        return f"Press {self.key} to {does}."
+
+    def _show_hint(self) -> None:
+        self._hint.update(Content(self.hint_text))
 
     @property
     def state_text(self) -> str:
