@@ -1,4 +1,5 @@
-"""Running a saved turn again: the recording is on disk, so nobody has to repeat themselves."""
+"""Saved turns: a turn is on disk (as ``pending``) before anything is sent, is completed in place
+when its result is in, and can be run again from its recording, so nobody repeats themselves."""
 
 from __future__ import annotations
 
@@ -8,17 +9,44 @@ from tui.errors import VoxroomError
 from tui.model import Transcript
 from tui.sessions.model import Session, TurnRecord
 from tui.sessions.store import SessionError, SessionStore
-from tui.turn import TurnObserver, TurnRunner
+from tui.turn import TurnObserver, TurnResult, TurnRunner
 
 # Steps after which the saved transcript is still good and is reused instead of sent again.
 _AFTER_TRANSCRIPTION = {"agent", "speech"}
 
 
+RETRYABLE = ("failed", "pending", "interrupted")
+"""``pending`` on disk means Voxroom stopped (crash, kill) while the turn was running."""
+
+
 def last_failed_turn(session: Session) -> TurnRecord:
     for turn in reversed(session.turns):
-        if turn.status == "failed":
+        if turn.status in RETRYABLE:
             return turn
     raise SessionError(f"Session {session.id} has no failed turn to retry.")
+
+
+def begin_turn(store: SessionStore, session: Session, recording: str, duration: float) -> TurnRecord:
+    """Record the turn as ``pending`` (saved) before any service is called."""
+    return store.add_turn(session, TurnRecord(recording=recording, duration=duration, status="pending"))
+
+
+def complete_turn(store: SessionStore, session: Session, turn: TurnRecord, result: TurnResult) -> TurnRecord:
+    """Replace ``turn`` with its result (reply audio saved beside it) and save the session."""
+    reply_audio = turn.reply_audio
+    if result.speech.blocks:
+        target = store.reply_audio_path(session, turn.index)
+        try:
+            result.speech.save(target)
+            target.chmod(0o600)
+            reply_audio = target.name
+        except (OSError, RuntimeError, ValueError) as err:
+            raise VoxroomError(f"Could not save the spoken reply: {err}.") from None
+    record = TurnRecord.from_result(result, turn.recording, turn.duration, reply_audio)
+    record.index, record.created = turn.index, turn.created
+    if result.reply is not None and result.reply.conversation_id:
+        session.conversation_id = result.reply.conversation_id
+    return store.update_turn(session, record)
 
 
 def retry_turn(
@@ -35,7 +63,7 @@ def retry_turn(
         raise SessionError(f"Turn {turn.index} of session {session.id} has no recording to retry.")
     clip = load_clip(store.audio_path(session, turn.recording))
     transcript = None
-    if turn.failed_step in _AFTER_TRANSCRIPTION and turn.segments:
+    if turn.status == "failed" and turn.failed_step in _AFTER_TRANSCRIPTION and turn.segments:
         transcript = Transcript(
             segments=list(turn.segments), text=turn.transcript_text, language=turn.language
         )
@@ -46,17 +74,4 @@ def retry_turn(
         sink=sink,
         observer=observer,
     )
-    reply_audio = turn.reply_audio
-    if result.speech.blocks:
-        target = store.reply_audio_path(session, turn.index)
-        try:
-            result.speech.save(target)
-            target.chmod(0o600)
-            reply_audio = target.name
-        except (OSError, RuntimeError, ValueError) as err:
-            raise VoxroomError(f"Could not save the spoken reply: {err}.") from None
-    record = TurnRecord.from_result(result, turn.recording, turn.duration, reply_audio)
-    record.index, record.created = turn.index, turn.created
-    if result.reply is not None and result.reply.conversation_id:
-        session.conversation_id = result.reply.conversation_id
-    return store.update_turn(session, record)
+    return complete_turn(store, session, turn, result)

@@ -7,8 +7,9 @@ import numpy as np
 from tui.audio.clip import TRANSCRIBE_RATE, Clip
 from tui.backends import Backends
 from tui.config import Settings
-from tui.sessions.model import Session
-from tui.sessions.store import SessionStore, record_turn, start_turn_recording
+from tui.retry import begin_turn, complete_turn
+from tui.sessions.model import Session, TurnRecord
+from tui.sessions.store import SessionStore, start_turn_recording
 from tui.turn import TurnResult
 
 
@@ -38,6 +39,7 @@ class TurnSaver:
         self.store = store
         self.session = session
         self.backends = backends
+        self.turn: TurnRecord | None = None
 
     @classmethod
     def for_command(cls, settings: Settings, backends: Backends, session_id: str | None) -> TurnSaver:
@@ -64,11 +66,13 @@ class TurnSaver:
             str(path), np.clip(at16k.samples, -1.0, 1.0), TRANSCRIBE_RATE, format="FLAC", subtype="PCM_16"
         )
         path.chmod(0o600)
+        self.turn = begin_turn(self.store, self.session, path.name, at16k.duration)
         return Clip(at16k.samples, TRANSCRIBE_RATE, path)
 
     def save(self, recording: Clip, result: TurnResult) -> str:
+        assert self.turn is not None, "keep_recording() first"
         agent_id = getattr(self.backends.agent, "agent_id", None)
         if agent_id:
             self.session.agent_id = agent_id
-        record_turn(self.store, self.session, recording.path, result, duration=recording.duration)
+        complete_turn(self.store, self.session, self.turn, result)
         return self.session.id
