@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from tui.commands import add_common, settings_from_args
 
 if TYPE_CHECKING:
+    from tui.audio.player import Player
     from tui.config import Settings
     from tui.sessions.model import Session
     from tui.sessions.replay import ReplayStep
-    from tui.sessions.store import SessionStore
 
 
 def _say(text: str) -> None:
@@ -53,12 +53,19 @@ def print_outcome(session: Session, index: int) -> None:
         _say(note)
 
 
-def play(store: SessionStore, session: Session, settings: Settings, steps: list[ReplayStep]) -> None:
-    """Play every step on the output device, printing each transcript line as it is heard."""
-    from tui.audio.clip import load_clip
+def open_player(settings: Settings) -> Player:
+    """The output device's player; raises a clear AudioDeviceError before anything is printed."""
+    from tui.audio.devices import resolve_device
     from tui.audio.player import Player
 
-    player = Player(settings.audio.output_device or None)
+    device = resolve_device(settings.audio.output_device or None, "output")
+    return Player(device.index)
+
+
+def play(player: Player, session: Session, steps: list[ReplayStep]) -> None:
+    """Play every step on ``player``, printing each transcript line as it is heard."""
+    from tui.audio.clip import load_clip
+
     tick = threading.Event()  # never set: its wait() paces the polling loop below
     try:
         for step in steps:
@@ -110,14 +117,15 @@ def run(args: argparse.Namespace) -> int:
     steps = replay_plan(store, session)
     if args.turn is not None:
         steps = [s for s in steps if s.turn == args.turn]
+    player = None if args.no_play else open_player(settings)
     print_header(session)
-    if args.no_play:
+    if player is None:
         for step in steps:
             print_step(step, session)
             if step.kind == "recording":
                 print_outcome(session, step.turn)
         return 0
-    play(store, session, settings, steps)
+    play(player, session, steps)
     return 0
 
 
