@@ -113,3 +113,37 @@ def test_unusual_audio_files(
     assert main(["transcribe", str(corrupt)]) == 2
     assert "corrupt.wav is not an audio file Voxroom can read." in capsys.readouterr().err
     assert len(mistral_env.requests_to("transcriptions")) == len(cases)
+
+
+def test_three_hour_recording_is_chunked_and_stitched(
+    mistral_env: MistralStandIn, isolated_env: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """3 hours of audio: split under the per-request limit, absolute times, bounded reads."""
+    rate = 8000
+    path = tmp_path / "meeting.flac"
+    rng = np.random.default_rng(1)
+    with sf.SoundFile(str(path), "w", rate, 1, format="FLAC", subtype="PCM_16") as f:
+        minute = np.zeros(rate * 60, np.float32)
+        for m in range(180):
+            block = minute.copy()
+            if m % 2 == 0:  # speech-like noise for 50 s of every other minute, silence between
+                block[: rate * 50] = 0.2 * rng.standard_normal(rate * 50).astype(np.float32)
+            f.write(block)
+    mistral_env.script(
+        TranscriptionScript(segments=(ScriptedSegment("chunk", "speaker_1", 1.0, 2.0),)), repeat=True
+    )
+    config = tmp_path / "c.toml"
+    config.write_text("[transcription]\nmax_chunk_seconds = 900\nchunk_concurrency = 3\n")
+    config.chmod(0o600)
+    assert main(["transcribe", str(path), "--config", str(config), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    segments = json.loads(out)["segments"]
+    uploads = mistral_env.requests_to("transcriptions")
+    assert len(uploads) == len(segments) >= 12
+    assert mistral_env.peak_concurrency("transcriptions") <= 3
+    durations = sorted(sf.info(__import__("io").BytesIO(r.files["file"].data)).duration for r in uploads)
+    assert max(durations) <= 900 and abs(sum(durations) - 3 * 3600) < 1
+    starts = [s["start"] for s in segments]
+    assert starts == sorted(starts) and starts[0] == 1.0 and starts[-1] > 3 * 3600 - 900
+    assert segments[1]["speaker"] == "speaker_1_p2"  # labels stay distinct per chunk
+    assert "Transcribing [" in err and f"{len(uploads)}/{len(uploads)} chunks" in err
