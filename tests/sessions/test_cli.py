@@ -127,6 +127,10 @@ def test_delete_needs_yes(cli_store: SessionStore, capsys: pytest.CaptureFixture
     assert not (cli_store.root / session.id).exists()
     code, _, err = run(capsys, "sessions", "delete", "sample:endgame", "--yes")
     assert code == 2 and "not in the session store" in err
+    broken = make_session(cli_store, turns=1)
+    (cli_store.root / broken.id / "session.json").write_text("{")
+    code, out, _ = run(capsys, "sessions", "delete", broken.id, "--yes")
+    assert code == 0 and not (cli_store.root / broken.id).exists()
 
 
 def test_replay_sample_and_path(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -84,19 +84,25 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    from tui.sessions.store import SessionError
+
     store, _ = _store(args)
-    session = store.open(args.session)  # resolves a prefix and proves it exists
-    if session.read_only or session.folder is None or session.folder.parent != store.root:
-        raise VoxroomError(f"Session {session.id} is not in the session store; it was not deleted.")
+    folder, read_only = store.resolve(args.session)  # a prefix works; a broken session can go too
+    if read_only or folder.parent.resolve() != store.root.resolve():
+        raise VoxroomError(f"Session {folder.name} is not in the session store; it was not deleted.")
+    try:
+        title = store.open(folder.name).title
+    except SessionError:
+        title = "unreadable"
     if not args.yes:
         if not sys.stdin.isatty():
-            raise VoxroomError(f"Deleting session {session.id} needs confirmation.", hint="Add --yes.")
-        answer = input(f"Delete session {session.id} ({session.title}) and its audio? [y/N] ")
+            raise VoxroomError(f"Deleting session {folder.name} needs confirmation.", hint="Add --yes.")
+        answer = input(f"Delete session {folder.name} ({title}) and its audio? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Kept.")
             return 1
-    store.delete(session.id)
-    print(f"Deleted session {session.id}.")
+    store.delete(folder.name)
+    print(f"Deleted session {folder.name}.")
     return 0
 
 
