@@ -343,6 +343,7 @@ def test_open_by_path(store: SessionStore, tmp_path: Path) -> None:
     session = store.open(str(folder))
     assert session.id == "copy" and not session.read_only
     assert store.open(str(folder / "session.json")).title == "Quote check"
+    assert store.open(str(source / "beckett")).read_only  # the shipped sample, by path
 
 
 def test_replay_plan_highlights_the_line_being_played(store: SessionStore) -> None:

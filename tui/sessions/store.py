@@ -135,7 +135,9 @@ class SessionStore:
         if path.is_dir() and (
             (path / SESSION_FILE).exists() or any(p.name.startswith(SESSION_FILE) for p in path.iterdir())
         ):
-            return path, not os.access(path, os.W_OK)
+            samples = sample_sessions_dir()
+            is_sample = samples is not None and path.resolve().parent == samples.resolve()
+            return path, is_sample or not os.access(path, os.W_OK)
         raise SessionError(
             f"There is no session '{clean(text)[:120]}'.",
             hint="`voxroom sessions list` shows the sessions; a path must be a session folder.",
