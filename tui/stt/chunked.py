@@ -17,7 +17,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,9 +199,16 @@ def transcribe_long(
 
     todo = [c for c in chunks if c.index not in done]
     parts = [(c, done[c.index]) for c in chunks if c.index in done]
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="voxroom-chunk") as pool:
-        # map() re-raises the first failure; finished chunks are already saved for the resume.
-        parts += list(pool.map(work, todo))
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="voxroom-chunk")
+    try:
+        futures = [pool.submit(work, c) for c in todo]
+        for future in as_completed(futures):
+            parts.append(future.result())
+    except BaseException:
+        # Stop sending more chunks; the finished ones are saved for the resume.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     if store:
         store.clear()
     return stitch(parts, rate)
