@@ -431,6 +431,7 @@ class Room:
         self._stage: str | None = None
         self._pending = 0
         self._state = IDLE
+        self._queued_shown = 0
         self._last_failed: PendingTurn | None = None
         self.finished: list[TurnResult] = []
         self.problems: list[VoxroomError] = []
@@ -662,9 +663,9 @@ class Room:
                 state = PROCESSING
             else:
                 state = IDLE
-            changed = state != self._state
-            self._state = state
             queued = self._pending
+            changed = (state, queued) != (self._state, self._queued_shown)
+            self._state, self._queued_shown = state, queued
             if not self._busy_locked():
                 self._idle.notify_all()
             if changed:  # emitted under the lock so listeners see states in order

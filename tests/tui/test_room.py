@@ -52,7 +52,12 @@ class Events:
 
     @property
     def states(self) -> list[str]:
-        return [e.state for e in self.of(StateChanged)]
+        """The states the room went through (a change of the queue length alone is not a new state)."""
+        out: list[str] = []
+        for e in self.of(StateChanged):
+            if not out or out[-1] != e.state:
+                out.append(e.state)
+        return out
 
 
 def finished(n: int) -> Callable[[RoomEvent], bool]:

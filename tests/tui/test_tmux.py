@@ -1,0 +1,146 @@
+"""A real run: ``voxroom`` in a tmux pane (private socket) with the real recorder and player on the
+virtual sound server, the stand-in Mistral server on 127.0.0.1, and the room "speaking" a clip into
+the virtual microphone. The screen is read back with ``capture-pane``."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.standin import MistralStandIn
+
+REPO = Path(__file__).resolve().parents[2]
+CLIP = REPO.parent / "shared" / "audio" / "clone-test.wav"
+VOXROOM = Path(sys.executable).with_name("voxroom")
+PASS_VARS = ("DISPLAY", "PULSE_SERVER", "PULSE_COOKIE", "ALSA_CONFIG_PATH")
+
+pytestmark = [pytest.mark.audio, pytest.mark.display]
+
+
+def _exports(script: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("VAUDIO_DIR", "/tmp/vx-audio")
+    env.setdefault("VDISPLAY_DIR", "/tmp/vx-display")
+    out = subprocess.run(
+        [str(REPO / "scripts" / script)], env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"export (\w+)=(.*)", line)
+        if m:
+            found[m.group(1)] = shlex.split(m.group(2))[0]
+    return found
+
+
+@pytest.fixture(scope="module")
+def devices_env() -> dict[str, str]:
+    """The virtual sound server and X display (started if needed), as environment variables."""
+    env = {**_exports("setup_audio.sh"), **_exports("setup_display.sh")}
+    missing = [v for v in PASS_VARS if not env.get(v)]
+    assert not missing, f"setup scripts did not export {missing}"
+    return env
+
+
+class Tmux:
+    """A private tmux server. It runs with a minimal environment: a COLUMNS/LINES inherited from
+    pytest would override the pane's real size in the app."""
+
+    def __init__(self, socket: Path) -> None:
+        self.socket = socket
+        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(socket.parent)}
+
+    def __call__(self, *args: str, check: bool = True) -> str:
+        done = subprocess.run(
+            ["tmux", "-S", str(self.socket), *args],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=check,
+            env=self.env,
+        )
+        return done.stdout
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", "vox")
+
+    def wait_for(self, what: Callable[[str], bool] | str, timeout: float = 20.0) -> str:
+        """Poll the screen (capture-pane) until ``what`` is on it."""
+        test = (lambda s: what in s) if isinstance(what, str) else what
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if test(screen):
+                return screen
+            time.sleep(0.05)  # polling interval of the screen read, not synchronisation
+        raise AssertionError(f"timed out waiting for {what!r}; the screen was:\n{screen}")
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    t = Tmux(tmp_path / "tmux.sock")
+    yield t
+    t("kill-server", check=False)
+
+
+def test_voxroom_in_tmux_records_the_virtual_mic_and_shows_transcript_and_reply(
+    tmux: Tmux, devices_env: dict[str, str], mistral_server: MistralStandIn, tmp_path: Path
+) -> None:
+    assert VOXROOM.is_file(), f"{VOXROOM} is missing: install the project (pip install -e .)"
+    env = {
+        **{k: devices_env[k] for k in PASS_VARS},
+        "TERM": "xterm-256color",
+        "MISTRAL_API_KEY": "test-key",
+        "MISTRAL_SERVER_URL": mistral_server.url,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "HOME": str(tmp_path),
+    }
+    command = f"{VOXROOM} --input-device virtual_mic --output-device virtual_speaker"
+    args = ["new-session", "-d", "-s", "vox", "-x", "120", "-y", "34"]
+    for key, value in env.items():
+        args += ["-e", f"{key}={value}"]
+    started = time.monotonic()
+    tmux(*args, command)
+    tmux("set-option", "-t", "vox", "remain-on-exit", "on")
+    tmux.wait_for("mic: virtual_mic")  # the core is up, with the real recorder
+    first_frame_s = time.monotonic() - started
+
+    tmux("send-keys", "-t", "vox", "space")
+    tmux.wait_for("● RECORDING")
+    subprocess.run(
+        ["paplay", "--device=micfeed", str(CLIP)],
+        env={**os.environ, **{k: devices_env[k] for k in PASS_VARS}},
+        check=True,
+        timeout=30,
+    )
+    tmux("send-keys", "-t", "vox", "space")
+
+    screen = tmux.wait_for(lambda s: "speaker_2 : Yes. What is" in s and "Stand-in reply to:" in s, 30)
+    assert "speaker_1 : Good morning everyone, shall we start?" in screen, screen
+    assert re.search(r"stt \d+ ms · agent 1st token \d+ ms", tmux.wait_for("stt ")), tmux.screen()
+
+    # What reached the (stand-in) service is the clip, recorded through the virtual microphone.
+    import soundfile as sf
+
+    upload = mistral_server.requests_to("transcriptions")[0].files["file"]
+    audio, rate = sf.read(io.BytesIO(upload.data), dtype="float32")
+    assert rate == 16_000
+    assert len(audio) / rate > 3.5  # the 4.1 s clip (plus whatever silence around it)
+    assert float(np.sqrt(np.mean(audio**2))) > 0.01  # real signal, not the silence of a dead mic
+
+    tmux("send-keys", "-t", "vox", "C-q")
+    tmux.wait_for(lambda _s: tmux("display-message", "-p", "-t", "vox", "#{pane_dead}").strip() == "1", 15)
+    assert tmux("display-message", "-p", "-t", "vox", "#{pane_dead_status}").strip() == "0"
+    assert first_frame_s < 10  # generous: timing goals are measured by bench/startup.py, not here
