@@ -59,7 +59,8 @@ def test_read_chunk_resamples_to_16k_mono(tmp_path: Path) -> None:
     sf.write(str(path), stereo.astype(np.float32), 48000)
     env, rate, total = energy_envelope(path)
     chunk = plan_chunks(env, rate, total, max_seconds=1.0)[1]
-    clip = read_chunk(path, chunk, block_seconds=0.25)
+    clip = read_chunk(path, chunk, tmp_path / "chunk.flac", block_seconds=0.25)
+    assert sf.info(str(tmp_path / "chunk.flac")).samplerate == 16000
     assert clip.rate == 16000
     assert abs(len(clip.samples) - (chunk.end - chunk.start) / 3) <= 4
     spectrum = np.abs(np.fft.rfft(clip.samples))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from math import gcd
 from pathlib import Path
 
@@ -36,17 +35,51 @@ def dbfs(value: float) -> float:
     return 20.0 * float(np.log10(max(value, 1e-10)))
 
 
-@dataclass
 class Clip:
-    """Mono float32 samples in [-1, 1] at ``rate``; ``path`` is the file it came from, if any."""
+    """Mono float32 samples in [-1, 1] at ``rate``; ``path`` is the file it came from, if any.
 
-    samples: np.ndarray
-    rate: int
-    path: Path | None = None
+    ``samples=None`` with a ``path`` makes a lazy clip: the file is decoded on first access of
+    ``samples`` (a recording on disk can be sent as its file's bytes without ever being decoded).
+    """
+
+    __slots__ = ("_frames", "_samples", "path", "rate")
+
+    def __init__(self, samples: np.ndarray | None, rate: int, path: Path | None = None) -> None:
+        if samples is None and path is None:
+            raise ValueError("a clip needs samples or a file")
+        self._samples = samples
+        self.rate = rate
+        self.path = path
+        self._frames: int | None = None if samples is None else len(samples)
+
+    def __repr__(self) -> str:
+        return f"Clip({self.duration:.2f} s at {self.rate} Hz, path={self.path})"
+
+    @property
+    def samples(self) -> np.ndarray:
+        if self._samples is None:
+            assert self.path is not None
+            loaded = load_clip(self.path).at_rate(self.rate)
+            self._samples = loaded.samples
+            self._frames = len(loaded.samples)
+        return self._samples
+
+    @property
+    def frames(self) -> int:
+        if self._frames is None:
+            import soundfile as sf
+
+            assert self.path is not None
+            try:
+                info = sf.info(str(self.path))
+                self._frames = round(info.frames * self.rate / info.samplerate)
+            except (RuntimeError, sf.LibsndfileError):
+                self._frames = len(self.samples)
+        return self._frames
 
     @property
     def duration(self) -> float:
-        return len(self.samples) / self.rate if self.rate else 0.0
+        return self.frames / self.rate if self.rate else 0.0
 
     @property
     def peak_dbfs(self) -> float:
@@ -75,8 +108,11 @@ class Clip:
         import soundfile as sf
 
         buf = io.BytesIO()
-        clip = self.at_rate(rate)
-        sf.write(buf, np.clip(clip.samples, -1.0, 1.0), rate, format="FLAC", subtype="PCM_16")
+        samples = self.at_rate(rate).samples
+        step = rate * 10
+        with sf.SoundFile(buf, "w", rate, 1, format="FLAC", subtype="PCM_16") as f:
+            for i in range(0, len(samples), step):
+                f.write(np.clip(samples[i : i + step], -1.0, 1.0))
         return buf.getvalue()
 
     def check_usable(self, min_seconds: float = 0.3) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -92,24 +94,29 @@ def plan_chunks(envelope: np.ndarray, rate: int, total: int, max_seconds: float)
     return chunks
 
 
-def read_chunk(path: Path, chunk: Chunk, block_seconds: float = 30.0) -> Clip:
-    """One chunk as 16 kHz mono, read and resampled a block at a time (bounded memory)."""
+def read_chunk(path: Path, chunk: Chunk, out: Path, block_seconds: float = 5.0) -> Clip:
+    """Write one chunk to ``out`` as 16 kHz mono FLAC, a block at a time; return it as a lazy clip.
+
+    Memory stays at one block whatever the chunk's length: the Mistral backend sends the file's
+    bytes as they are, and the offline one decodes it only when it needs the samples.
+    """
     import soundfile as sf
 
-    out: list[np.ndarray] = []
-    with sf.SoundFile(str(path)) as f:
-        rate = f.samplerate
-        f.seek(chunk.start)
+    with (
+        sf.SoundFile(str(path)) as src,
+        sf.SoundFile(str(out), "w", TRANSCRIBE_RATE, 1, format="FLAC", subtype="PCM_16") as dst,
+    ):
+        rate = src.samplerate
+        src.seek(chunk.start)
         left = chunk.end - chunk.start
         step = int(block_seconds * rate)
         while left > 0:
-            data = f.read(min(step, left), dtype="float32", always_2d=True)
+            data = src.read(min(step, left), dtype="float32", always_2d=True)
             if not len(data):
                 break
             left -= len(data)
-            out.append(resample(to_mono(data), rate, TRANSCRIBE_RATE))
-    samples = np.concatenate(out) if out else np.zeros(0, np.float32)
-    return Clip(samples, TRANSCRIBE_RATE, None)
+            dst.write(np.clip(resample(to_mono(data), rate, TRANSCRIBE_RATE), -1.0, 1.0))
+    return Clip(None, TRANSCRIBE_RATE, out)
 
 
 class ChunkProgress:
@@ -187,8 +194,14 @@ def transcribe_long(
     if progress:
         progress(count["n"], len(chunks))
 
+    scratch = Path(tempfile.mkdtemp(prefix="voxroom-chunks-"))
+
     def work(chunk: Chunk) -> tuple[Chunk, Transcript]:
-        transcript = transcriber.transcribe(read_chunk(path, chunk))
+        piece = scratch / f"chunk-{chunk.index:04d}.flac"
+        try:
+            transcript = transcriber.transcribe(read_chunk(path, chunk, piece))
+        finally:
+            piece.unlink(missing_ok=True)
         if store:
             store.add(chunk.index, transcript)
         with lock:
@@ -208,7 +221,9 @@ def transcribe_long(
         # Stop sending more chunks; the finished ones are saved for the resume.
         pool.shutdown(wait=True, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
+    finally:
+        pool.shutdown(wait=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     if store:
         store.clear()
     return stitch(parts, rate)
