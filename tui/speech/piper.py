@@ -10,6 +10,7 @@ time the whole sentence would take, and the rest is synthesized while it plays.
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -151,9 +152,10 @@ class PiperSpeaker:
 
     name = "offline"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, threads: int | None = None) -> None:
         """Cheap: nothing is loaded until :meth:`warm_up` or the first :meth:`synthesize`."""
         self.settings = settings
+        self.threads = threads or max(1, min(4, os.cpu_count() or 1))
         self._voice: Any = None
         self._syn_config: Any = None
         self._rate: int | None = None
@@ -202,9 +204,20 @@ class PiperSpeaker:
         model, config = voice_paths_for(self.settings)
         data = check_voice(model, config)
         try:
+            import onnxruntime
+            from piper.config import PiperConfig
             from piper.voice import PiperVoice
 
-            voice = PiperVoice.load(model, config_path=config)
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = self.threads
+            options.inter_op_num_threads = 1
+            # Idle ONNX Runtime threads spin by default; on a small CPU shared with the
+            # transcriber and the UI that costs more than it saves (see bench/README.md).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            session = onnxruntime.InferenceSession(
+                str(model), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+            voice = PiperVoice(session=session, config=PiperConfig.from_dict(data))
         except Exception as err:  # onnxruntime raises its own Fail / InvalidProtobuf types
             detail = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
             raise ModelLoadError(
