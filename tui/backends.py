@@ -25,7 +25,12 @@ class Backends:
 
     def runner(self, settings: Settings) -> TurnRunner:
         return TurnRunner(
-            self.transcriber, self.agent, self.speaker, min_seconds=settings.audio.min_recording_s
+            self.transcriber,
+            self.agent,
+            self.speaker,
+            min_seconds=settings.audio.min_recording_s,
+            max_chunk_seconds=settings.transcription.max_chunk_seconds,
+            chunk_concurrency=settings.transcription.chunk_concurrency,
         )
 
     def warm_up(self) -> list[VoxroomError]:

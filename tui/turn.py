@@ -38,6 +38,9 @@ class TurnObserver:
     def on_stage(self, stage: str) -> None:
         """``transcribing``, ``thinking``, ``speaking``, ``done`` or ``failed``."""
 
+    def on_progress(self, done: int, total: int) -> None:
+        """Long recordings: ``done`` of ``total`` chunks transcribed."""
+
     def on_transcript(self, transcript: Transcript) -> None: ...
 
     def on_reply_text(self, delta: str) -> None: ...
@@ -169,12 +172,43 @@ class TurnRunner:
         speaker: Speaker | None,
         *,
         min_seconds: float = 0.3,
+        max_chunk_seconds: float = 900.0,
+        chunk_concurrency: int = 3,
     ) -> None:
         self.transcriber = transcriber
         self.agent = agent
         self.speaker = speaker
         self.min_seconds = min_seconds
+        self.max_chunk_seconds = max_chunk_seconds
+        self.chunk_concurrency = chunk_concurrency
         self.cancel = threading.Event()
+
+    def _warm_later_steps(self) -> None:
+        """Make sure the agent exists and the voice is loaded while the transcription runs."""
+
+        def warm() -> None:
+            for part in (self.agent, self.speaker):
+                if part is None:
+                    continue
+                try:
+                    part.warm_up()
+                except Exception:  # the real call reports it, with the turn's context
+                    return
+
+        threading.Thread(target=warm, name="voxroom-warm", daemon=True).start()
+
+    def _transcribe(self, clip: Clip, obs: TurnObserver) -> Transcript:
+        if clip.path is not None and clip.duration > self.max_chunk_seconds:
+            from tui.stt.chunked import transcribe_long
+
+            return transcribe_long(
+                clip.path,
+                self.transcriber,
+                max_seconds=self.max_chunk_seconds,
+                concurrency=self.chunk_concurrency,
+                progress=obs.on_progress,
+            )
+        return self.transcriber.transcribe(clip)
 
     def interrupt(self) -> None:
         """Barge-in: stop speaking and drop the rest of the reply's speech."""
@@ -204,8 +238,9 @@ class TurnRunner:
             if transcript is None:
                 clip.check_usable(self.min_seconds)
                 obs.on_stage("transcribing")
+                self._warm_later_steps()
                 t = clock.now()
-                transcript = self.transcriber.transcribe(clip)
+                transcript = self._transcribe(clip, obs)
                 result.timings.transcription_ms = clock.since(t)
             result.transcript = transcript
             obs.on_transcript(transcript)

@@ -11,6 +11,7 @@ import soundfile as sf
 
 from tests.standin import MistralStandIn, ScriptedSegment, TranscriptionScript
 from tui.cli import main
+from tui.config import Settings
 
 
 def test_interrupted_transcription_resumes_without_redoing_chunks(
@@ -47,3 +48,36 @@ def test_interrupted_transcription_resumes_without_redoing_chunks(
     # Progress was cleared after the full run: a third run transcribes from scratch.
     assert main(["transcribe", str(path), "--config", str(config)]) == 0
     assert len(mistral_env.requests_to("transcriptions")) == total_calls + 6
+
+
+def test_a_long_turn_is_chunked_with_progress(
+    mistral_settings: Settings, mistral_server: MistralStandIn, tmp_path: Path
+) -> None:
+    from tui.audio.clip import Clip
+    from tui.backends import make_backends
+    from tui.turn import TurnObserver
+
+    rate = 16000
+    rng = np.random.default_rng(3)
+    one = np.concatenate([0.2 * rng.standard_normal(rate * 9).astype(np.float32), np.zeros(rate, np.float32)])
+    path = tmp_path / "turn.flac"
+    sf.write(str(path), np.tile(one, 4), rate, format="FLAC", subtype="PCM_16")
+    mistral_settings.transcription.max_chunk_seconds = 12
+    mistral_server.script(
+        TranscriptionScript(segments=(ScriptedSegment("part", "1", 0.5, 1.0),)), repeat=True
+    )
+    progress: list[tuple[int, int]] = []
+
+    class Progress(TurnObserver):
+        def on_progress(self, done: int, total: int) -> None:
+            progress.append((done, total))
+
+    result = (
+        make_backends(mistral_settings)
+        .runner(mistral_settings)
+        .run(Clip(None, rate, path), observer=Progress())
+    )
+    assert result.status == "done", result.error
+    assert result.transcript is not None and len(result.transcript.segments) == 4
+    assert progress[0] == (0, 4) and progress[-1] == (4, 4)
+    assert len(mistral_server.requests_to("transcriptions")) == 4

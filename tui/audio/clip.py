@@ -83,7 +83,22 @@ class Clip:
 
     @property
     def peak_dbfs(self) -> float:
+        if self._samples is None and self.path is not None:
+            return self._file_peak_dbfs()
         return dbfs(float(np.max(np.abs(self.samples)))) if self.samples.size else -200.0
+
+    def _file_peak_dbfs(self) -> float:
+        """Peak of a lazy clip, read a block at a time (a 3-hour file is never loaded whole)."""
+        import soundfile as sf
+
+        assert self.path is not None
+        peak = 0.0
+        try:
+            for block in sf.blocks(str(self.path), blocksize=65536, dtype="float32"):
+                peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
+        except (RuntimeError, sf.LibsndfileError):
+            return dbfs(float(np.max(np.abs(self.samples)))) if self.samples.size else -200.0
+        return dbfs(peak) if peak else -200.0
 
     def at_rate(self, rate: int = TRANSCRIBE_RATE) -> Clip:
         if rate == self.rate:
@@ -118,7 +133,7 @@ class Clip:
     def check_usable(self, min_seconds: float = 0.3) -> None:
         """Raise a clear :class:`AudioInputError` for audio not worth sending anywhere."""
         name = self.path.name if self.path else "The recording"
-        if self.samples.size == 0:
+        if self.frames == 0:
             raise AudioInputError(f"{name} holds no audio.")
         if self.duration < min_seconds:
             raise AudioInputError(
