@@ -305,3 +305,162 @@ def _trimming_model_class() -> Any:
 
     _MODEL_CLASS = TrimmingWhisperModel
     return _MODEL_CLASS
+
+
+class StreamingTranscription:
+    """Transcribe a recording while it is still being captured, so stopping costs only the tail.
+
+    ``feed()`` blocks of samples as they are recorded (any thread; cheap: it only appends). A worker
+    thread transcribes once ``window_s`` seconds are waiting, keeps every sentence that ended at
+    least ``settle_s`` before the end of what it saw, drops that audio, and waits for more.
+    ``finish()`` transcribes what is left and returns the whole transcript with absolute times.
+    Memory stays bounded by the unsettled audio, whatever the length of the meeting.
+    """
+
+    def __init__(
+        self,
+        transcriber: WhisperTranscriber,
+        rate: int,
+        *,
+        window_s: float = 20.0,
+        settle_s: float = 2.0,
+    ) -> None:
+        if settle_s >= window_s:
+            raise ValueError("settle_s must be shorter than window_s")
+        self.transcriber = transcriber
+        self.rate = int(rate)
+        self.window_s = window_s
+        self._base_window_s = window_s
+        self.settle_s = settle_s
+        self.segments: list[Segment] = []
+        """Sentences settled so far (absolute times); grows while the user speaks."""
+        self.passes = 0
+        """Transcriptions the worker ran before ``finish()`` (for tests and the benchmark)."""
+        self._blocks: list[np.ndarray] = []
+        self._pending = 0  # samples in _blocks
+        self._offset = 0  # absolute sample index of _blocks[0][0]
+        self._closed = False
+        self._busy = False
+        self._error: BaseException | None = None
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._work, name="voxroom-stream-stt", daemon=True)
+        self._thread.start()
+
+    def feed(self, samples: np.ndarray) -> None:
+        block = np.asarray(samples, dtype=np.float32).reshape(-1)
+        if block.size == 0:
+            return
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("feed() after finish()")
+            self._blocks.append(block.copy())
+            self._pending += block.size
+            self._cond.notify_all()
+
+    @property
+    def buffered_seconds(self) -> float:
+        """Audio held in memory: what is not settled yet."""
+        with self._cond:
+            return self._pending / self.rate
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until the worker has nothing it could do yet; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._busy and not self._ready(), timeout)
+
+    def finish(self) -> Transcript:
+        """Stop feeding, transcribe the unsettled tail, and return the whole transcript."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        tail, offset = self._take_all()
+        if tail.size:
+            clip = Clip(tail, self.rate)
+            for seg in self.transcriber.transcribe(clip).segments:
+                self.segments.append(self._shift(seg, offset))
+        self.segments.sort(key=lambda s: s.start)
+        return Transcript(
+            segments=list(self.segments),
+            text=" ".join(s.text for s in self.segments),
+            language="en",
+            model=self.transcriber._model_name(),
+        )
+
+    # -- worker ---------------------------------------------------------------------------------
+    def _ready(self) -> bool:
+        return not self._closed and self._pending >= self.window_s * self.rate
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._closed or self._ready())
+                if self._closed:
+                    self._cond.notify_all()
+                    return
+                audio = np.concatenate(self._blocks) if len(self._blocks) > 1 else self._blocks[0]
+                offset = self._offset
+                self._busy = True
+            try:
+                self._settle(audio, offset)
+            except BaseException as err:  # reported by finish()
+                with self._cond:
+                    self._error = err
+                    self._closed = True
+                    self._busy = False
+                    self._cond.notify_all()
+                return
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+    def _settle(self, audio: np.ndarray, offset: int) -> None:
+        self.passes += 1
+        transcript = self.transcriber.transcribe(Clip(audio, self.rate))
+        horizon = audio.size / self.rate - self.settle_s
+        settled = [s for s in transcript.segments if s.end <= horizon]
+        if settled:
+            cut_s = settled[-1].end
+        elif not transcript.segments:
+            cut_s = horizon  # no speech in the window: drop all but the last few seconds
+        else:
+            cut_s = 0.0  # one sentence still running: wait for more audio
+        for seg in settled:
+            self.segments.append(self._shift(seg, offset))
+        cut = int(cut_s * self.rate)
+        if cut <= 0:
+            # Nothing settled: let the window grow (up to Whisper's 30 s) before trying again.
+            self.window_s = min(self.window_s + 5.0, 28.0)
+            return
+        self.window_s = self._base_window_s
+        with self._cond:
+            self._drop(cut)
+
+    def _drop(self, count: int) -> None:
+        """Forget the first ``count`` samples (caller holds the lock)."""
+        remaining = count
+        while remaining > 0 and self._blocks:
+            head = self._blocks[0]
+            if head.size <= remaining:
+                self._blocks.pop(0)
+                remaining -= head.size
+            else:
+                self._blocks[0] = head[remaining:]
+                remaining = 0
+        dropped = count - remaining
+        self._pending -= dropped
+        self._offset += dropped
+
+    def _take_all(self) -> tuple[np.ndarray, int]:
+        with self._cond:
+            audio = np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.float32)
+            offset = self._offset
+            self._blocks, self._pending = [], 0
+            self._offset += audio.size
+        return audio, offset
+
+    def _shift(self, seg: Segment, offset: int) -> Segment:
+        base = offset / self.rate
+        return Segment(_t(seg.start + base), _t(seg.end + base), seg.speaker, seg.text)

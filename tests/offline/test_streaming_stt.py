@@ -1,0 +1,68 @@
+"""Transcription that starts while the user is still speaking (offline backend)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from tests.offline.conftest import shared_clip
+from tui.audio.clip import load_clip
+from tui.stt.offline import StreamingTranscription, WhisperTranscriber
+
+pytestmark = pytest.mark.offline_models
+
+
+def words(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
+
+
+def test_dialogue_streamed_in_blocks_matches_the_recording(whisper: WhisperTranscriber) -> None:
+    clip = load_clip(shared_clip("endgame_nagg_nell.wav"))  # 28.3 s at 24 kHz
+    stream = StreamingTranscription(whisper, clip.rate, window_s=8.0, settle_s=2.0)
+    block = clip.rate // 10
+    most_buffered = 0.0
+    for start in range(0, clip.samples.size, block):
+        stream.feed(clip.samples[start : start + block])
+        if (start // block) % 50 == 49:  # every 5 s of "speech", let the worker catch up
+            assert stream.wait_idle(60.0)
+            most_buffered = max(most_buffered, stream.buffered_seconds)
+    assert stream.wait_idle(60.0)
+    assert stream.passes >= 2, "nothing was transcribed before the recording stopped"
+    early = list(stream.segments)
+    assert early and words(early[0].text) == "do you hear me"
+    assert most_buffered < 14.0  # settled audio is dropped: memory does not grow with the meeting
+
+    transcript = stream.finish()
+    text = words(transcript.text)
+    assert text.startswith("do you hear me yes do you hear me yes")
+    assert "do you remember the day i went and fetched you from that ditch" in text
+    assert transcript.segments[: len(early)] == early
+    starts = [s.start for s in transcript.segments]
+    assert starts == sorted(starts)
+    assert all(s.speaker == "speaker_1" for s in transcript.segments)
+    assert 27.5 < transcript.segments[-1].end <= clip.duration + 0.05
+    # "Do you remember the day ..." starts at about 23.7 s in the recording: absolute times kept.
+    ditch = next(s for s in transcript.segments if "ditch" in s.text)
+    assert 23.0 < ditch.start < 24.5
+
+
+def test_short_utterance_is_transcribed_at_finish(whisper: WhisperTranscriber) -> None:
+    clip = load_clip(shared_clip("beckett.wav"))
+    stream = StreamingTranscription(whisper, clip.rate)  # 20 s window: nothing runs early
+    stream.feed(clip.samples)
+    assert stream.wait_idle(10.0) and stream.passes == 0
+    transcript = stream.finish()
+    assert words(transcript.text) == "ever tried ever failed no matter try again fail again fail better"
+    with pytest.raises(RuntimeError):
+        stream.feed(np.zeros(10, np.float32))
+
+
+def test_silence_is_dropped_while_recording(whisper: WhisperTranscriber) -> None:
+    stream = StreamingTranscription(whisper, 16_000, window_s=4.0, settle_s=1.0)
+    for _ in range(10):
+        stream.feed(np.zeros(16_000, np.float32))
+        assert stream.wait_idle(30.0)
+    assert stream.buffered_seconds < 4.0
+    assert stream.finish().segments == []
