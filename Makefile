@@ -1,35 +1,20 @@
-# Voxroom: `make run` installs what it needs and opens the app; `make test` installs and runs every test.
+# Shortcuts for the scripts the README names (they work without make too).
 VENV ?= .venv
-PYTHON ?= python3
-BIN := $(VENV)/bin
+export VENV
 
-.PHONY: run test lint bench venv system-deps system-deps-test clean
+.PHONY: run test lint bench clean
 
-run: system-deps $(BIN)/voxroom
-	$(BIN)/voxroom
+run:
+	scripts/run.sh
 
-test: system-deps-test $(BIN)/voxroom
-	scripts/run-tests.sh
+test:
+	scripts/test.sh
 
-lint: $(BIN)/voxroom
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+lint:
+	scripts/bootstrap.sh runtime && $(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-bench: system-deps-test $(BIN)/voxroom
-	scripts/run-bench.sh
-
-system-deps:
-	scripts/apt-install.sh runtime
-
-system-deps-test:
-	scripts/apt-install.sh test
-
-venv: $(BIN)/voxroom
-
-$(BIN)/voxroom: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@
+bench:
+	scripts/bootstrap.sh test && scripts/run-bench.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages Voxroom needs, only those missing. Usage: apt-install.sh runtime|test
 set -euo pipefail
-runtime=(libportaudio2 libsndfile1 python3-venv)
+runtime=(python3 python3-venv libportaudio2 libsndfile1)
 test=(libasound2-plugins pulseaudio pulseaudio-utils xvfb xdotool tmux x11-utils)
 case "${1:-runtime}" in
   runtime) want=("${runtime[@]}") ;;

@@ -7,4 +7,4 @@ eval "$(scripts/setup_audio.sh)"
 eval "$(scripts/setup_display.sh)"
 unset NO_COLOR
 export TEXTUAL_ANIMATIONS=none
-exec .venv/bin/python -m pytest "$@"
+exec "${VENV:-.venv}/bin/python" -m pytest "$@"
