@@ -40,7 +40,7 @@ from tui.errors import AudioDeviceError, AudioInputError
 PARTIAL_SUFFIX = ".partial"
 """Appended to a recording's file name while it is being written (``meeting.flac.partial``)."""
 PREFERRED_RATE = 48_000
-_EMPTY = np.zeros(0, dtype=np.float32)
+_CHUNK = 1024
 
 
 class StreamResampler:
@@ -112,12 +112,20 @@ class StreamResampler:
             end = min(end, limit)
         if end <= self.n_out:
             return np.zeros(0, dtype=np.float32)
-        ns = np.arange(self.n_out, end, dtype=np.int64)
-        p = ns * down + self._delay
-        newest = p // up
-        starts = newest - (k - 1) - self._buf_start
-        windows = np.lib.stride_tricks.sliding_window_view(self._buf, k)[starts]
-        y = windows @ self._bank[0] if up == 1 else np.einsum("nk,nk->n", windows, self._bank[p % up])
+        view = np.lib.stride_tricks.sliding_window_view(self._buf, k)
+        y = np.empty(end - self.n_out, dtype=np.float32)
+        # In slices, so the gathered windows stay small (cache-friendly, no big temporaries).
+        for lo in range(self.n_out, end, _CHUNK):
+            ns = np.arange(lo, min(lo + _CHUNK, end), dtype=np.int64)
+            p = ns * down + self._delay
+            windows = view[p // up - (k - 1) - self._buf_start]
+            bank = self._bank[0] if up == 1 else self._bank[p % up]
+            np.einsum(
+                "nk,nk->n" if up > 1 else "nk,k->n",
+                windows,
+                bank,
+                out=y[lo - self.n_out : lo - self.n_out + ns.size],
+            )
         self.n_out = end
         # Keep what the next output still needs.
         next_oldest = (end * down + self._delay) // up - (k - 1)
@@ -125,7 +133,7 @@ class StreamResampler:
         if drop > 0:
             self._buf = self._buf[drop:]
             self._buf_start += drop
-        return y.astype(np.float32, copy=False)
+        return y
 
 
 MutedPolicy = Literal["silence", "drop"]
@@ -154,6 +162,7 @@ class Recorder:
         muted_frames: MutedPolicy = "silence",
         silence_dbfs: float = -45.0,
         flush_every_s: float = 1.0,
+        batch_s: float = 0.1,
         meter: LevelMeter | None = None,
         mute_tail_s: float = 0.5,
     ) -> None:
@@ -167,6 +176,7 @@ class Recorder:
         self.muted_frames: MutedPolicy = muted_frames
         self.silence_dbfs = silence_dbfs
         self.flush_every_s = flush_every_s
+        self.batch_s = batch_s
         self.meter = meter or LevelMeter()
         self.mute_tail_s = mute_tail_s
         self._muted = False
@@ -182,6 +192,7 @@ class Recorder:
         self._stream: Any = None
         self._queue: queue.SimpleQueue[np.ndarray | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
+        self._wake = threading.Event()
         self._captured = 0
         self._muted_captured = 0
         self._written = 0
@@ -286,6 +297,7 @@ class Recorder:
         self.error = None
         self.meter.reset()
         self._queue = queue.SimpleQueue()
+        self._wake = threading.Event()
         self._captured = self._muted_captured = self._written = self._mute_until = 0
         self._silence_s = self._flushed_s = 0.0
         resampler = StreamResampler(self.rate, self.target_rate)
@@ -299,7 +311,7 @@ class Recorder:
                 self._stream.start()
             except Exception as err:
                 self._recording = False
-                self._queue.put(None)
+                self._signal_end()
                 self._writer.join()
                 self._close_stream()
                 raise _device_error(err, self.device_name, "input") from None
@@ -320,7 +332,7 @@ class Recorder:
             raise AudioInputError("Not recording.")
         self._close_stream()
         self._recording = False
-        self._queue.put(None)
+        self._signal_end()
         assert self._writer is not None
         self._writer.join()
         self._writer = None
@@ -341,7 +353,7 @@ class Recorder:
             return
         self._close_stream()
         self._recording = False
-        self._queue.put(None)
+        self._signal_end()
         if self._writer is not None:
             self._writer.join()
             self._writer = None
@@ -405,29 +417,27 @@ class Recorder:
             self._silence_s = 0.0
         self._queue.put(mono)
 
+    def _signal_end(self) -> None:
+        self._queue.put(None)
+        self._wake.set()
+
     def _write_loop(self, sound_file: Any, resampler: StreamResampler) -> None:
         last_flush = time.monotonic()
         ended = False
         try:
             while not ended:
-                try:
-                    first = self._queue.get(timeout=min(0.25, self.flush_every_s / 2))
-                except queue.Empty:
-                    first = _EMPTY
+                self._wake.wait(self.batch_s)  # batch ~0.1 s of blocks per pass: few wake-ups
                 blocks: list[np.ndarray] = []
-                item: np.ndarray | None = first
                 while True:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
                     if item is None:
                         ended = True
                         break
                     if item.size:
                         blocks.append(item)
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                if self.error is not None:
-                    continue  # keep draining so memory stays flat; stop() reports the error
                 out = resampler.process(np.concatenate(blocks)) if blocks else np.zeros(0, np.float32)
                 if ended:
                     out = np.concatenate((out, resampler.flush()))

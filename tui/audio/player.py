@@ -90,6 +90,7 @@ class Player:
         self._ending = False
         self._done = threading.Event()
         self._done.set()
+        self._finish_lock = threading.Lock()
         self._played = 0
         self._queued = 0
         self._underflows = 0
@@ -250,8 +251,9 @@ class Player:
             raise describe_portaudio_error(err, dev.name, "output") from None
 
     def _finish(self, interrupted: bool) -> None:
-        was_speaking = self._speaking
-        self._speaking = False
+        with self._finish_lock:  # held for a few bytecodes: stop() and the callback may race here
+            was_speaking = self._speaking
+            self._speaking = False
         self._ending = False
         if self.mutes is not None:
             self.mutes.muted = False
