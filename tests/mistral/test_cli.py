@@ -162,7 +162,7 @@ def test_transcribe_formats(mistral_env: MistralStandIn, capsys: pytest.CaptureF
     srt = run_cli(capsys, "transcribe", wav, "--format", "srt")[1]
     assert srt.startswith("1\n00:00:00,100 --> 00:00:01,500\nspeaker_1: Hello")
     vtt = run_cli(capsys, "transcribe", wav, "--format", "vtt")[1]
-    assert vtt.startswith("WEBVTT\n\n1\n00:00:00.100 --> 00:00:01.500\n<v speaker_1>Hello")
+    assert vtt.startswith("WEBVTT\n\n1\n00:00:00.100 --> 00:00:01.500\nspeaker_1: Hello")
 
 
 def test_say_writes_speech(

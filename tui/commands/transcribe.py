@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tui.commands import add_common, settings_from_args
+from tui.model import Transcript
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,11 +39,19 @@ def file_duration(path: Path) -> float | None:
     return info.frames / info.samplerate if info.samplerate else None
 
 
+def subtitles(transcript: Transcript, fmt: str) -> str:
+    """SRT / WebVTT through the session exporter, so both commands write the same cues."""
+    from tui.sessions.export import export_session
+    from tui.sessions.model import Session, TurnRecord
+
+    turn = TurnRecord(index=1, segments=transcript.segments, transcript_text=transcript.text)
+    return export_session(Session(id="transcript", turns=[turn]), fmt)
+
+
 def run(args: argparse.Namespace) -> int:
     from tui.audio.clip import load_clip
     from tui.backends import make_transcriber
     from tui.stt.chunked import transcribe_long
-    from tui.subtitles import to_srt, to_vtt
 
     settings = settings_from_args(args)
     path = Path(args.audio)
@@ -64,10 +73,8 @@ def run(args: argparse.Namespace) -> int:
         transcript = transcriber.transcribe(clip)
     if args.format == "json":
         print(json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False))
-    elif args.format == "srt":
-        print(to_srt((s, 0.0) for s in transcript.segments), end="")
-    elif args.format == "vtt":
-        print(to_vtt((s, 0.0) for s in transcript.segments), end="")
+    elif args.format in ("srt", "vtt"):
+        print(subtitles(transcript, args.format), end="")
     else:
         for line in transcript.lines():
             print(line)
