@@ -130,3 +130,30 @@ def test_check_audio_names_no_signal_and_unknown_devices() -> None:
         "No input device named 'no-such-mic'. Run `voxroom devices` to see them.",
     )
     assert not by_name["Output device"][0]
+
+
+def test_no_sound_server_is_a_clear_message() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.audio.env import REPO
+
+    env = {k: v for k, v in os.environ.items() if k not in ("ALSA_CONFIG_PATH",)}
+    env["PULSE_SERVER"] = "unix:/nonexistent"  # no server: PortAudio finds 0 devices (pitfall A9)
+    code = (
+        "from tui.cli import main\n"
+        "from tui.audio.capture import Recorder\n"
+        "rc = main(['devices'])\n"
+        "try:\n"
+        "    Recorder().start('/nonexistent/x.flac')\n"
+        "except Exception as err:\n"
+        "    print(type(err).__name__, err)\n"
+        "raise SystemExit(rc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO)
+    assert out.returncode == 1
+    lines = out.stdout.splitlines()
+    assert lines[0] == "No sound devices found. Is the sound server (PulseAudio/PipeWire) running?"
+    assert lines[1].startswith("AudioDeviceError No input devices found.")
+    assert "Traceback" not in out.stderr

@@ -18,7 +18,7 @@ from tests.audio.signals import align
 from tui.audio.capture import Recorder
 from tui.audio.clip import Clip, load_clip
 from tui.audio.player import Player
-from tui.audio.recovery import find_unfinished, recover
+from tui.audio.recovery import find_unfinished, recover, recover_all
 from tui.errors import AudioInputError
 
 
@@ -118,3 +118,18 @@ def test_recovering_nothing_says_so(rec_dir: Path) -> None:
     with pytest.raises(AudioInputError):
         recover(header_only)
     assert set(find_unfinished(rec_dir)) == {empty, junk, header_only}
+
+
+def test_recover_all_repairs_what_it_can(rec_dir: Path) -> None:
+    good = rec_dir / "s1" / "turn-1.flac.partial"
+    good.parent.mkdir()
+    with sf.SoundFile(str(rec_dir / "src.flac"), "w", 16000, 1, format="FLAC", subtype="PCM_16") as f:
+        f.write((0.2 * np.sin(np.arange(32000) * 0.05)).astype(np.float32))
+    good.write_bytes((rec_dir / "src.flac").read_bytes())
+    bad = rec_dir / "s2.flac.partial"
+    bad.write_bytes(b"")
+    done, failed = recover_all(rec_dir)
+    assert [r.path for r in done] == [rec_dir / "s1" / "turn-1.flac"]
+    assert done[0].duration == pytest.approx(2.0)
+    assert [p for p, _ in failed] == [bad] and "empty" in str(failed[0][1])
+    assert find_unfinished(rec_dir) == [bad]

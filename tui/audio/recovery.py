@@ -78,6 +78,22 @@ def recover(path: Path | str) -> RecoveredRecording:
     raise AudioInputError(f"{src.name} is not a FLAC or WAV recording Voxroom can repair.")
 
 
+def recover_all(directory: Path | str) -> tuple[list[RecoveredRecording], list[tuple[Path, AudioInputError]]]:
+    """Repair every unfinished recording under ``directory`` (call once at start-up).
+
+    Returns what was recovered, and the files that could not be (with why); those are left as
+    they are, for the caller to delete or keep.
+    """
+    done: list[RecoveredRecording] = []
+    failed: list[tuple[Path, AudioInputError]] = []
+    for path in find_unfinished(directory):
+        try:
+            done.append(recover(path))
+        except AudioInputError as err:
+            failed.append((path, err))
+    return done, failed
+
+
 def _final_name(src: Path) -> Path:
     final = src.with_name(src.name[: -len(PARTIAL_SUFFIX)]) if src.name.endswith(PARTIAL_SUFFIX) else src
     if final != src and final.exists():
