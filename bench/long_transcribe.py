@@ -69,7 +69,7 @@ def main() -> int:
                 env={
                     "MISTRAL_API_KEY": "bench",
                     "MISTRAL_SERVER_URL": urls.get(timeout=30),
-                    "VOXROOM_CONFIG": "/nonexistent",
+                    "VOXROOM_CONFIG": str(Path(tmp) / "no-config.toml"),
                 },
                 overrides={"data_dir": tmp},
             )
