@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -132,7 +133,7 @@ def test_check_audio_names_no_signal_and_unknown_devices() -> None:
     assert not by_name["Output device"][0]
 
 
-def test_no_sound_server_is_a_clear_message() -> None:
+def test_no_sound_server_is_a_clear_message(tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
@@ -146,7 +147,7 @@ def test_no_sound_server_is_a_clear_message() -> None:
         "from tui.audio.capture import Recorder\n"
         "rc = main(['devices'])\n"
         "try:\n"
-        "    Recorder().start('/nonexistent/x.flac')\n"
+        f"    Recorder().start({str(tmp_path / 'x.flac')!r})\n"
         "except Exception as err:\n"
         "    print(type(err).__name__, err)\n"
         "raise SystemExit(rc)\n"
