@@ -24,15 +24,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-import numpy as np
-
-from tui.audio.clip import Clip, dbfs, load_clip
-from tui.audio.sinks import AudioSink
 from tui.errors import AudioDeviceError, VoxroomError
 from tui.model import Reply, Timings, Transcript
-from tui.turn import TurnObserver, TurnResult
+
+if TYPE_CHECKING:  # numpy, the clip and the turn pipeline load after the first frame
+    import numpy as np
+
+    from tui.audio.clip import Clip
+    from tui.audio.sinks import AudioSink
+    from tui.turn import TurnObserver, TurnResult
 
 IDLE, RECORDING, PROCESSING, SPEAKING = "idle", "recording", "processing", "speaking"
 NO_SIGNAL_DBFS = -60.0
@@ -68,9 +70,21 @@ class RecorderLike(Protocol):
     def stop(self) -> Clip: ...
 
 
-class PlayerLike(AudioSink, Protocol):
+class PlayerLike(Protocol):
+    """An :class:`tui.audio.sinks.AudioSink` with a level meter (:class:`tui.audio.player.Player`)."""
+
     @property
     def meter(self) -> MeterLike: ...
+
+    def open(self, rate: int) -> None: ...
+
+    def write(self, block: np.ndarray) -> None: ...
+
+    def drain(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class RunnerLike(Protocol):
@@ -116,6 +130,10 @@ class Level:
 
     @classmethod
     def of(cls, block: np.ndarray) -> Level:
+        import numpy as np
+
+        from tui.audio.clip import dbfs
+
         if block.size == 0:
             return cls()
         peak = float(np.max(np.abs(block)))
@@ -124,22 +142,6 @@ class Level:
 
 
 SILENT = Level()
-
-
-class BlockMeter:
-    """Keeps the level of the latest block; ``snapshot`` is cheap and thread-safe (one reference)."""
-
-    def __init__(self) -> None:
-        self._level: Level = SILENT
-
-    def feed(self, block: np.ndarray) -> None:
-        self._level = Level.of(block)
-
-    def reset(self) -> None:
-        self._level = SILENT
-
-    def snapshot(self) -> Level:
-        return self._level
 
 
 class FixedMeter:
@@ -159,18 +161,25 @@ class FileRecorder:
     """Implements the recorder protocol by "recording" an audio file.
 
     ``realtime=False`` (the default): ``stop()`` returns the whole file whatever the time between
-    start and stop. ``realtime=True``: the file's samples are streamed through the level meter at
-    their real pace and ``stop()`` returns what was "heard" so far (silence after the file ends).
+    start and stop. ``realtime=True``: the file's samples are streamed through the level meter (the
+    real :class:`tui.audio.meter.LevelMeter`) at their real pace and ``stop()`` returns what was
+    "heard" so far: silence after the file ends, or the file again and again with ``loop=True``.
     The clip is written to the path given to ``start`` as 16 kHz FLAC, like the real recorder.
     """
 
     block_seconds = 0.02
 
-    def __init__(self, source: Path | str | Clip, *, realtime: bool = False, device: str = "file") -> None:
+    def __init__(
+        self, source: Path | str | Clip, *, realtime: bool = False, loop: bool = False, device: str = "file"
+    ) -> None:
+        from tui.audio.clip import Clip, load_clip
+        from tui.audio.meter import LevelMeter
+
         self._clip = source if isinstance(source, Clip) else load_clip(source)
         self.realtime = realtime
+        self.loop = loop
         self._device = device
-        self._meter = BlockMeter()
+        self._meter = LevelMeter()
         self._path: Path | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -182,7 +191,8 @@ class FileRecorder:
         return self._device
 
     @property
-    def meter(self) -> BlockMeter:
+    def meter(self) -> Any:
+        """A :class:`tui.audio.meter.LevelMeter`, fed with each block as it is "heard"."""
         return self._meter
 
     @property
@@ -200,18 +210,23 @@ class FileRecorder:
         self._thread.start()
 
     def _stream(self) -> None:
+        import numpy as np
+
         rate = self._clip.rate
         n = max(1, int(rate * self.block_seconds))
         samples = self._clip.samples
+        total = len(samples)
         pos = 0
         t0 = time.monotonic()
+        self._meter.reset()
         while not self._stop.is_set():
-            block = samples[pos : pos + n]
-            self._meter.feed(block if block.size else np.zeros(n, np.float32))
+            at = pos % total if (self.loop and total) else pos
+            block = samples[at : at + n]
+            if block.size < n:
+                block = np.concatenate([block, np.zeros(n - block.size, np.float32)])
+            self._meter.update(block, duration=n / rate)
             pos += n
-            self._heard = min(pos, len(samples)) if self.realtime else len(samples)
-            if not self.realtime and pos >= len(samples):
-                pos = 0  # loop the meter while "recording"
+            self._heard = pos if self.loop else min(pos, total)
             # Pace the meter at the file's own rate (wall clock), waking at once on stop().
             next_at = t0 + pos / rate if self.realtime else time.monotonic() + self.block_seconds
             self._stop.wait(max(0.0, next_at - time.monotonic()))
@@ -224,13 +239,23 @@ class FileRecorder:
             self._thread.join(2.0)
         path, self._path = self._path, None
         self._meter.reset()
-        heard = self._heard if self.realtime else len(self._clip.samples)
-        clip = Clip(self._clip.samples[:heard].copy(), self._clip.rate, None)
+        import numpy as np
+
+        from tui.audio.clip import Clip
+
+        samples = self._clip.samples
+        heard = self._heard if self.realtime else len(samples)
+        clip = Clip(
+            np.resize(samples, heard) if heard > len(samples) else samples[:heard].copy(), self._clip.rate
+        )
         return _write_flac(clip, path)
 
 
 def _write_flac(clip: Clip, path: Path) -> Clip:
+    import numpy as np
     import soundfile as sf
+
+    from tui.audio.clip import Clip
 
     path.parent.mkdir(parents=True, exist_ok=True)
     small = clip.at_rate()
@@ -365,7 +390,9 @@ class PendingTurn:
     retry: bool = False
 
 
-class _Observer(TurnObserver):
+class _Observer:
+    """A :class:`tui.turn.TurnObserver` that forwards to the room as events."""
+
     def __init__(self, room: Room, turn: int) -> None:
         self.room = room
         self.turn = turn
@@ -384,6 +411,9 @@ class _Observer(TurnObserver):
 
     def on_reply(self, reply: Reply) -> None:
         self.room._emit(ReplyReady(self.turn, reply))
+
+    def on_error(self, error: VoxroomError) -> None:
+        """Reported once the turn has finished (as a retryable :class:`RoomFailed`)."""
 
 
 _STOP = object()
@@ -571,6 +601,8 @@ class Room:
             self._update_state()
             return
         if clip.path is None and path is not None:
+            from tui.audio.clip import Clip
+
             clip = Clip(clip.samples, clip.rate, path)
         self._emit(RecordingStopped(turn, clip.duration or seconds))
         self._enqueue(PendingTurn(turn, clip, ended_at))
@@ -608,13 +640,15 @@ class Room:
                     self._update_state()
 
     def _run(self, pending: PendingTurn) -> None:
+        from tui.turn import TurnResult
+
         self._emit(TurnStarted(pending.turn, pending.retry))
         try:
             result = self.runner.run(
                 pending.clip,
                 conversation_id=self.session.conversation_id,
                 sink=self.player,
-                observer=_Observer(self, pending.turn),
+                observer=_Observer(self, pending.turn),  # type: ignore[arg-type]
                 ended_at=pending.ended_at,
                 transcript=pending.transcript,
             )

@@ -218,14 +218,30 @@ def test_file_recorder_meters_in_real_time_and_returns_what_was_heard(clip: Path
     t.join(1)
     assert heard.path == tmp_path / "a.flac" and heard.path.is_file()
     assert 0.0 < heard.duration < 4.2  # part of the 4.1 s clip, resampled to 16 kHz
-    assert recorder.meter.snapshot() == Level()
+    assert recorder.meter.snapshot().blocks == 0  # the meter was reset
+
+
+def test_file_recorder_can_loop_the_file(clip: Path, tmp_path: Path) -> None:
+    from tui.audio.clip import load_clip
+
+    source = load_clip(clip)
+    short = type(source)(source.samples[:1600], source.rate)  # 0.1 s
+    recorder = FileRecorder(short, realtime=True, loop=True)
+    recorder.start(tmp_path / "c.flac")
+    blocks = threading.Event()
+    while not blocks.wait(0.01):  # until 0.3 s were "heard"
+        if recorder.meter.snapshot().blocks >= 15:
+            blocks.set()
+    heard = recorder.stop()
+    assert heard.duration >= 0.29  # longer than the 0.1 s source: it looped
+    assert heard.samples[:1600] == pytest.approx(heard.samples[1600:3200], abs=1e-3)
 
 
 def test_file_recorder_instant_mode_returns_the_whole_file(clip: Path, tmp_path: Path) -> None:
     recorder = FileRecorder(clip)
     recorder.start(tmp_path / "b.flac")
     whole = recorder.stop()
-    assert whole.rate == 16_000
+    assert whole.rate == 16_000 and whole.path == tmp_path / "b.flac"
     assert whole.duration == pytest.approx(4.1, abs=0.1)
     with pytest.raises(AudioDeviceError):
         recorder.stop()
