@@ -26,6 +26,7 @@ from tui.errors import VoxroomError
 from tui.model import Reply, Timings, Transcript
 from tui.room import (
     IDLE,
+    RECORDING,
     SPEAKING,
     ReplyDelta,
     ReplyReady,
@@ -115,6 +116,7 @@ class VoxroomApp(App[None]):
         self._remember = False
         self._pending_toggles = 0
         self._warned_small = False
+        self._auto_stop_ticks = 0
         self.hotkey: Any = None
         self.hotkey_problem: str = ""
         self.last_timings: Timings | None = None
@@ -277,9 +279,22 @@ class VoxroomApp(App[None]):
         if room is None or not self.screen_stack:
             return
         pane = self.recording_pane
+        if pane.state == RECORDING and room.recorder is not None and self._auto_stop_due():
+            self._auto_stop_worker(room)
         pane.set_level(room.input_level())
         pane.elapsed = int(room.elapsed())
         self.playback_meter.set_level(room.output_level())
+
+    def _auto_stop_due(self) -> bool:
+        """Ask the recorder about auto-stop twice a second, not at the meter's rate."""
+        self._auto_stop_ticks = (self._auto_stop_ticks + 1) % int(METER_HZ / 2)
+        return self._auto_stop_ticks == 0
+
+    @work(thread=True, exclusive=True, group="auto-stop")
+    def _auto_stop_worker(self, room: Room) -> None:
+        reason = room.check_auto_stop()
+        if reason:
+            self.call_from_thread(self.notify, reason, title="Recording stopped")
 
     # -- room events ----------------------------------------------------------------------------------
     def on_room_update(self, message: RoomUpdate) -> None:

@@ -231,6 +231,17 @@ class FileRecorder:
             next_at = t0 + pos / rate if self.realtime else time.monotonic() + self.block_seconds
             self._stop.wait(max(0.0, next_at - time.monotonic()))
 
+    def auto_stop_reason(self, max_seconds: float | None = None, silence_seconds: float | None = None) -> str:
+        """Like the real recorder's: why recording should stop now ("" to go on)."""
+        if self._path is None or not self.realtime:
+            return ""
+        heard = self._heard / self._clip.rate
+        if max_seconds and heard >= max_seconds:
+            return f"Stopped at the {max_seconds:g} s recording limit."
+        if silence_seconds and self._meter.quiet_seconds >= silence_seconds:
+            return f"Stopped after {silence_seconds:g} s of silence."
+        return ""
+
     def stop(self) -> Clip:
         if self._path is None:
             raise AudioDeviceError("The recorder is not recording.")
@@ -438,6 +449,8 @@ class Room:
         clock: Callable[[], float] = time.perf_counter,
         debounce_s: float = 0.25,
         backends: Any = None,
+        max_recording_s: float | None = None,
+        auto_stop_silence_s: float | None = None,
     ) -> None:
         from tui.trigger import Trigger
 
@@ -448,6 +461,8 @@ class Room:
         self.listeners: list[Listener] = [listener] if listener else []
         self.clock = clock
         self.backends = backends
+        self.max_recording_s = max_recording_s
+        self.auto_stop_silence_s = auto_stop_silence_s
         """The :class:`tui.backends.Backends` behind ``runner`` (for ``warm_up``), if known."""
         self.trigger = Trigger(self.toggle, debounce_s=debounce_s)
         """Every key source goes through here (debounced), then to :meth:`toggle`."""
@@ -519,6 +534,22 @@ class Room:
             if self._stage == "speaking":
                 self._barge_in()
             self._start_recording()
+
+    def check_auto_stop(self) -> str:
+        """Stop the recording if it hit the length limit or a long silence; returns why ("" if not).
+
+        The recorder measures (``auto_stop_reason``); the app polls this from its meter timer.
+        """
+        recorder = self.recorder
+        probe = getattr(recorder, "auto_stop_reason", None)
+        if probe is None or self._recording_turn is None:
+            return ""
+        reason = str(probe(self.max_recording_s, self.auto_stop_silence_s) or "")
+        if reason:
+            with self._lock:
+                if self._recording_turn is not None:
+                    self._stop_recording()
+        return reason
 
     def interrupt(self) -> None:
         """Stop speaking now (the turn finishes as ``interrupted``)."""
@@ -851,6 +882,8 @@ def build_room(settings: Any, *, listener: Listener | None = None) -> Room:
         listener=listener,
         debounce_s=settings.hotkey.debounce_ms / 1000.0,
         backends=backends,
+        max_recording_s=settings.audio.max_recording_s,
+        auto_stop_silence_s=settings.audio.auto_stop_silence_s,
     )
     room.problems = problems
     return room

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shlex
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from tui.room import FileRecorder, Room, new_session
 
 REPO = Path(__file__).resolve().parents[2]
 CLIP = REPO.parent / "shared" / "audio" / "clone-test.wav"
+PASS_VARS = ("DISPLAY", "PULSE_SERVER", "PULSE_COOKIE", "ALSA_CONFIG_PATH")
 
 
 @pytest.fixture(autouse=True)
@@ -86,4 +90,28 @@ async def wait_until(pilot: object, predicate: Callable[[], bool], timeout: floa
 def env_without_color() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
+    return env
+
+
+def _exports(script: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("VAUDIO_DIR", "/tmp/vx-audio")
+    env.setdefault("VDISPLAY_DIR", "/tmp/vx-display")
+    out = subprocess.run(
+        [str(REPO / "scripts" / script)], env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"export (\w+)=(.*)", line)
+        if m:
+            found[m.group(1)] = shlex.split(m.group(2))[0]
+    return found
+
+
+@pytest.fixture(scope="module")
+def devices_env() -> dict[str, str]:
+    """The virtual sound server and X display (started if needed), as environment variables."""
+    env = {**_exports("setup_audio.sh"), **_exports("setup_display.sh")}
+    missing = [v for v in PASS_VARS if not env.get(v)]
+    assert not missing, f"setup scripts did not export {missing}"
     return env

@@ -352,3 +352,46 @@ async def test_stop_speaking_from_the_palette_interrupts(tui_settings, make_room
 def test_scratch_session_is_the_default() -> None:
     session = ScratchSession("x")
     assert session.name == "x" and session.recording_path().name == "turn-001.flac"
+
+
+async def test_a_recording_stops_itself_at_the_length_limit(tui_settings, make_room) -> None:
+    room = make_room(realtime=True)
+    room.max_recording_s = 1.0
+    app = make_app(tui_settings, room)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+        await wait_until(pilot, lambda: any("recording limit" in n for n in notes(app)))
+        await wait_until(pilot, lambda: app.turns_finished == 1)
+        assert room.finished[0].transcript is not None  # the turn ran on what was heard
+        clip_seconds = room.session.session.turns[0].duration  # type: ignore[attr-defined]
+        assert 0.9 <= clip_seconds < 2.0
+
+
+async def test_a_long_silence_stops_the_recording(tui_settings, make_room, clip) -> None:
+    import numpy as np
+
+    from tui.audio.clip import Clip
+    from tui.room import FileRecorder
+
+    silent = FileRecorder(Clip(np.zeros(16_000, np.float32), 16_000), realtime=True, device="silence")
+    room = make_room(recorder=silent)
+    room.auto_stop_silence_s = 0.5
+    app = make_app(tui_settings, room)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await wait_until(pilot, lambda: any("of silence" in n for n in notes(app)))
+        await wait_until(pilot, lambda: app.turns_finished == 1)
+        assert room.finished[0].status == "failed"  # a silent recording is not sent anywhere
+        assert "silent" in (room.finished[0].error or "")
+
+
+async def test_backends_warm_up_in_the_background_after_the_first_frame(
+    tui_settings, make_room, mistral_server: MistralStandIn
+) -> None:
+    app = make_app(tui_settings, make_room(), warm_up=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: mistral_server.call_count("agents") >= 1)  # agent ensured
+        assert app.turns_finished == 0 and mistral_server.call_count("transcriptions") == 0
+        await record_one_turn(pilot, app)
+        assert mistral_server.call_count("agents.create") <= 1  # not created again for the turn

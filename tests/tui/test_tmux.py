@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shlex
 import subprocess
 import sys
 import time
@@ -19,36 +18,13 @@ import pytest
 
 from tests.standin import MistralStandIn
 
+from .conftest import PASS_VARS
+
 REPO = Path(__file__).resolve().parents[2]
 CLIP = REPO.parent / "shared" / "audio" / "clone-test.wav"
 VOXROOM = Path(sys.executable).with_name("voxroom")
-PASS_VARS = ("DISPLAY", "PULSE_SERVER", "PULSE_COOKIE", "ALSA_CONFIG_PATH")
 
 pytestmark = [pytest.mark.audio, pytest.mark.display]
-
-
-def _exports(script: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("VAUDIO_DIR", "/tmp/vx-audio")
-    env.setdefault("VDISPLAY_DIR", "/tmp/vx-display")
-    out = subprocess.run(
-        [str(REPO / "scripts" / script)], env=env, capture_output=True, text=True, check=True, timeout=120
-    ).stdout
-    found = {}
-    for line in out.splitlines():
-        m = re.match(r"export (\w+)=(.*)", line)
-        if m:
-            found[m.group(1)] = shlex.split(m.group(2))[0]
-    return found
-
-
-@pytest.fixture(scope="module")
-def devices_env() -> dict[str, str]:
-    """The virtual sound server and X display (started if needed), as environment variables."""
-    env = {**_exports("setup_audio.sh"), **_exports("setup_display.sh")}
-    missing = [v for v in PASS_VARS if not env.get(v)]
-    assert not missing, f"setup scripts did not export {missing}"
-    return env
 
 
 class Tmux:

@@ -11,5 +11,6 @@ def run_app(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     from tui.app import VoxroomApp
 
-    VoxroomApp(settings).run()
+    # --theme beats the theme remembered from the palette, which beats the config file's.
+    VoxroomApp(settings, theme=getattr(args, "theme", None)).run()
     return 0
