@@ -28,6 +28,7 @@ from tui.room import (
     IDLE,
     RECORDING,
     SPEAKING,
+    ReplayProgress,
     ReplyDelta,
     ReplyReady,
     Room,
@@ -121,8 +122,11 @@ class VoxroomApp(App[None]):
         self.hotkey_problem: str = ""
         self.last_timings: Timings | None = None
         self.turns_finished = 0
+        self.replays_finished = 0
         self.first_frame_at: float | None = None
         self.read_only = False
+        self.viewing: Any = None
+        """The session shown in the panes when it is not the room's own (opened read-only)."""
         # The panes, kept by reference: the room's events and the meter timer update them directly.
         self.recording_pane = RecordingPane(id="recording", classes="pane")
         self.playback_meter = PlaybackMeter(id="playback", classes="pane")
@@ -331,6 +335,13 @@ class VoxroomApp(App[None]):
                 self.replies_pane.fail(event.turn, f"This turn failed: {event.error.message}")
         elif isinstance(event, SessionChanged):
             self.status_bar.session = event.name
+        elif isinstance(event, ReplayProgress):
+            done = event.kind == "done"
+            self.transcript_pane.highlight(None if done else event.turn, event.line)
+            self.replies_pane.highlight(event.turn if event.kind == "reply" else None)
+            self.status_bar.note = "" if done else f"replaying turn {event.turn} ({event.kind})"
+            if done:
+                self.replays_finished += 1
 
     def _has_transcript(self, turn: int) -> bool:
         return any(getattr(line, "turn", None) == turn for line in self.transcript_pane.query("SegmentLine"))
@@ -369,6 +380,9 @@ class VoxroomApp(App[None]):
         self._toggle(source)
 
     def _toggle(self, source: str) -> None:
+        if self.room is not None and self.room.replaying:
+            self.action_stop_replay()
+            return
         if self.read_only:
             self.notify(
                 "This session is open read-only. Continue it from the session browser, or start a new one.",
@@ -436,6 +450,7 @@ class VoxroomApp(App[None]):
         self.replies_pane.clear()
         self.status_bar.timings = None
         self.read_only = read_only
+        self.viewing = session if read_only else None
         self.recording_pane.hint = "Read-only: ctrl+o, then ctrl+t to continue it." if read_only else ""
         stored = getattr(session, "session", None)
         self.transcript_pane.names = dict(getattr(stored, "speaker_names", {}) or {})
@@ -499,6 +514,38 @@ class VoxroomApp(App[None]):
             self.post_message(RoomUpdate(RoomFailed(err)))
             return
         self.call_from_thread(self._use_session, session, read_only=mode != "continue", show=history)
+
+    def action_replay(self) -> None:
+        room = self.room
+        if room is None or room.busy or room.replaying:
+            self.notify("Wait for the current turn to finish, then replay.", severity="warning")
+            return
+        self._replay_worker(room, self.viewing or room.session)
+
+    @work(thread=True, exclusive=True, group="replay")
+    def _replay_worker(self, room: Room, session: Any) -> None:
+        from tui.room import replay_steps
+
+        try:
+            steps = replay_steps(session)
+        except VoxroomError as err:
+            self.post_message(RoomUpdate(RoomFailed(err)))
+            return
+        if not any(step.path is not None for step in steps):
+            self.call_from_thread(self.notify, "This session has no audio to replay.", severity="warning")
+            return
+        room.replay(steps, speed=self.replay_speed)
+
+    replay_speed = 1.0
+    """How fast a replay without a speaker is timed (tests)."""
+
+    def action_stop_replay(self) -> None:
+        if self.room is not None and self.room.replaying:
+            self._stop_replay_worker(self.room)
+
+    @work(thread=True, group="replay-stop")
+    def _stop_replay_worker(self, room: Room) -> None:
+        room.stop_replay()
 
     def action_rename_speaker(self) -> None:
         from tui.screens.rename import RenameSpeakerDialog

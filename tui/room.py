@@ -389,6 +389,16 @@ class SessionChanged(RoomEvent):
     name: str
 
 
+@dataclass(frozen=True)
+class ReplayProgress(RoomEvent):
+    """Replay is playing ``kind`` (``recording`` or ``reply``) of ``turn``; ``line`` is the index of
+    the transcript line being heard (``None`` between lines or for a reply). ``kind == "done"`` ends it."""
+
+    turn: int
+    kind: str
+    line: int | None = None
+
+
 Listener = Callable[[RoomEvent], None]
 
 
@@ -480,6 +490,8 @@ class Room:
         self._last_failed: PendingTurn | None = None
         self.finished: list[TurnResult] = []
         self.problems: list[VoxroomError] = []
+        self._replay_stop = threading.Event()
+        self._replay_thread: threading.Thread | None = None
         """Problems met while building the room (shown once by the app)."""
         self._idle = threading.Condition(self._lock)
         self._thread = threading.Thread(target=self._work, name="voxroom-turns", daemon=True)
@@ -527,6 +539,8 @@ class Room:
 
     def toggle(self, source: str = "key") -> None:
         """The one trigger. Safe to call from any thread."""
+        if self.replaying:
+            self.stop_replay()
         with self._lock:
             if self._recording_turn is not None:
                 self._stop_recording()
@@ -573,12 +587,87 @@ class Room:
             self._last_failed = None
         self._emit(SessionChanged(session.name))
 
+    # -- replay ------------------------------------------------------------------------------------
+    @property
+    def replaying(self) -> bool:
+        thread = self._replay_thread
+        return thread is not None and thread.is_alive()
+
+    def replay(self, steps: list[Any], *, speed: float = 1.0) -> bool:
+        """Play a session's steps (:func:`tui.sessions.replay_plan`) through the player, reporting
+        :class:`ReplayProgress` so the UI can highlight the line being heard. Without a player the
+        steps are timed by the clock (at ``speed``). False when the room is busy or already replaying.
+        """
+        with self._lock:
+            if self._busy_locked() or self.replaying:
+                return False
+            self._replay_stop.clear()
+            self._replay_thread = threading.Thread(
+                target=self._replay, args=(steps, speed), name="voxroom-replay", daemon=True
+            )
+            self._replay_thread.start()
+        return True
+
+    def stop_replay(self) -> None:
+        self._replay_stop.set()
+        if self.player is not None:
+            with contextlib.suppress(Exception):
+                self.player.stop()
+        thread = self._replay_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(5.0)
+
+    def _replay(self, steps: list[Any], speed: float) -> None:
+        from tui.audio.clip import load_clip
+
+        try:
+            for step in steps:
+                if self._replay_stop.is_set():
+                    break
+                if step.path is None:
+                    continue
+                try:
+                    clip = load_clip(step.path)
+                except VoxroomError as err:
+                    self._emit(RoomFailed(err))
+                    continue
+                self._play_step(step, clip, speed)
+        finally:
+            self._emit(ReplayProgress(0, "done"))
+
+    def _play_step(self, step: Any, clip: Clip, speed: float) -> None:
+        player = self.player
+        started = time.monotonic()
+        if player is not None:
+            player.open(clip.rate)
+            player.write(clip.samples)
+        shown: tuple[int, int | None] | None = None
+        while not self._replay_stop.is_set():
+            if player is not None:
+                position = float(getattr(player, "played_seconds", time.monotonic() - started))
+                finished = not getattr(player, "speaking", False) and position > 0
+            else:
+                position = (time.monotonic() - started) * speed
+                finished = position >= clip.duration
+            line = step.line_at(position) if step.kind == "recording" else None
+            if (step.turn, line) != shown:
+                shown = (step.turn, line)
+                self._emit(ReplayProgress(step.turn, step.kind, line))
+            if finished or position >= clip.duration:
+                break
+            self._replay_stop.wait(0.05)
+        if player is not None and not self._replay_stop.is_set():
+            with contextlib.suppress(VoxroomError):
+                player.drain()
+
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until nothing is recording, running or queued (tests, benchmarks, shutdown)."""
         with self._idle:
             return self._idle.wait_for(lambda: not self._busy_locked(), timeout)
 
     def close(self) -> None:
+        if self.replaying:
+            self.stop_replay()
         with self._lock:
             if self._recording_turn is not None and self.recorder is not None:
                 with contextlib.suppress(VoxroomError):
@@ -828,6 +917,17 @@ def open_session(settings: Any, ref: str) -> tuple[StoreLike, list[Any]]:
     session = store.open(ref)
     history = session_history(session)
     return LiveSession(store, session), history
+
+
+def replay_steps(live: Any) -> list[Any]:
+    """What a replay of ``live`` (a session opened from the store) plays, in order."""
+    session = getattr(live, "session", None)
+    store = getattr(live, "store", None)
+    if session is None or store is None:
+        return []
+    from tui.sessions import replay_plan
+
+    return replay_plan(store, session)
 
 
 def rename_speaker(live: Any, label: str, name: str) -> None:

@@ -395,3 +395,37 @@ async def test_backends_warm_up_in_the_background_after_the_first_frame(
         assert app.turns_finished == 0 and mistral_server.call_count("transcriptions") == 0
         await record_one_turn(pilot, app)
         assert mistral_server.call_count("agents.create") <= 1  # not created again for the turn
+
+
+async def test_replay_of_a_read_only_session_follows_the_text(tui_settings, make_room) -> None:
+    room = make_room()
+    app = make_app(tui_settings, room)
+    app.replay_speed = 4.0  # no speaker in this test: the replay is timed by the clock, 4x
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        first_id = room.session.session.id  # type: ignore[attr-defined]
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: room.session.session.id != first_id)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionBrowser))
+        await pilot.press(*"good morning")
+        await wait_until(pilot, lambda: len(app.screen.shown) == 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.read_only and len(app.transcript_pane.lines) == 2)
+
+        seen: list[list[str]] = []
+        await run_command(pilot, app, "replay session")
+
+        reply_lit: list[bool] = []
+
+        def follow() -> bool:
+            reply_lit.append(app.replies_pane.query_one(ReplyView)._text.has_class("-speaking"))
+            now = app.transcript_pane.highlighted
+            if now and (not seen or seen[-1] != now):
+                seen.append(now)
+            return app.replays_finished == 1
+
+        await wait_until(pilot, follow, timeout=20)
+        assert [h[0].split("] ", 1)[1] for h in seen] == LINES  # each line lit up, in order
+        assert any(reply_lit) and not reply_lit[-1]  # the spoken reply was lit while it played
+        assert app.transcript_pane.highlighted == []  # cleared at the end

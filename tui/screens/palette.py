@@ -28,6 +28,12 @@ class VoxroomCommands(Provider):
             ("Rename speaker", "Show a name instead of a speaker label", app.action_rename_speaker),
             ("Choose devices", "Pick the microphone and the speaker", app.action_choose_devices),
             ("Stop speaking", "Interrupt the reply being spoken", app.action_stop_speaking),
+            (
+                "Replay session",
+                "Play the session's recordings and replies, following the text",
+                app.action_replay,
+            ),
+            ("Stop replay", "Stop the replay", app.action_stop_replay),
             ("Help", "Keys and how Voxroom works", app.action_help),
         ]
         for name in THEME_NAMES:

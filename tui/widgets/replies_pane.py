@@ -96,6 +96,13 @@ class RepliesPane(FollowingScroll):
         self.reply_for(turn).fail(message)
         self.grew()
 
+    def highlight(self, turn: int | None) -> None:
+        """Mark the reply of ``turn`` as the one being heard (replay); ``None`` clears."""
+        for view in self.query(ReplyView):
+            view._text.set_class(view.turn == turn, "-speaking")
+            if view.turn == turn:
+                self.scroll_to_widget(view, animate=False)
+
     def clear(self) -> None:
         self.remove_children()
 

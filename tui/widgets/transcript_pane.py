@@ -16,6 +16,7 @@ class SegmentLine(Static):
     DEFAULT_CSS = """
     SegmentLine { width: 1fr; height: auto; }
     SegmentLine.-first { margin-top: 1; }
+    SegmentLine.-current { background: $speaking-highlight; }
     """
 
     def __init__(self, segment: Segment, colour: int, turn: int, names: dict[str, str]) -> None:
@@ -75,6 +76,26 @@ class TranscriptPane(FollowingScroll):
         self.names = dict(names)
         for line in self.query(SegmentLine):
             line.show(self.names)
+
+    def highlight(self, turn: int | None, line: int | None) -> None:
+        """Mark line ``line`` of turn ``turn`` as the one being heard (replay); ``None`` clears."""
+        current = None
+        index = 0
+        for seg in self.query(SegmentLine):
+            if seg.turn == turn:
+                hit = index == line
+                index += 1
+            else:
+                hit = False
+            seg.set_class(hit, "-current")
+            if hit:
+                current = seg
+        if current is not None:
+            self.scroll_to_widget(current, animate=False)
+
+    @property
+    def highlighted(self) -> list[str]:
+        return [line.plain(self.names) for line in self.query(SegmentLine) if line.has_class("-current")]
 
     def clear(self) -> None:
         self.remove_children()
