@@ -220,6 +220,8 @@ class VoxroomApp(App[None]):
         for problem in message.problems:
             self._show_error(problem)
         if message.room is None:
+            self.status_bar.backend = "no backend"
+            self.recording_pane.hint = "Recording is unavailable: see the message."
             return
         self.room = message.room
         self._attach(message.room)

@@ -126,3 +126,28 @@ def test_voxroom_in_tmux_records_the_virtual_mic_and_shows_transcript_and_reply(
     tmux.wait_for(lambda _s: exit_file.exists() and exit_file.read_text().strip() != "", 20)
     assert exit_file.read_text().strip() == "0", f"voxroom exited with {exit_file.read_text()}"
     assert first_frame_s < 10  # generous: timing goals are measured by bench/startup.py, not here
+
+
+def test_voxroom_without_an_api_key_opens_and_says_what_to_do(tmux: Tmux, tmp_path: Path) -> None:
+    exit_file = tmp_path / "exit-status"
+    env = {
+        "TERM": "xterm-256color",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "HOME": str(tmp_path),
+        "PULSE_SERVER": "unix:/nonexistent",  # no sound server either (pitfall A9)
+    }
+    args = ["new-session", "-d", "-s", "vox", "-x", "120", "-y", "34"]
+    for key, value in env.items():
+        args += ["-e", f"{key}={value}"]
+    tmux(*args, f"{VOXROOM} --backend mistral; echo $? > {exit_file}")
+    tmux("set-option", "-t", "vox", "remain-on-exit", "on")
+    screen = tmux.wait_for("needs an API key")
+    assert "MISTRAL_API_KEY" in screen, screen
+    assert "no backend" in screen and "Transcript" in screen  # the app is up, not an error exit
+    tmux("send-keys", "-t", "vox", "f1")
+    tmux.wait_for("record / stop (interrupts speech)")  # the help screen opens
+    tmux("send-keys", "-t", "vox", "Escape")
+    tmux("send-keys", "-t", "vox", "C-q")
+    tmux.wait_for(lambda _s: exit_file.exists() and exit_file.read_text().strip() != "", 20)
+    assert exit_file.read_text().strip() == "0"

@@ -7,10 +7,26 @@ import argparse
 
 def run_app(args: argparse.Namespace) -> int:
     from tui.commands import settings_from_args
+    from tui.errors import ConfigError
 
-    settings = settings_from_args(args)
+    problem: ConfigError | None = None
+    try:
+        settings = settings_from_args(args)
+    except ConfigError as err:
+        if "API key" not in err.message:
+            raise
+        # No key: open anyway (sessions, help and themes still work) and say what to do.
+        problem = err
+        args.backend = "offline"
+        settings = settings_from_args(args)
     from tui.app import VoxroomApp
 
+    core = None
+    if problem is not None:
+
+        def core(_app: VoxroomApp) -> None:  # type: ignore[misc]
+            raise problem
+
     # --theme beats the theme remembered from the palette, which beats the config file's.
-    VoxroomApp(settings, theme=getattr(args, "theme", None)).run()
+    VoxroomApp(settings, theme=getattr(args, "theme", None), core=core).run()
     return 0
