@@ -429,3 +429,41 @@ async def test_replay_of_a_read_only_session_follows_the_text(tui_settings, make
         assert [h[0].split("] ", 1)[1] for h in seen] == LINES  # each line lit up, in order
         assert any(reply_lit) and not reply_lit[-1]  # the spoken reply was lit while it played
         assert app.transcript_pane.highlighted == []  # cleared at the end
+
+
+async def test_the_transcript_follows_new_lines_unless_scrolled_up(tui_settings, make_room) -> None:
+    from tui.model import Segment, Transcript
+
+    def turn(i: int) -> Transcript:
+        return Transcript(segments=[Segment(0.0, 1.0, f"speaker_{i % 3 + 1}", f"line number {i}")])
+
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=(100, 24)) as pilot:
+        pane = app.transcript_pane
+        for i in range(30):
+            pane.add_transcript(turn(i), i)
+        await wait_until(pilot, lambda: pane.max_scroll_y > 0 and pane.scroll_y == pane.max_scroll_y)
+
+        pane.scroll_home(animate=False)  # the user reads back
+        await wait_until(pilot, lambda: pane.scroll_y == 0)
+        pane.add_transcript(turn(30), 30)
+        await pilot.pause()
+        await pilot.pause()
+        assert pane.scroll_y == 0  # not yanked to the bottom
+
+        pane.scroll_end(animate=False)  # back at the bottom: following again
+        await wait_until(pilot, lambda: pane.scroll_y == pane.max_scroll_y)
+        before = pane.max_scroll_y
+        pane.add_transcript(turn(31), 31)
+        await wait_until(pilot, lambda: pane.max_scroll_y > before and pane.scroll_y == pane.max_scroll_y)
+
+
+async def test_the_status_bar_names_a_mixed_backend(tui_settings, make_room) -> None:
+    tui_settings.speech.backend = "none"
+    tui_settings.transcription.backend = "mistral"
+    tui_settings.agent.backend = "mistral"
+    assert tui_settings.backend_label == "mixed"
+    app = make_app(tui_settings, make_room(tui_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.status_bar.text.startswith("mixed │ ")
