@@ -17,7 +17,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer
 
@@ -153,11 +152,6 @@ class VoxroomApp(App[None]):
             yield _titled(self.transcript_pane, "Transcript")
         yield self.status_bar
         yield Footer()
-
-    @property
-    def _main(self) -> Screen[Any]:
-        """The main screen (queries must not look into a dialog on top of it)."""
-        return self.screen_stack[0] if self.screen_stack else self.screen
 
     def on_mount(self) -> None:
         for theme in textual_themes():
@@ -401,10 +395,6 @@ class VoxroomApp(App[None]):
     def _toggle_worker(self, room: Room, source: str) -> None:
         room.press(source)
 
-    def press_trigger(self, source: str = "hotkey") -> None:
-        """Thread-safe entry for the global hotkey listener."""
-        self.call_from_thread(self._toggle, source)
-
     def action_retry(self) -> None:
         room = self.room
         if room is None or not room.can_retry:
@@ -570,20 +560,20 @@ class VoxroomApp(App[None]):
     def _save_name_worker(self, label: str, name: str) -> None:
         from tui.room import rename_speaker
 
-        room = self.room
-        if room is None:
+        target = self.viewing or (self.room.session if self.room is not None else None)
+        if target is None:
             return
         try:
-            rename_speaker(room.session, label, name)
+            rename_speaker(target, label, name)
         except VoxroomError as err:
             self.post_message(RoomUpdate(RoomFailed(err)))
 
     def action_export(self) -> None:
         from tui.screens.export import ExportDialog
 
-        room = self.room
-        name = room.session.name if room is not None else "voxroom"
-        stem = Path.home() / f"voxroom-{name}".replace(" ", "-")
+        session = self.viewing or (self.room.session if self.room is not None else None)
+        name = session.name if session is not None else "voxroom"
+        stem = Path.home() / "".join(c if c.isalnum() or c in "-_." else "-" for c in f"voxroom-{name}")
         self.push_screen(ExportDialog(stem), self._export_chosen)
 
     def _export_chosen(self, choice: tuple[str, Path] | None) -> None:
@@ -595,9 +585,9 @@ class VoxroomApp(App[None]):
     def _export_worker(self, fmt: str, path: Path, *, lines: list[str], replies: list[str]) -> None:
         from tui.room import export_session
 
-        room = self.room
+        session = self.viewing or (self.room.session if self.room is not None else None)
         try:
-            written = export_session(room.session if room else None, fmt, path, lines=lines, replies=replies)
+            written = export_session(session, fmt, path, lines=lines, replies=replies)
         except VoxroomError as err:
             self.post_message(RoomUpdate(RoomFailed(err)))
             return
