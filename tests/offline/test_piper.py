@@ -96,6 +96,20 @@ def test_split_cuts_long_sentences_at_clauses_and_conjunctions() -> None:
     ]
 
 
+def test_first_piece_is_kept_short_when_a_preposition_allows() -> None:
+    text = "I think the best option is to book the larger room for Thursday afternoon because all can attend."
+    assert [c for c, _ in split_for_speech(text)] == [
+        "I think the best option is",
+        "to book the larger room for Thursday afternoon",
+        "because all can attend.",
+    ]
+    # Only the first piece: later sentences keep their clauses whole.
+    later = "Fine. " + text
+    assert [c for c, _ in split_for_speech(later)][1] == (
+        "I think the best option is to book the larger room for Thursday afternoon"
+    )
+
+
 @given(st.lists(st.sampled_from(["word", "and", "so,", "end.", "then;", "why?", "x"]), max_size=60))
 def test_split_loses_and_reorders_no_words(tokens: list[str]) -> None:
     text = " ".join(tokens)

@@ -40,6 +40,12 @@ _CONJUNCTIONS = frozenset(
         "although", "though", "unless", "since", "until", "whereas", "then",
     }
 )  # fmt: skip
+FIRST_PIECE_WORDS = 8
+"""The text's first piece, if longer than this, is also cut before a preposition (see _cut_first)."""
+FIRST_PIECE_TARGET = 6
+_PREPOSITIONS = frozenset(
+    {"to", "for", "with", "about", "after", "before", "from", "during", "at", "in", "on", "into"}
+)
 CLAUSE_GAP_S = 0.08
 SENTENCE_GAP_S = 0.2
 VOLUME = 0.85
@@ -107,7 +113,8 @@ def split_for_speech(text: str) -> list[tuple[str, bool]]:
 
     Sentences stay whole unless longer than ``SPLIT_MIN_WORDS`` words; those are cut at clause
     punctuation, and clauses over ``LONG_CLAUSE_WORDS`` words before a conjunction, never leaving a
-    piece under ``CLAUSE_MIN_WORDS`` words.
+    piece under ``CLAUSE_MIN_WORDS`` words. The very first piece, which the listener waits for, is
+    kept near ``FIRST_PIECE_TARGET`` words when a conjunction or preposition allows it.
     """
     out: list[tuple[str, bool]] = []
     for sentence in _SENTENCE.split(" ".join(text.split())):
@@ -118,9 +125,26 @@ def split_for_speech(text: str) -> list[tuple[str, bool]]:
         if len(sentence.split()) > SPLIT_MIN_WORDS:
             clauses = _merge_short([p.strip() for p in _CLAUSE.split(sentence) if p.strip()])
             pieces = [cut for clause in clauses for cut in _cut_long(clause)]
+        if not out and len(pieces[0].split()) > FIRST_PIECE_WORDS:
+            pieces = [*_cut_first(pieces[0]), *pieces[1:]]
         for i, piece in enumerate(pieces):
             out.append((piece, i == len(pieces) - 1))
     return out
+
+
+def _cut_first(piece: str) -> list[str]:
+    """The first piece is what the listener waits for: cut it before a conjunction or a preposition,
+    as near ``FIRST_PIECE_TARGET`` words as the sentence allows (at least 4 words, and 3 after)."""
+    words = piece.split()
+    candidates = [
+        i
+        for i in range(CLAUSE_MIN_WORDS, len(words) - 2)
+        if words[i].lower() in _CONJUNCTIONS or words[i].lower() in _PREPOSITIONS
+    ]
+    if not candidates:
+        return [piece]
+    cut = min(candidates, key=lambda i: (abs(i - FIRST_PIECE_TARGET), i))
+    return [" ".join(words[:cut]), " ".join(words[cut:])]
 
 
 def _cut_long(clause: str) -> list[str]:
