@@ -467,3 +467,15 @@ async def test_the_status_bar_names_a_mixed_backend(tui_settings, make_room) -> 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.status_bar.text.startswith("mixed │ ")
+
+
+async def test_a_bare_right_shift_from_the_terminal_toggles_too(tui_settings, make_room) -> None:
+    room = make_room()
+    app = make_app(tui_settings, room)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right_shift")  # what Textual delivers under the kitty keyboard protocol
+        await wait_until(pilot, lambda: room.state == RECORDING)
+        assert room.trigger.history[-1].source == "terminal"
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.turns_finished == 1)
+        assert room.trigger.history[-1].source == "fallback"
