@@ -68,7 +68,9 @@ def test_blocks_stream_before_the_whole_text_is_done(piper: PiperSpeaker) -> Non
 def test_long_sentence_is_cut_at_its_clauses(piper: PiperSpeaker) -> None:
     text = "The meeting room on the third floor is free after lunch, and the projector there works again."
     blocks = [b for b in piper.synthesize(text) if rms(b) > 0.01]
-    assert len(blocks) == 2
+    # "The meeting room on the third floor" / "is free after lunch," / "and the projector ..."
+    assert len(blocks) == 3
+    assert blocks[0].size < blocks[2].size
 
 
 def test_empty_text_yields_nothing() -> None:
@@ -102,6 +104,13 @@ def test_first_piece_is_kept_short_when_a_preposition_allows() -> None:
         "I think the best option is",
         "to book the larger room for Thursday afternoon",
         "because all can attend.",
+    ]
+    assert [c for c, _ in split_for_speech("We are going to need the larger room on Thursday.")] == [
+        "We are going to need the larger room on Thursday."
+    ]  # never "going | to"
+    assert [c for c, _ in split_for_speech("The meeting room on the third floor is free after lunch.")] == [
+        "The meeting room on the third floor",
+        "is free after lunch.",
     ]
     # Only the first piece: later sentences keep their clauses whole.
     later = "Fine. " + text

@@ -41,11 +41,19 @@ _CONJUNCTIONS = frozenset(
     }
 )  # fmt: skip
 FIRST_PIECE_WORDS = 8
-"""The text's first piece, if longer than this, is also cut before a preposition (see _cut_first)."""
+"""The text's first piece, if longer than this, is cut once more (see ``_cut_first``)."""
 FIRST_PIECE_TARGET = 6
-_PREPOSITIONS = frozenset(
-    {"to", "for", "with", "about", "after", "before", "from", "during", "at", "in", "on", "into"}
+_FIRST_CUT_WORDS = frozenset(
+    {
+        "to", "for", "with", "about", "after", "before", "from", "during", "at", "in", "on", "into",
+        "is", "are", "was", "were", "will", "would", "can", "could", "should", "has", "have", "had",
+    }
+)  # fmt: skip
+"""Prepositions and verbs that often follow a subject: a spoken phrase can break before them."""
+_BEFORE_TO = frozenset(
+    {"going", "want", "wants", "need", "needs", "have", "has", "had", "used", "able", "ought", "got"}
 )
+"""``going to``, ``need to``...: never cut between these and ``to``."""
 CLAUSE_GAP_S = 0.08
 SENTENCE_GAP_S = 0.2
 VOLUME = 0.85
@@ -133,13 +141,15 @@ def split_for_speech(text: str) -> list[tuple[str, bool]]:
 
 
 def _cut_first(piece: str) -> list[str]:
-    """The first piece is what the listener waits for: cut it before a conjunction or a preposition,
-    as near ``FIRST_PIECE_TARGET`` words as the sentence allows (at least 4 words, and 3 after)."""
+    """The first piece is what the listener waits for: cut it before a conjunction, a preposition or
+    a verb that often follows a subject, as near ``FIRST_PIECE_TARGET`` words as the sentence allows
+    (at least 4 words, and 3 after)."""
     words = piece.split()
     candidates = [
         i
         for i in range(CLAUSE_MIN_WORDS, len(words) - 2)
-        if words[i].lower() in _CONJUNCTIONS or words[i].lower() in _PREPOSITIONS
+        if (words[i].lower() in _CONJUNCTIONS or words[i].lower() in _FIRST_CUT_WORDS)
+        and not (words[i].lower() == "to" and words[i - 1].lower() in _BEFORE_TO)
     ]
     if not candidates:
         return [piece]
