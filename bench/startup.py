@@ -98,7 +98,6 @@ def tmux_startup(runs: int) -> dict[str, float]:
     voxroom = Path(sys.executable).with_name("voxroom")
     first, ready = [], []
     with MistralStandIn() as server, tempfile.TemporaryDirectory() as tmp:
-        sock = Path(tmp) / "tmux.sock"
         tenv = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp}
 
         def t(*args: str) -> str:
@@ -107,6 +106,7 @@ def tmux_startup(runs: int) -> dict[str, float]:
             ).stdout
 
         for i in range(runs):
+            sock = Path(tmp) / f"tmux{i}.sock"  # no race with the previous run's server shutting down
             env = {
                 **devices,
                 "TERM": "xterm-256color",
@@ -121,6 +121,7 @@ def tmux_startup(runs: int) -> dict[str, float]:
                 args += ["-e", f"{k}={v}"]
             start = time.perf_counter()
             t(*args, f"{voxroom} --input-device virtual_mic --output-device virtual_speaker")
+            t("set-option", "-t", "vox", "remain-on-exit", "on")
             seen_first = None
             while time.perf_counter() - start < 20:
                 screen = t("capture-pane", "-p", "-t", "vox")
@@ -134,7 +135,12 @@ def tmux_startup(runs: int) -> dict[str, float]:
                 print("tmux: no frame seen; the screen was:\n" + t("capture-pane", "-p", "-t", "vox"))
             first.append(seen_first or float("nan"))
             t("kill-server")
-    return {"first_frame_ms": statistics.median(first), "core_ready_ms": statistics.median(ready)}
+    seen = [f for f in first if f == f]  # drop runs where no frame was seen (NaN), and say so
+    return {
+        "first_frame_ms": statistics.median(seen) if seen else float("nan"),
+        "core_ready_ms": statistics.median(ready) if ready else float("nan"),
+        "failed_runs": float(runs - len(seen)),
+    }
 
 
 STANDIN = r"""
