@@ -287,7 +287,7 @@ How it is fast enough:
   often follows the subject (is, was, can...), nearest 6 words, never inside "going to" and the
   like. Later pieces are synthesized while the first plays (RTF about 0.1, far ahead of playback).
   Clause gaps are 80 ms of silence, sentence ends 200 ms. ONNX Runtime gets its own session with
-  2 threads and spinning off: with the default (spinning) pool, a 12-word clause took 0.71 s
+  2 threads and spinning off: with the default (spinning) pool, an 11-word clause took 0.71 s
   median on the busy machine vs 0.39 s without spinning.
 """
 
