@@ -40,6 +40,7 @@ REPLY = (
 )
 
 PROFILES = {
+    "zero": LatencyProfile(),
     "fast": LatencyProfile(
         transcription_fixed=0.15,
         transcription_per_audio_second=0.02,
@@ -143,6 +144,48 @@ def run_sequential(settings, clip: Clip) -> float:  # type: ignore[no-untyped-de
     return time.perf_counter() - ended
 
 
+def run_bare_sdk_chain(settings, clip: Clip) -> float:  # type: ignore[no-untyped-def]
+    """The same three requests with no Voxroom logic around them: the cost of the SDK + HTTP + server.
+
+    Transcribe, stream the reply until the first sentence is complete, stream speech of that
+    sentence until its first audio event. Voxroom's own overhead is its time minus this one's.
+    """
+    from tui.mistral import MistralConnection
+
+    backends = make_backends(settings)
+    backends.warm_up()
+    client = MistralConnection.shared(settings).client
+    agent_id = backends.agent.agent_id  # type: ignore[attr-defined]
+    ended = time.perf_counter()
+    res = client.audio.transcriptions.complete(
+        model=settings.transcription.model,
+        file={"file_name": "r.flac", "content": clip.path.read_bytes()},  # type: ignore[union-attr]
+        diarize=True,
+        timestamp_granularities=["segment"],
+    )
+    splitter = SentenceSplitter()
+    first: list[str] = []
+    with client.beta.conversations.start_stream(agent_id=agent_id, inputs=res.text) as stream:
+        for event in stream:
+            content = getattr(event.data, "content", None)
+            if isinstance(content, str):
+                first = splitter.feed(content)
+                if first:
+                    break
+    with client.audio.speech.complete(
+        input=first[0],
+        model=settings.speech.model,
+        voice_id=settings.speech.voice,
+        response_format="pcm",
+        stream=True,
+    ) as speech:
+        next(iter(speech))
+        took = time.perf_counter() - ended
+        for _ in speech:
+            pass
+    return took
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
@@ -175,26 +218,29 @@ def main() -> int:
                 )
                 floor = floor_seconds(profile, clip.duration)
                 run_voxroom(settings, clip)  # warm-up turn (server-side imports), not counted
-                vox, seq, gaps = [], [], []
+                vox, seq, gaps, bare = [], [], [], []
                 for _ in range(args.runs):
                     first, gap = run_voxroom(settings, clip)
                     vox.append(first)
                     gaps.append(gap)
                     seq.append(run_sequential(settings, clip))
+                    bare.append(run_bare_sdk_chain(settings, clip))
             finally:
                 stop.set()
                 proc.join(10)
             v, s = statistics.median(vox), statistics.median(seq)
-            rows.append((name, floor, v, v - floor, s, v / s, statistics.median(gaps)))
+            b = statistics.median(bare)
+            rows.append((name, floor, v, v - floor, b, s, v / s, statistics.median(gaps)))
     print(f"clip: {Path(args.clip).name} ({clip.duration:.1f} s), {args.runs} runs each, medians")
     print(
-        "| profile | floor | Voxroom first audio | overhead "
+        "| profile | floor | Voxroom first audio | over floor | bare SDK chain | Voxroom - bare "
         "| sequential first audio | Voxroom/sequential | gaps |"
     )
-    print("|---|---|---|---|---|---|---|")
-    for name, floor, v, over, s, ratio, gap in rows:
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, floor, v, over, b, s, ratio, gap in rows:
         print(
             f"| {name} | {floor * 1000:.0f} ms | {v * 1000:.0f} ms | {over * 1000:+.0f} ms "
+            f"| {b * 1000:.0f} ms | {(v - b) * 1000:+.0f} ms "
             f"| {s * 1000:.0f} ms | {ratio:.2f} | {gap * 1000:.0f} ms |"
         )
     return 0
