@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tui.backends import make_backends
-    from tui.commands.ask import PrintObserver
     from tui.commands.playback import open_output
+    from tui.commands.printing import PrintObserver
     from tui.retry import last_failed_turn, retry_turn
     from tui.sessions.store import SessionStore
     from tui.turn import TurnObserver
