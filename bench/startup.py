@@ -265,10 +265,8 @@ def section(start: dict[str, float], tmux: dict[str, float] | None, fps: dict[st
         "session are built in a worker after it, and models/connections warm up after that. The meter is",
         "sampled from the recorder's level snapshot by a 30 Hz timer (no message per audio block); the",
         "turn runs on the room's own thread, so HTTP, speech synthesis and playback never block the UI.",
-        "`tui.app` does not import numpy (the room loads it lazily). In the terminal, `voxroom` first",
-        "builds every subcommand's parser, and `tui/commands/ask.py` / `saving.py` import `tui.turn`",
-        "(numpy, ~170 ms under load) at module level: importing those lazily would bring the tmux",
-        "figure down by about that much. The machine was shared with other test runs (see the load).",
+        "`tui.app` does not import numpy (the room loads it lazily), and neither does building the",
+        "command-line parser (the subcommands import the turn pipeline only when they run).",
         "",
     ]
     return "\n".join(rows)
