@@ -201,6 +201,9 @@ class VoxroomApp(App[None]):
     def _build_core(self) -> None:
         problems: list[VoxroomError] = []
         room: Room | None = None
+        if self._core_factory is None:
+            # Before anything records: repair what a crash left, so nothing recorded is lost.
+            self._recover_recordings()
         try:
             factory = self._core_factory or default_core
             room = factory(self)
@@ -209,6 +212,27 @@ class VoxroomApp(App[None]):
         except Exception as err:  # keep the UI alive whatever the core does
             problems.append(VoxroomError(f"Voxroom could not start its audio and backends: {err}."))
         self.post_message(CoreReady(room, problems))
+
+    def _recover_recordings(self) -> None:
+        from tui.retry import recover_interrupted
+        from tui.sessions import SessionStore
+
+        try:
+            added, problems = recover_interrupted(SessionStore(self.settings.sessions_dir))
+        except VoxroomError as err:
+            added, problems = [], [str(err)]
+        if added:
+            names = sorted({session.id for session, _ in added})
+            self.call_from_thread(
+                self.notify,
+                f"Recovered {len(added)} recording(s) left by an interrupted run, in session "
+                f"{', '.join(names)}. Open it from the palette, or run `voxroom retry {names[0]}`.",
+                title="Recovered",
+                severity="warning",
+                timeout=15,
+            )
+        for problem in problems:
+            self.call_from_thread(self.notify, problem, title="Recovery", severity="error", timeout=15)
 
     def on_core_ready(self, message: CoreReady) -> None:
         for problem in message.problems:

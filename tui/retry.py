@@ -3,7 +3,9 @@ when its result is in, and can be run again from its recording, so nobody repeat
 
 from __future__ import annotations
 
-from tui.audio.clip import load_clip
+from pathlib import Path
+
+from tui.audio.clip import Clip, load_clip
 from tui.audio.sinks import AudioSink
 from tui.errors import VoxroomError
 from tui.model import Transcript
@@ -75,3 +77,46 @@ def retry_turn(
         observer=observer,
     )
     return complete_turn(store, session, turn, result)
+
+
+RECOVERED_ERROR = "Recovered after Voxroom stopped before this turn finished."
+
+
+def recover_interrupted(
+    store: SessionStore, *, recent: int = 20
+) -> tuple[list[tuple[Session, TurnRecord]], list[str]]:
+    """At start-up: nothing recorded before a crash or a kill -9 is lost.
+
+    Recordings cut mid-write (``*.partial``) are repaired, and every recording that no turn names
+    (repaired ones, and ones whose turn was still running) becomes an ``interrupted`` turn of its
+    session, ready for ``voxroom retry``. Only the ``recent`` most recently changed sessions are
+    searched for such recordings, so start-up stays fast with thousands of sessions.
+    Returns the turns added and one line per file that could not be repaired.
+    """
+    from tui.audio.recovery import recover_all
+
+    repaired, failed = recover_all(store.root) if store.root.is_dir() else ([], [])
+    problems = [f"{path.name} could not be recovered: {err}" for path, err in failed]
+    folders = {r.path.parent for r in repaired}
+    folders.update(_recent_folders(store, recent))
+    added: list[tuple[Session, TurnRecord]] = []
+    for folder in sorted(folders):
+        try:
+            session = store.open(folder)
+        except VoxroomError as err:
+            problems.append(str(err))
+            continue
+        for path in store.orphan_recordings(session):
+            if path.suffix == ".partial":
+                continue
+            duration = Clip(None, 16000, path).duration
+            turn = TurnRecord(
+                recording=path.name, duration=duration, status="interrupted", error=RECOVERED_ERROR
+            )
+            added.append((session, store.add_turn(session, turn)))
+    return added, problems
+
+
+def _recent_folders(store: SessionStore, count: int) -> list[Path]:
+    summaries = store.list().sessions[:count]
+    return [store.root / s.id for s in summaries]
