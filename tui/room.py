@@ -67,7 +67,7 @@ class RecorderLike(Protocol):
 
     def start(self, path: Path) -> None: ...
 
-    def stop(self) -> Clip: ...
+    def stop(self, *, load: bool = True) -> Clip: ...
 
 
 class PlayerLike(Protocol):
@@ -242,7 +242,7 @@ class FileRecorder:
             return f"Stopped after {silence_seconds:g} s of silence."
         return ""
 
-    def stop(self) -> Clip:
+    def stop(self, *, load: bool = True) -> Clip:
         if self._path is None:
             raise AudioDeviceError("The recorder is not recording.")
         self._stop.set()
@@ -409,6 +409,8 @@ class PendingTurn:
     ended_at: float
     transcript: Transcript | None = None
     retry: bool = False
+    streaming: Any = None
+    """A :class:`tui.stt.offline.StreamingTranscription` fed while recording, if the backend has one."""
 
 
 class _Observer:
@@ -488,6 +490,7 @@ class Room:
         self._state = IDLE
         self._queued_shown = 0
         self._last_failed: PendingTurn | None = None
+        self._streaming: Any = None
         self.finished: list[TurnResult] = []
         self.problems: list[VoxroomError] = []
         self._replay_stop = threading.Event()
@@ -518,6 +521,11 @@ class Room:
         """True while recording, running a turn, or holding queued turns."""
         with self._lock:
             return self._recording_turn is not None or self._active is not None or self._pending > 0
+
+    @property
+    def streaming(self) -> Any:
+        """The transcription running while the current recording is captured (offline), or None."""
+        return self._streaming
 
     def elapsed(self) -> float:
         """Seconds since the current recording started (0 when not recording)."""
@@ -692,6 +700,7 @@ class Room:
             return
         turn = next(self._turn_ids)
         path = self.session.recording_path()
+        self._streaming = self._start_streaming()
         try:
             self.recorder.start(path)
         except VoxroomError as err:
@@ -714,8 +723,12 @@ class Room:
         ended_at = time.perf_counter()
         self._recording_turn = None
         self._recording_since = None
+        streaming, self._streaming = self._streaming, None
+        if streaming is not None:
+            self.recorder.on_audio = None  # type: ignore[attr-defined]
         try:
-            clip = self.recorder.stop()
+            # A lazy clip: the recording is on disk as 16 kHz FLAC and is never loaded whole.
+            clip = self.recorder.stop(load=False)
         except VoxroomError as err:
             self._emit(RoomFailed(err, turn))
             self._update_state()
@@ -725,7 +738,32 @@ class Room:
 
             clip = Clip(clip.samples, clip.rate, path)
         self._emit(RecordingStopped(turn, clip.duration or seconds))
-        self._enqueue(PendingTurn(turn, clip, ended_at))
+        self._enqueue(PendingTurn(turn, clip, ended_at, streaming=streaming))
+
+    def _start_streaming(self) -> Any:
+        """Offline transcription can start on the first seconds while the room is still speaking."""
+        transcriber = getattr(self.runner, "transcriber", None)
+        if getattr(transcriber, "name", "") != "offline" or not hasattr(self.recorder, "on_audio"):
+            return None
+        from tui.stt.offline import StreamingTranscription
+
+        # A short window so even a 10-second question is mostly transcribed before the key is pressed.
+        streaming = StreamingTranscription(transcriber, 16_000, window_s=6.0, settle_s=1.5)
+        self.recorder.on_audio = streaming.feed  # type: ignore[union-attr]
+        return streaming
+
+    def _finish_streaming(self, pending: PendingTurn) -> tuple[Transcript | None, float | None]:
+        """The streamed transcript (only the tail is left to do), or None to transcribe as usual."""
+        min_seconds = getattr(self.runner, "min_seconds", 0.3)
+        if pending.streaming is None or pending.transcript is not None or pending.clip.duration < min_seconds:
+            return pending.transcript, None
+        self._on_stage(pending.turn, "transcribing")
+        started = time.perf_counter()
+        try:
+            transcript = pending.streaming.finish()
+        except VoxroomError:
+            return None, None
+        return transcript, (time.perf_counter() - started) * 1000.0
 
     def _barge_in(self) -> None:
         self.runner.interrupt()
@@ -764,14 +802,17 @@ class Room:
 
         self._emit(TurnStarted(pending.turn, pending.retry))
         try:
+            transcript, streamed_ms = self._finish_streaming(pending)
             result = self.runner.run(
                 pending.clip,
                 conversation_id=self.session.conversation_id,
                 sink=self.player,
                 observer=_Observer(self, pending.turn),  # type: ignore[arg-type]
                 ended_at=pending.ended_at,
-                transcript=pending.transcript,
+                transcript=transcript,
             )
+            if streamed_ms is not None:
+                result.timings.transcription_ms = streamed_ms
         except Exception as err:  # a backend bug: keep the turn for a retry
             result = TurnResult(status="failed", failed_step="voxroom", error=f"The turn failed: {err}.")
         self.finished.append(result)

@@ -70,9 +70,11 @@ def test_stop_without_loading_and_cancel(rec_dir: Path) -> None:
     rec.on_flush = lambda seconds: flushed.set()
     rec.start(rec_dir / "a.flac")
     assert flushed.wait(5)  # the file is flushed within about a second of recording
-    clip = rec.stop(load=False)
-    assert clip.samples.size == 0 and clip.path == rec_dir / "a.flac"
-    assert sf.info(str(clip.path)).frames > 0
+    clip = rec.stop(load=False)  # a lazy clip: nothing decoded until the samples are asked for
+    assert clip.path == rec_dir / "a.flac"
+    frames = sf.info(str(clip.path)).frames
+    assert frames > 0 and clip.frames == frames and clip.rate == 16000
+    assert clip.samples.size == frames
 
     rec.start(rec_dir / "b.flac")
     rec.cancel()

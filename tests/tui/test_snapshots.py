@@ -34,7 +34,7 @@ class FrozenRecorder:
     def start(self, path: Path) -> None:
         self.path = path
 
-    def stop(self) -> Clip:
+    def stop(self, *, load: bool = True) -> Clip:
         return Clip(np.zeros(1600, np.float32), 16_000, None)
 
 

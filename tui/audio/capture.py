@@ -189,6 +189,9 @@ class Recorder:
         self.error: BaseException | None = None
         self.on_flush: Callable[[float], None] | None = None
         """Called from the writer thread after each flush with the seconds of audio now on disk."""
+        self.on_audio: Callable[[np.ndarray], None] | None = None
+        """Called from the writer thread with each batch of 16 kHz mono samples as it is written
+        (e.g. to transcribe while the room is still speaking). Must not block for long."""
         self._stream: Any = None
         self._queue: queue.SimpleQueue[np.ndarray | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
@@ -345,7 +348,7 @@ class Recorder:
         os.replace(self.partial_path, self.path)
         if load:
             return load_clip(self.path)
-        return Clip(np.zeros(0, dtype=np.float32), self.target_rate, self.path)
+        return Clip(None, self.target_rate, self.path)
 
     def cancel(self) -> None:
         """Stop and delete the recording."""
@@ -444,6 +447,9 @@ class Recorder:
                 if out.size:
                     sound_file.write(np.clip(out, -1.0, 1.0))
                     self._written += out.size
+                    listener = self.on_audio
+                    if listener is not None:
+                        listener(out)
                 now = time.monotonic()
                 if ended or now - last_flush >= self.flush_every_s:
                     sound_file.flush()
