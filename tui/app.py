@@ -37,6 +37,7 @@ from tui.room import (
     SessionChanged,
     StageChanged,
     StateChanged,
+    TranscriptionProgress,
     TranscriptReady,
     TurnFinished,
     TurnStarted,
@@ -335,6 +336,10 @@ class VoxroomApp(App[None]):
             self.status_bar.note = {"transcribing": "transcribing…", "thinking": "thinking…"}.get(
                 event.stage, ""
             )
+        elif isinstance(event, TranscriptionProgress):
+            filled = round(10 * event.done / event.total) if event.total else 10
+            bar = "█" * filled + "░" * (10 - filled)
+            self.status_bar.note = f"transcribing {bar} {event.done}/{event.total} parts"
         elif isinstance(event, TranscriptReady):
             if not self._has_transcript(event.turn):
                 self.transcript_pane.add_transcript(event.transcript, event.turn)

@@ -343,6 +343,15 @@ class StageChanged(RoomEvent):
 
 
 @dataclass(frozen=True)
+class TranscriptionProgress(RoomEvent):
+    """A long recording is transcribed in chunks: ``done`` of ``total`` are back."""
+
+    turn: int
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class TranscriptReady(RoomEvent):
     turn: int
     transcript: Transcript
@@ -422,6 +431,9 @@ class _Observer:
 
     def on_stage(self, stage: str) -> None:
         self.room._on_stage(self.turn, stage)
+
+    def on_progress(self, done: int, total: int) -> None:
+        self.room._emit(TranscriptionProgress(self.turn, done, total))
 
     def on_transcript(self, transcript: Transcript) -> None:
         self.room._emit(TranscriptReady(self.turn, transcript))

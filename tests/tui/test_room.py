@@ -254,3 +254,23 @@ def test_level_marks_clipping_and_silence() -> None:
     assert Level.of(np.zeros(100, np.float32)).no_signal
     mid = Level.of(np.full(100, 0.1, np.float32))
     assert mid.rms_dbfs == pytest.approx(-20.0, abs=0.01) and not mid.clipping and not mid.no_signal
+
+
+def test_a_long_recording_reports_its_transcription_progress(
+    make_room, tui_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    from tui.room import TranscriptionProgress
+
+    tui_settings.transcription.max_chunk_seconds = 1.5  # the 4.1 s clip is cut in parts
+    room = make_room(tui_settings)
+    events = Events()
+    room.subscribe(events)
+    room.press("fallback")
+    room.toggle("fallback")
+    done = events.wait(finished(1))
+    assert done.status == "done"
+    progress = [(e.done, e.total) for e in events.of(TranscriptionProgress)]
+    parts = mistral_server.call_count("transcriptions")
+    assert parts >= 3
+    assert progress[0] == (0, parts) and progress[-1] == (parts, parts)
+    assert [d for d, _ in progress] == list(range(parts + 1))
