@@ -138,3 +138,21 @@ def test_corrupt_model_bin(tmp_path: Path) -> None:
     err = _error_for(tmp_path)
     assert str(tmp_path) in err.message and "corrupt" in err.message
     assert "transcription.offline_model" in err.hint
+
+
+def test_doctor_names_a_broken_model_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tui.cli import main
+
+    broken = tmp_path / "model"
+    broken.mkdir()
+    (broken / "model.bin").write_bytes(b"not a model")
+    config = tmp_path / "c.toml"
+    config.write_text(f'backend = "offline"\n[transcription]\noffline_model = "{broken}"\n')
+    code = main(["doctor", "--no-audio", "--config", str(config), "--data-dir", str(tmp_path / "d")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (
+        f"[FAIL] whisper model: No faster-whisper model at {broken} (config.json, tokenizer.json missing)"
+        in out
+    )
+    assert "[ok  ] piper voice:" in out

