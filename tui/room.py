@@ -601,10 +601,15 @@ class Room:
         return True
 
     def use_session(self, session: StoreLike) -> None:
-        """Send the next turns to ``session`` (new, or an existing one to continue)."""
+        """Send the next turns to ``session`` (new, or an existing one to continue).
+
+        A continued session whose last turn failed or was interrupted (a crash) can be retried at
+        once: its saved recording is queued again by :meth:`retry_last`.
+        """
+        saved = saved_retry(session, next(self._turn_ids))
         with self._lock:
             self.session = session
-            self._last_failed = None
+            self._last_failed = saved
         self._emit(SessionChanged(session.name))
 
     # -- replay ------------------------------------------------------------------------------------
@@ -887,6 +892,38 @@ class Room:
 # ---------------------------------------------------------------------------------------------
 # Wiring the real parts (used by the app; each may block, so call them from a worker thread)
 # ---------------------------------------------------------------------------------------------
+def saved_retry(live: Any, turn_id: int) -> PendingTurn | None:
+    """The last failed / interrupted turn of a stored session, ready to run again (or None)."""
+    from tui.retry import RETRYABLE
+
+    session, store = getattr(live, "session", None), getattr(live, "store", None)
+    if session is None or store is None or not session.turns:
+        return None
+    last = session.turns[-1]
+    if last.status not in RETRYABLE or not last.recording:
+        return None
+    try:
+        path = store.audio_path(session, last.recording)
+    except VoxroomError:
+        return None
+    if not path.is_file():
+        return None
+    import soundfile as sf
+
+    from tui.audio.clip import Clip
+
+    try:
+        rate = int(sf.info(str(path)).samplerate)
+    except (RuntimeError, sf.LibsndfileError):
+        return None
+    transcript = None
+    if last.status == "failed" and last.failed_step in ("agent", "speech") and last.segments:
+        transcript = Transcript(
+            segments=list(last.segments), text=last.transcript_text, language=last.language
+        )
+    return PendingTurn(turn_id, Clip(None, rate, path), time.perf_counter(), transcript=transcript)
+
+
 def open_audio(settings: Any) -> tuple[Any, Any, list[VoxroomError]]:
     """The real recorder and player on the configured devices; ``None`` for a part that failed."""
     problems: list[VoxroomError] = []

@@ -157,8 +157,9 @@ def test_retry_after_an_agent_failure_reuses_the_transcript(
     assert room.wait_idle(10)
     assert mistral_server.call_count("transcriptions") == 1  # the transcript was kept
     stored = room.session.session  # type: ignore[attr-defined]
-    assert [t.status for t in stored.turns] == ["failed", "done"]
-    assert stored.turns[0].recording == stored.turns[1].recording  # same audio, not recorded again
+    # The retried turn is completed in place: one turn per recording, not a failed one and a copy.
+    assert [(t.index, t.status) for t in stored.turns] == [(1, "done")]
+    assert (stored.folder / stored.turns[0].recording).is_file()
 
 
 def test_retry_after_a_transcription_failure_sends_the_recording_again(
@@ -274,3 +275,33 @@ def test_a_long_recording_reports_its_transcription_progress(
     assert parts >= 3
     assert progress[0] == (0, parts) and progress[-1] == (parts, parts)
     assert [d for d, _ in progress] == list(range(parts + 1))
+
+
+def test_continuing_a_session_offers_its_interrupted_turn_for_retry(
+    make_room, tui_settings: Settings, mistral_server: MistralStandIn, clip: Path
+) -> None:
+    """After a crash, the recovered recording is retried from the TUI and completed in place."""
+    import shutil
+
+    from tui.retry import recover_interrupted
+    from tui.room import open_session
+    from tui.sessions import SessionStore
+
+    store = SessionStore(tui_settings.sessions_dir)
+    crashed = store.create(title="Crashed")
+    shutil.copyfile(clip, store.folder(crashed) / "turn-001.wav")  # a recording no turn names
+    ((_, turn),) = recover_interrupted(store)[0]
+    assert turn.status == "interrupted"
+
+    room = make_room(tui_settings)
+    events = Events()
+    room.subscribe(events)
+    live, _history = open_session(tui_settings, crashed.id)
+    room.use_session(live)
+    assert room.can_retry
+    assert room.retry_last()
+    events.wait(lambda e: isinstance(e, TurnFinished) and e.status == "done")
+    assert room.wait_idle(10)
+    stored = store.open(crashed.id)
+    assert [(t.index, t.status, t.recording) for t in stored.turns] == [(1, "done", "turn-001.wav")]
+    assert stored.turns[0].reply.startswith("Stand-in reply to:")

@@ -541,11 +541,13 @@ def record_turn(
     ``clip_path`` is the recording: when it already lives in the session folder (as written to
     :func:`start_turn_recording`'s path) nothing is copied; otherwise it is copied in. The reply
     audio in ``result.speech`` is saved as ``turn-NNN-reply.flac``. The session's conversation id
-    follows the reply's. Returns the saved record.
+    follows the reply's. A turn that already names this recording (a retry of a failed or
+    interrupted turn) is replaced in place instead of added again. Returns the saved record.
     """
     folder = store.folder(session)
     make_private_dir(folder)
-    index = (session.turns[-1].index if session.turns else 0) + 1
+    existing = _turn_for_recording(session, folder, clip_path)
+    index = existing.index if existing else (session.turns[-1].index if session.turns else 0) + 1
     recording: str | None = None
     if clip_path is not None:
         clip = Path(clip_path)
@@ -576,7 +578,19 @@ def record_turn(
     record = TurnRecord.from_result(result, recording, duration or 0.0, reply_audio)
     if result.reply is not None and result.reply.conversation_id:
         session.conversation_id = result.reply.conversation_id
+    if existing is not None:
+        record.index, record.created = existing.index, existing.created
+        return store.update_turn(session, record)
     return store.add_turn(session, record)
+
+
+def _turn_for_recording(session: Session, folder: Path, clip_path: Path | str | None) -> TurnRecord | None:
+    if clip_path is None:
+        return None
+    clip = Path(clip_path)
+    if clip.parent.resolve() != folder.resolve():
+        return None
+    return next((t for t in session.turns if t.recording == clip.name), None)
 
 
 def _audio_duration(path: Path) -> float:
