@@ -227,7 +227,7 @@ class VoxroomApp(App[None]):
             self.call_from_thread(
                 self.notify,
                 f"Recovered {len(added)} recording(s) left by an interrupted run, in session "
-                f"{', '.join(names)}. Open it from the palette, or run `voxroom retry {names[0]}`.",
+                f"{', '.join(names)}. Open it (ctrl+o), continue it (ctrl+t), then retry (ctrl+r).",
                 title="Recovered",
                 severity="warning",
                 timeout=15,
