@@ -28,6 +28,23 @@ def last_failed_turn(session: Session) -> TurnRecord:
     raise SessionError(f"Session {session.id} has no failed turn to retry.")
 
 
+def saved_clip(path: Path) -> Clip:
+    """A saved recording as a lazy clip (a 3-hour file is not decoded unless a backend needs it)."""
+    import soundfile as sf
+
+    try:
+        return Clip(None, int(sf.info(str(path)).samplerate), path)
+    except (RuntimeError, sf.LibsndfileError):
+        return load_clip(path)  # formats only PyAV reads; also gives the clear error for bad files
+
+
+def saved_transcript(turn: TurnRecord) -> Transcript | None:
+    """The transcript to reuse when retrying ``turn``: kept if only a later step failed."""
+    if turn.status == "failed" and turn.failed_step in _AFTER_TRANSCRIPTION and turn.segments:
+        return Transcript(segments=list(turn.segments), text=turn.transcript_text, language=turn.language)
+    return None
+
+
 def begin_turn(store: SessionStore, session: Session, recording: str, duration: float) -> TurnRecord:
     """Record the turn as ``pending`` (saved) before any service is called."""
     return store.add_turn(session, TurnRecord(recording=recording, duration=duration, status="pending"))
@@ -63,12 +80,8 @@ def retry_turn(
     """Run ``turn`` again from its recording; the record is replaced in place and saved."""
     if not turn.recording:
         raise SessionError(f"Turn {turn.index} of session {session.id} has no recording to retry.")
-    clip = load_clip(store.audio_path(session, turn.recording))
-    transcript = None
-    if turn.status == "failed" and turn.failed_step in _AFTER_TRANSCRIPTION and turn.segments:
-        transcript = Transcript(
-            segments=list(turn.segments), text=turn.transcript_text, language=turn.language
-        )
+    clip = saved_clip(store.audio_path(session, turn.recording))
+    transcript = saved_transcript(turn)
     result = runner.run(
         clip,
         conversation_id=session.conversation_id,

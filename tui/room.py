@@ -894,7 +894,7 @@ class Room:
 # ---------------------------------------------------------------------------------------------
 def saved_retry(live: Any, turn_id: int) -> PendingTurn | None:
     """The last failed / interrupted turn of a stored session, ready to run again (or None)."""
-    from tui.retry import RETRYABLE
+    from tui.retry import RETRYABLE, saved_clip, saved_transcript
 
     session, store = getattr(live, "session", None), getattr(live, "store", None)
     if session is None or store is None or not session.turns:
@@ -908,20 +908,11 @@ def saved_retry(live: Any, turn_id: int) -> PendingTurn | None:
         return None
     if not path.is_file():
         return None
-    import soundfile as sf
-
-    from tui.audio.clip import Clip
-
     try:
-        rate = int(sf.info(str(path)).samplerate)
-    except (RuntimeError, sf.LibsndfileError):
+        clip = saved_clip(path)
+    except VoxroomError:
         return None
-    transcript = None
-    if last.status == "failed" and last.failed_step in ("agent", "speech") and last.segments:
-        transcript = Transcript(
-            segments=list(last.segments), text=last.transcript_text, language=last.language
-        )
-    return PendingTurn(turn_id, Clip(None, rate, path), time.perf_counter(), transcript=transcript)
+    return PendingTurn(turn_id, clip, time.perf_counter(), transcript=saved_transcript(last))
 
 
 def open_audio(settings: Any) -> tuple[Any, Any, list[VoxroomError]]:
