@@ -94,6 +94,9 @@ class Player:
         self._played = 0
         self._queued = 0
         self._underflows = 0
+        self._primed = False
+        """False at the start of an utterance until a device buffer's worth is queued (or it ends)."""
+        self._prebuffer = 0
         self._current_tag: Hashable | None = None
         self._events: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._notifier: threading.Thread | None = None
@@ -144,6 +147,7 @@ class Player:
         self._ending = False
         self._announced = False
         self._played = self._queued = 0
+        self._primed = False
         self._current_tag = None
         self._done.clear()
         self.meter.reset()
@@ -153,6 +157,7 @@ class Player:
             self._notifier.start()
         if self._stream is None:
             self._open_stream()
+        self._prebuffer = int(self.output_latency * self.device_rate)
         if not self._stream.active:
             try:
                 self._stream.start()
@@ -169,6 +174,7 @@ class Player:
             self._resampler = StreamResampler(self.rate, self.device_rate)
             self._done.clear()
             self._announced = False
+            self._primed = False
         out = self._resampler.process(np.asarray(block, dtype=np.float32).reshape(-1))
         if not self._speaking:
             self._speaking = True
@@ -282,6 +288,16 @@ class Player:
         if self._gen != self._seen_gen:
             self._seen_gen = self._gen
             self._head = None
+        if not self._primed:
+            # Jitter buffer: start an utterance only once a device buffer's worth (plus one block)
+            # is queued, or the utterance is complete. Otherwise the stream's first greedy fill would
+            # empty the queue at once and leave a gap right after the first words.
+            ready = self._queued - self._played >= self._prebuffer + frames
+            if not (self._speaking and (ready or self._ending)):
+                outdata.fill(0.0)
+                self.meter.update(outdata[:, 0], duration=frames / self.device_rate)
+                return
+            self._primed = True
         filled = 0
         ended = False
         while filled < frames:
