@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from bench_readme import table, write_section
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -227,25 +227,6 @@ def run(runs: int) -> tuple[list[tuple[str, str, str]], dict[str, float]]:
     return rows, numbers
 
 
-def table(rows: list[tuple[str, str, str]]) -> str:
-    lines = ["| measurement | result | goal |", "|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    return "\n".join(lines)
-
-
-def write_readme(body: str) -> None:
-    readme = Path(__file__).resolve().parent / "README.md"
-    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    section = f"## Offline\n\n{body}\n"
-    pattern = re.compile(r"^## Offline\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (
-        pattern.sub(lambda _m: section + "\n", text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + section
-    )
-    readme.write_text(text.rstrip() + "\n")
-
-
 NOTES = """\
 Method: each transcription number is `WhisperTranscriber.transcribe(clip)` on a clip already in
 memory (what the recorder hands over when the user stops), model loaded; "stock faster-whisper" is
@@ -309,7 +290,7 @@ def main() -> int:
     )
     print(body)
     if args.write:
-        write_readme(body)
+        write_section("Offline", f"## Offline\n\n{body}\n")
     return 0
 
 

@@ -12,12 +12,13 @@ import json
 import os
 import platform
 import random
-import re
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from bench_readme import table, write_section
 
 from tui.model import Reference, Segment
 from tui.sessions.export import export_session
@@ -167,25 +168,6 @@ def run(count: int) -> list[tuple[str, str, str]]:
     return rows
 
 
-def table(rows: list[tuple[str, str, str]]) -> str:
-    lines = ["| measurement | result | goal |", "|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    return "\n".join(lines)
-
-
-def write_readme(body: str) -> None:
-    readme = Path(__file__).resolve().parent / "README.md"
-    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    section = f"## Sessions\n\n{body}\n"
-    pattern = re.compile(r"^## Sessions\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (
-        pattern.sub(lambda _m: section + "\n", text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + section
-    )
-    readme.write_text(text.rstrip() + "\n")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=5000)
@@ -202,7 +184,7 @@ def main() -> int:
     )
     print(body)
     if args.write:
-        write_readme(body)
+        write_section("Sessions", f"## Sessions\n\n{body}\n")
     return 0
 
 

@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_readme import write_section
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 CLIP = REPO.parent / "shared" / "audio" / "clone-test.wav"
@@ -272,17 +274,6 @@ def section(start: dict[str, float], tmux: dict[str, float] | None, fps: dict[st
     return "\n".join(rows)
 
 
-def write_section(text: str) -> None:
-    readme = REPO / "bench" / "README.md"
-    current = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## TUI\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: text + "\n", current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    readme.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update the TUI section of bench/README.md")
@@ -299,7 +290,7 @@ def main() -> int:
     text = section(start, tmux, fps)
     print(text)
     if args.write:
-        write_section(text)
+        write_section("TUI", text)
     return 0
 
 
