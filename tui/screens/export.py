@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
+
+from tui.screens.dialog import FormDialog
 
 FORMATS = (("md", "Markdown"), ("txt", "Plain text"), ("json", "JSON"), ("srt", "Subtitles (SRT)"))
 
 
-class ExportDialog(ModalScreen[tuple[str, Path] | None]):
+class ExportDialog(FormDialog[tuple[str, Path]]):
     """Dismisses with ``(format, path)`` or ``None``."""
 
     DEFAULT_CSS = """
@@ -25,7 +24,6 @@ class ExportDialog(ModalScreen[tuple[str, Path] | None]):
     ExportDialog RadioSet { width: 1fr; margin-bottom: 1; }
     ExportDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, default_stem: Path, formats: tuple[tuple[str, str], ...] = FORMATS) -> None:
         super().__init__()
@@ -54,18 +52,6 @@ class ExportDialog(ModalScreen[tuple[str, Path] | None]):
     def on_radio_set_changed(self) -> None:
         box = self.query_one("#path", Input)
         box.value = str(Path(box.value).with_suffix("." + self.chosen))
-
-    def on_input_submitted(self) -> None:
-        self._done()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._done()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def _done(self) -> None:
         value = self.query_one("#path", Input).value.strip()

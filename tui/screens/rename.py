@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
+from tui.screens.dialog import FormDialog
 
-class RenameSpeakerDialog(ModalScreen[tuple[str, str] | None]):
+
+class RenameSpeakerDialog(FormDialog[tuple[str, str]]):
     """Dismisses with ``(label, new_name)`` or ``None``."""
 
     DEFAULT_CSS = """
@@ -22,7 +20,6 @@ class RenameSpeakerDialog(ModalScreen[tuple[str, str] | None]):
     RenameSpeakerDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     RenameSpeakerDialog Select, RenameSpeakerDialog Input { margin-bottom: 1; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, speakers: list[str], names: dict[str, str]) -> None:
         super().__init__()
@@ -41,18 +38,6 @@ class RenameSpeakerDialog(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
-
-    def on_input_submitted(self) -> None:
-        self._done()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._done()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def _done(self) -> None:
         label = self.query_one("#speaker", Select).value
