@@ -113,7 +113,7 @@ def bench_stream(seconds: float, out_dir: Path) -> dict[str, float]:
         "p = Player('virtual_mic_feed')\n"
         "while True:\n"
         "    p.open(c.rate); p.write(c.samples); p.drain()\n"
-    ).format(str(REPO), str(REPO.parent / "shared" / "audio" / "beckett.wav"))
+    ).format(str(REPO), str(REPO / "tests" / "data" / "audio" / "beckett.wav"))
     feeder = subprocess.Popen([sys.executable, "-c", feeder_code], stderr=subprocess.DEVNULL)
     try:
         rec = Recorder("virtual_mic")

@@ -189,7 +189,7 @@ def run_bare_sdk_chain(settings, clip: Clip) -> float:  # type: ignore[no-untype
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--clip", default=str(ROOT.parent / "shared" / "audio" / "beckett.wav"))
+    parser.add_argument("--clip", default=str(ROOT / "tests" / "data" / "audio" / "beckett.wav"))
     args = parser.parse_args()
     source = load_clip(args.clip)
     rows = []

@@ -26,7 +26,7 @@ from tui.config import load_settings  # noqa: E402
 from tui.room import FileRecorder, Room  # noqa: E402
 from tui.sessions.store import LiveSession, SessionStore  # noqa: E402
 
-CLIP = ROOT.parent / "shared" / "audio" / "clone-test.wav"
+CLIP = ROOT / "tests" / "data" / "audio" / "clone-test.wav"
 
 
 def serve(urls: mp.Queue, stop: mp.Event) -> None:  # type: ignore[type-arg]

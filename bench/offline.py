@@ -1,7 +1,7 @@
 """Offline backends benchmark: faster-whisper tiny.en transcription and Piper en_US-joe-medium speech.
 
-Run: ``/work/venv/bin/python bench/offline.py [--runs 7] [--write]``. ``--write`` puts the results into
-bench/README.md under "## Offline". Nothing touches the network; the clips are ../shared/audio.
+Run: ``.venv/bin/python bench/offline.py [--runs 7] [--write]``. ``--write`` puts the results into
+bench/README.md under "## Offline". Nothing touches the network; the clips are tests/data/audio.
 
 Goals (issue #5), on 2 cores: end of recording -> transcript for a 10 s utterance under 0.5 s (model
 warm); Piper time to first audio for a 20-word reply under 0.25 s (voice warm).
@@ -31,7 +31,7 @@ from tui.config import Settings  # noqa: E402
 from tui.speech.piper import PiperSpeaker, split_for_speech  # noqa: E402
 from tui.stt.offline import StreamingTranscription, WhisperTranscriber  # noqa: E402
 
-AUDIO = REPO.parent / "shared" / "audio"
+AUDIO = REPO / "tests" / "data" / "audio"
 CLIPS = ("beckett.wav", "clone-test.wav", "endgame_nagg_nell.wav")
 REPLIES = {
     "commas": (

@@ -1,6 +1,6 @@
 """Session store benchmark: list and search over 5,000 sessions, and a 3-hour session with 2,000 segments.
 
-Run: ``/work/venv/bin/python bench/sessions.py [--sessions 5000] [--write]``. ``--write`` puts the
+Run: ``.venv/bin/python bench/sessions.py [--sessions 5000] [--write]``. ``--write`` puts the
 table into bench/README.md under "## Sessions". Everything happens in a temporary folder.
 Goal (issue #3): listing and searching 5,000 sessions each under 1 s on this machine.
 """

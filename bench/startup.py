@@ -36,7 +36,7 @@ from bench_readme import write_section
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-CLIP = REPO.parent / "shared" / "audio" / "clone-test.wav"
+CLIP = REPO / "tests" / "data" / "audio" / "clone-test.wav"
 
 CHILD = r"""
 import time

@@ -1,4 +1,4 @@
-"""Shared fixtures: the stand-in Mistral server, settings pointed at it, the shared speech clips."""
+"""Shared fixtures: the stand-in Mistral server, settings pointed at it, the speech clips in tests/data/audio."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from tui.config import Settings, load_settings
 pytest_plugins = ["tests.standin.fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_AUDIO = REPO.parent / "shared" / "audio"
+SHARED_AUDIO = REPO / "tests" / "data" / "audio"
 FAKE_KEY = "test-key"
 
 
 def clip_path(name: str) -> Path:
     path = SHARED_AUDIO / name
-    assert path.is_file(), f"{path} is missing: ../shared must sit beside the repository"
+    assert path.is_file(), f"{path} is missing: tests/data/audio ships with the repository"
     return path
 
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED_AUDIO = REPO.parent / "shared" / "audio"
+SHARED_AUDIO = REPO / "tests" / "data" / "audio"
 AUDIO_VARS = ("PULSE_SERVER", "PULSE_COOKIE", "ALSA_CONFIG_PATH")
 
 

@@ -13,12 +13,12 @@ from tui.config import Settings
 from tui.speech.piper import PiperSpeaker
 from tui.stt.offline import WhisperTranscriber
 
-SHARED_AUDIO = Path(__file__).resolve().parents[2].parent / "shared" / "audio"
+SHARED_AUDIO = Path(__file__).resolve().parents[2] / "tests" / "data" / "audio"
 
 
 def shared_clip(name: str) -> Path:
     path = SHARED_AUDIO / name
-    assert path.is_file(), f"{path} is missing: ../shared must sit beside the repository"
+    assert path.is_file(), f"{path} is missing: tests/data/audio ships with the repository"
     return path
 
 

@@ -1,6 +1,6 @@
-"""Rebuild the sample sessions in the top-level ``sessions/`` folder from /work/shared/audio clips.
+"""Rebuild the sample sessions in the top-level ``sessions/`` folder from the clips in tests/data/audio.
 
-Run: ``/work/venv/bin/python tests/sessions/build_samples.py [AUDIO_DIR]``. Recordings are cut from
+Run: ``.venv/bin/python tests/sessions/build_samples.py [AUDIO_DIR]``. Recordings are cut from
 the clips and stored as FLAC 16 kHz mono; the spoken replies are synthesized with the bundled Piper
 voice (en_US joe) and stored the same way. Segment times come from faster-whisper word timestamps
 of the clips (tiny.en), speaker labels from who speaks in the Endgame dialogue.
@@ -191,6 +191,6 @@ def build(audio: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/audio"))
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "data" / "audio")
     for p in sorted(ROOT.rglob("*")):
         print(p.relative_to(ROOT), p.stat().st_size if p.is_file() else "")

@@ -19,7 +19,7 @@ from tui.config import Secret, Settings
 from tui.room import FileRecorder, Room, new_session
 
 REPO = Path(__file__).resolve().parents[2]
-CLIP = REPO.parent / "shared" / "audio" / "clone-test.wav"
+CLIP = REPO / "tests" / "data" / "audio" / "clone-test.wav"
 PASS_VARS = ("DISPLAY", "PULSE_SERVER", "PULSE_COOKIE", "ALSA_CONFIG_PATH")
 
 
@@ -31,7 +31,7 @@ def _deterministic_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def clip() -> Path:
-    assert CLIP.is_file(), f"{CLIP} is missing: ../shared must sit beside the repository"
+    assert CLIP.is_file(), f"{CLIP} is missing: tests/data/audio ships with the repository"
     return CLIP
 
 

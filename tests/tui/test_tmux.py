@@ -21,7 +21,7 @@ from tests.standin import MistralStandIn
 from .conftest import PASS_VARS
 
 REPO = Path(__file__).resolve().parents[2]
-CLIP = REPO.parent / "shared" / "audio" / "clone-test.wav"
+CLIP = REPO / "tests" / "data" / "audio" / "clone-test.wav"
 VOXROOM = Path(sys.executable).with_name("voxroom")
 
 pytestmark = [pytest.mark.audio, pytest.mark.display]
