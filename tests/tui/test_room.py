@@ -17,8 +17,6 @@ from tui.room import (
     PROCESSING,
     RECORDING,
     SPEAKING,
-    FileRecorder,
-    Level,
     RecordingStarted,
     RoomEvent,
     RoomFailed,
@@ -27,6 +25,7 @@ from tui.room import (
     TranscriptReady,
     TurnFinished,
 )
+from tui.testing import FileRecorder
 
 
 class Events:
@@ -81,7 +80,7 @@ def test_toggle_records_runs_and_saves_a_turn(make_room, mistral_server: Mistral
     assert [s.speaker for s in transcript.segments] == ["speaker_1", "speaker_2"]
     assert done.timings.transcription_ms is not None and done.timings.first_audio_ms is not None
     # The turn is in the session on disk, with its recording inside the session folder.
-    stored = room.session.session  # type: ignore[attr-defined]
+    stored = room.log.session  # type: ignore[attr-defined]
     assert len(stored.turns) == 1 and stored.turns[0].status == "done"
     assert (stored.folder / stored.turns[0].recording).is_file()
     assert stored.turns[0].reply.startswith("Stand-in reply to:")
@@ -109,7 +108,7 @@ def test_press_while_processing_records_the_next_turn_and_queues_it(
     assert [e.turn for e in events.of(TurnFinished)] == [1, 2]
     assert all(e.status == "done" for e in events.of(TurnFinished))
     assert [e.turn for e in events.of(RecordingStarted)] == [1, 2]
-    assert len(room.session.session.turns) == 2  # type: ignore[attr-defined]
+    assert len(room.log.session.turns) == 2  # type: ignore[attr-defined]
     assert mistral_server.call_count("transcriptions") == 2
 
 
@@ -156,7 +155,7 @@ def test_retry_after_an_agent_failure_reuses_the_transcript(
     events.wait(lambda e: isinstance(e, TurnFinished) and e.status == "done")
     assert room.wait_idle(10)
     assert mistral_server.call_count("transcriptions") == 1  # the transcript was kept
-    stored = room.session.session  # type: ignore[attr-defined]
+    stored = room.log.session  # type: ignore[attr-defined]
     # The retried turn is completed in place: one turn per recording, not a failed one and a copy.
     assert [(t.index, t.status) for t in stored.turns] == [(1, "done")]
     assert (stored.folder / stored.turns[0].recording).is_file()
@@ -248,15 +247,6 @@ def test_file_recorder_instant_mode_returns_the_whole_file(clip: Path, tmp_path:
         recorder.stop()
 
 
-def test_level_marks_clipping_and_silence() -> None:
-    import numpy as np
-
-    assert Level.of(np.ones(100, np.float32)).clipping
-    assert Level.of(np.zeros(100, np.float32)).no_signal
-    mid = Level.of(np.full(100, 0.1, np.float32))
-    assert mid.rms_dbfs == pytest.approx(-20.0, abs=0.01) and not mid.clipping and not mid.no_signal
-
-
 def test_a_long_recording_reports_its_transcription_progress(
     make_room, tui_settings: Settings, mistral_server: MistralStandIn
 ) -> None:
@@ -283,8 +273,8 @@ def test_continuing_a_session_offers_its_interrupted_turn_for_retry(
     """After a crash, the recovered recording is retried from the TUI and completed in place."""
     import shutil
 
-    from tui.retry import recover_interrupted
-    from tui.room import open_session
+    from tui.lifecycle import recover_interrupted
+    from tui.room.wiring import open_log
     from tui.sessions import SessionStore
 
     store = SessionStore(tui_settings.sessions_dir)
@@ -296,8 +286,8 @@ def test_continuing_a_session_offers_its_interrupted_turn_for_retry(
     room = make_room(tui_settings)
     events = Events()
     room.subscribe(events)
-    live, _history = open_session(tui_settings, crashed.id)
-    room.use_session(live)
+    log, _history = open_log(tui_settings, crashed.id, room.backends)
+    room.use_log(log)
     assert room.can_retry
     assert room.retry_last()
     events.wait(lambda e: isinstance(e, TurnFinished) and e.status == "done")

@@ -3,8 +3,7 @@
 Core code only (no Textual). Public API:
 
 - :class:`SessionStore` (``store.py``): create / open / list / save / delete / search, audio paths,
-  speaker renaming and merging; :func:`start_turn_recording` and :func:`record_turn` for the turn
-  pipeline.
+  speaker renaming and merging (turns are written by :mod:`tui.lifecycle`).
 - :class:`Session`, :class:`TurnRecord`, :class:`SessionSummary`, :class:`BrokenSession`
   (``model.py``).
 - :func:`export_session` and :data:`FORMATS` (``export.py``).
@@ -18,20 +17,12 @@ from tui.sessions.model import SCHEMA_VERSION, BrokenSession, Session, SessionSu
 from tui.sessions.replay import ReplayLine, ReplayStep, replay_plan
 from tui.sessions.samples import sample_names, sample_sessions_dir
 from tui.sessions.search import SearchHit
-from tui.sessions.store import (
-    LiveSession,
-    SessionError,
-    SessionList,
-    SessionStore,
-    record_turn,
-    start_turn_recording,
-)
+from tui.sessions.store import SessionError, SessionList, SessionStore
 
 __all__ = [
     "FORMATS",
     "SCHEMA_VERSION",
     "BrokenSession",
-    "LiveSession",
     "ReplayLine",
     "ReplayStep",
     "SearchHit",
@@ -42,9 +33,7 @@ __all__ = [
     "SessionSummary",
     "TurnRecord",
     "export_session",
-    "record_turn",
     "replay_plan",
     "sample_names",
     "sample_sessions_dir",
-    "start_turn_recording",
 ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tui.model import Reference, Segment, Timings
+from tui.model import Reference, Segment, Timings, Transcript
 from tui.text import clean
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ MAX_SPEAKERS = 1_000
 MAX_SECONDS = 10 * 24 * 3600.0
 """No recording or segment time beyond ten days is believed."""
 
-TURN_STATUSES = ("done", "no-speech", "no-agent", "interrupted", "failed", "pending")
+TURN_STATUSES = ("done", "no-speech", "no-agent", "blocked", "interrupted", "failed", "pending")
 MODEL_KEYS = ("transcription", "agent", "speech")
 
 _NEEDS_CLEAN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -139,6 +139,14 @@ def _reference(data: Any) -> Reference | None:
     return Reference(title=title or url, url=url, source=_text(data.get("source"), MAX_SHORT))
 
 
+def _models(data: Any) -> dict[str, str]:
+    return {
+        _text(k, MAX_SHORT): _text(v, MAX_SHORT)
+        for k, v in list(_dict(data).items())[:20]
+        if isinstance(v, str)
+    }
+
+
 def _timings(data: Any) -> Timings:
     known = Timings.__dataclass_fields__
     return Timings(**{k: _ms(v) for k, v in _dict(data).items() if k in known})
@@ -180,6 +188,14 @@ class TurnRecord:
     failed_step: str | None = None
     error: str | None = None
     created: str = field(default_factory=now_iso)
+    models: dict[str, str] = field(default_factory=dict)
+    """The ``transcription``, ``agent`` and ``speech`` models that really served this turn."""
+    agent_id: str | None = None
+    """The remote agent that answered (Mistral's Agents API), if any."""
+
+    def transcript(self) -> Transcript:
+        """The saved transcript, as the pipeline's type (for a retry, the panes, exports)."""
+        return Transcript(segments=list(self.segments), text=self.transcript_text, language=self.language)
 
     @property
     def speakers(self) -> list[str]:
@@ -216,6 +232,8 @@ class TurnRecord:
             "failed_step": self.failed_step,
             "error": self.error,
             "created": self.created,
+            "models": dict(self.models),
+            "agent_id": self.agent_id,
         }
 
     @classmethod
@@ -244,6 +262,8 @@ class TurnRecord:
             failed_step=_opt_text(data.get("failed_step"), MAX_SHORT),
             error=_opt_text(data.get("error"), MAX_ERROR),
             created=_text(data.get("created"), MAX_SHORT) or now_iso(),
+            models=_models(data.get("models")),
+            agent_id=_opt_text(data.get("agent_id"), MAX_SHORT),
         )
 
     @classmethod
@@ -432,11 +452,7 @@ class Session:
             for k, v in list(_dict(data.get("speaker_names")).items())[:MAX_SPEAKERS]
             if isinstance(v, str) and _text(v, MAX_SHORT).strip()
         }
-        models = {
-            _text(k, MAX_SHORT): _text(v, MAX_SHORT)
-            for k, v in list(_dict(data.get("models")).items())[:20]
-            if isinstance(v, str)
-        }
+        models = _models(data.get("models"))
         created = _text(data.get("created"), MAX_SHORT) or now_iso()
         return cls(
             id=_text(data.get("id"), MAX_SHORT) or fallback_id,
