@@ -60,6 +60,7 @@ class FileRecorder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._heard = 0
+        self._fed = 0
         self.recordings = 0
         self.on_audio: Callable[[np.ndarray], None] | None = None
         """Called with each block as it is "heard" (live transcription), like the real recorder's."""
@@ -86,6 +87,7 @@ class FileRecorder:
             raise AudioDeviceError("The recorder is already recording.")
         self._path = Path(path)
         self._heard = 0
+        self._fed = 0
         self._stop.clear()
         self.recordings += 1
         self._thread = threading.Thread(target=self._stream, name="voxroom-file-recorder", daemon=True)
@@ -111,6 +113,7 @@ class FileRecorder:
             listener = self.on_audio
             if listener is not None and (self.loop or pos < total):
                 listener(block)
+                self._fed = pos + n
             pos += n
             self._heard = pos if self.loop else min(pos, total)
             # Pace the meter at the file's own rate (wall clock), waking at once on stop().
@@ -142,6 +145,10 @@ class FileRecorder:
 
         samples = self._clip.samples
         heard = self._heard if self.realtime else len(samples)
+        listener = self.on_audio
+        if listener is not None and not self.realtime:  # the rest of the file, as if heard at once
+            for at in range(min(self._fed, len(samples)), len(samples), 16_000):
+                listener(samples[at : at + 16_000])
         clip = Clip(
             np.resize(samples, heard) if heard > len(samples) else samples[:heard].copy(), self._clip.rate
         )
