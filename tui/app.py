@@ -30,26 +30,8 @@ from tui.actions import COMMANDS
 from tui.config import Settings
 from tui.errors import VoxroomError
 from tui.model import STATUS_NOTES, Timings
-from tui.room import (
-    IDLE,
-    RECORDING,
-    SPEAKING,
-    ReplayProgress,
-    ReplyDelta,
-    ReplyReady,
-    Room,
-    RoomEvent,
-    RoomFailed,
-    RoomNotice,
-    SentenceSpoken,
-    SessionChanged,
-    StageChanged,
-    StateChanged,
-    TranscriptionProgress,
-    TranscriptReady,
-    TurnFinished,
-    TurnStarted,
-)
+from tui.room import IDLE, RECORDING, SPEAKING, Room, events
+from tui.room.events import RoomEvent
 from tui.screens.palette import VoxroomCommands
 from tui.themes import (
     DEFAULT_THEME,
@@ -219,19 +201,19 @@ class VoxroomApp(App[None]):
             settings.hotkey.fallback_key or "space", "trigger('fallback')", "Record / stop", priority=True
         )
         self._room_handlers: dict[type[RoomEvent], Callable[[Any], None]] = {
-            StateChanged: self._on_state,
-            TurnStarted: self._on_turn_started,
-            StageChanged: self._on_stage,
-            TranscriptionProgress: self._on_progress,
-            TranscriptReady: self._on_transcript,
-            ReplyDelta: self._on_reply_delta,
-            SentenceSpoken: self._on_sentence,
-            ReplyReady: self._on_reply,
-            TurnFinished: self._on_turn_finished,
-            RoomFailed: self._on_room_failed,
-            RoomNotice: self._on_room_notice,
-            SessionChanged: self._on_session_changed,
-            ReplayProgress: self._on_replay_progress,
+            events.StateChanged: self._on_state,
+            events.TurnStarted: self._on_turn_started,
+            events.StageChanged: self._on_stage,
+            events.TranscriptionProgress: self._on_progress,
+            events.TranscriptReady: self._on_transcript,
+            events.ReplyDelta: self._on_reply_delta,
+            events.SentenceSpoken: self._on_sentence,
+            events.ReplyReady: self._on_reply,
+            events.TurnFinished: self._on_turn_finished,
+            events.RoomFailed: self._on_room_failed,
+            events.RoomNotice: self._on_room_notice,
+            events.SessionChanged: self._on_session_changed,
+            events.ReplayProgress: self._on_replay_progress,
         }
 
     # -- composition ----------------------------------------------------------------------------
@@ -442,38 +424,38 @@ class VoxroomApp(App[None]):
         if handler is not None:
             handler(message.event)
 
-    def _on_state(self, event: StateChanged) -> None:
+    def _on_state(self, event: events.StateChanged) -> None:
         self.recording_pane.state = event.state
         self.recording_pane.queued = event.queued
         self.playback_meter.speaking = event.state == SPEAKING
         if event.state == IDLE:
             self.playback_meter.sentence = ""
 
-    def _on_turn_started(self, event: TurnStarted) -> None:
+    def _on_turn_started(self, event: events.TurnStarted) -> None:
         self.status_bar.note = "retrying the last turn" if event.retry else ""
 
-    def _on_stage(self, event: StageChanged) -> None:
+    def _on_stage(self, event: events.StageChanged) -> None:
         self.status_bar.note = {"transcribing": "transcribing…", "thinking": "thinking…"}.get(event.stage, "")
 
-    def _on_progress(self, event: TranscriptionProgress) -> None:
+    def _on_progress(self, event: events.TranscriptionProgress) -> None:
         filled = round(10 * event.done / event.total) if event.total else 10
         bar = "█" * filled + "░" * (10 - filled)
         self.status_bar.note = f"transcribing {bar} {event.done}/{event.total} parts"
 
-    def _on_transcript(self, event: TranscriptReady) -> None:
+    def _on_transcript(self, event: events.TranscriptReady) -> None:
         if not self._has_transcript(event.turn):
             self.transcript_pane.add_transcript(event.transcript, event.turn)
 
-    def _on_reply_delta(self, event: ReplyDelta) -> None:
+    def _on_reply_delta(self, event: events.ReplyDelta) -> None:
         self.replies_pane.append(event.turn, event.text)
 
-    def _on_sentence(self, event: SentenceSpoken) -> None:
+    def _on_sentence(self, event: events.SentenceSpoken) -> None:
         self.playback_meter.sentence = event.text
 
-    def _on_reply(self, event: ReplyReady) -> None:
+    def _on_reply(self, event: events.ReplyReady) -> None:
         self.replies_pane.finish(event.turn, event.reply)
 
-    def _on_turn_finished(self, event: TurnFinished) -> None:
+    def _on_turn_finished(self, event: events.TurnFinished) -> None:
         self.turns_finished += 1
         if event.status in STATUS_NOTES:
             self.replies_pane.note(event.turn, STATUS_NOTES[event.status])
@@ -481,18 +463,18 @@ class VoxroomApp(App[None]):
             self.last_timings = event.timings
             self.status_bar.timings = event.timings
 
-    def _on_room_failed(self, event: RoomFailed) -> None:
+    def _on_room_failed(self, event: events.RoomFailed) -> None:
         self._show_error(event.error)
         if event.turn is not None and event.retryable:
             self.replies_pane.fail(event.turn, f"This turn failed: {event.error.message}")
 
-    def _on_room_notice(self, event: RoomNotice) -> None:
+    def _on_room_notice(self, event: events.RoomNotice) -> None:
         self.notify(event.message, title=event.title, severity="warning", timeout=8)
 
-    def _on_session_changed(self, event: SessionChanged) -> None:
+    def _on_session_changed(self, event: events.SessionChanged) -> None:
         self.status_bar.session = event.name if event.saved else f"{event.name} (not saved)"
 
-    def _on_replay_progress(self, event: ReplayProgress) -> None:
+    def _on_replay_progress(self, event: events.ReplayProgress) -> None:
         done = event.kind == "done"
         self.transcript_pane.highlight(None if done else event.turn, event.line)
         self.replies_pane.highlight(event.turn if event.kind == "reply" else None)

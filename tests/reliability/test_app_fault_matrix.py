@@ -7,6 +7,7 @@ from the app (ctrl+r), completed in place once the fault is gone. The ledger cou
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tests.standin import MistralStandIn
 from tui.app import VoxroomApp
 from tui.backends import make_backends
 from tui.config import Secret, Settings
+from tui.log import start_file_log
 from tui.room import IDLE, RECORDING, Room, RoomEvent, TurnFinished
 from tui.room.wiring import live_transcription, new_log
 from tui.sessions import SessionStore
@@ -167,15 +169,24 @@ async def test_an_unexpected_error_in_a_worker_leaves_the_app_running(
         debounce_s=0.0,
     )
     app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
-    async with app.run_test(size=(120, 34)) as pilot:
-        await pilot.press("ctrl+r")
-        await until(pilot, lambda: app.worker_failures == 1)
-        shown = [n for n in app._notifications if n.title == "Something went wrong"]
-        assert len(shown) == 1
-        message = str(shown[0].message)
-        assert "an unexpected bug in the retry" in message and "\n" not in message
-        assert app.is_running
-        assert (await one_turn(pilot, app, finished)).status == "done"  # the room still works
+    log_file = start_file_log(tmp_path / "logs")
+    assert log_file is not None
+    try:
+        async with app.run_test(size=(120, 34)) as pilot:
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: app.worker_failures == 1)
+            shown = [n for n in app._notifications if n.title == "Something went wrong"]
+            assert len(shown) == 1
+            message = str(shown[0].message)
+            assert "an unexpected bug in the retry" in message and "\n" not in message
+            assert app.is_running
+            assert (await one_turn(pilot, app, finished)).status == "done"  # the room still works
+    finally:
+        for handler in logging.getLogger("voxroom").handlers[:]:
+            logging.getLogger("voxroom").removeHandler(handler)
+            handler.close()
+    logged = log_file.read_text()
+    assert "Traceback" in logged and "an unexpected bug in the retry" in logged  # the one route logs it
 
 
 async def test_an_offline_session_made_in_the_app_records_what_really_ran(tmp_path: Path) -> None:

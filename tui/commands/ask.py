@@ -7,14 +7,14 @@ import sys
 import time
 
 from tui.commands import add_common, settings_from_args
+from tui.commands.turns import add_turn_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ask", help="one whole turn: transcribe a file, ask the agent, speak the reply")
     p.add_argument("audio", help="the question, as an audio file")
     p.add_argument("--out", metavar="FILE", help="also write the spoken reply to this WAV file")
-    p.add_argument("--no-play", action="store_true", help="do not play the reply")
-    p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    add_turn_options(p)
     p.add_argument("--session", metavar="ID", help="continue this session (default: a new one)")
     add_common(p)
     p.set_defaults(func=run)

@@ -6,14 +6,14 @@ import argparse
 import sys
 
 from tui.commands import add_common, settings_from_args
+from tui.commands.turns import add_turn_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("retry", help="run a session's failed turn again from its recording")
     p.add_argument("session", help="session id or folder, or sample:NAME (continued as a copy)")
     p.add_argument("--turn", type=int, help="turn number (default: the last failed or interrupted one)")
-    p.add_argument("--no-play", action="store_true", help="do not play the reply")
-    p.add_argument("--json", action="store_true", help="print the turn as JSON")
+    add_turn_options(p)
     add_common(p)
     p.set_defaults(func=run)
 

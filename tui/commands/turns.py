@@ -5,6 +5,7 @@ The saving itself is :mod:`tui.lifecycle`'s, exactly as in the app.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from typing import TYPE_CHECKING, TextIO
@@ -17,6 +18,12 @@ if TYPE_CHECKING:
     from tui.model import Transcript
     from tui.sessions.store import SessionStore
     from tui.turn import TurnResult
+
+
+def add_turn_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that runs a turn."""
+    parser.add_argument("--no-play", action="store_true", help="do not play the reply")
+    parser.add_argument("--json", action="store_true", help="print the turn as one JSON object at the end")
 
 
 def open_log(

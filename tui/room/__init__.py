@@ -8,54 +8,9 @@
 Test doubles (a file-fed recorder, a fixed meter) are in :mod:`tui.testing`.
 """
 
+from tui.room import events
 from tui.room.controller import Room
-from tui.room.events import (
-    IDLE,
-    PROCESSING,
-    RECORDING,
-    SPEAKING,
-    RecordingStarted,
-    RecordingStopped,
-    ReplayProgress,
-    ReplyDelta,
-    ReplyReady,
-    RoomEvent,
-    RoomFailed,
-    RoomNotice,
-    SentenceSpoken,
-    SessionChanged,
-    StageChanged,
-    StateChanged,
-    TranscriptionProgress,
-    TranscriptReady,
-    TurnFinished,
-    TurnStarted,
-)
+from tui.room.events import *  # noqa: F403 - the events are the room's vocabulary
 from tui.room.ports import SILENT, Level, LevelLike
 
-__all__ = [
-    "IDLE",
-    "PROCESSING",
-    "RECORDING",
-    "SILENT",
-    "SPEAKING",
-    "Level",
-    "LevelLike",
-    "RecordingStarted",
-    "RecordingStopped",
-    "ReplayProgress",
-    "ReplyDelta",
-    "ReplyReady",
-    "Room",
-    "RoomEvent",
-    "RoomFailed",
-    "RoomNotice",
-    "SentenceSpoken",
-    "SessionChanged",
-    "StageChanged",
-    "StateChanged",
-    "TranscriptReady",
-    "TranscriptionProgress",
-    "TurnFinished",
-    "TurnStarted",
-]
+__all__ = ["SILENT", "Level", "LevelLike", "Room", "events", *events.__all__]

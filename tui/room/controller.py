@@ -49,14 +49,14 @@ from tui.room.events import (
     TurnFinished,
     TurnStarted,
 )
-from tui.room.ports import SILENT, LevelLike, LiveFactory, LiveTranscription, Player, Recorder, Runner
+from tui.room.ports import SILENT, LevelLike, LiveFactory, LiveTranscription, Player, Recorder
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
     from tui.backends import Backends
     from tui.model import Reply, Transcript
     from tui.sessions.replay import ReplayStep
-    from tui.turn import TurnResult
+    from tui.turn import TurnResult, TurnRunner
 
 Listener = Callable[[RoomEvent], None]
 CLOSED_WHILE_RECORDING = "Voxroom was closed while this turn was being recorded; retry it to get an answer."
@@ -138,7 +138,7 @@ class Room:
         self,
         *,
         recorder: Recorder | None,
-        runner: Runner,
+        runner: TurnRunner,
         player: Player | None = None,
         log: TurnLog | None = None,
         listener: Listener | None = None,

@@ -5,7 +5,7 @@ The UI turns each into a message; each event is handled in one place there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tui.errors import VoxroomError
 from tui.model import Reply, Timings, Transcript
@@ -25,70 +25,67 @@ class StateChanged(RoomEvent):
 
 
 @dataclass(frozen=True)
-class RecordingStarted(RoomEvent):
+class TurnEvent(RoomEvent):
+    """Something about turn ``turn`` (its index in the session)."""
+
     turn: int
-    device: str
 
 
 @dataclass(frozen=True)
-class RecordingStopped(RoomEvent):
-    turn: int
-    seconds: float
+class RecordingStarted(TurnEvent):
+    device: str = ""
 
 
 @dataclass(frozen=True)
-class TurnStarted(RoomEvent):
-    turn: int
+class RecordingStopped(TurnEvent):
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class TurnStarted(TurnEvent):
     retry: bool = False
 
 
 @dataclass(frozen=True)
-class StageChanged(RoomEvent):
-    turn: int
-    stage: str
+class StageChanged(TurnEvent):
+    stage: str = ""
 
 
 @dataclass(frozen=True)
-class TranscriptionProgress(RoomEvent):
+class TranscriptionProgress(TurnEvent):
     """A long recording is transcribed in parts: ``done`` of ``total`` are back."""
 
-    turn: int
-    done: int
-    total: int
+    done: int = 0
+    total: int = 0
 
 
 @dataclass(frozen=True)
-class TranscriptReady(RoomEvent):
-    turn: int
-    transcript: Transcript
+class TranscriptReady(TurnEvent):
+    transcript: Transcript = field(default_factory=Transcript)
 
 
 @dataclass(frozen=True)
-class ReplyDelta(RoomEvent):
-    turn: int
-    text: str
+class ReplyDelta(TurnEvent):
+    text: str = ""
 
 
 @dataclass(frozen=True)
-class SentenceSpoken(RoomEvent):
-    turn: int
-    index: int
-    text: str
+class SentenceSpoken(TurnEvent):
+    index: int = 0
+    text: str = ""
 
 
 @dataclass(frozen=True)
-class ReplyReady(RoomEvent):
-    turn: int
-    reply: Reply
+class ReplyReady(TurnEvent):
+    reply: Reply = field(default_factory=Reply)
 
 
 @dataclass(frozen=True)
-class TurnFinished(RoomEvent):
+class TurnFinished(TurnEvent):
     """A turn ended (saved, or kept in memory when saving failed). ``status`` as in the session."""
 
-    turn: int
-    status: str
-    timings: Timings
+    status: str = "done"
+    timings: Timings = field(default_factory=Timings)
     error: str | None = None
 
 
@@ -116,10 +113,34 @@ class SessionChanged(RoomEvent):
 
 
 @dataclass(frozen=True)
-class ReplayProgress(RoomEvent):
+class ReplayProgress(TurnEvent):
     """Replay is playing ``kind`` (``recording`` or ``reply``) of ``turn``; ``line`` is the index of
     the transcript line being heard (``None`` between lines or for a reply). ``kind == "done"`` ends it."""
 
-    turn: int
-    kind: str
+    kind: str = ""
     line: int | None = None
+
+
+__all__ = [
+    "IDLE",
+    "PROCESSING",
+    "RECORDING",
+    "SPEAKING",
+    "RecordingStarted",
+    "RecordingStopped",
+    "ReplayProgress",
+    "ReplyDelta",
+    "ReplyReady",
+    "RoomEvent",
+    "RoomFailed",
+    "RoomNotice",
+    "SentenceSpoken",
+    "SessionChanged",
+    "StageChanged",
+    "StateChanged",
+    "TranscriptReady",
+    "TranscriptionProgress",
+    "TurnEvent",
+    "TurnFinished",
+    "TurnStarted",
+]

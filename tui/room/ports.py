@@ -1,5 +1,6 @@
 """What the room needs from its parts. The real ones live in :mod:`tui.audio`, :mod:`tui.turn`,
-:mod:`tui.lifecycle` and :mod:`tui.stt`; test doubles in :mod:`tui.testing`.
+:mod:`tui.lifecycle` and :mod:`tui.stt`; test doubles in :mod:`tui.testing`. The turn runner has
+one implementation, :class:`tui.turn.TurnRunner`, used as it is.
 
 Nothing here imports numpy or an audio library, so the UI can import the level types at start-up.
 """
@@ -15,9 +16,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from tui.audio.clip import Clip
-    from tui.audio.sinks import AudioSink
-    from tui.model import Transcript, TurnObserver
-    from tui.turn import TurnResult
+    from tui.model import Transcript
 
 
 class LevelLike(Protocol):
@@ -102,26 +101,6 @@ class Player(Protocol):
     def stop(self) -> None: ...
 
     def close(self) -> None: ...
-
-
-class Runner(Protocol):
-    """Runs one turn (:class:`tui.turn.TurnRunner`)."""
-
-    min_seconds: float
-
-    def interrupt(self) -> None: ...
-
-    def run(
-        self,
-        clip: Clip,
-        *,
-        conversation_id: str | None = None,
-        sink: AudioSink | None = None,
-        observer: TurnObserver | None = None,
-        ended_at: float | None = None,
-        transcript: Transcript | None = None,
-        wait_for_playback: bool = True,
-    ) -> TurnResult: ...
 
 
 class LiveTranscription(Protocol):

@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label
 
+from tui.sessions.model import format_created, format_duration
 from tui.text import clean
 
 
@@ -24,21 +25,6 @@ class SummaryLike(Protocol):
     first_line: str
 
     def matches(self, text: str) -> bool: ...
-
-
-def _duration(seconds: float) -> str:
-    total = round(seconds)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def _date(value: str) -> str:
-    try:
-        from tui.sessions.model import format_created
-    except ImportError:  # pragma: no cover - the sessions package is part of Voxroom
-        return clean(value)[:16]
-    return format_created(value)
 
 
 class SessionBrowser(ModalScreen[tuple[str, str] | None]):
@@ -87,8 +73,8 @@ class SessionBrowser(ModalScreen[tuple[str, str] | None]):
         self.shown = [s for s in self.summaries if not text.strip() or s.matches(text)]
         for s in self.shown:
             table.add_row(
-                _date(s.created),
-                _duration(s.duration),
+                format_created(s.created),
+                format_duration(s.duration),
                 str(s.turns),
                 clean(s.title)[:30],
                 clean(s.first_line)[:80],
