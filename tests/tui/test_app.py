@@ -172,8 +172,9 @@ async def test_help_opens_and_the_fallback_key_does_not_record_under_it(tui_sett
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.press("space")
+        await app.workers.wait_for_complete()  # a toggle would run in a thread worker: let it finish
         await pilot.pause()
-        assert app.room is not None and app.room.state == IDLE
+        assert app.room is not None and app.room.trigger.toggles == 0 and app.room.state == IDLE
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen))
 

@@ -4,6 +4,7 @@ real turns against the stand-in Mistral server and a file-fed recorder."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -229,7 +230,9 @@ def test_file_recorder_can_loop_the_file(clip: Path, tmp_path: Path) -> None:
     recorder = FileRecorder(short, realtime=True, loop=True)
     recorder.start(tmp_path / "c.flac")
     blocks = threading.Event()
+    deadline = time.monotonic() + 10
     while not blocks.wait(0.01):  # until 0.3 s were "heard"
+        assert time.monotonic() < deadline, "the file recorder stopped metering"
         if recorder.meter.snapshot().blocks >= 15:
             blocks.set()
     heard = recorder.stop()
