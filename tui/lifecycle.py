@@ -173,13 +173,21 @@ class SessionLog:
     def begin(self, recording: Path, duration: float = 0.0) -> TurnRef:
         from tui.sessions.model import TurnRecord
 
+        from tui.sessions.fsutil import make_private
+
         name = self._own_file(recording)
+        if recording.exists():
+            make_private(recording)
         turn = TurnRecord(recording=name, duration=max(0.0, duration), status="pending")
         turn = self.store.add_turn(self.session, turn)
         return TurnRef(self.session.id, turn.index)
 
     def recorded(self, ref: TurnRef, duration: float) -> None:
+        from tui.sessions.fsutil import make_private
+
         turn = self._turn(ref)
+        if turn.recording:
+            make_private(self.store.audio_path(self.session, turn.recording))
         turn.duration = max(0.0, float(duration))
         self.store.update_turn(self.session, turn)
 
