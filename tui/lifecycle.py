@@ -171,9 +171,8 @@ class SessionLog:
         return ref, Clip(at16k.samples, TRANSCRIBE_RATE, path)
 
     def begin(self, recording: Path, duration: float = 0.0) -> TurnRef:
-        from tui.sessions.model import TurnRecord
-
         from tui.sessions.fsutil import make_private
+        from tui.sessions.model import TurnRecord
 
         name = self._own_file(recording)
         if recording.exists():
