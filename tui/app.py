@@ -386,7 +386,7 @@ class VoxroomApp(App[None]):
         if problem:
             self.call_from_thread(self._hotkey_unavailable, problem)
         else:
-            self.hotkey = hotkey
+            self.call_from_thread(setattr, self, "hotkey", hotkey)
 
     def _hotkey_unavailable(self, problem: str) -> None:
         self.hotkey_problem = problem
