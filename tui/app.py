@@ -458,7 +458,8 @@ class VoxroomApp(App[None]):
     def _on_turn_finished(self, event: events.TurnFinished) -> None:
         self.turns_finished += 1
         if event.status in STATUS_NOTES:
-            self.replies_pane.note(event.turn, STATUS_NOTES[event.status])
+            why = f": {event.error}" if event.status == "no-speech" and event.error else ""
+            self.replies_pane.note(event.turn, STATUS_NOTES[event.status] + why)
         if event.status != "failed":
             self.last_timings = event.timings
             self.status_bar.timings = event.timings

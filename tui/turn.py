@@ -20,7 +20,7 @@ import numpy as np
 from tui.agent.base import Agent, NoAgent
 from tui.audio.clip import Clip
 from tui.audio.sinks import AudioSink, MemorySink, TeeSink
-from tui.errors import AgentError, SpeechError, VoxroomError
+from tui.errors import AgentError, AudioInputError, SpeechError, VoxroomError
 from tui.model import Reply, Timings, Transcript, TurnObserver
 from tui.speech.base import Speaker
 from tui.stt.base import Transcriber
@@ -213,7 +213,11 @@ class TurnRunner:
         self.cancel.clear()
         try:
             if transcript is None:
-                clip.check_usable(self.min_seconds)
+                try:
+                    clip.check_usable(self.min_seconds)
+                except AudioInputError as err:  # silent or too short: nothing to send anywhere
+                    result.status, result.error = "no-speech", err.message
+                    return result
                 obs.on_stage("transcribing")
                 self._warm_later_steps()
                 t = clock.now()
