@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -52,6 +52,7 @@ from tui.themes import (
     theme_css_paths,
 )
 from tui.widgets import PlaybackMeter, RecordingPane, RepliesPane, StatusBar, TranscriptPane
+from tui.widgets.trigger_keys import TriggerKeys
 
 METER_HZ = 30.0
 MIN_SIZE = (72, 20)
@@ -85,7 +86,7 @@ class VoxroomApp(App[None]):
     """
     COMMANDS = App.COMMANDS | {VoxroomCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("right_shift", "trigger('terminal')", "Record", show=False, priority=True),
+        Binding("right_shift", "terminal_tap", "Record", show=False, priority=True),
         Binding("ctrl+r", "retry", "Retry"),
         Binding("ctrl+n", "new_session", "New"),
         Binding("ctrl+o", "open_session", "Open"),
@@ -120,6 +121,7 @@ class VoxroomApp(App[None]):
         self._auto_stop_ticks = 0
         self.hotkey: Any = None
         self.hotkey_problem: str = ""
+        self.trigger_keys = TriggerKeys(self)
         self.last_timings: Timings | None = None
         self.turns_finished = 0
         self.replays_finished = 0
@@ -256,6 +258,7 @@ class VoxroomApp(App[None]):
 
     def _attach(self, room: Room) -> None:
         room.subscribe(self._room_listener)
+        self.trigger_keys.attach(room)
         self.recording_pane.state = room.state
         self.recording_pane.device = room.device_name
         self.status_bar.session = room.session.name
@@ -399,6 +402,13 @@ class VoxroomApp(App[None]):
             self._warned_small = False
 
     # -- actions ------------------------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        self.trigger_keys.saw(event)  # other keys cancel a terminal Right Shift; focus suspends the trigger
+        await super().on_event(event)
+
+    def action_terminal_tap(self) -> None:
+        self.trigger_keys.right_shift()
+
     def action_trigger(self, source: str) -> None:
         if self.screen is not self.screen_stack[0]:
             raise SkipAction()  # a dialog is open: let the key type into it
