@@ -95,7 +95,7 @@ async def test_right_shift_used_to_type_in_the_terminal_never_records(tui_settin
         assert [p.source for p in room.trigger.history] == ["terminal"]
         assert tap.taps == 1 and tap.last_latency_s is not None and tap.last_latency_s >= tap.window_s
         await pilot.press("space")
-        await wait_until(pilot, lambda: app.turns_finished == 1)
+        await wait_until(pilot, lambda: room.trigger.toggles == 2 and room.state != RECORDING)
 
 
 async def test_typing_a_capital_in_the_export_dialog_never_records(
@@ -135,4 +135,25 @@ async def test_typing_a_capital_in_the_export_dialog_never_records(
         await wait_until(pilot, lambda: room.state == RECORDING)
         assert [p.source for p in room.trigger.history] == ["global"]
         right_shift(devices_env["DISPLAY"])
-        await wait_until(pilot, lambda: app.turns_finished == 1 and room.state == IDLE)
+        await wait_until(pilot, lambda: room.trigger.toggles == 2 and room.state != RECORDING)
+
+
+async def test_the_terminal_defers_to_the_global_listener_for_the_same_press(
+    tui_settings, make_room, devices_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On X11 in kitty both sources see one Right Shift: the listener (which sees the release) decides."""
+    monkeypatch.setenv("DISPLAY", devices_env["DISPLAY"])
+    tui_settings.hotkey.global_listener = True
+    room = make_room()
+    app = make_app(tui_settings, room, hotkey=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.hotkey is not None and app.hotkey.running)
+        tap = app.trigger_keys.tap
+        tap.window_s = 2.0  # expires well after the listener has handled the same key on a loaded machine
+        right_shift(devices_env["DISPLAY"])
+        await pilot.press("right_shift")  # what the terminal reports for that same key
+        await wait_until(pilot, lambda: tap.dropped == 1)
+        assert tap.taps == 0 and app.hotkey.tap.taps == 1
+        assert [p.source for p in room.trigger.history] == ["global"] and room.state == RECORDING
+        await pilot.press("space")
+        await wait_until(pilot, lambda: room.trigger.toggles == 2 and room.state != RECORDING)
