@@ -157,3 +157,22 @@ async def test_the_terminal_defers_to_the_global_listener_for_the_same_press(
         assert [p.source for p in room.trigger.history] == ["global"] and room.state == RECORDING
         await pilot.press("space")
         await wait_until(pilot, lambda: room.trigger.toggles == 2 and room.state != RECORDING)
+
+
+async def test_a_focused_text_field_on_the_main_screen_suspends_the_trigger(tui_settings, make_room) -> None:
+    from textual.widgets import Button, Input, TextArea
+
+    from tui.widgets.trigger_keys import is_text_field
+
+    assert is_text_field(Input()) and is_text_field(TextArea()) and not is_text_field(Button())
+    room = make_room()
+    app = make_app(tui_settings, room)
+    async with app.run_test(size=SIZE) as pilot:
+        field = Input(id="probe")
+        await app.screen.mount(field)
+        field.focus()
+        await wait_until(pilot, lambda: room.trigger.suspended)  # set on the focus change itself
+        await pilot.press("right_shift", "A")
+        assert field.value == "A" and not app.trigger_keys.tap.pending and room.trigger.presses == 0
+        field.blur()
+        await wait_until(pilot, lambda: not room.trigger.suspended)
