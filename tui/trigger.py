@@ -38,8 +38,9 @@ TAP_HOLD_LIMIT_S = 0.6
 """A trigger key held this long or longer is not a tap (the user is holding Shift to type)."""
 TERMINAL_WINDOW_S = 0.25
 """How long a terminal ``right_shift`` waits for another key before it counts (bench/README.md)."""
-OTHER_KEY_STALE_S = 10.0
-"""Another key "held" longer than this is assumed released (its release event was missed)."""
+OTHER_KEY_STALE_S = 2.0
+"""Another key "held" longer than this is assumed released (its release was missed, or reported as
+another key: Shift released first turns the release of "?" into "/")."""
 
 Scheduler = Callable[[float, Callable[[], None]], Callable[[], None]]
 """``schedule(delay_s, callback)`` runs ``callback`` once after ``delay_s``; returns a cancel function."""
@@ -180,7 +181,8 @@ class DeliberateTap:
     released in between, no other key held when it went down, and released within ``hold_limit_s``.
 
     Feed it every key event (:meth:`press`, :meth:`release`) from one thread; ``on_tap()`` runs on it.
-    Repeated downs of ``target`` while it is held (auto-repeat) are ignored.
+    Repeated downs of ``target`` while it is held (auto-repeat) are ignored. ``normalise`` maps other
+    keys to one identity whatever the modifiers (the press of "H" and the release of "h").
     """
 
     def __init__(
@@ -190,9 +192,11 @@ class DeliberateTap:
         *,
         hold_limit_s: float = TAP_HOLD_LIMIT_S,
         clock: Callable[[], float] = time.monotonic,
+        normalise: Callable[[object], object] = lambda key: key,
     ) -> None:
         self.on_tap = on_tap
         self.target = target
+        self.normalise = normalise
         self.hold_limit_s = hold_limit_s
         self._clock = clock
         self._down_at: float | None = None
@@ -212,7 +216,7 @@ class DeliberateTap:
     def press(self, key: object) -> None:
         now = self._clock()
         if key != self.target:
-            self._held[key] = now
+            self._held[self.normalise(key)] = now
             self._spoiled = True
             return
         if self._down_at is not None:
@@ -224,7 +228,7 @@ class DeliberateTap:
         """True when this release completed a tap (``on_tap`` was called)."""
         now = self._clock()
         if key != self.target:
-            self._held.pop(key, None)
+            self._held.pop(self.normalise(key), None)
             self._spoiled = True
             return False
         down_at, self._down_at = self._down_at, None
@@ -395,6 +399,7 @@ class GlobalHotkey:
             listener.start()
         except Exception as err:
             return self._unavailable(_short(err))
+        self.tap.normalise = _canonical(listener)
         self._listener = listener
         if not self._wait_ready(listener, timeout):
             self._listener = None
@@ -470,6 +475,18 @@ class GlobalHotkey:
             self.tap.release(key)
         if key == self._target:
             self._count()
+
+
+def _canonical(listener: Any) -> Callable[[object], object]:
+    """pynput's modifier-free form of a key (lower case), or the key itself if that fails."""
+
+    def canonical(key: object) -> object:
+        try:
+            return listener.canonical(key)
+        except Exception:
+            return key
+
+    return canonical
 
 
 def _is_macos() -> bool:

@@ -162,6 +162,15 @@ def test_right_shift_used_to_type_a_capital_never_toggles(hotkey: GlobalHotkey) 
     assert hotkey.trigger.presses == 1 and hotkey.tap.taps == 1
 
 
+def test_a_capital_whose_shift_is_let_go_first_does_not_block_the_next_tap(hotkey: GlobalHotkey) -> None:
+    assert hotkey.start() == ""
+    # "H": Right Shift down, h down, Right Shift up, h up (pynput reports the release as "h")
+    xdotool("keydown", SHIFT_R, "keydown", "43", "keyup", SHIFT_R, "keyup", "43")
+    xdotool("keydown", SHIFT_R, "keyup", SHIFT_R)  # at once: a lone tap
+    assert hotkey.toggled.wait(3)  # type: ignore[attr-defined]
+    assert hotkey.tap.cancelled == 1 and hotkey.tap.taps == 1 and hotkey.trigger.presses == 1
+
+
 def test_right_shift_held_past_the_limit_never_toggles() -> None:
     ticks = iter(range(0, 1000))  # each event is 1 s after the previous one: every hold is too long
     trigger = Trigger(debounce_s=0)
