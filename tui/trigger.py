@@ -248,9 +248,11 @@ class TerminalTap:
 
     :meth:`key` gets every key the terminal delivers. ``trigger_key`` arms a window of ``window_s``;
     any other key before it expires cancels it (Right Shift was a modifier); expiry is one tap:
-    ``on_tap()`` runs on the scheduler's thread. Expiry is dropped while ``suspended()`` is true, and
-    when ``superseded(armed_at)`` says a better-informed source (the global listener, which sees the
-    release) saw the same key go down and decides for it. A second ``trigger_key`` re-arms.
+    ``on_tap()`` runs on the scheduler's thread. ``trigger_key`` less than ``window_s`` after another
+    key is not armed either (a chord such as Ctrl+Shift or Alt+Shift, with the other key first).
+    Expiry is dropped while ``suspended()`` is true, and when ``superseded(armed_at)`` says a
+    better-informed source (the global listener, which sees the release) saw the same key go down and
+    decides for it. A second ``trigger_key`` re-arms.
     """
 
     def __init__(
@@ -273,6 +275,7 @@ class TerminalTap:
         self._superseded = superseded
         self._lock = threading.Lock()
         self._armed_at: float | None = None
+        self._other_at: float | None = None
         self._cancel: Callable[[], None] | None = None
         self._generation = 0
         self.taps = 0
@@ -287,12 +290,22 @@ class TerminalTap:
     def pending(self) -> bool:
         return self._armed_at is not None
 
+    def quiet(self) -> bool:
+        """True when no other key came in the last ``window_s`` (``trigger_key`` would arm now)."""
+        other = self._other_at
+        return other is None or self._clock() - other >= self.window_s
+
     def key(self, key: str) -> None:
         """One key event from the terminal."""
-        if key == self.trigger_key:
+        if key != self.trigger_key:
+            self._other_at = self._clock()
+            self.cancel()
+        elif self.quiet():
             self._arm()
         else:
             self.cancel()
+            with self._lock:
+                self.cancelled += 1
 
     def cancel(self) -> bool:
         """End a pending window without a tap; True if one was pending."""

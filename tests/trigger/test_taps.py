@@ -174,6 +174,21 @@ def test_terminal_another_key_in_the_window_cancels() -> None:
     assert tap.cancelled == 1
 
 
+def test_terminal_right_shift_right_after_another_key_is_a_chord() -> None:
+    clock = Clock()
+    tap, scheduler, taps = terminal(clock)
+    tap.key("left_control")  # Ctrl+Shift (a layout switch), Ctrl first
+    scheduler.advance(0.1)
+    assert not tap.quiet()
+    tap.key("right_shift")
+    assert not tap.pending and tap.cancelled == 1 and scheduler.live == 0
+    scheduler.advance(0.15)
+    assert tap.quiet()
+    tap.key("right_shift")  # a quarter of a second of quiet before it: a tap
+    scheduler.advance(0.25)
+    assert taps == ["tap"]
+
+
 def test_terminal_a_key_after_the_window_is_too_late() -> None:
     clock = Clock()
     tap, scheduler, taps = terminal(clock)

@@ -90,6 +90,7 @@ async def test_right_shift_used_to_type_in_the_terminal_never_records(tui_settin
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is app.screen_stack[0])
         tap.window_s = TERMINAL_WINDOW_S
+        await wait_until(pilot, tap.quiet)  # a Right Shift just after escape would be a chord
         await pilot.press("right_shift")  # alone: records once the window has passed (a Textual timer)
         await wait_until(pilot, lambda: room.state == RECORDING)
         assert [p.source for p in room.trigger.history] == ["terminal"]
