@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from textual import events as textual_events
 from textual import work
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
@@ -42,6 +43,7 @@ from tui.themes import (
     theme_css_paths,
 )
 from tui.widgets import PlaybackMeter, RecordingPane, RepliesPane, StatusBar, TranscriptPane
+from tui.widgets.trigger_keys import TriggerKeys
 
 if TYPE_CHECKING:
     from tui.lifecycle import TurnLog
@@ -129,7 +131,7 @@ class Notice(Message):
 
 def _bindings() -> list[BindingType]:
     bindings: list[BindingType] = [
-        Binding("right_shift", "trigger('terminal')", "Record", show=False, priority=True)
+        Binding("right_shift", "terminal_tap", "Record", show=False, priority=True)
     ]
     for command in COMMANDS:
         if command.keys:
@@ -184,6 +186,7 @@ class VoxroomApp(App[None]):
         self._auto_stop_ticks = 0
         self.hotkey: Any = None
         self.hotkey_problem: str = ""
+        self.trigger_keys = TriggerKeys(self)
         self.last_timings: Timings | None = None
         self.turns_finished = 0
         self.replays_finished = 0
@@ -357,6 +360,7 @@ class VoxroomApp(App[None]):
 
     def _attach(self, room: Room) -> None:
         room.subscribe(self._room_listener)
+        self.trigger_keys.attach(room)
         self.recording_pane.state = room.state
         self.recording_pane.device = room.device_name
         self.status_bar.session = room.log.name
@@ -514,6 +518,13 @@ class VoxroomApp(App[None]):
             self._warned_small = False
 
     # -- actions ------------------------------------------------------------------------------------------
+    async def on_event(self, event: textual_events.Event) -> None:
+        self.trigger_keys.saw(event)  # other keys cancel a terminal Right Shift; focus suspends the trigger
+        await super().on_event(event)
+
+    def action_terminal_tap(self) -> None:
+        self.trigger_keys.right_shift()
+
     def action_trigger(self, source: str) -> None:
         if self.screen is not self.screen_stack[0]:
             raise SkipAction()  # a dialog is open: let the key type into it
