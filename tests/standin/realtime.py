@@ -256,11 +256,9 @@ class _Session:
 
     def _send_deltas(self, upto: int) -> None:
         while self.sent_deltas < upto and self.events.open:
-            if self.sent_deltas == 0 and self.script.language:
-                if not self.events.send(
-                    {"type": "transcription.language", "audio_language": self.script.language}
-                ):
-                    return
+            language = {"type": "transcription.language", "audio_language": self.script.language}
+            if self.sent_deltas == 0 and self.script.language and not self.events.send(language):
+                return
             text = self.deltas[self.sent_deltas]
             self.sent_deltas += 1
             self.events.send({"type": "transcription.text.delta", "text": text})

@@ -7,8 +7,9 @@
         ...
         assert server.requests[0].route == "conversations.start"
 
-Routes: ``transcriptions``, ``realtime`` (a WebSocket), ``speech``, ``agents.create|list|list_pages|get|update|delete``,
-``conversations.start|append|history``; anything else answers 404 (route ``unknown``).
+Routes: ``transcriptions``, ``realtime`` (a WebSocket), ``speech``,
+``agents.create|list|list_pages|get|update|delete``, ``conversations.start|append|history``;
+anything else answers 404 (route ``unknown``).
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from tests.standin.agents import AgentRoutes, new_agent
 from tests.standin.calls import Call, StandInState
 from tests.standin.conversations import ConversationRoutes
 from tests.standin.faults import Fault, FaultPlan, error_body
-from tests.standin.records import RecordedRequest, RequestLog, sha256_text
 from tests.standin.realtime import RealtimeRoute
+from tests.standin.records import RecordedRequest, RequestLog, sha256_text
 from tests.standin.scripts import LatencyProfile, Reply, SpeechScript, TranscriptionScript
 from tests.standin.speech import SpeechRoute
 from tests.standin.transcription import TranscriptionRoute

@@ -8,6 +8,7 @@ by not echoing it), so frames are never compressed.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import socket
 import struct
@@ -156,10 +157,8 @@ class WebSocket:
     def abort(self) -> None:
         """Drop the TCP connection without a close frame."""
         self.closed = True
-        try:
+        with contextlib.suppress(OSError):
             self._handler.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _fail(self, code: int) -> None:
         self.close(code)
