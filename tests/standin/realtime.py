@@ -82,8 +82,8 @@ class _Events:
         if fault.error_event is not None and self.count >= fault.error_after_events:
             message, code = fault.error_event
             self._emit(json.dumps({"type": "error", "error": {"message": message, "code": code}}).encode())
-            self._ws.close(1011)
             self.open = False
+            self._ws.close_and_drain(1011)
             return False
         data = json.dumps(payload).encode()
         if fault.malformed and self.count + 1 == fault.malformed_event:

@@ -154,6 +154,22 @@ class WebSocket:
             self._write_frame(OP_CLOSE, struct.pack("!H", code))
             self.closed = True
 
+    def close_and_drain(self, code: int = 1000, timeout: float = 5.0) -> None:
+        """Start the closing handshake and read (discarding) until the client's close frame or EOF.
+
+        Closing the socket with unread client data in it would send a TCP reset, and the client
+        could lose the last events it has not read yet."""
+        self.close(code)
+        with contextlib.suppress(OSError):
+            self._handler.connection.settimeout(timeout)
+        try:
+            while True:
+                _, opcode, _ = self._read_frame()
+                if opcode == OP_CLOSE:
+                    return
+        except WebSocketClosed:
+            return
+
     def abort(self) -> None:
         """Drop the TCP connection without a close frame."""
         self.closed = True
@@ -161,7 +177,8 @@ class WebSocket:
             self._handler.connection.shutdown(socket.SHUT_RDWR)
 
     def _fail(self, code: int) -> None:
-        self.close(code)
+        if not self.closed:
+            self.close_and_drain(code)
         raise WebSocketClosed(code)
 
     def _write_frame(self, opcode: int, payload: bytes) -> bool:

@@ -280,14 +280,20 @@ class RealtimeTranscription:
             while not self._settled.is_set():
                 waiting = {receive, abort} | ({send} if not send.done() else set())
                 done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                for task in (send, receive):
-                    if task in done and not task.cancelled() and task.exception() is not None:
+                if send in done and send.exception() is not None and receive not in done:
+                    # A send fails when the socket goes; the receiver knows why (an error event
+                    # read just before the close, or the close itself): let it speak first.
+                    await asyncio.wait({receive}, timeout=CLOSE_TIMEOUT_S)
+                for task in (receive, send):
+                    if task.done() and not task.cancelled() and task.exception() is not None:
                         self._fail(self._translate(task.exception()))  # type: ignore[arg-type]
-                if receive in done or abort in done:
+                if receive.done() or abort in done:
                     break
         finally:
             for task in tasks:
                 task.cancel()
+            if self._result is None:
+                _drop(conn)  # failed or aborted: no goodbye, the server may be stalled
             # A stalled server can keep the SDK's own close (run when its event iterator ends)
             # waiting on a full send buffer: every wait here is bounded, then the socket is dropped.
             _, pending = await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT_S)
