@@ -112,8 +112,9 @@ def test_streamed_turn_returns_the_scripted_diarized_transcript(
     received = np.frombuffer(bytes(req.ws_audio), dtype="<i2")
     assert received.size == speech.size
     assert np.array_equal(received, (np.clip(speech, -1, 1) * 32767).astype("<i2"))
-    req.finished.wait(5)
+    rt.close()  # after a successful finish: just waits for the clean close under way
     assert not rt.running
+    assert req.finished.wait(5) and not req.client_disconnected
 
 
 def test_transcript_without_diarized_segments_is_provisional(

@@ -164,20 +164,21 @@ class RealtimeTranscription:
                     hint=RETRY,
                 )
             )
-        self.close()
         if self._error is not None:
+            self.close()
             raise self._error
+        # Done: the worker closes the socket by itself; nobody waits for that goodbye.
         assert self._result is not None
         return self._result
 
     def close(self) -> None:
-        """Abort: stop feeding, drop the connection, end the thread. Idempotent, returns promptly."""
+        """Abort: stop feeding, drop the connection, wait (bounded) for the thread. Idempotent; after
+        a successful ``finish()`` it only waits for the clean close that is already under way."""
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
+            first, self._closed = not self._closed, True
             self._stop_feeding = True
-        self._fail(TranscriptionError(f"{WHAT} was cancelled."))
+        if first:
+            self._fail(TranscriptionError(f"{WHAT} was cancelled."))  # no-op once settled
         self._call_soon(self._abort.set)
         self._thread.join(JOIN_TIMEOUT_S)
 
