@@ -357,6 +357,14 @@ class StreamingTranscription:
             self._pending += block.size
             self._cond.notify_all()
 
+    def close(self) -> None:
+        """Abandon the transcription (idempotent): drop the audio; the worker ends after any pass
+        under way. ``finish()`` afterwards returns only what had settled."""
+        with self._cond:
+            self._closed = True
+            self._blocks, self._pending = [], 0
+            self._cond.notify_all()
+
     @property
     def buffered_seconds(self) -> float:
         """Audio held in memory: what is not settled yet."""

@@ -24,6 +24,7 @@ import numpy as np
 from tui.config import Settings
 from tui.errors import TranscriptionError
 from tui.model import Segment, Transcript
+from tui.stt.base import LiveTranscription
 from tui.stt.mistral import MistralTranscriber, seconds
 from tui.text import clean
 
@@ -118,7 +119,11 @@ class RealtimeTranscription:
     # -- the caller's side (any thread) ----------------------------------------------------------
     def feed(self, samples: np.ndarray) -> None:
         """Queue 16 kHz mono float32 samples. Never blocks; ignored after ``finish()``/``close()``."""
-        block = np.asarray(samples, dtype=np.float32).reshape(-1)
+        try:
+            block = np.asarray(samples, dtype=np.float32).reshape(-1)
+        except (TypeError, ValueError):  # never raise into the recorder's writer thread
+            self._fail(TranscriptionError(f"{WHAT} failed: the recorder handed over unreadable audio."))
+            return
         if block.size == 0:
             return
         overflow = wake = False
@@ -477,12 +482,12 @@ def _error_message(detail: Any) -> str:
     return f"{WHAT} failed: Mistral reported an error{where}" + (f": {text}." if text else ".")
 
 
-def make_live_transcription(settings: Settings, transcriber: Any) -> Any | None:
+def make_live_transcription(settings: Settings, transcriber: Any) -> LiveTranscription | None:
     """The live transcription for a recording about to start, or None (transcribe at the end).
 
     Offline: :class:`tui.stt.offline.StreamingTranscription` (6 s windows, 1.5 s settle, as the
     room has used). Mistral with ``[transcription] realtime = true``: :class:`RealtimeTranscription`
-    on the transcriber's connection. Both have ``feed(samples16k)`` and ``finish() -> Transcript``.
+    on the transcriber's connection. Both are :class:`tui.stt.base.LiveTranscription`.
     """
     kind = getattr(transcriber, "name", "")
     if kind == "offline":
