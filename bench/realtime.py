@@ -163,8 +163,8 @@ as in "Latency" above (batch transcription **fast** 0.15 s + 0.02 s per audio se
 
 - **floor**: agent time to the delta that completes the first sentence + speech time to first
   audio: what remains once transcription costs nothing. Realtime over floor is the realtime tail
-  plus the last 100 ms of audio, `finish()`'s round trip and Voxroom's turn overhead (~40 ms, see
-  "Latency").
+  plus the last 100 ms of audio, `finish()`'s round trip and Voxroom's turn overhead.
+- (Notes on the machine's load while measuring go here, by hand.)
 - **batch**: the whole recording is uploaded and transcribed after the key press, so its cost
   grows with the utterance (60 s slow: 0.6 + 4.8 s of transcription before the agent starts).
 - **realtime**: the utterance is streamed while the room speaks (20 ms blocks; all but the last

@@ -336,10 +336,16 @@ def test_factory_picks_the_live_transcription(mistral_settings: Settings, live: 
     mistral_settings.transcription.realtime = False
     assert make_live_transcription(mistral_settings, mistral) is None
 
-    offline = make_live_transcription(mistral_settings, WhisperTranscriber(mistral_settings))
+    whisper = WhisperTranscriber(mistral_settings)
+    offline = make_live_transcription(mistral_settings, whisper)
     assert isinstance(offline, StreamingTranscription)
     assert (offline.window_s, offline.settle_s, offline.rate) == (6.0, 1.5, RATE)
-    assert offline.finish().segments == []  # no audio: nothing to load or transcribe
+    offline.feed(np.zeros(RATE, np.float32))  # under one window: no pass yet
+    offline.close()
+    offline.close()
+    assert offline.buffered_seconds == 0.0
+    assert offline.finish().segments == []  # closed: the unsettled audio was dropped
+    assert not whisper.loaded  # nothing was loaded or transcribed
 
 
 def test_realtime_config_keys(isolated_env: Path, tmp_path: Path) -> None:
