@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import statistics
 import sys
 import tempfile
@@ -101,6 +102,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="rewrite the section of bench/README.md")
     args = parser.parse_args()
+    loads = os.getloadavg()
     source = load_clip(ROOT / "tests" / "data" / "audio" / "beckett.wav")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -147,7 +149,8 @@ def main() -> int:
     print(f"{args.runs} runs each, medians")
     print(table)
     if args.write:
-        write_section("Realtime transcription", SECTION.format(runs=args.runs, table=table))
+        load = f"{loads[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+        write_section("Realtime transcription", SECTION.format(runs=args.runs, table=table, load=load))
     return 0
 
 
@@ -164,7 +167,7 @@ as in "Latency" above (batch transcription **fast** 0.15 s + 0.02 s per audio se
 - **floor**: agent time to the delta that completes the first sentence + speech time to first
   audio: what remains once transcription costs nothing. Realtime over floor is the realtime tail
   plus the last 100 ms of audio, `finish()`'s round trip and Voxroom's turn overhead.
-- (Notes on the machine's load while measuring go here, by hand.)
+- Load average while measuring: {load} (2 CPUs; above 2, other processes compete for the cores).
 - **batch**: the whole recording is uploaded and transcribed after the key press, so its cost
   grows with the utterance (60 s slow: 0.6 + 4.8 s of transcription before the agent starts).
 - **realtime**: the utterance is streamed while the room speaks (20 ms blocks; all but the last
