@@ -130,6 +130,9 @@ def test_transcript_without_diarized_segments_is_provisional(
     assert [(s.start, s.end, s.speaker) for s in transcript.segments] == [(0.0, 5.0, "speaker_1")]
     data = transcript.to_dict()
     assert data["provisional"] is True and Transcript.from_dict(data).provisional is True
+    # Compatible both ways: a final transcript writes the same keys as before, old dicts read as final.
+    assert "provisional" not in Transcript(text="x").to_dict()
+    assert Transcript.from_dict({"segments": [], "text": "x"}).provisional is False
     (req,) = mistral_server.requests_to("realtime")
     assert "diarize" not in req.ws_messages[0]["session"]
 
