@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,7 +81,13 @@ def test_streamed_turn_returns_the_scripted_diarized_transcript(
         )
     )
     rt = start(mistral_settings, live)
-    fed = feed_all(rt, speech)
+    pieces: list[str] = []
+    first_piece = threading.Event()
+    rt.on_text = lambda piece: (pieces.append(piece), first_piece.set())
+    fed = feed_all(rt, speech[: 2 * RATE])
+    assert first_piece.wait(30), rt.error  # live text arrives while the room is still speaking
+    assert pieces[0] == "Me" and not rt.failed
+    fed += feed_all(rt, speech[2 * RATE :])
     transcript = rt.finish()
 
     assert [(s.speaker, s.text, s.start, s.end) for s in transcript.segments] == [
@@ -90,7 +97,7 @@ def test_streamed_turn_returns_the_scripted_diarized_transcript(
     assert transcript.text == "Me not understand. Our hearing hasn't failed."
     assert transcript.language == "en" and transcript.model == "voxtral-mini-transcribe-realtime-3"
     assert transcript.provisional is False
-    assert rt.partial_text == transcript.text  # the deltas add up to the final text
+    assert rt.partial_text == "".join(pieces) == transcript.text  # the deltas add up to the final text
     assert (rt.fed_blocks, rt.dropped_blocks, rt.sent_samples) == (fed, 0, speech.size)
 
     (req,) = mistral_server.requests_to("realtime")

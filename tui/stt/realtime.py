@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,6 +108,9 @@ class RealtimeTranscription:
         self._segments: list[_Raw] = []
         self._language: str | None = None
         self.events_received = 0
+        self.on_text: Callable[[str], None] | None = None
+        """Called from the worker thread with each piece of live text (cleaned) as it arrives, e.g.
+        to show what the room is saying; must not block. Final text comes from ``finish()``."""
         self._connected = False
         self._opened = threading.Event()
         """Set once the session is open or has failed."""
@@ -383,11 +387,16 @@ class RealtimeTranscription:
         return False  # session.*, turn.*, unknown events: nothing to do
 
     def _add_text(self, text: str) -> None:
+        piece = clean(text)
         with self._lock:
             self._text_chars += len(text)
             if self._text_chars > MAX_TEXT_CHARS:
                 raise TranscriptionError(f"{WHAT} failed: Mistral sent more text than a meeting holds.")
-            self._deltas.append(clean(text))
+            self._deltas.append(piece)
+        listener = self.on_text
+        if listener is not None and piece:
+            with contextlib.suppress(Exception):  # a display problem must not end the session
+                listener(piece)
 
     def _transcript(self, done: Any) -> Transcript:
         raw_segments = [_segment(s) for s in (getattr(done, "segments", None) or [])[:MAX_SEGMENTS]]
