@@ -70,7 +70,8 @@ class TranscriptionSettings:
     realtime: bool = True
     """Mistral: transcribe over a realtime WebSocket while the room speaks (batch is the fallback)."""
     realtime_model: str = "voxtral-mini-transcribe-realtime-3"
-    """The realtime model (the name the mistralai 3.7 SDK's own tests and examples use)."""
+    """The realtime model: the name the mistralai 3.7 SDK's tests and examples use. ``diarize`` and
+    ``language`` are Voxtral 3 session fields (the SDK's docs: other realtime models answer 422)."""
     realtime_delay_ms: int = 240
     """``target_streaming_delay_ms``: how far the live text trails the audio (80 to 1200)."""
 
