@@ -312,6 +312,15 @@ def test_refused_upgrade_and_unreachable_server(
     assert one_sentence(caught.value) == (
         "Live transcription failed: Mistral rejected the API key (401). Check MISTRAL_API_KEY."
     )
+    mistral_server.clear_faults()
+    mistral_server.fail("realtime", Fault.empty_reply())  # upgraded, then never says session.created
+    mistral_settings.timeout_s = 0.3
+    rt = start(mistral_settings, live)
+    with pytest.raises(TranscriptionError) as caught:
+        rt.finish()
+    assert one_sentence(caught.value) == (
+        "Live transcription failed: Mistral did not answer in time. Retry the turn."
+    )
     mistral_settings.server_url = closed_mistral_url
     rt = start(mistral_settings, live)
     with pytest.raises(TranscriptionError) as caught:
