@@ -209,6 +209,7 @@ class VoxroomApp(App[None]):
             events.StageChanged: self._on_stage,
             events.TranscriptionProgress: self._on_progress,
             events.TranscriptReady: self._on_transcript,
+            events.TranscriptRevised: self._on_transcript_revised,
             events.ReplyDelta: self._on_reply_delta,
             events.SentenceSpoken: self._on_sentence,
             events.ReplyReady: self._on_reply,
@@ -449,6 +450,9 @@ class VoxroomApp(App[None]):
     def _on_transcript(self, event: events.TranscriptReady) -> None:
         if not self._has_transcript(event.turn):
             self.transcript_pane.add_transcript(event.transcript, event.turn)
+
+    def _on_transcript_revised(self, event: events.TranscriptRevised) -> None:
+        self.transcript_pane.replace_transcript(event.transcript, event.turn)
 
     def _on_reply_delta(self, event: events.ReplyDelta) -> None:
         self.replies_pane.append(event.turn, event.text)

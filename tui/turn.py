@@ -187,6 +187,10 @@ class TurnRunner:
             )
         return self.transcriber.transcribe(clip)
 
+    def transcribe(self, clip: Clip, observer: TurnObserver | None = None) -> Transcript:
+        """The whole recording's transcript, in parts when it is long (no turn is run)."""
+        return self._transcribe(clip, observer or TurnObserver())
+
     def interrupt(self) -> None:
         """Barge-in: stop speaking and drop the rest of the reply's speech."""
         self.cancel.set()
