@@ -95,9 +95,13 @@ def make_speaker(settings: Settings) -> Speaker | None:
 
         return MistralSpeaker(settings, _mistral_client_factory(settings))
     if kind == "offline":
-        from tui.speech.piper import PiperSpeaker
+        if settings.speech.offline_engine == "piper":
+            from tui.speech.piper import PiperSpeaker
 
-        return PiperSpeaker(settings)
+            return PiperSpeaker(settings)
+        from tui.speech.hibari import HibariSpeaker
+
+        return HibariSpeaker(settings)
     if kind == "none":
         return None
     raise ConfigError(f"Unknown speech backend '{kind}'.", hint="Use mistral, offline or none.")
