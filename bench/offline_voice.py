@@ -281,7 +281,49 @@ def run(runs: int) -> tuple[list[tuple[str, str, str, str]], list[EngineResult]]
 
 
 NOTES = """\
-TODO
+Method: every number comes from the `Speaker.synthesize` the app calls (`HibariSpeaker`, `PiperSpeaker`),
+except the "engine output" rows, which look at what the engine itself returns for the whole sentence
+before Voxroom touches it (hibari: `Hibari.__call__`; Piper: `PiperVoice.synthesize`). Each sentence's
+played audio is transcribed by `WhisperTranscriber` (tiny.en, the bundled offline transcriber) and
+compared word by word with the sentence after the same normalisation (`tests/offline/intelligibility.py`:
+numbers, times, ordinals, percentages and amounts spelled out). tiny.en is a small model: part of every
+error is its own (names, "6:45" written as "645"), and both voices go through the same one, so the
+difference between the columns is what counts. "Time to first audio" is from calling `synthesize` to its
+first block; "first sound" adds the silence at the start of that block.
+
+Findings and what Voxroom does about them:
+
+- **Intelligibility**: hibari's word error rate is below Piper's on the same 24 sentences; its errors
+  are mostly names and tiny.en's number formatting, which Piper shares.
+- **Speed**: hibari synthesizes a whole sentence in about the time Piper takes for its first clause, so
+  `HibariSpeaker` says sentences whole (`split_for_speech(text, clauses=False)`: no clause cuts, which
+  also keeps the intonation of each sentence) and only cuts the text's first piece short, as Piper does,
+  so the first words come sooner. One ONNX Runtime thread (hibari's signal processing is single-threaded
+  anyway): the other core stays free for the transcriber and the UI.
+- **Silence**: hibari pads every sentence with about 0.3 s of silence before and 0.4 s after. Played as
+  is, the first word would come 0.3 s after the first block and every pause between sentences would be
+  about 0.9 s. `HibariSpeaker` trims it (below -60 dBFS, keeping 20 ms before and 50 ms after) and adds
+  the same 80 / 200 ms gaps as Piper.
+- **Level**: hibari speaks about 6 dB below Piper (whose output is peak-normalised to 0.85); a fixed gain of
+  1.3 (+2.3 dB) brings its peaks to about 0.83. No clipping, NaN or Inf, and no DC offset, in either
+  engine; blocks are still cleaned and clipped to [-1, 1] before they are played.
+- **Cold start**: hibari loads its lexicons, tagger and out-of-vocabulary net as well as the model;
+  `warm_up` runs at start-up in the background, as for Piper.
+
+Licence and provenance (hibari-tts 0.2.1 wheel, `hibari_tts-0.2.1.dist-info/licenses/`): the package,
+its code and model are Apache-2.0 (author Maureese Williams, https://github.com/MMWilliams/hibari; model
+files and training checkpoints on https://huggingface.co/maureesewilliams/hibari). Per its NOTICE, the
+acoustic model was distilled from Kokoro-82M (hexgrad, Apache-2.0) voice af_heart: its training audio,
+durations, pitch and energy were synthesized by Kokoro-82M from the text corpus
+agentlans/high-quality-english-sentences (not redistributed); the phoneme vocabulary is Kokoro's. The
+lexicons are misaki 0.9.4's (Apache-2.0), the tokenizer tables spaCy's (MIT); the out-of-vocabulary net
+was trained on espeak-ng (GPL-3.0) readings of a word list, but no espeak-ng code or data ships. af_heart
+is one of the voicepacks published in the Kokoro-82M repository under its Apache-2.0 licence; Kokoro's
+card says its training data is permissive or non-copyrighted (largely synthetic) audio. The wheel holds
+no separate terms for the voice and no model card (it is in the GitHub repository). Only the voice inside
+the wheel is used: hibari downloads its other voices (emma, fenrir, fable, kore) from Hugging Face on
+first use, so Voxroom refuses those names and passes hibari the bundled file's path, so hibari's
+downloader is never reached (tests/offline/test_no_network.py runs it with every socket call watched).
 """
 
 
