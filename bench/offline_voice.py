@@ -71,14 +71,16 @@ TWENTY_WORDS = 21
 """Index of the 22-word sentence without commas (the issue's "20-word sentence")."""
 
 COLD = """
-import json, resource, sys, time
+import json, time
 t = time.perf_counter()
 from tui.config import Settings
 from tui.speech.{module} import {cls}
 s = {cls}(Settings(backend="offline"))
 s.warm_up()
 total = time.perf_counter() - t
-print(json.dumps({{"total": total, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+# VmHWM, not ru_maxrss: Linux carries the parent's peak across fork + exec into ru_maxrss.
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({{"total": total, "rss_mb": int(hwm.split()[1]) / 1024}}))
 """
 
 

@@ -163,12 +163,15 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--write", action="store_true", help="update bench/README.md")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     rows = run(args.runs)
+    load_after = os.getloadavg()[0]
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     body = (
         f"`bench/tts_connection.py` ({args.runs} sentences per mode, one {len(SENTENCE.split())}-word "
         f"sentence, time from `MistralSpeaker.synthesize` to its first block; stand-in with no simulated "
-        f"service time; {machine}; machine shared with other jobs).\n\n"
+        f"service time; {machine}; 1-minute load average {load_before:.1f} before and {load_after:.1f} "
+        f"after: the machine was shared with other jobs).\n\n"
         + table(rows).replace("| measurement | result | goal |", "| mode | first audio | sockets opened |")
     )
     print(body)
