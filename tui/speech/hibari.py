@@ -2,8 +2,9 @@
 
 Only the voice inside the wheel is ever used: hibari's other voices are downloaded on first use, which
 Voxroom never does, so any other voice name is refused and the model path is passed to hibari directly
-(its download code is never reached). Sentences are spoken whole (about 4 ms of synthesis per word);
-only the text's first piece is cut short, as for Piper, so the listener hears it sooner.
+(its download code is never reached). hibari synthesizes a whole sentence in about the time Piper takes
+for one clause, so sentences are spoken whole; only the text's first piece is cut short, as for Piper, so
+the listener hears it sooner (bench/README.md, "Offline voice").
 """
 
 from __future__ import annotations
