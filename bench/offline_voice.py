@@ -297,9 +297,9 @@ Findings and what Voxroom does about them:
 
 - **Intelligibility**: hibari's word error rate is below Piper's on the same 24 sentences; its errors
   are mostly names and tiny.en's number formatting, which Piper shares. Both engines draw random noise,
-  so runs differ: over this run and two earlier full runs (same sentences, same normaliser), hibari had
-  16, 16 and 19 words wrong (the 19 counted tiny.en's "3.30" as wrong, before the normaliser read it as
-  a time) and Piper 21, 32 and 32 (32 counted the same way).
+  so runs differ: in this run and two earlier full runs of the same sentences, hibari had 16, 16 and 19
+  words wrong (3 of the 19 were tiny.en's "3.30", which the first run's normaliser did not yet read as a
+  time) and Piper 21, 32 and 32.
 - **Speed**: hibari synthesizes a whole sentence in about the time Piper takes for its first clause, so
   `HibariSpeaker` says sentences whole (`split_for_speech(text, clauses=False)`: no clause cuts, which
   also keeps the intonation of each sentence) and only cuts the text's first piece short, as Piper does,
