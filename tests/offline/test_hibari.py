@@ -14,7 +14,13 @@ from tui.audio.clip import Clip
 from tui.backends import make_speaker
 from tui.config import load_settings
 from tui.errors import ConfigError, ModelLoadError
-from tui.speech.hibari import SAMPLE_RATE, HibariSpeaker, bundled_model_path, trim_silence
+from tui.speech.hibari import (
+    SAMPLE_RATE,
+    HibariSpeaker,
+    bundled_model_path,
+    check_voice_name,
+    trim_silence,
+)
 from tui.speech.piper import PiperSpeaker, split_for_speech
 from tui.stt.offline import WhisperTranscriber
 
@@ -113,8 +119,6 @@ def test_bundled_voice_names_are_accepted() -> None:
     for name in ("", "heart", "af_heart", " heart "):
         settings = offline_settings()
         settings.speech.offline_voice = name
-        from tui.speech.hibari import check_voice_name
-
         check_voice_name(settings)  # no error
     assert bundled_model_path().stat().st_size > 7_000_000
 
