@@ -104,8 +104,11 @@ class SpeechSettings:
     """``mistral``, ``offline`` or ``none``; empty follows the top-level ``backend``."""
     model: str = "voxtral-mini-tts-2603"
     voice: str = "gb_jane_neutral"
+    offline_engine: str = "hibari"
+    """``hibari`` (bundled af_heart voice, the default) or ``piper``."""
     offline_voice: str = ""
-    """A Piper ``.onnx`` voice; empty uses the bundled en_US-joe-medium."""
+    """hibari: empty or ``heart`` (the only bundled voice). piper: a ``.onnx`` voice; empty uses the
+    bundled en_US-joe-medium."""
 
 
 @dataclass
@@ -216,6 +219,7 @@ _SECTIONS = {
 _BACKENDS = {"auto", "mistral", "offline"}
 REALTIME_DELAY_MS = (80, 1200)
 """The range Mistral documents for ``target_streaming_delay_ms``."""
+OFFLINE_ENGINES = ("hibari", "piper")
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
@@ -316,6 +320,11 @@ def load_settings(
         )
     if settings.backend not in _BACKENDS:
         raise ConfigError(f"Unknown backend '{settings.backend}'.", hint="Use auto, mistral or offline.")
+    if settings.speech.offline_engine not in OFFLINE_ENGINES:
+        raise ConfigError(
+            f"Unknown offline speech engine '{settings.speech.offline_engine}'.",
+            hint='Set speech.offline_engine to "hibari" or "piper".',
+        )
     if settings.resolved_backend == "mistral" and not settings.api_key and not settings.server_url:
         raise ConfigError(
             "The Mistral backend needs an API key.",

@@ -117,7 +117,15 @@ def check_offline_models(settings: Settings) -> list[Check]:
             out.append(Check("whisper model", True, str(model)))
         except VoxroomError as err:
             out.append(Check("whisper model", False, str(err)))
-    if settings.speech_backend == "offline":
+    if settings.speech_backend == "offline" and settings.speech.offline_engine == "hibari":
+        from tui.speech.hibari import bundled_model_path, check_voice_name
+
+        try:
+            check_voice_name(settings)
+            out.append(Check("hibari voice", True, f"af_heart (bundled) {bundled_model_path()}"))
+        except VoxroomError as err:
+            out.append(Check("hibari voice", False, str(err)))
+    elif settings.speech_backend == "offline":
         from tui.speech.piper import check_voice, voice_paths_for
 
         voice, config = voice_paths_for(settings)
