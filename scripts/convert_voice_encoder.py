@@ -32,7 +32,11 @@ SOURCE_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 STORAGE_DTYPES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "LongStorage": np.int64}
 KEEP = (
-    *(f"lstm.{kind}_l{layer}" for layer in range(3) for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")),
+    *(
+        f"lstm.{kind}_l{layer}"
+        for layer in range(3)
+        for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    ),
     "linear.weight",
     "linear.bias",
 )
@@ -47,7 +51,9 @@ class _Storage:
 
 
 class _Tensor:
-    def __init__(self, storage: _Storage, offset: int, shape: tuple[int, ...], stride: tuple[int, ...]) -> None:
+    def __init__(
+        self, storage: _Storage, offset: int, shape: tuple[int, ...], stride: tuple[int, ...]
+    ) -> None:
         self.storage, self.offset, self.shape, self.stride = storage, offset, shape, stride
 
     def array(self) -> np.ndarray:
@@ -82,7 +88,7 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refusing global {module}.{name}")
 
     def persistent_load(self, pid: Any) -> _Storage:
-        # Legacy: ('storage', type, key, location, size, view_metadata); zip: ('storage', type, key, location, size)
+        # ('storage', type, key, location, size[, view_metadata in the legacy format])
         if not isinstance(pid, tuple) or pid[0] != "storage":
             raise pickle.UnpicklingError(f"unexpected persistent id {pid!r}")
         dtype, key, size = pid[1], str(pid[2]), int(pid[4])
@@ -105,7 +111,9 @@ def _load_legacy(raw: bytes) -> dict[str, np.ndarray]:
         count = int(np.frombuffer(f.read(8), dtype="<i8")[0])
         if count != storage.size:
             raise ValueError(f"storage {key}: {count} elements, expected {storage.size}")
-        storage.data = np.frombuffer(f.read(count * storage.dtype.itemsize), dtype=storage.dtype.newbyteorder("<"))
+        storage.data = np.frombuffer(
+            f.read(count * storage.dtype.itemsize), dtype=storage.dtype.newbyteorder("<")
+        )
     return _state(checkpoint)
 
 
@@ -123,7 +131,11 @@ def _load_zip(raw: bytes) -> dict[str, np.ndarray]:
 
 
 def _state(checkpoint: Any) -> dict[str, np.ndarray]:
-    state = checkpoint["model_state"] if isinstance(checkpoint, dict) and "model_state" in checkpoint else checkpoint
+    state = (
+        checkpoint["model_state"]
+        if isinstance(checkpoint, dict) and "model_state" in checkpoint
+        else checkpoint
+    )
     return {name: tensor.array() for name, tensor in state.items() if isinstance(tensor, _Tensor)}
 
 

@@ -191,7 +191,11 @@ class VoiceEncoder:
             samples = normalize_volume(np.asarray(clip, dtype=np.float32).reshape(-1))
             if samples.size < PARTIAL_FRAMES * HOP:
                 # Shorter than one window: the LSTM state is read at the piece's own last frame.
-                mel = mel_frames(samples)[:PARTIAL_FRAMES] if samples.size else np.zeros((1, N_MELS), np.float32)
+                mel = (
+                    mel_frames(samples)[:PARTIAL_FRAMES]
+                    if samples.size
+                    else np.zeros((1, N_MELS), np.float32)
+                )
                 windows.append(np.pad(mel, ((0, PARTIAL_FRAMES - len(mel)), (0, 0))))
                 lengths.append(len(mel))
                 owners.append(index)
