@@ -124,7 +124,7 @@ class DiarizationSettings:
     """Offline speaker labels (the Mistral backend diarizes on the server)."""
 
     enabled: bool = True
-    threshold: float = 0.45
+    threshold: float = 0.40
     """Cosine distance at which voices count as different people (0.05 to 0.95; lower splits more)."""
     num_speakers: int = 0
     """How many people speak, when known (0 = unknown, at most 32)."""
@@ -277,7 +277,7 @@ def _check_diarization(section: DiarizationSettings) -> None:
     if not 0.05 <= section.threshold <= 0.95:
         raise ConfigError(
             f"diarization.threshold is {section.threshold}; it must be between 0.05 and 0.95.",
-            hint="The default 0.45 suits most rooms.",
+            hint="The default 0.40 suits most rooms.",
         )
     if not 0 <= section.num_speakers <= 32:
         raise ConfigError(
