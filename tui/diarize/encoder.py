@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -137,6 +138,7 @@ class VoiceEncoder:
     def __init__(self, weights: Path = WEIGHTS) -> None:
         self.weights = Path(weights)
         self._params: dict[str, np.ndarray] | None = None
+        self._pools: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -148,6 +150,9 @@ class VoiceEncoder:
             return
         with self._lock:
             if self._params is None:
+                from threadpoolctl import ThreadpoolController
+
+                self._pools = ThreadpoolController()  # finding the BLAS libraries takes a while: once
                 self._params = self._read()
 
     def _read(self) -> dict[str, np.ndarray]:
@@ -166,13 +171,19 @@ class VoiceEncoder:
             ) from None
         out: dict[str, np.ndarray] = {}
         order = np.r_[0 : 2 * HIDDEN, 3 * HIDDEN : 4 * HIDDEN, 2 * HIDDEN : 3 * HIDDEN]
+        # The sigmoid gates are computed as (tanh(x / 2) + 1) / 2: their weights are halved here
+        # (exact in floating point) so one tanh call covers all four gates.
+        scale = np.ones(4 * HIDDEN, dtype=np.float32)
+        scale[: 3 * HIDDEN] = 0.5
         for layer in range(LAYERS):
-            # torch's gate order (i, f, g, o) becomes (i, f, o, g) so one call takes the three
-            # sigmoids; transposed so each step is one (batch, hidden) @ (hidden, 4 * hidden) product.
-            out[f"ih{layer}"] = np.ascontiguousarray(params[f"lstm_weight_ih_l{layer}"][order].T)
-            out[f"hh{layer}"] = np.ascontiguousarray(params[f"lstm_weight_hh_l{layer}"][order].T)
-            bias = params[f"lstm_bias_ih_l{layer}"] + params[f"lstm_bias_hh_l{layer}"]
-            out[f"b{layer}"] = np.ascontiguousarray(bias[order])
+            # torch's gate order (i, f, g, o) becomes (i, f, o, g); transposed so each step is one
+            # (batch, hidden) @ (hidden, 4 * hidden) product.
+            ih = params[f"lstm_weight_ih_l{layer}"][order].T * scale
+            hh = params[f"lstm_weight_hh_l{layer}"][order].T * scale
+            bias = (params[f"lstm_bias_ih_l{layer}"] + params[f"lstm_bias_hh_l{layer}"])[order] * scale
+            out[f"ih{layer}"] = np.ascontiguousarray(ih)
+            out[f"hh{layer}"] = np.ascontiguousarray(hh)
+            out[f"b{layer}"] = np.ascontiguousarray(bias)
         out["linear"] = np.ascontiguousarray(params["linear_weight"].T)
         out["linear_b"] = params["linear_bias"]
         return out
@@ -212,11 +223,9 @@ class VoiceEncoder:
         out = np.zeros((len(clips), EMBEDDING_SIZE), dtype=np.float32)
         if not windows:
             return out
-        from threadpoolctl import threadpool_limits
-
         # Each LSTM step is a small product: BLAS threads cost more than they gain (7x slower when
         # the cores are busy, as they are while Whisper runs).
-        with threadpool_limits(limits=1, user_api="blas"):
+        with self._pools.limit(limits=1, user_api="blas"):
             partials = np.concatenate(
                 [
                     self._forward(np.stack(windows[i : i + BATCH]), np.array(lengths[i : i + BATCH]))
@@ -229,36 +238,44 @@ class VoiceEncoder:
 
     def _forward(self, mels: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Partial-window embeddings for ``mels`` ``(batch, frames, 40)``; item ``i`` ends at frame
-        ``lengths[i]``. Gates are stored in the order input, forget, output, cell."""
+        ``lengths[i]``. Items run longest first, and each step only computes the items still
+        running (as torch's packed sequences do)."""
         params = self._params
         assert params is not None
-        batch, frames, _ = mels.shape
-        x = np.ascontiguousarray(mels.transpose(1, 0, 2))  # time-major: each step reads one block
+        batch = mels.shape[0]
+        by_length = np.argsort(-lengths, kind="stable")
+        ends = lengths[by_length]
+        steps = int(ends[0])
+        running = [int(np.count_nonzero(ends > t)) for t in range(steps)]
+        x = np.ascontiguousarray(mels[by_length, :steps].transpose(1, 0, 2))  # time-major
+        gates = np.empty((batch, 4 * HIDDEN), dtype=np.float32)
         for layer in range(LAYERS):
-            gates_in = (x.reshape(frames * batch, -1) @ params[f"ih{layer}"]).reshape(frames, batch, -1)
+            gates_in = (x.reshape(steps * batch, -1) @ params[f"ih{layer}"]).reshape(steps, batch, -1)
             gates_in += params[f"b{layer}"]
             hh = params[f"hh{layer}"]
             h = np.zeros((batch, HIDDEN), dtype=np.float32)
             c = np.zeros((batch, HIDDEN), dtype=np.float32)
-            outputs = np.empty((frames, batch, HIDDEN), dtype=np.float32)
-            for t in range(frames):
-                gates = h @ hh
-                gates += gates_in[t]
-                sig = gates[:, : 3 * HIDDEN]  # sigmoid(x) = (tanh(x / 2) + 1) / 2, in place
-                sig *= 0.5
-                np.tanh(sig, out=sig)
+            outputs = np.zeros((steps, batch, HIDDEN), dtype=np.float32)
+            for t in range(steps):
+                n = running[t]
+                g, hn, cn = gates[:n], h[:n], c[:n]
+                np.matmul(hn, hh, out=g)
+                g += gates_in[t, :n]
+                np.tanh(g, out=g)
+                sig = g[:, : 3 * HIDDEN]  # input, forget, output gates: (tanh(x / 2) + 1) / 2
                 sig *= 0.5
                 sig += 0.5
-                cell = gates[:, 3 * HIDDEN :]
-                np.tanh(cell, out=cell)
-                c *= sig[:, HIDDEN : 2 * HIDDEN]
+                cell = g[:, 3 * HIDDEN :]
                 cell *= sig[:, :HIDDEN]
-                c += cell
-                h = np.tanh(c)
-                h *= sig[:, 2 * HIDDEN : 3 * HIDDEN]
-                outputs[t] = h
+                cn *= sig[:, HIDDEN : 2 * HIDDEN]
+                cn += cell
+                np.tanh(cn, out=hn)
+                hn *= sig[:, 2 * HIDDEN :]
+                outputs[t, :n] = hn
             x = outputs
-        last = x[lengths - 1, np.arange(batch)]
+        last = x[ends - 1, np.arange(batch)]
         raw = np.maximum(last @ params["linear"] + params["linear_b"], 0.0)
-        norms = np.linalg.norm(raw, axis=1, keepdims=True)
-        return raw / np.maximum(norms, 1e-12)
+        raw /= np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-12)
+        out = np.empty_like(raw)
+        out[by_length] = raw
+        return out
