@@ -10,7 +10,8 @@ off by default (``diarization.voice_profiles``); the caller asks the people conc
 
 Thresholds (cosine similarity of voiceprints) were measured on the clips in tests/data/audio, see
 bench/README.md "Diarization": the same reader's voiceprints from two halves of a dialogue scored
-0.93-0.96, different readers 0.42-0.72.
+0.895 and 0.919, different readers 0.43 to 0.67. Few voices, clean recordings: a real room is
+noisier, so a borderline match is only ever suggested.
 """
 
 from __future__ import annotations
