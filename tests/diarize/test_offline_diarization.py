@@ -8,7 +8,7 @@ import pytest
 from tests.diarize.conftest import ENDGAME_LINES, clip16k, lines_right, reader_labels
 from tests.offline.conftest import offline_settings
 from tui.audio.clip import TRANSCRIBE_RATE, Clip
-from tui.diarize.people import update_people
+from tui.diarize.people import speech_seconds, update_people
 from tui.model import Transcript
 from tui.stt.offline import StreamingTranscription, WhisperTranscriber
 
@@ -75,8 +75,8 @@ def test_people_keep_their_labels_across_two_turns(whisper: WhisperTranscriber) 
     cut = int(HALF * TRANSCRIBE_RATE)
     first = whisper.transcribe(Clip(dialogue[:cut], TRANSCRIBE_RATE))
     second = whisper.transcribe(Clip(dialogue[cut:], TRANSCRIBE_RATE))
-    people, first_map = update_people([], first.voiceprints, seconds_of(first))
-    people, second_map = update_people(people, second.voiceprints, seconds_of(second))
+    people, first_map = update_people([], first.voiceprints, speech_seconds(first.segments))
+    people, second_map = update_people(people, second.voiceprints, speech_seconds(second.segments))
 
     def person_of(
         transcript: Transcript, mapping: dict[str, str], lines: list[tuple[float, float, str]]
@@ -98,13 +98,6 @@ def test_people_keep_their_labels_across_two_turns(whisper: WhisperTranscriber) 
     assert one["B"] == two["B"] == {"speaker_2"}
     assert sorted(p.label for p in people) == ["speaker_1", "speaker_2"]
     assert all(p.seconds > 3.0 for p in people)
-
-
-def seconds_of(transcript: Transcript) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for seg in transcript.segments:
-        out[seg.speaker] = out.get(seg.speaker, 0.0) + seg.end - seg.start
-    return out
 
 
 def test_streaming_transcription_diarizes_the_whole_recording(whisper: WhisperTranscriber) -> None:

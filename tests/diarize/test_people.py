@@ -122,3 +122,15 @@ def test_a_damaged_profiles_file_is_one_clear_error(tmp_path: Path) -> None:
         store.identify(as_list(voices(1)[0]))
     with pytest.raises(VoiceProfileError, match="Cannot keep"):
         VoiceProfiles(tmp_path / "other").add("   ", as_list(voices(1)[0]), seconds=1.0)
+
+
+def test_speech_seconds_sums_each_label() -> None:
+    from tui.diarize.people import speech_seconds
+    from tui.model import Segment
+
+    segments = [
+        Segment(0.0, 1.5, "speaker_1", "a"),
+        Segment(2.0, 2.5, "speaker_2", "b"),
+        Segment(3.0, 4.0, "speaker_1", "c"),
+    ]
+    assert speech_seconds(segments) == {"speaker_1": 2.5, "speaker_2": 0.5}

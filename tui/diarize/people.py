@@ -138,6 +138,14 @@ def next_label(people: Sequence[Person]) -> str:
     return f"speaker_{max(numbers, default=0) + 1}"
 
 
+def speech_seconds(segments: Sequence[Any]) -> dict[str, float]:
+    """Seconds spoken per speaker label in a turn's segments (the weights for :func:`update_people`)."""
+    out: dict[str, float] = {}
+    for seg in segments:
+        out[seg.speaker] = out.get(seg.speaker, 0.0) + max(0.0, float(seg.end) - float(seg.start))
+    return out
+
+
 def match_people(
     people: Sequence[Person],
     centroids: Mapping[str, Sequence[float]],
