@@ -134,3 +134,17 @@ def test_speech_seconds_sums_each_label() -> None:
         Segment(3.0, 4.0, "speaker_1", "c"),
     ]
     assert speech_seconds(segments) == {"speaker_1": 2.5, "speaker_2": 0.5}
+
+
+def test_voiceprints_and_words_never_reach_a_saved_transcript() -> None:
+    from tui.model import Segment, Transcript, Word
+
+    transcript = Transcript(
+        segments=[Segment(0.0, 1.0, "speaker_1", "Hi.")],
+        text="Hi.",
+        words=[Word(0.0, 1.0, " Hi.")],
+        voiceprints={"speaker_1": as_list(voices(1)[0])},
+    )
+    saved = transcript.to_dict()
+    assert set(saved) == {"segments", "text", "language", "model"}
+    assert Transcript.from_dict(json.loads(json.dumps(saved))).voiceprints == {}
