@@ -140,6 +140,7 @@ class VoiceEncoder:
         self._params: dict[str, np.ndarray] | None = None
         self._pools: Any = None
         self._lock = threading.Lock()
+        self._run_lock = threading.Lock()  # the BLAS thread limit is process-wide: one run at a time
 
     @property
     def loaded(self) -> bool:
@@ -225,7 +226,7 @@ class VoiceEncoder:
             return out
         # Each LSTM step is a small product: BLAS threads cost more than they gain (7x slower when
         # the cores are busy, as they are while Whisper runs).
-        with self._pools.limit(limits=1, user_api="blas"):
+        with self._run_lock, self._pools.limit(limits=1, user_api="blas"):
             partials = np.concatenate(
                 [
                     self._forward(np.stack(windows[i : i + BATCH]), np.array(lengths[i : i + BATCH]))
