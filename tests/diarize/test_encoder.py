@@ -72,3 +72,32 @@ def test_unreadable_weights_are_a_model_load_error(tmp_path: Path) -> None:
     broken.write_bytes(b"not a zip file")
     with pytest.raises(ModelLoadError, match="voice encoder weights"):
         VoiceEncoder(broken).embed(np.zeros(16_000, np.float32))
+
+
+def test_concurrent_first_use_loads_the_weights_once() -> None:
+    import threading
+
+    class Counting(VoiceEncoder):
+        reads = 0
+
+        def _read(self) -> dict[str, np.ndarray]:
+            Counting.reads += 1
+            return super()._read()
+
+    encoder = Counting()
+    clip = clip16k("clone-test.wav")
+    start = threading.Barrier(4)
+    results: list[np.ndarray] = []
+
+    def run() -> None:
+        start.wait(timeout=30)
+        results.append(encoder.embed(clip))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert Counting.reads == 1 and len(results) == 4
+    for vector in results[1:]:
+        np.testing.assert_allclose(vector, results[0], atol=1e-6)
