@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui.diarize.cluster import centroids, cluster
 from tui.diarize.diarizer import Piece, assemble, split_pieces
@@ -110,3 +112,47 @@ def test_segments_without_words_are_single_pieces() -> None:
         (0.0, 1.0, 0, []),
         (1.0, 2.0, 1, []),
     ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    gaps=st.lists(st.floats(min_value=0.0, max_value=1.2), min_size=1, max_size=40),
+    ends=st.lists(st.booleans(), min_size=40, max_size=40),
+    voice_of=st.lists(st.integers(min_value=0, max_value=2), min_size=40, max_size=40),
+)
+def test_relabelling_never_loses_moves_or_repeats_a_word(
+    gaps: list[float], ends: list[bool], voice_of: list[int]
+) -> None:
+    """Whatever the pauses, sentence ends and voices, the output holds every word once, in order,
+    each segment inside its sentence's time span, labels numbered by first appearance."""
+    words, t = [], 0.0
+    for i, gap in enumerate(gaps):
+        t += gap
+        words.append(Word(round(t, 2), round(t + 0.3, 2), f" w{i}{'.' if ends[i] else ''}"))
+        t += 0.3
+    segments, run = [], []
+    for w in words:
+        run.append(w)
+        if w.text.endswith(".") or w is words[-1]:
+            segments.append(
+                Segment(run[0].start, run[-1].end, "speaker_1", "".join(x.text for x in run).strip())
+            )
+            run = []
+    pieces = split_pieces(segments, words)
+    assert sum(len(p.words) for p in pieces) == len(words)
+    table = voices(3)
+    rows = np.array([noisy(table[voice_of[i % 40]], 0.1, i) for i in range(len(pieces))])
+    result = assemble(segments, pieces, rows)
+    assert " ".join(s.text for s in result.segments).split() == [w.text.strip() for w in words]
+    labels = [s.speaker for s in result.segments]
+    assert labels[0] == "speaker_1"
+    seen: list[str] = []
+    for label in labels:
+        if label not in seen:
+            assert label == f"speaker_{len(seen) + 1}"
+            seen.append(label)
+    assert set(result.voiceprints) == set(seen) == set(result.seconds)
+    starts = [s.start for s in result.segments]
+    assert starts == sorted(starts)
+    for out in result.segments:
+        assert any(seg.start - 0.01 <= out.start <= out.end <= seg.end + 0.01 for seg in segments)
