@@ -130,6 +130,19 @@ class HotkeySettings:
 
 
 @dataclass
+class DiarizationSettings:
+    """Offline speaker labels (the Mistral backend diarizes on the server)."""
+
+    enabled: bool = True
+    threshold: float = 0.40
+    """Cosine distance at which voices count as different people (0.05 to 0.95; lower splits more)."""
+    num_speakers: int = 0
+    """How many people speak, when known (0 = unknown, at most 32)."""
+    voice_profiles: bool = False
+    """Remember voices across meetings (needs the consent of the people recorded)."""
+
+
+@dataclass
 class Settings:
     backend: str = "auto"
     """``auto`` (Mistral when a key is set, else offline), ``mistral`` or ``offline``."""
@@ -147,6 +160,7 @@ class Settings:
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     hotkey: HotkeySettings = field(default_factory=HotkeySettings)
+    diarization: DiarizationSettings = field(default_factory=DiarizationSettings)
 
     # -- derived -------------------------------------------------------------------------------
     @property
@@ -215,6 +229,7 @@ _SECTIONS = {
     "speech": SpeechSettings,
     "audio": AudioSettings,
     "hotkey": HotkeySettings,
+    "diarization": DiarizationSettings,
 }
 _BACKENDS = {"auto", "mistral", "offline"}
 REALTIME_DELAY_MS = (80, 1200)
@@ -271,6 +286,19 @@ def _apply_file(settings: Settings, path: Path) -> None:
             raise ConfigError(f"Unknown config key '{key}'.", hint="Check its spelling.")
 
 
+def _check_diarization(section: DiarizationSettings) -> None:
+    if not 0.05 <= section.threshold <= 0.95:
+        raise ConfigError(
+            f"diarization.threshold is {section.threshold}; it must be between 0.05 and 0.95.",
+            hint="The default 0.40 suits most rooms.",
+        )
+    if not 0 <= section.num_speakers <= 32:
+        raise ConfigError(
+            f"diarization.num_speakers is {section.num_speakers}; it must be between 0 and 32.",
+            hint="Use 0 when the number of people is not known.",
+        )
+
+
 def load_settings(
     config_path: Path | str | None = None,
     env: dict[str, str] | None = None,
@@ -318,6 +346,7 @@ def load_settings(
             f"{REALTIME_DELAY_MS[0]} to {REALTIME_DELAY_MS[1]}.",
             hint="Set it between 80 and 1200 (240 is the service's default).",
         )
+    _check_diarization(settings.diarization)
     if settings.backend not in _BACKENDS:
         raise ConfigError(f"Unknown backend '{settings.backend}'.", hint="Use auto, mistral or offline.")
     if settings.speech.offline_engine not in OFFLINE_ENGINES:

@@ -48,6 +48,15 @@ class Segment:
         )
 
 
+@dataclass(slots=True, frozen=True)
+class Word:
+    """One recognised word with its times (seconds), as offline Whisper gives them."""
+
+    start: float
+    end: float
+    text: str
+
+
 @dataclass(slots=True)
 class Transcript:
     segments: list[Segment] = field(default_factory=list)
@@ -57,6 +66,11 @@ class Transcript:
     provisional: bool = False
     """True when speakers or times are missing (a live transcript): a diarized batch pass can
     replace it later."""
+    words: list[Word] = field(default_factory=list)
+    """Word timings (offline only), for diarization; not saved."""
+    voiceprints: dict[str, list[float]] = field(default_factory=dict)
+    """Speaker label -> unit 256-d voice embedding from offline diarization; not saved (a voice is
+    stored only in consented voice profiles, see :mod:`tui.diarize.people`)."""
 
     def lines(self, names: dict[str, str] | None = None) -> list[str]:
         return [seg.line(names) for seg in self.segments]

@@ -73,3 +73,25 @@ def test_bad_config_gives_one_clear_error(tmp_path: Path, text: str, match: str)
 def test_mistral_without_key_is_explained(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="MISTRAL_API_KEY"):
         load_settings(env={"VOXROOM_CONFIG": str(tmp_path / "x")}, overrides={"backend": "mistral"})
+
+
+def test_diarization_section_is_read_and_range_checked(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[diarization]\nthreshold = 0.3\nnum_speakers = 3\nvoice_profiles = true\n")
+    section = load_settings(cfg, env={}).diarization
+    assert (section.enabled, section.threshold, section.num_speakers, section.voice_profiles) == (
+        True,
+        0.3,
+        3,
+        True,
+    )
+    assert load_settings(env={"VOXROOM_CONFIG": str(tmp_path / "none.toml")}).diarization.threshold == 0.40
+    for text, match in (
+        ("threshold = 1.5", "between 0.05 and 0.95"),
+        ("threshold = nan", "between 0.05 and 0.95"),
+        ("num_speakers = -1", "between 0 and 32"),
+        ("enabled = 'yes'", "should be bool"),
+    ):
+        cfg.write_text(f"[diarization]\n{text}\n")
+        with pytest.raises(ConfigError, match=match):
+            load_settings(cfg, env={})
