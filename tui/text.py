@@ -48,7 +48,12 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 # A sentence ends at . ! ? … (optionally followed by closing quotes/brackets), then whitespace.
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+# The look-behind and the possessive quantifiers keep the scan linear on long runs of punctuation: a
+# match can start only at the first mark of a run, and a failed run is never re-tried from inside.
+_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s)")
+_SPACE = re.compile(r"\s*")
+_WORD_LOOKBACK = 24
+"""Characters looked at before a full stop to find its word (abbreviations are shorter)."""
 
 
 class SentenceSplitter:
@@ -57,52 +62,66 @@ class SentenceSplitter:
     A sentence is complete when its end punctuation is followed by whitespace (so ``3.5`` or
     ``e.g.`` mid-stream do not cut it). Very long runs without punctuation are cut at a comma or
     space after ``max_chars`` so speech never waits on a run-on reply. Newlines end a sentence.
+    Only the next ``max_chars`` characters are searched for each cut, so a feed costs time linear
+    in its length and the buffer kept between feeds is at most about ``max_chars`` long.
     """
 
     def __init__(self, max_chars: int = 240, min_chars: int = 2) -> None:
-        self.max_chars = max_chars
+        self.max_chars = max(8, max_chars)
         self.min_chars = min_chars
         self._buffer = ""
 
     def feed(self, delta: str) -> list[str]:
-        self._buffer += delta
+        buf = self._buffer + delta
         out: list[str] = []
+        carry = ""  # a piece too short to say alone, waiting for the next sentence
+        pos = _SPACE.match(buf).end()  # type: ignore[union-attr]
+        newline = -1
         while True:
-            cut = self._find_cut()
+            if newline < pos:
+                newline = buf.find("\n", pos)
+                if newline == -1:
+                    newline = len(buf)
+            cut = self._find_cut(buf, pos, newline)
             if cut is None:
                 break
-            sentence, self._buffer = self._buffer[:cut].strip(), self._buffer[cut:].lstrip()
+            sentence = buf[pos:cut].strip()
+            pos = _SPACE.match(buf, cut).end()  # type: ignore[union-attr]
+            if carry:
+                sentence, carry = f"{carry} {sentence}".strip(), ""
             if len(sentence) >= self.min_chars:
                 out.append(sentence)
-            elif sentence and out:
-                out[-1] += " " + sentence
-            elif sentence:
-                self._buffer = sentence + " " + self._buffer
-                break
+            elif sentence and out and len(out[-1]) + len(sentence) < self.max_chars:
+                out[-1] += " " + sentence  # bounded: a merged sentence stays under max_chars
+            else:
+                carry = sentence
+        rest = buf[pos:]
+        self._buffer = f"{carry} {rest}" if carry else rest
         return out
 
     def flush(self) -> list[str]:
         rest, self._buffer = self._buffer.strip(), ""
         return [rest] if rest else []
 
-    def _find_cut(self) -> int | None:
-        buf = self._buffer
-        newline = buf.find("\n")
-        for match in _END.finditer(buf):
-            if newline != -1 and newline < match.start():
-                break
-            word = buf[: match.start()].rsplit(None, 1)[-1].lower() if buf[: match.start()].strip() else ""
-            if buf[match.start()] == "." and (word.rstrip(".") in _ABBREVIATIONS or len(word) == 1):
-                continue
+    def _find_cut(self, buf: str, pos: int, newline: int) -> int | None:
+        """Where the sentence starting at ``pos`` ends (``newline`` is the next newline, or the end)."""
+        limit = min(newline, pos + self.max_chars + 1)
+        for match in _END.finditer(buf, pos, min(len(buf), limit + 1)):
+            start = match.start()
+            if buf[start] == ".":
+                before = buf[max(pos, start - _WORD_LOOKBACK) : start].rstrip()
+                word = before.rsplit(None, 1)[-1].lower() if before else ""
+                if word.rstrip(".") in _ABBREVIATIONS or len(word) == 1:
+                    continue
             return match.end()
-        if newline != -1:
+        if newline < len(buf) and newline - pos <= self.max_chars:
             return newline + 1
-        if len(buf) > self.max_chars:
-            window = buf[: self.max_chars]
-            pos = max(window.rfind(", "), window.rfind("; "), window.rfind(": "))
-            if pos < self.max_chars // 3:
-                pos = window.rfind(" ")
-            return (pos + 1) if pos > 0 else self.max_chars
+        if len(buf) - pos > self.max_chars:
+            end = pos + self.max_chars
+            cut = max(buf.rfind(", ", pos, end), buf.rfind("; ", pos, end), buf.rfind(": ", pos, end))
+            if cut - pos < self.max_chars // 3:
+                cut = buf.rfind(" ", pos, end)
+            return (cut + 1) if cut > pos else end
         return None
 
 
