@@ -49,7 +49,7 @@ def subtitles(transcript: Transcript, fmt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.audio.clip import load_clip
+    from tui.audio.clip import TRANSCRIBE_RATE, load_clip
     from tui.backends import make_transcriber
     from tui.stt.chunked import transcribe_long
 
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             model=f"{settings.transcription_backend}:{settings.transcription.model}",
         )
     else:
-        clip = load_clip(path)
+        clip = load_clip(path, rate=TRANSCRIBE_RATE, max_seconds=settings.audio.max_recording_s)
         clip.check_usable(settings.audio.min_recording_s)
         transcript = transcriber.transcribe(clip)
     if args.format == "json":
