@@ -1,8 +1,12 @@
-"""Text helpers: neutralising terminal escapes, and cutting a streamed reply into sentences."""
+"""Text helpers: neutralising terminal escapes, strict JSON, and cutting a streamed reply into sentences."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from pathlib import PurePath
+from typing import Any
 
 # C0 controls except tab/newline, DEL, and C1 controls (which include CSI 0x9b on some terminals).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -19,6 +23,32 @@ def clean(text: str) -> str:
     fields) goes through this before it reaches the screen or an export.
     """
     return _CONTROL.sub("", _ESCAPE_SEQ.sub("", text))
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float as ``None``, tuples/sets as lists, keys and paths as text."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if isinstance(value, PurePath):
+        return str(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return json_safe(value.item())
+    return str(value)
+
+
+def dump_json(value: Any, *, indent: int | None = 2) -> str:
+    """The one JSON writer for output people and programs read (``--json``, exports): strict JSON.
+
+    Non-finite numbers become ``null`` first, so ``allow_nan=False`` never fires; text stays as is
+    (JSON escapes control characters, so nothing reaches a terminal raw).
+    """
+    return json.dumps(json_safe(value), ensure_ascii=False, indent=indent, allow_nan=False)
 
 
 _ABBREVIATIONS = frozenset(

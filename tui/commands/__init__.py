@@ -14,9 +14,21 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 
     before = len(parser._actions)
     add_common_options(parser)
-    # Subparser defaults would overwrite values given before the command name: keep those.
+    # Subparser defaults would overwrite values given before the command name: keep those. The
+    # settings are listed once, in ``voxroom --help``; here they are accepted but not repeated.
     for action in parser._actions[before:]:
         action.default = argparse.SUPPRESS
+        action.help = argparse.SUPPRESS
+    note = (
+        "Settings (--config, --backend, --offline, ...): see voxroom --help; they work after the command too."
+    )
+    parser.epilog = f"{parser.epilog}\n\n{note}" if parser.epilog else note
+
+
+def add_out_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """The one spelling of an output file: ``-o/--out`` (``--output`` still works, unlisted)."""
+    parser.add_argument("-o", "--out", metavar="FILE", help=help)
+    parser.add_argument("--output", dest="out", help=argparse.SUPPRESS)
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from tui.commands import add_common, settings_from_args
 from tui.model import Transcript
+from tui.text import dump_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("transcribe", help="print the diarized transcript of an audio file")
     p.add_argument("audio", help="WAV, FLAC, MP3, OGG... at any rate and channel count")
-    p.add_argument("--format", choices=("text", "json", "srt", "vtt"), default="text")
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=("text", "txt", "json", "srt", "vtt"),
+        default="text",
+        help="output format (default text; txt = text)",
+    )
     add_common(p)
     p.set_defaults(func=run)
 
@@ -72,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         clip.check_usable(settings.audio.min_recording_s)
         transcript = transcriber.transcribe(clip)
     if args.format == "json":
-        print(json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False))
+        print(dump_json(transcript.to_dict()))
     elif args.format in ("srt", "vtt"):
         print(subtitles(transcript, args.format), end="")
     else:
