@@ -517,6 +517,12 @@ def flag_name(key: str) -> str:
     return "--" + key.rsplit(".", 1)[-1].replace("_", "-")
 
 
+def config_file_path(config_path: Path | str | None = None, env: dict[str, str] | None = None) -> Path:
+    """Where the config is read from: ``--config``, else ``$VOXROOM_CONFIG``, else the user config dir."""
+    env = os.environ if env is None else env
+    return Path(config_path or env.get("VOXROOM_CONFIG") or default_config_path()).expanduser()
+
+
 def load_settings(
     config_path: Path | str | None = None,
     env: dict[str, str] | None = None,
@@ -529,7 +535,7 @@ def load_settings(
     """
     env = dict(os.environ if env is None else env)
     settings = Settings()
-    path = Path(config_path or env.get("VOXROOM_CONFIG") or default_config_path()).expanduser()
+    path = config_file_path(config_path, env)
     if path.exists():
         _apply_file(settings, path)
         settings.config_path = path

@@ -276,15 +276,9 @@ class _Collector:
         return Clip(samples, self.rate, self.path)
 
 
-def load_clip(path: Path | str, *, rate: int | None = None, max_seconds: float | None = None) -> Clip:
-    """Decode WAV, FLAC, MP3, OGG (libsndfile) or anything PyAV reads, any rate and channel count.
-
-    The file is decoded in blocks, mixed to mono and (with ``rate``) resampled block by block, so
-    memory holds only the mono result. The header is checked against the file's size, its rate and
-    channel count against sane bounds, and its length against ``max_seconds`` (default
-    :data:`DEFAULT_MAX_SECONDS`) before decoding. Errors are one sentence naming the file.
-    """
-    path = Path(path)
+def check_audio_file(path: Path, max_seconds: float | None = None) -> None:
+    """The checks :func:`load_clip` makes before decoding: a readable, non-empty file whose header
+    agrees with its size and whose length is within ``max_seconds``. Raises :class:`AudioInputError`."""
     limit = DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds
     try:
         if not path.exists():
@@ -302,6 +296,19 @@ def load_clip(path: Path | str, *, rate: int | None = None, max_seconds: float |
         ) from None
     except OSError as err:
         raise AudioInputError(f"Cannot read {path}: {err.strerror or err}.") from None
+
+
+def load_clip(path: Path | str, *, rate: int | None = None, max_seconds: float | None = None) -> Clip:
+    """Decode WAV, FLAC, MP3, OGG (libsndfile) or anything PyAV reads, any rate and channel count.
+
+    The file is decoded in blocks, mixed to mono and (with ``rate``) resampled block by block, so
+    memory holds only the mono result. The header is checked against the file's size, its rate and
+    channel count against sane bounds, and its length against ``max_seconds`` (default
+    :data:`DEFAULT_MAX_SECONDS`) before decoding. Errors are one sentence naming the file.
+    """
+    path = Path(path)
+    limit = DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds
+    check_audio_file(path, limit)
     import soundfile as sf
 
     try:

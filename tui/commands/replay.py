@@ -130,11 +130,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from tui.sessions.samples import SAMPLE_PREFIX, sample_names
+
+    names = sample_names()
+    samples = (
+        "Bundled samples: " + ", ".join(SAMPLE_PREFIX + n for n in names) + "."
+        if names
+        else "This installation has no bundled samples."
+    )
     parser = sub.add_parser(
         "replay",
         help="print a saved session and play its recordings and spoken replies",
         description="SESSION is a session id (or a unique prefix), sample:<name> for a bundled sample, "
-        "or the path of a session folder.",
+        f"or the path of a session folder. {samples}",
     )
     add_common(parser)
     parser.add_argument("session", metavar="SESSION", help="id, sample:<name>, or folder path")

@@ -55,12 +55,13 @@ def subtitles(transcript: Transcript, fmt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.audio.clip import TRANSCRIBE_RATE, load_clip
+    from tui.audio.clip import TRANSCRIBE_RATE, check_audio_file, load_clip
     from tui.backends import make_transcriber
     from tui.stt.chunked import transcribe_long
 
     settings = settings_from_args(args)
     path = Path(args.audio)
+    check_audio_file(path, settings.audio.max_recording_s)  # bad files fail before any model or request
     transcriber = make_transcriber(settings)
     duration = file_duration(path) if path.is_file() else None
     if duration is not None and duration > settings.transcription.max_chunk_seconds:
