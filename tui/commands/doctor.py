@@ -79,7 +79,7 @@ def check_backends(settings: Settings) -> list[Check]:
 
 
 def check_server(settings: Settings) -> Check:
-    """One cheap authenticated call through the SDK (list one agent): is the server there, is the key good?"""
+    """One cheap authenticated SDK call (a page of one agent): is the server there, is the key good?"""
     from mistralai.client.utils import BackoffStrategy, RetryConfig
 
     from tui.mistral import MistralConnection, translate_error
@@ -87,8 +87,7 @@ def check_server(settings: Settings) -> Check:
     conn = MistralConnection(settings)
     url = conn.server_url.rstrip("/")
     try:
-        conn.client.beta.agents.list(
-            page=0,
+        conn.client.beta.agents.list_pages(
             page_size=1,
             timeout_ms=5000,
             retries=RetryConfig("none", BackoffStrategy(100, 100, 1.0, 100), False),

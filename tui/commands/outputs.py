@@ -45,10 +45,14 @@ def check_output_path(path: Path, *, force: bool = False, audio: bool = False) -
     if audio:
         supported = audio_extensions()
         if path.suffix.lower() not in supported:
-            shown = f"'{path.suffix}'" if path.suffix else "no extension"
+            what = (
+                f"{path.name} has no extension, so the audio format is unknown"
+                if not path.suffix
+                else f"Voxroom cannot write {path.suffix} audio ({path.name})"
+            )
             raise VoxroomError(
-                f"Cannot write audio to {path.name}: {shown} is not a supported format.",
-                hint="Use a file name ending in " + ", ".join(supported) + ".",
+                f"{what}.",
+                hint="Use a file name ending in " + ", ".join(supported[:-1]) + f" or {supported[-1]}.",
             )
     folder = path.parent
     if not folder.is_dir():
