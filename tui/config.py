@@ -251,7 +251,7 @@ class Spec:
             text = "one of " + ", ".join(repr(c) for c in self.choices)
         elif self.kind in (int, float):
             kind = "a whole number" if self.kind is int else "a number"
-            text = f"{kind} from {self.low:g} to {self.high:g}"
+            text = f"{kind} from {_number(self.low)} to {_number(self.high)}"
         elif self.kind is dict:
             text = "a table of category = threshold from 0 to 1; categories: " + ", ".join(
                 MODERATION_CATEGORIES
@@ -313,6 +313,11 @@ class Spec:
         if why:
             return None, " and ".join(why)
         return {str(k): float(v) for k, v in value.items()}, ""
+
+
+def _number(value: float | None) -> str:
+    value = value or 0
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _type_name(value: Any) -> str:

@@ -155,3 +155,12 @@ def test_unreadable_config_files(tmp_path: Path, make: Any, match: str) -> None:
     make(path)
     with pytest.raises(ConfigError, match=match):
         load_settings(path, env={})
+
+
+def test_readme_states_the_declared_number_ranges() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for key, spec in SPECS.items():
+        if spec.kind in (int, float):
+            (row,) = [line for line in readme.splitlines() if line.startswith(f"| `{key}` |")]
+            low, high = (str(int(v)) if float(v).is_integer() else str(v) for v in (spec.low, spec.high))
+            assert f"{low} to {high}" in row, (key, row)

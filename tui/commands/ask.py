@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tui.audio.clip import load_clip
     from tui.backends import make_backends
+    from tui.commands.outputs import write_audio_output
     from tui.commands.playback import open_output
     from tui.commands.printing import PrintObserver
     from tui.commands.saving import TurnSaver
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             sink.close()
     saved = saver.save(recording, result)
     if args.out and result.speech.blocks:
-        result.speech.save(Path(args.out))
+        write_audio_output(Path(args.out), result.speech.samples, result.speech.rate)
     if args.json:
         payload = result.to_dict()
         payload["session_id"] = saved
