@@ -69,3 +69,15 @@ def test_long_runs_of_punctuation_are_cut_into_bounded_pieces() -> None:
         parts = split_sentences(text)
         assert "".join("".join(parts).split()) == "".join(text.split())
         assert max(len(p) for p in parts) <= 244
+
+
+def test_json_output_is_strict() -> None:
+    import json
+    import math
+    from pathlib import Path
+
+    from tui.text import dump_json
+
+    text = dump_json({"a": math.nan, "b": [math.inf, -math.inf, 1.5], 3: Path("/x"), "c": ("t", "\x1b[2J")})
+    assert json.loads(text) == {"a": None, "b": [None, None, 1.5], "3": "/x", "c": ["t", "\x1b[2J"]}
+    assert "NaN" not in text and "Infinity" not in text and "\x1b" not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from tui.config import Settings, load_settings
@@ -23,6 +24,21 @@ def add_common(parser: argparse.ArgumentParser) -> None:
         "Settings (--config, --backend, --offline, ...): see voxroom --help; they work after the command too."
     )
     parser.epilog = f"{parser.epilog}\n\n{note}" if parser.epilog else note
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number from ``low`` to ``high`` (a one-line error otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not from {low} to {high}")
+        return value
+
+    return parse
 
 
 def add_out_option(parser: argparse.ArgumentParser, help: str) -> None:

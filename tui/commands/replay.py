@@ -7,7 +7,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from tui.commands import add_common, settings_from_args
+from tui.commands import add_common, settings_from_args, whole_number
 
 if TYPE_CHECKING:
     from tui.audio.player import Player
@@ -147,5 +147,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(parser)
     parser.add_argument("session", metavar="SESSION", help="id, sample:<name>, or folder path")
     parser.add_argument("--no-play", action="store_true", help="only print, play nothing")
-    parser.add_argument("--turn", type=int, metavar="N", help="only turn N")
+    parser.add_argument("--turn", type=whole_number(1, 100_000), metavar="N", help="only turn N")
     parser.set_defaults(func=run)

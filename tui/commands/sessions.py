@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.commands import add_common, add_out_option, settings_from_args
+from tui.commands import add_common, add_out_option, settings_from_args, whole_number
 from tui.errors import VoxroomError
 from tui.text import dump_json
 
@@ -186,7 +186,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmds.add_parser("search", help="find text in every session's transcripts and replies")
     add_common(p)
     p.add_argument("text", nargs="+", metavar="TEXT")
-    p.add_argument("--limit", type=int, default=200, help="most hits to show (default 200)")
+    p.add_argument(
+        "--limit", type=whole_number(1, 100_000), default=200, help="most hits to show (default 200)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_search)
 
