@@ -135,18 +135,24 @@ class SentenceSplitter:
 
     def _find_cut(self, buf: str, pos: int, newline: int) -> int | None:
         """Where the sentence starting at ``pos`` ends (``newline`` is the next newline, or the end)."""
-        limit = min(newline, pos + self.max_chars + 1)
-        for match in _END.finditer(buf, pos, min(len(buf), limit + 1)):
+        size = len(buf)
+        window = pos + self.max_chars + 1
+        limit = newline if newline < window else window
+        search = _END.search
+        at = pos
+        endpos = limit + 1 if limit < size else size
+        while (match := search(buf, at, endpos)) is not None:
             start = match.start()
             if buf[start] == ".":
-                before = buf[max(pos, start - _WORD_LOOKBACK) : start].rstrip()
+                before = buf[start - _WORD_LOOKBACK if start - _WORD_LOOKBACK > pos else pos : start].rstrip()
                 word = before.rsplit(None, 1)[-1].lower() if before else ""
-                if word.rstrip(".") in _ABBREVIATIONS or len(word) == 1:
+                if len(word) == 1 or word.rstrip(".") in _ABBREVIATIONS:
+                    at = match.end()
                     continue
             return match.end()
-        if newline < len(buf) and newline - pos <= self.max_chars:
+        if newline < size and newline - pos <= self.max_chars:
             return newline + 1
-        if len(buf) - pos > self.max_chars:
+        if size - pos > self.max_chars:
             end = pos + self.max_chars
             cut = max(buf.rfind(", ", pos, end), buf.rfind("; ", pos, end), buf.rfind(": ", pos, end))
             if cut - pos < self.max_chars // 3:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.text import SentenceSplitter, clean, split_sentences
@@ -36,6 +36,7 @@ def test_newline_ends_a_sentence_and_long_runs_are_cut() -> None:
     assert all(len(p) <= 240 for p in parts)
 
 
+@settings(deadline=None)  # correctness, not timing: the machine may be loaded
 @given(st.text(alphabet="ab .!?\n,", max_size=300), st.integers(min_value=1, max_value=7))
 def test_splitting_loses_no_words_whatever_the_delta_size(text: str, step: int) -> None:
     out = feed_all(text, step)
@@ -47,6 +48,7 @@ def test_clean_removes_escape_sequences() -> None:
     assert clean(evil) == "Hi red  bell 2J done\ttab\nline"
 
 
+@settings(deadline=None)
 @given(
     st.text(alphabet="ab .!?…\n,\"')", max_size=2000),
     st.integers(min_value=1, max_value=50),
