@@ -6,7 +6,6 @@ The saving itself is :mod:`tui.lifecycle`'s, exactly as in the app.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -84,6 +83,7 @@ def report_turn(
 ) -> int:
     """Print the outcome (JSON or the closing lines); the exit code: 1 when the turn failed."""
     from tui.model import STATUS_NOTES
+    from tui.text import dump_json
 
     record = completed.record
     if as_json:
@@ -95,7 +95,7 @@ def report_turn(
         payload["session_id"] = log.session_id
         payload["backend"] = backends.label
         payload["models"] = dict(backends.models)
-        out.write(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        out.write(dump_json(payload) + "\n")
     elif result.status in STATUS_NOTES:
         out.write(f"({STATUS_NOTES[result.status]}.)\n")
         if result.status == "no-agent":

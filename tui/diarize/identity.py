@@ -73,7 +73,9 @@ def identify(
         return Identified(transcript, list(people))
     known = {p.label for p in people}
     updated, mapping = update_people(people, voiceprints, speech_seconds(labelled), threshold)
-    segments = [Segment(s.start, s.end, mapping.get(s.speaker, s.speaker), s.text) for s in transcript.segments]
+    segments = [
+        Segment(s.start, s.end, mapping.get(s.speaker, s.speaker), s.text) for s in transcript.segments
+    ]
     relabelled = Transcript(
         segments=segments,
         text=transcript.text,
