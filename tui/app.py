@@ -191,6 +191,7 @@ class VoxroomApp(App[None]):
         self.turns_finished = 0
         self.replays_finished = 0
         self.worker_failures = 0
+        self._suggested: set[tuple[str, str]] = set()
         self.first_frame_at: float | None = None
         self.read_only = False
         self.viewing: TurnLog | None = None
@@ -217,6 +218,7 @@ class VoxroomApp(App[None]):
             events.RoomFailed: self._on_room_failed,
             events.RoomNotice: self._on_room_notice,
             events.SessionChanged: self._on_session_changed,
+            events.PeopleChanged: self._on_people_changed,
             events.ReplayProgress: self._on_replay_progress,
         }
 
@@ -450,6 +452,7 @@ class VoxroomApp(App[None]):
     def _on_transcript(self, event: events.TranscriptReady) -> None:
         if not self._has_transcript(event.turn):
             self.transcript_pane.add_transcript(event.transcript, event.turn)
+        self._show_people()
 
     def _on_transcript_revised(self, event: events.TranscriptRevised) -> None:
         self.transcript_pane.replace_transcript(event.transcript, event.turn)
@@ -482,6 +485,25 @@ class VoxroomApp(App[None]):
 
     def _on_session_changed(self, event: events.SessionChanged) -> None:
         self.status_bar.session = event.name if event.saved else f"{event.name} (not saved)"
+
+    def _on_people_changed(self, event: events.PeopleChanged) -> None:
+        if event.names != self.transcript_pane.names:
+            self.transcript_pane.set_names(event.names)
+        self._show_people()
+        for label, name in event.suggestions.items():
+            if (label, name) in self._suggested:
+                continue
+            self._suggested.add((label, name))
+            self.notify(
+                f"{label} sounds like {name}, remembered from an earlier meeting. "
+                "If it is them, name them with Rename speaker (ctrl+p).",
+                title="Voice recognised?",
+                timeout=12,
+            )
+
+    def _show_people(self) -> None:
+        speakers = [self.transcript_pane.names.get(s, s) for s in self.transcript_pane.speakers]
+        self.status_bar.people = f"{len(speakers)} speaking: " + ", ".join(speakers) if speakers else ""
 
     def _on_replay_progress(self, event: events.ReplayProgress) -> None:
         done = event.kind == "done"
@@ -624,6 +646,7 @@ class VoxroomApp(App[None]):
         stored = message.log.session if isinstance(message.log, SessionLog) else None
         self.transcript_pane.names = dict(stored.speaker_names) if stored is not None else {}
         self.show_history(message.history)
+        self._show_people()
         if self.room is not None and not message.read_only:
             self._room_call(self.room.use_log, message.log)
         elif message.read_only:
@@ -735,6 +758,7 @@ class VoxroomApp(App[None]):
             return
         label, name = choice
         self.transcript_pane.set_names({**self.transcript_pane.names, label: name})
+        self._show_people()
         target = self.viewing or (self.room.log if self.room is not None else None)
         if target is not None:
             self._save_name_worker(target, label, name)

@@ -75,11 +75,15 @@ class Transcript:
     def lines(self, names: dict[str, str] | None = None) -> list[str]:
         return [seg.line(names) for seg in self.segments]
 
-    def plain(self) -> str:
-        """What is sent to the agent: one line per segment, speakers kept, times dropped."""
+    def plain(self, names: dict[str, str] | None = None) -> str:
+        """What is sent to the agent: one line per segment, speakers (by name when known) kept,
+        times dropped."""
         if not self.segments:
             return self.text.strip()
-        return "\n".join(f"{s.speaker}: {s.text.strip()}" for s in self.segments if s.text.strip())
+        names = names or {}
+        return "\n".join(
+            f"{names.get(s.speaker, s.speaker)}: {s.text.strip()}" for s in self.segments if s.text.strip()
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -74,6 +74,10 @@ class _Clock:
 _DONE = object()
 
 
+SpeakerMatcher = Callable[[Clip, Transcript], tuple[Transcript, dict[str, str]]]
+"""Relabels a turn's transcript with the session's people; gives the names known."""
+
+
 class SpeechQueue:
     """A thread that speaks queued sentences in order into a sink, one request at a time."""
 
@@ -205,11 +209,14 @@ class TurnRunner:
         ended_at: float | None = None,
         transcript: Transcript | None = None,
         wait_for_playback: bool = True,
+        speakers: SpeakerMatcher | None = None,
     ) -> TurnResult:
         """Run a whole turn. ``ended_at`` (``time.perf_counter()``) is when the recording stopped.
 
-        Pass ``transcript`` to retry a turn whose transcription already succeeded. Never raises
-        for backend failures: they are reported in the result (and to ``observer.on_error``).
+        Pass ``transcript`` to retry a turn whose transcription already succeeded. ``speakers``
+        relabels a fresh transcript with the session's people (and gives their names, which the agent
+        is told). Never raises for backend failures: they are reported in the result (and to
+        ``observer.on_error``).
         """
         obs = observer or TurnObserver()
         clock = _Clock(ended_at if ended_at is not None else time.perf_counter())
@@ -227,6 +234,9 @@ class TurnRunner:
                 t = clock.now()
                 transcript = self._transcribe(clip, obs)
                 result.timings.transcription_ms = clock.since(t)
+            names: dict[str, str] = {}
+            if speakers is not None:
+                transcript, names = self._identify(speakers, clip, transcript)
             result.transcript = transcript
             obs.on_transcript(transcript)
             if not transcript.plain():
@@ -235,7 +245,7 @@ class TurnRunner:
             if isinstance(self.agent, NoAgent) or self.agent.name == "none":
                 result.status = "no-agent"  # the notice is the status's, never a reply
                 return result
-            self._reply(transcript, conversation_id, sink, obs, clock, result, wait_for_playback)
+            self._reply(transcript, names, conversation_id, sink, obs, clock, result, wait_for_playback)
         except VoxroomError as err:
             self._fail(result, err, obs)
         finally:
@@ -243,9 +253,23 @@ class TurnRunner:
             obs.on_stage("failed" if result.status == "failed" else "done")
         return result
 
+    @staticmethod
+    def _identify(
+        speakers: SpeakerMatcher, clip: Clip, transcript: Transcript
+    ) -> tuple[Transcript, dict[str, str]]:
+        """Who spoke: never a reason to fail the turn (the labels stay as they came)."""
+        try:
+            return speakers(clip, transcript)
+        except Exception as err:
+            import logging
+
+            logging.getLogger("voxroom").warning("speakers were not identified: %s", err)
+            return transcript, {}
+
     def _reply(
         self,
         transcript: Transcript,
+        names: dict[str, str],
         conversation_id: str | None,
         sink: AudioSink | None,
         obs: TurnObserver,
@@ -286,7 +310,7 @@ class TurnRunner:
 
         obs.on_stage("thinking")
         try:
-            reply = self.agent.ask(transcript.plain(), conversation_id, on_text)
+            reply = self.agent.ask(transcript.plain(names), conversation_id, on_text)
             if reply.blocked:
                 splitter.flush()
                 queue_sentences([BLOCKED_LINE])

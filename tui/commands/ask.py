@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     clip = load_clip(args.audio, rate=TRANSCRIBE_RATE, max_seconds=settings.audio.max_recording_s)
     clip.check_usable(settings.audio.min_recording_s)
     backends = make_backends(settings)
-    log = open_log(SessionStore(settings.sessions_dir), backends, args.session)
+    log = open_log(settings, SessionStore(settings.sessions_dir), backends, args.session)
     ref, recording = log.keep_recording(clip)  # on disk, as a pending turn, before any service is called
     ended_at = time.perf_counter()
     result, completed = run_turn(

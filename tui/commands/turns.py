@@ -26,15 +26,16 @@ def add_turn_options(parser: argparse.ArgumentParser) -> None:
 
 
 def open_log(
-    store: SessionStore, backends: Backends, ref: str | None, *, must_exist: bool = False
+    settings: Settings, store: SessionStore, backends: Backends, ref: str | None, *, must_exist: bool = False
 ) -> SessionLog:
     """The session to save into: ``ref`` (a sample is continued as a copy), or a new one."""
-    from tui.lifecycle import SessionLog
+    from tui.lifecycle import SessionLog, Speakers
 
+    speakers = Speakers.from_settings(settings)
     if ref:
-        return SessionLog.open(store, ref, backends)
+        return SessionLog.open(store, ref, backends, speakers)
     assert not must_exist, "a session reference is required"
-    return SessionLog.new(store, backends)
+    return SessionLog.new(store, backends, speakers)
 
 
 def run_turn(
@@ -64,6 +65,7 @@ def run_turn(
             sink=sink,
             observer=observer,
             ended_at=ended_at,
+            speakers=None if transcript is not None else log.identify_speakers,
         )
     finally:
         if sink is not None:

@@ -115,6 +115,15 @@ class RoomNotice(RoomEvent):
 
 
 @dataclass(frozen=True)
+class PeopleChanged(RoomEvent):
+    """The names known for the session's people (a voice was recognised, or a turn ended)."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    suggestions: dict[str, str] = field(default_factory=dict)
+    """Person label -> a remembered name that sounds close but is not certain."""
+
+
+@dataclass(frozen=True)
 class SessionChanged(RoomEvent):
     name: str
     saved: bool = True
@@ -134,6 +143,7 @@ __all__ = [
     "PROCESSING",
     "RECORDING",
     "SPEAKING",
+    "PeopleChanged",
     "RecordingStarted",
     "RecordingStopped",
     "ReplayProgress",

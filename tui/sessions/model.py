@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from tui.diarize.people import Person
 from tui.model import Reference, Segment, Timings, Transcript
 from tui.text import clean
 
@@ -137,6 +138,16 @@ def _reference(data: Any) -> Reference | None:
     if not url and not title:
         return None
     return Reference(title=title or url, url=url, source=_text(data.get("source"), MAX_SHORT))
+
+
+def _people(data: Any, problems: list[str]) -> list[Person]:
+    people: list[Person] = []
+    for item in _list(data)[:MAX_SPEAKERS]:
+        try:
+            people.append(Person.from_dict(_dict(item)))
+        except (ValueError, TypeError):
+            problems.append("Ignored a malformed person in the session's people.")
+    return people
 
 
 def _models(data: Any) -> dict[str, str]:
@@ -317,6 +328,9 @@ class Session:
     turns: list[TurnRecord] = field(default_factory=list)
     speaker_names: dict[str, str] = field(default_factory=dict)
     """``{"speaker_1": "Alice"}``: shown instead of the label everywhere."""
+    people: list[Person] = field(default_factory=list)
+    """The voices heard in this session (label, voiceprint, reference clip): every turn's labels are
+    matched to them, so a person keeps their label through the meeting. Deleted with the session."""
     schema_version: int = SCHEMA_VERSION
     # Not stored: where the session lives and what was wrong with its file.
     folder: Path | None = field(default=None, compare=False, repr=False)
@@ -432,6 +446,7 @@ class Session:
             "conversation_id": self.conversation_id,
             "agent_id": self.agent_id,
             "speaker_names": dict(self.speaker_names),
+            "people": [p.to_dict() for p in self.people],
             "turns": [t.to_dict() for t in self.turns],
         }
 
@@ -465,6 +480,7 @@ class Session:
             agent_id=_opt_text(data.get("agent_id"), MAX_SHORT),
             turns=turns,
             speaker_names=names,
+            people=_people(data.get("people"), problems),
             problems=problems,
         )
 
