@@ -181,3 +181,22 @@ def test_continuing_a_session_keeps_its_people(mistral_server: MistralStandIn, t
     second_lines = [(a - HALF, b - HALF, who) for a, b, who in ENDGAME_LINES if a > HALF]
     assert people_of(turns.transcripts[2], second_lines) == {"A": {"speaker_1"}, "B": {"speaker_2"}}
     assert np.isfinite(log.session.people[0].seconds)
+
+
+def test_voices_command_lists_and_forgets_a_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui.cli import main
+    from tui.diarize.people import VoiceProfiles
+
+    data = tmp_path / "data"
+    clip = tmp_path / "ref.flac"
+    clip.write_bytes(b"fLaC")
+    VoiceProfiles(data / "voices").add("Nagg", [1.0] + [0.0] * 255, seconds=5.0, reference=clip)
+    assert main(["voices", "list", "--data-dir", str(data), "--offline"]) == 0
+    assert "Nagg" in capsys.readouterr().out
+    assert main(["voices", "forget", "Nagg", "--data-dir", str(data), "--offline"]) == 0
+    assert VoiceProfiles(data / "voices").list() == []
+    assert [p.name for p in (data / "voices").iterdir()] == ["voice_profiles.json"]  # the clip is gone
+    assert main(["voices", "forget", "Nell", "--data-dir", str(data), "--offline"]) == 2
+    assert "no voice profile called 'Nell'" in capsys.readouterr().err
