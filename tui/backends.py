@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 
 from tui.agent.base import Agent, NoAgent
-from tui.config import Settings
+from tui.config import Settings, chunk_seconds
 from tui.errors import ConfigError, VoxroomError
 from tui.speech.base import Speaker
 from tui.stt.base import Transcriber
@@ -31,7 +31,7 @@ class Backends:
             self.agent,
             self.speaker,
             min_seconds=settings.audio.min_recording_s,
-            max_chunk_seconds=settings.transcription.max_chunk_seconds,
+            max_chunk_seconds=chunk_seconds(settings),
             chunk_concurrency=settings.transcription.chunk_concurrency,
         )
 

@@ -67,7 +67,10 @@ class TranscriptionSettings:
     """A local faster-whisper model directory; empty uses the bundled Whisper tiny.en."""
     offline_compute_type: str = "int8"
     max_chunk_seconds: float = 900.0
-    """Longest audio sent in one transcription request; longer recordings are split at silences."""
+    """Longest audio sent in one transcription request; longer recordings are split at silences.
+    Left at 900, a model with a documented longer limit (:data:`MODEL_MAX_SECONDS`) uses that."""
+    model_max_seconds: dict[str, float] = field(default_factory=dict)
+    """Per-model limits that override :data:`MODEL_MAX_SECONDS` (``{"voxtral-mini-latest" = 10500}``)."""
     chunk_concurrency: int = 3
     realtime: bool = True
     """Mistral: transcribe over a realtime WebSocket while the room speaks (batch is the fallback)."""
@@ -234,6 +237,29 @@ _SECTIONS = {
     "diarization": DiarizationSettings,
 }
 _BACKENDS = {"auto", "mistral", "offline"}
+DEFAULT_CHUNK_SECONDS = 900.0
+MODEL_MAX_SECONDS: dict[str, float] = {
+    "voxtral-mini-latest": 10_500.0,
+    "voxtral-mini-2602": 10_500.0,
+}
+"""Documented length limits per transcription model: about 3 hours per file for Transcribe 2
+(``voxtral-mini-latest``), a margin kept; about 15 minutes for the 2507 models, which
+``max_chunk_seconds`` (900) already covers."""
+
+
+def chunk_seconds(settings: Settings) -> float:
+    """The longest recording sent in one request with these settings (longer ones are split)."""
+    fallback = settings.transcription.max_chunk_seconds
+    if settings.transcription_backend != "mistral" or fallback != DEFAULT_CHUNK_SECONDS:
+        return fallback  # offline, or set by the user: it applies to every model
+    limits = {**MODEL_MAX_SECONDS, **settings.transcription.model_max_seconds}
+    limit = limits.get(settings.transcription.model, fallback)
+    try:
+        return min(max(float(limit), 5.0), 3 * 3600.0)
+    except (TypeError, ValueError):
+        return fallback
+
+
 REALTIME_DELAY_MS = (80, 1200)
 """The range Mistral documents for ``target_streaming_delay_ms``."""
 OFFLINE_ENGINES = ("hibari", "piper")
@@ -381,6 +407,7 @@ SPECS: dict[str, Spec] = {
     ),
     "transcription.max_chunk_seconds": Spec(float, 5, 3 * 3600),
     "transcription.chunk_concurrency": Spec(int, 1, 16),
+    "transcription.model_max_seconds": Spec(dict),
     "agent.backend": Spec(str, choices=("", "mistral", "openai", "none")),
     "agent.model": Spec(str, pattern=_NAME, max_len=100),
     "agent.name": Spec(str, max_len=100),

@@ -186,3 +186,17 @@ def test_readme_states_the_declared_number_ranges() -> None:
             (row,) = [line for line in readme.splitlines() if line.startswith(f"| `{key}` |")]
             low, high = (str(int(v)) if float(v).is_integer() else str(v) for v in (spec.low, spec.high))
             assert f"{low} to {high}" in row, (key, row)
+
+
+def test_long_recordings_are_split_at_each_models_documented_limit() -> None:
+    from tui.config import Secret, Settings, chunk_seconds
+
+    settings = Settings(backend="mistral", api_key=Secret("k"))
+    assert chunk_seconds(settings) == 10_500  # Transcribe 2 takes about 3 hours per file
+    settings.transcription.model = "voxtral-mini-2507"
+    assert chunk_seconds(settings) == 900  # about 15 minutes for the 2507 models
+    settings.transcription.model_max_seconds = {"voxtral-mini-2507": 600}
+    assert chunk_seconds(settings) == 600
+    settings.transcription.max_chunk_seconds = 12  # set by the user: every model
+    assert chunk_seconds(settings) == 12
+    assert chunk_seconds(Settings(backend="offline")) == 900

@@ -57,6 +57,7 @@ def subtitles(transcript: Transcript, fmt: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from tui.audio.clip import TRANSCRIBE_RATE, check_audio_file, load_clip
     from tui.backends import make_transcriber
+    from tui.config import chunk_seconds
     from tui.stt.chunked import transcribe_long
 
     settings = settings_from_args(args)
@@ -64,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
     check_audio_file(path, settings.audio.max_recording_s)  # bad files fail before any model or request
     transcriber = make_transcriber(settings)
     duration = file_duration(path) if path.is_file() else None
-    if duration is not None and duration > settings.transcription.max_chunk_seconds:
+    if duration is not None and duration > chunk_seconds(settings):
         transcript = transcribe_long(
             path,
             transcriber,
-            max_seconds=settings.transcription.max_chunk_seconds,
+            max_seconds=chunk_seconds(settings),
             concurrency=settings.transcription.chunk_concurrency,
             progress=progress_bar,
             state_dir=settings.cache_dir / "transcribe",
