@@ -16,6 +16,7 @@ from typing import Any
 import platformdirs
 
 from tui.errors import ConfigError
+from tui.redact import display_url, register_secret, url_credentials
 
 APP_NAME = "voxroom"
 
@@ -35,6 +36,7 @@ class Secret:
 
     def __init__(self, value: str = "") -> None:
         self._value = value.strip()
+        register_secret(self._value)
 
     def reveal(self) -> str:
         return self._value
@@ -126,8 +128,12 @@ class Settings:
     theme: str = "voxroom-dark"
     api_key: Secret = field(default_factory=Secret)
     server_url: str = ""
-    """Send every Mistral call here instead of the public API (gateways, proxies, tests)."""
+    """Send every Mistral call here instead of the public API (gateways, proxies, tests). It may hold
+    credentials (``http://user:pass@proxy``): only the HTTP client reads it; show :attr:`server_display`."""
     timeout_s: float = 60.0
+    """Longest wait for the server between two reads (connecting has its own few seconds)."""
+    deadline_s: float = 300.0
+    """Longest one call to a service may take in all, however steadily the server trickles."""
     retry_max_s: float = 8.0
     """How long transient errors (429, 5xx, refused connections) are retried before giving up."""
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
@@ -172,6 +178,31 @@ class Settings:
         return "mixed"
 
     @property
+    def server_display(self) -> str:
+        """The Mistral server as it may be shown or saved: no credentials (see :func:`display_url`)."""
+        from tui.mistral import PUBLIC_SERVER
+
+        return display_url(self.server_url or PUBLIC_SERVER)
+
+    def transport_warning(self) -> str:
+        """One sentence when a service URL in use is plain ``http://`` to another machine, else ``""``."""
+        from tui.net import cleartext_hosts
+
+        urls = []
+        if "mistral" in {self.transcription_backend, self.agent_backend, self.speech_backend}:
+            urls.append(("MISTRAL_SERVER_URL", self.server_url))
+        if self.agent_backend == "openai":
+            urls.append(("agent.openai_url", self.agent.openai_url))
+        hosts = cleartext_hosts(urls)
+        if not hosts:
+            return ""
+        names = ", ".join(f"{name} ({display_url(url)})" for name, url in hosts)
+        return (
+            f"{names} is plain http:// to another machine: the API key and the meeting audio travel "
+            "unencrypted; use https:// unless this network is trusted."
+        )
+
+    @property
     def sessions_dir(self) -> Path:
         return self.data_dir / "sessions"
 
@@ -186,6 +217,8 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "api_key":
                 out["api_key_set"] = bool(value)
+            elif f.name == "server_url":
+                out[f.name] = display_url(value)
             elif dataclasses.is_dataclass(value):
                 out[f.name] = dataclasses.asdict(value)  # type: ignore[arg-type]
             elif isinstance(value, Path):
@@ -252,10 +285,39 @@ def _apply_file(settings: Settings, path: Path) -> None:
             settings.api_key = Secret(str(value))
         elif key == "data_dir":
             settings.data_dir = Path(str(value)).expanduser()
-        elif key in {"backend", "theme", "server_url", "timeout_s", "retry_max_s"}:
+        elif key in {"backend", "theme", "server_url", "timeout_s", "deadline_s", "retry_max_s"}:
             setattr(settings, key, _coerce(key, value, getattr(settings, key)))
         else:
             raise ConfigError(f"Unknown config key '{key}'.", hint="Check its spelling.")
+
+
+TIMEOUT_RANGE = (0.5, 600.0)
+DEADLINE_RANGE = (1.0, 3600.0)
+RETRY_RANGE = (0.0, 300.0)
+
+
+def _check_range(name: str, value: float, low: float, high: float) -> None:
+    if not (low <= value <= high):  # also false for NaN
+        raise ConfigError(
+            f"Config key '{name}' is {value:g}, outside {low:g} to {high:g} seconds.",
+            hint=f"Set {name} between {low:g} and {high:g}.",
+        )
+
+
+def _check_network(settings: Settings) -> None:
+    """Time limits in range, service URLs usable; the server URL's password joins the scrubbed secrets."""
+    _check_range("timeout_s", settings.timeout_s, *TIMEOUT_RANGE)
+    _check_range("deadline_s", settings.deadline_s, *DEADLINE_RANGE)
+    _check_range("retry_max_s", settings.retry_max_s, *RETRY_RANGE)
+    url = settings.server_url
+    if url and (not url.lower().startswith(("http://", "https://")) or "://" not in display_url(url)):
+        raise ConfigError(
+            f"MISTRAL_SERVER_URL '{display_url(url)}' is not an http(s) URL.",
+            hint="Set it to an http:// or https:// address, e.g. https://api.mistral.ai.",
+        )
+    for address in (url, settings.agent.openai_url):
+        for part in url_credentials(address):
+            register_secret(part)
 
 
 def load_settings(
@@ -298,6 +360,7 @@ def load_settings(
         else:
             setattr(settings, key, value)
 
+    _check_network(settings)
     if settings.backend not in _BACKENDS:
         raise ConfigError(f"Unknown backend '{settings.backend}'.", hint="Use auto, mistral or offline.")
     if settings.resolved_backend == "mistral" and not settings.api_key and not settings.server_url:

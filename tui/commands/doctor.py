@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tui.commands import add_common
 from tui.config import Settings, load_settings
 from tui.errors import VoxroomError
+from tui.redact import scrub
 
 
 @dataclass
@@ -68,6 +69,9 @@ def check_backends(settings: Settings) -> list[Check]:
                 essential=uses_mistral,
             )
         )
+    transport = check_transport(settings)
+    if transport is not None:
+        out.append(transport)
     if uses_mistral:
         out.append(check_server(settings))
     if settings.agent_backend == "none" and not settings.agent.openai_url:
@@ -79,19 +83,28 @@ def check_server(settings: Settings) -> Check:
     import httpx
 
     from tui.mistral import PUBLIC_SERVER
+    from tui.net import ResponseRefused, make_client
 
     url = (settings.server_url or PUBLIC_SERVER).rstrip("/")
+    shown = settings.server_display.rstrip("/")
     try:
-        res = httpx.get(
-            f"{url}/v1/models",
-            headers={"Authorization": f"Bearer {settings.api_key.reveal()}"},
-            timeout=5.0,
-        )
+        with make_client(httpx, settings, trust_env=False) as client:
+            res = client.get(
+                f"{url}/v1/models", headers={"Authorization": f"Bearer {settings.api_key.reveal()}"}
+            )
+    except ResponseRefused as err:
+        return Check("server", False, scrub(f"{shown} answered, but {err.reason}"))
     except httpx.HTTPError as err:
-        return Check("server", False, f"cannot reach {url} ({type(err).__name__})")
+        return Check("server", False, f"cannot reach {shown} ({type(err).__name__})")
     if res.status_code == 401:
-        return Check("server", False, f"{url} answered but rejected the API key (401)")
-    return Check("server", True, f"{url} reachable (HTTP {res.status_code})")
+        return Check("server", False, f"{shown} answered but rejected the API key (401)")
+    return Check("server", True, f"{shown} reachable (HTTP {res.status_code})")
+
+
+def check_transport(settings: Settings) -> Check | None:
+    """A warning when the key would travel in clear text to another machine."""
+    warning = settings.transport_warning()
+    return Check("transport", False, warning, essential=False) if warning else None
 
 
 def check_data_dir(settings: Settings) -> Check:

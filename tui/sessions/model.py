@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tui.model import Reference, Segment, Timings
+from tui.model import MAX_SECONDS, Reference, Segment, Timings, bounded_seconds
 from tui.text import clean
 
 if TYPE_CHECKING:
@@ -36,8 +36,6 @@ MAX_SEGMENTS_PER_TURN = 50_000
 MAX_REFERENCES = 200
 MAX_TURNS = 10_000
 MAX_SPEAKERS = 1_000
-MAX_SECONDS = 10 * 24 * 3600.0
-"""No recording or segment time beyond ten days is believed."""
 
 TURN_STATUSES = ("done", "no-speech", "no-agent", "interrupted", "failed", "pending")
 MODEL_KEYS = ("transcription", "agent", "speech")
@@ -90,13 +88,7 @@ def _opt_text(value: Any, cap: int) -> str | None:
 
 
 def _seconds(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return 0.0
-    if not math.isfinite(number) or number < 0:
-        return 0.0
-    return min(number, MAX_SECONDS)
+    return bounded_seconds(value, MAX_SECONDS)
 
 
 def _ms(value: Any) -> float | None:
