@@ -40,8 +40,9 @@ class Limits:
 
     json_bytes: int = 32 * MB
     """A whole non-streamed answer (a 3-hour diarized transcript is a few MB)."""
-    event_bytes: int = 4 * MB
-    """One server-sent event (a speech delta is ~13 kB; a JSON ``done`` event repeats the transcript)."""
+    event_bytes: int = 1 * MB
+    """One server-sent event (a speech delta is ~13 kB). The SDK's event parser loops in Python over
+    every byte of a pending event (~1-2 MB/s), so a big event also costs seconds of CPU."""
     stream_bytes: int = 64 * MB
     """A whole streamed answer (one spoken sentence is ~1.3 MB of base64 PCM)."""
 

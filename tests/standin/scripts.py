@@ -111,6 +111,8 @@ class SpeechScript:
     block_seconds: float = 0.1
     sample_rate: int = 24_000
     amplitude: float = 0.3
+    non_finite: bool = False
+    """``pcm`` only: some samples are NaN, +Inf and -Inf (a broken or hostile service)."""
 
 
 @dataclass(frozen=True)
