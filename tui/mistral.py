@@ -65,7 +65,7 @@ class MistralConnection:
                     self.settings,
                     limits=httpx2.Limits(max_keepalive_connections=8, keepalive_expiry=120),
                 )
-                # No timeout_ms: a per-call timeout would replace the client's separate connect timeout.
+                # Timeouts: the client's own (make_client), whatever the SDK sets per call.
                 self._client = Mistral(
                     api_key=self.settings.api_key.reveal() or "none",
                     server_url=self.server_url,

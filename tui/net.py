@@ -40,9 +40,9 @@ class Limits:
 
     json_bytes: int = 32 * MB
     """A whole non-streamed answer (a 3-hour diarized transcript is a few MB)."""
-    event_bytes: int = 1 * MB
-    """One server-sent event (a speech delta is ~13 kB). The SDK's event parser loops in Python over
-    every byte of a pending event (~1-2 MB/s), so a big event also costs seconds of CPU."""
+    event_bytes: int = MB // 2
+    """One server-sent event (a 0.1 s speech delta is ~13 kB of base64; 2 s would be 256 kB). The SDK's
+    event parser loops in Python over every byte of a pending event, so a big event costs CPU too."""
     stream_bytes: int = 64 * MB
     """A whole streamed answer (one spoken sentence is ~1.3 MB of base64 PCM)."""
 
@@ -66,7 +66,7 @@ class ResponseRefused(Exception):
 def make_client(httpx: ModuleType, settings: Settings, **kwargs: Any) -> Any:
     """An ``httpx.Client`` (or ``httpx2.Client``) with Voxroom's timeouts, caps and no redirects."""
     timeout = httpx.Timeout(settings.timeout_s, connect=min(CONNECT_TIMEOUT_S, settings.timeout_s))
-    guard = _Guard(httpx, settings.deadline_s, LIMITS)
+    guard = _Guard(httpx, settings.deadline_s, LIMITS, timeout.as_dict())
     headers = {"Accept-Encoding": "gzip, deflate", **kwargs.pop("headers", {})}
     return httpx.Client(
         timeout=timeout,
@@ -78,13 +78,19 @@ def make_client(httpx: ModuleType, settings: Settings, **kwargs: Any) -> Any:
 
 
 class _Guard:
-    def __init__(self, httpx: ModuleType, deadline_s: float, limits: Limits) -> None:
+    def __init__(
+        self, httpx: ModuleType, deadline_s: float, limits: Limits, timeouts: dict[str, Any]
+    ) -> None:
         self.deadline_s = deadline_s
         self.limits = limits
+        self.timeouts = timeouts
         # httpx only iterates streams of its own base class: mix it in for the module in use.
         self.stream_class = type("BoundedStream", (_BoundedStream, httpx.SyncByteStream), {})
 
     def on_request(self, request: Any) -> None:
+        # The SDK puts its own single timeout (default 300 s) on every request, which would replace
+        # the separate connect timeout: the client's timeouts win here, for every caller.
+        request.extensions["timeout"] = dict(self.timeouts)
         request.extensions[_DEADLINE] = time.monotonic() + self.deadline_s
 
     def on_response(self, response: Any) -> None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+
 import pytest
 
 from tests.conftest import clip_path
@@ -64,3 +69,47 @@ def test_an_answer_past_the_deadline_fails_with_the_setting_named(
     assert caught.value.retryable
     (req,) = mistral_server.requests_to("transcriptions")
     assert req.finished.wait(5.0) and req.client_disconnected  # the connection was dropped, not left open
+
+
+@pytest.fixture
+def stalled_url() -> Iterator[str]:
+    """A loopback port whose listen backlog is full: the kernel drops new SYNs, so connecting hangs."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(8):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    yield f"http://127.0.0.1:{port}"
+    for sock in (*fillers, listener):
+        sock.close()
+
+
+def test_connecting_has_its_own_short_timeout(mistral_settings: Settings, stalled_url: str) -> None:
+    mistral_settings.server_url = stalled_url
+    mistral_settings.timeout_s = 120.0  # the read timeout; connecting must give up long before
+    mistral_settings.retry_max_s = 30.0
+    transcriber = MistralTranscriber(mistral_settings, MistralConnection.shared(mistral_settings))
+    outcome: list[BaseException] = []
+    finished = threading.Event()
+
+    def call() -> None:
+        try:
+            transcriber.transcribe(load_clip(clip_path("clone-test.wav")))
+        except BaseException as err:
+            outcome.append(err)
+        finished.set()
+
+    threading.Thread(target=call, daemon=True).start()
+    assert finished.wait(20.0), "connecting was not cut short (CONNECT_TIMEOUT_S is 3 s, no retries)"
+    (err,) = outcome
+    assert isinstance(err, TranscriptionError)
+    assert str(err) == (
+        f"Transcription failed: could not reach {stalled_url}. "
+        "Check the network or MISTRAL_SERVER_URL, then retry."
+    )

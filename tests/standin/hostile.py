@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import zlib
+from collections.abc import Iterator
 
 from tests.standin.calls import Call
 
@@ -50,15 +51,15 @@ def _framing(sse: bool) -> tuple[bytes, bytes, bytes]:
     return b'{"model": "stand-in", "text": "', b"a", b'", "language": "en", "segments": [], "usage": {}}'
 
 
-def _padded(head: bytes, fill: bytes, tail: bytes, size: int) -> list[bytes]:
+def _padded(head: bytes, fill: bytes, tail: bytes, size: int) -> Iterator[bytes]:
+    """The answer in 1 MB pieces, made as they are sent (the server never holds it whole)."""
     middle = size - len(head) - len(tail)
-    parts = [head]
+    yield head
     while middle > 0:
         n = min(middle, _BLOCK)
-        parts.append(fill * n)
+        yield fill * n
         middle -= n
-    parts.append(tail)
-    return parts
+    yield tail
 
 
 @functools.cache
