@@ -88,7 +88,7 @@ def check_server(settings: Settings) -> Check:
     url = (settings.server_url or PUBLIC_SERVER).rstrip("/")
     shown = settings.server_display.rstrip("/")
     try:
-        with make_client(httpx, settings, trust_env=False) as client:
+        with make_client(httpx, settings) as client:
             res = client.get(
                 f"{url}/v1/models", headers={"Authorization": f"Bearer {settings.api_key.reveal()}"}
             )
