@@ -117,3 +117,24 @@ def test_event_sizes_count_from_the_last_blank_line() -> None:
 )
 def test_speaker_ids_are_small_ascii_numbers_or_unknown(raw: object, number: int | None) -> None:
     assert _speaker_number(raw) == number
+
+
+def test_doctor_warns_about_clear_text_without_failing() -> None:
+    from tui.commands.doctor import check_transport
+
+    settings = Settings(backend="mistral", api_key=Secret("k"), server_url="http://u:doctorpw123@gw.example")
+    check = check_transport(settings)
+    assert check is not None and not check.ok and not check.essential
+    assert check.line().startswith("[warn] transport: MISTRAL_SERVER_URL (http://gw.example)")
+    assert "doctorpw123" not in check.line()
+    settings.server_url = "https://gw.example"
+    assert check_transport(settings) is None
+
+
+def test_refused_sentences_round_trip_bounded() -> None:
+    from tui.sessions.model import TurnRecord
+
+    record = TurnRecord.from_dict({"reply": {"refused_sentences": [3, 1, 1, -1, True, "2", 10**9, 2.0]}})
+    assert record.refused_sentences == [1, 3]
+    assert TurnRecord.from_dict(record.to_dict()).refused_sentences == [1, 3]
+    assert TurnRecord.from_dict({"reply": {"refused_sentences": "1"}}).refused_sentences == []
