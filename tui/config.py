@@ -196,9 +196,10 @@ class Settings:
         hosts = cleartext_hosts(urls)
         if not hosts:
             return ""
-        names = ", ".join(f"{name} ({display_url(url)})" for name, url in hosts)
+        names = " and ".join(f"{name} ({display_url(url)})" for name, url in hosts)
+        verb = "is" if len(hosts) == 1 else "are"
         return (
-            f"{names} is plain http:// to another machine: the API key and the meeting audio travel "
+            f"{names} {verb} plain http:// to another machine: the key and what the room says travel "
             "unencrypted; use https:// unless this network is trusted."
         )
 
