@@ -7,7 +7,9 @@ imports neither) whose response hook
 - decodes ``gzip``/``deflate`` itself, in bounded steps, and refuses other encodings,
 - caps the decoded size of a JSON (non-streamed) answer, of each server-sent event, and of a whole
   stream, and
-- ends any call that goes on past ``settings.deadline_s``, however steadily the server trickles.
+- ends any call that goes on past ``settings.deadline_s``, however steadily the server trickles
+  (checked as each piece arrives; a silent server meets the read timeout first, so no call lasts
+  longer than ``deadline_s + timeout_s``).
 
 Connecting has its own short timeout (:data:`CONNECT_TIMEOUT_S`), separate from the read timeout.
 A refused answer raises :class:`ResponseRefused`; backends turn it into one sentence.
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tui.redact import display_url
+from tui.text import clean
 
 if TYPE_CHECKING:
     from tui.config import Settings
@@ -56,6 +59,7 @@ class ResponseRefused(Exception):
     """An answer Voxroom will not read. ``reason`` completes "<what> failed: ..."; no secrets in it."""
 
     def __init__(self, reason: str, *, kind: str, retryable: bool = False) -> None:
+        reason = clean(reason)  # it may quote the server (a Location, an encoding name)
         super().__init__(reason)
         self.reason = reason
         self.kind = kind
