@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from tui.config import Settings
 from tui.errors import BackendError
-from tui.net import ResponseRefused, make_client
+from tui.net import ResponseRefused, make_client, split_credentials
 from tui.redact import display_url
 
 PUBLIC_SERVER = "https://api.mistral.ai"
@@ -60,15 +60,17 @@ class MistralConnection:
                     # An unreachable server fails at once (issue 14); 429/5xx answers are retried.
                     retry_connection_errors=False,
                 )
+                url, gateway = split_credentials(self.server_url)
                 http = make_client(
                     httpx2,
                     self.settings,
+                    headers=gateway,
                     limits=httpx2.Limits(max_keepalive_connections=8, keepalive_expiry=120),
                 )
                 # Timeouts: the client's own (make_client), whatever the SDK sets per call.
                 self._client = Mistral(
                     api_key=self.settings.api_key.reveal() or "none",
-                    server_url=self.server_url,
+                    server_url=url,
                     client=http,
                     retry_config=retries,
                 )

@@ -17,6 +17,7 @@ A refused answer raises :class:`ResponseRefused`; backends turn it into one sent
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import time
 import zlib
@@ -24,9 +25,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from tui.redact import display_url
+from tui.redact import display_url, url_credentials
 from tui.text import clean
 
 if TYPE_CHECKING:
@@ -207,6 +208,21 @@ def _event_bytes(tail: bytes, chunk: bytes, pending: int) -> int:
 
 def _size(nbytes: int) -> str:
     return f"{nbytes / MB:g} MB"
+
+
+def split_credentials(url: str) -> tuple[str, dict[str, str]]:
+    """``url`` without its ``user:pass@`` part, and the header that carries them instead.
+
+    httpx would turn URL credentials into ``Authorization: Basic``, replacing the service's own
+    ``Bearer`` key; a gateway in front of the service gets them as ``Proxy-Authorization`` instead.
+    """
+    user, password = url_credentials(url)
+    if not (user or password):
+        return url, {}
+    parts = urlsplit(url.strip())
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return urlunsplit(parts._replace(netloc=netloc)), {"Proxy-Authorization": f"Basic {token}"}
 
 
 def cleartext_hosts(urls: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 MIN_SECRET = 8
 """Shorter values are not registered: scrubbing them would mangle ordinary words."""
@@ -63,9 +63,9 @@ def display_url(url: str) -> str:
 
 
 def url_credentials(url: str) -> tuple[str, str]:
-    """``(user, password)`` held in ``url``'s userinfo (empty strings when there are none)."""
+    """``(user, password)`` held in ``url``'s userinfo, percent-decoded (empty strings when none)."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:
         return "", ""
-    return parts.username or "", parts.password or ""
+    return unquote(parts.username or ""), unquote(parts.password or "")

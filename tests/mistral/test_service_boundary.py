@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import socket
 import threading
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import clip_path
+from tests.conftest import FAKE_KEY, clip_path
 from tests.standin import Fault, MistralStandIn, ScriptedSegment, TranscriptionScript
 from tui.audio.clip import load_clip
 from tui.config import Settings
@@ -113,3 +114,16 @@ def test_connecting_has_its_own_short_timeout(mistral_settings: Settings, stalle
         f"Transcription failed: could not reach {stalled_url}. "
         "Check the network or MISTRAL_SERVER_URL, then retry."
     )
+
+
+def test_server_url_credentials_go_to_the_gateway_and_the_key_still_to_mistral(
+    mistral_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    mistral_settings.server_url = mistral_server.url.replace("http://", "http://gw%40corp:p%3Ass-9f8e7d6c@")
+    transcribe(mistral_settings)
+    (req,) = mistral_server.requests_to("transcriptions")
+    assert req.has_key(FAKE_KEY)  # httpx alone would have replaced it with Basic auth
+    assert (
+        req.headers["proxy-authorization"] == "Basic " + base64.b64encode(b"gw@corp:p:ss-9f8e7d6c").decode()
+    )
+    assert req.path == "/v1/audio/transcriptions"

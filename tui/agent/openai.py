@@ -19,7 +19,7 @@ from typing import Any
 from tui.config import Settings
 from tui.errors import AgentError
 from tui.model import Reply
-from tui.net import ResponseRefused, make_client
+from tui.net import ResponseRefused, make_client, split_credentials
 from tui.redact import display_url, register_secret
 from tui.text import clean
 
@@ -104,7 +104,8 @@ class OpenAICompatAgent:
                     import httpx
 
                     # trust_env=False: no proxy variables or .netrc; talk to exactly this URL.
-                    self._client = make_client(httpx, self.settings, trust_env=False)
+                    self.url, gateway = split_credentials(self.url)
+                    self._client = make_client(httpx, self.settings, headers=gateway, trust_env=False)
         return self._client
 
     def warm_up(self) -> None:

@@ -83,12 +83,12 @@ def check_server(settings: Settings) -> Check:
     import httpx
 
     from tui.mistral import PUBLIC_SERVER
-    from tui.net import ResponseRefused, make_client
+    from tui.net import ResponseRefused, make_client, split_credentials
 
-    url = (settings.server_url or PUBLIC_SERVER).rstrip("/")
+    url, gateway = split_credentials((settings.server_url or PUBLIC_SERVER).rstrip("/"))
     shown = settings.server_display.rstrip("/")
     try:
-        with make_client(httpx, settings) as client:
+        with make_client(httpx, settings, headers=gateway) as client:
             res = client.get(
                 f"{url}/v1/models", headers={"Authorization": f"Bearer {settings.api_key.reveal()}"}
             )
