@@ -18,6 +18,7 @@ from typing import Any
 import platformdirs
 
 from tui.errors import ConfigError
+from tui.redact import display_url, register_secret, url_credentials
 
 APP_NAME = "voxroom"
 
@@ -37,6 +38,7 @@ class Secret:
 
     def __init__(self, value: str = "") -> None:
         self._value = value.strip()
+        register_secret(self._value)
 
     def reveal(self) -> str:
         return self._value
@@ -154,8 +156,12 @@ class Settings:
     theme: str = "voxroom-dark"
     api_key: Secret = field(default_factory=Secret)
     server_url: str = ""
-    """Send every Mistral call here instead of the public API (gateways, proxies, tests)."""
+    """Send every Mistral call here instead of the public API (gateways, proxies, tests). It may hold
+    credentials (``http://user:pass@proxy``): only the HTTP client reads it; show :attr:`server_display`."""
     timeout_s: float = 60.0
+    """Longest wait for the server between two reads (connecting has its own few seconds)."""
+    deadline_s: float = 300.0
+    """Longest one call to a service may take in all, however steadily the server trickles."""
     retry_max_s: float = 8.0
     """How long transient errors (429, 5xx, refused connections) are retried before giving up."""
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
@@ -201,6 +207,32 @@ class Settings:
         return "mixed"
 
     @property
+    def server_display(self) -> str:
+        """The Mistral server as it may be shown or saved: no credentials (see :func:`display_url`)."""
+        from tui.mistral import PUBLIC_SERVER
+
+        return display_url(self.server_url or PUBLIC_SERVER)
+
+    def transport_warning(self) -> str:
+        """One sentence when a service URL in use is plain ``http://`` to another machine, else ``""``."""
+        from tui.net import cleartext_hosts
+
+        urls = []
+        if "mistral" in {self.transcription_backend, self.agent_backend, self.speech_backend}:
+            urls.append(("MISTRAL_SERVER_URL", self.server_url))
+        if self.agent_backend == "openai":
+            urls.append(("agent.openai_url", self.agent.openai_url))
+        hosts = cleartext_hosts(urls)
+        if not hosts:
+            return ""
+        names = " and ".join(f"{name} ({display_url(url)})" for name, url in hosts)
+        verb = "is" if len(hosts) == 1 else "are"
+        return (
+            f"{names} {verb} plain http:// to another machine: the key and what the room says travel "
+            "unencrypted; use https:// unless this network is trusted."
+        )
+
+    @property
     def sessions_dir(self) -> Path:
         return self.data_dir / "sessions"
 
@@ -215,6 +247,8 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "api_key":
                 out["api_key_set"] = bool(value)
+            elif f.name == "server_url":
+                out[f.name] = display_url(value)
             elif dataclasses.is_dataclass(value):
                 out[f.name] = dataclasses.asdict(value)  # type: ignore[arg-type]
             elif isinstance(value, Path):
@@ -395,6 +429,7 @@ SPECS: dict[str, Spec] = {
     "server_url": Spec(str, pattern=_URL, max_len=500),
     "timeout_s": Spec(float, 1, 3600),
     "retry_max_s": Spec(float, 0, 600),
+    "deadline_s": Spec(float, 1, 3600),
     "data_dir": Spec(str, max_len=1000),
     "transcription.backend": Spec(str, choices=_BACKEND_CHOICES),
     "transcription.model": Spec(str, pattern=_NAME, max_len=100),
@@ -591,6 +626,20 @@ def config_file_path(config_path: Path | str | None = None, env: dict[str, str] 
     return Path(config_path or env.get("VOXROOM_CONFIG") or default_config_path()).expanduser()
 
 
+def _check_network(settings: Settings) -> None:
+    """Service URLs usable (ranges are checked with every setting, in SPECS); the server URL's
+    password joins the scrubbed secrets."""
+    url = settings.server_url
+    if url and (not url.lower().startswith(("http://", "https://")) or "://" not in display_url(url)):
+        raise ConfigError(
+            f"MISTRAL_SERVER_URL '{display_url(url)}' is not an http(s) URL.",
+            hint="Set it to an http:// or https:// address, e.g. https://api.mistral.ai.",
+        )
+    for address in (url, settings.agent.openai_url):
+        for part in url_credentials(address):
+            register_secret(part)
+
+
 def load_settings(
     config_path: Path | str | None = None,
     env: dict[str, str] | None = None,
@@ -625,6 +674,7 @@ def load_settings(
     _check_together(settings, problems)
     problems.raise_if_any("the environment and flags")
 
+    _check_network(settings)
     if settings.resolved_backend == "mistral" and not settings.api_key and not settings.server_url:
         raise ConfigError(
             "The Mistral backend needs an API key.",

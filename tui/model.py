@@ -5,6 +5,7 @@ Plain dataclasses, no Textual, no SDK: everything here serialises to JSON with `
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,24 @@ STATUS_NOTES = {
     "pending": "Not finished",
 }
 """What a turn's status says to a person (replies pane, ``voxroom ask``, exports); never a reply."""
+
+MAX_SECONDS = 10 * 24 * 3600.0
+"""No recording or segment time beyond ten days is believed."""
+UNKNOWN_SPEAKER = "unknown"
+"""The label of a segment the service did not attribute to anyone (as Mistral's own examples print it)."""
+
+
+def bounded_seconds(value: Any, limit: float = MAX_SECONDS) -> float:
+    """A time in seconds from outside: finite, ``0 <= t <= limit``; anything unusable is 0.0."""
+    if value is None or isinstance(value, bool):
+        return 0.0
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    if not math.isfinite(number) or number < 0:
+        return 0.0
+    return min(number, limit)
 
 
 @dataclass(slots=True)

@@ -42,6 +42,8 @@ class TurnResult:
     ``interrupted`` or ``failed``; ``pending`` until the turn ends."""
     failed_step: str | None = None
     error: str | None = None
+    refused: list[int] = field(default_factory=list)
+    """Indexes (in ``sentences``) of sentences the speech service refused (moderation); not spoken."""
 
     @property
     def ok(self) -> bool:
@@ -55,6 +57,7 @@ class TurnResult:
             "transcript": self.transcript.to_dict() if self.transcript else None,
             "reply": self.reply.to_dict() if self.reply else None,
             "sentences": self.sentences,
+            "refused": self.refused,
             "timings": self.timings.to_dict(),
         }
 
@@ -79,7 +82,12 @@ SpeakerMatcher = Callable[[Clip, Transcript], tuple[Transcript, dict[str, str]]]
 
 
 class SpeechQueue:
-    """A thread that speaks queued sentences in order into a sink, one request at a time."""
+    """A thread that speaks queued sentences in order into a sink, one request at a time.
+
+    A sentence the service refuses (:class:`SpeechError` with ``refused``) is listed in
+    :attr:`refused` and the queue goes on; only when every sentence is refused does it become
+    :attr:`error`. Every block is made finite and clipped to [-1, 1] before it reaches the sink.
+    """
 
     def __init__(
         self,
@@ -93,6 +101,9 @@ class SpeechQueue:
         self.on_first_block = on_first_block
         self.cancel = cancel
         self.error: VoxroomError | None = None
+        self.refused: list[int] = []
+        self._refusal: SpeechError | None = None
+        self._spoken = 0
         self.first_request_at: float | None = None
         self.first_audio_at: float | None = None
         self._queue: queue.Queue[object] = queue.Queue()
@@ -106,6 +117,8 @@ class SpeechQueue:
     def finish(self) -> None:
         self._queue.put(_DONE)
         self._thread.join()
+        if self.error is None and self._refusal is not None and self._spoken == 0:
+            self.error = self._refusal  # nothing could be said: a refusal of everything is a failure
 
     def _run(self) -> None:
         while True:
@@ -117,6 +130,13 @@ class SpeechQueue:
             index, sentence = item  # type: ignore[misc]
             try:
                 self._speak(index, sentence)
+                self._spoken += 1
+            except SpeechError as err:
+                if err.refused:
+                    self.refused.append(index)
+                    self._refusal = err
+                else:
+                    self.error = err
             except VoxroomError as err:
                 self.error = err
             except Exception as err:  # a backend bug must not kill the turn silently
@@ -132,6 +152,8 @@ class SpeechQueue:
             block = np.asarray(block, dtype=np.float32).reshape(-1)
             if block.size == 0:
                 continue
+            if not np.isfinite(block).all() or np.abs(block).max() > 1.0:
+                block = np.clip(np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)
             if not self._opened:
                 self.sink.open(self.speaker.sample_rate)
                 self._opened = True
@@ -325,6 +347,7 @@ class TurnRunner:
             raise
         if speech is not None:
             speech.finish()
+            result.refused = list(speech.refused)
             if speech.first_request_at is not None and speech.first_audio_at is not None:
                 result.timings.speech_first_audio_ms = (
                     speech.first_audio_at - speech.first_request_at

@@ -71,6 +71,9 @@ def check_backends(settings: Settings) -> list[Check]:
                 essential=uses_mistral,
             )
         )
+    transport = check_transport(settings)
+    if transport is not None:
+        out.append(transport)
     if uses_mistral:
         out.append(check_server(settings))
     if settings.agent_backend == "none" and not settings.agent.openai_url:
@@ -85,7 +88,7 @@ def check_server(settings: Settings) -> Check:
     from tui.mistral import MistralConnection, translate_error
 
     conn = MistralConnection(settings)
-    url = conn.server_url.rstrip("/")
+    url = settings.server_display.rstrip("/")
     try:
         conn.client.beta.agents.list_pages(
             page_size=1,
@@ -99,6 +102,12 @@ def check_server(settings: Settings) -> Check:
             )
         return Check("server", False, str(translate_error(err, "doctor", "Checking the key", url)))
     return Check("server", True, f"{url} accepted the key")
+
+
+def check_transport(settings: Settings) -> Check | None:
+    """A warning when the key would travel in clear text to another machine."""
+    warning = settings.transport_warning()
+    return Check("transport", False, warning, essential=False) if warning else None
 
 
 def check_data_dir(settings: Settings) -> Check:

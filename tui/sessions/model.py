@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tui.diarize.people import Person
-from tui.model import Reference, Segment, Timings, Transcript
+from tui.model import MAX_SECONDS, Reference, Segment, Timings, Transcript, bounded_seconds
 from tui.text import clean
 
 if TYPE_CHECKING:
@@ -35,10 +35,9 @@ MAX_ERROR = 2_000
 MAX_URL = 2_000
 MAX_SEGMENTS_PER_TURN = 50_000
 MAX_REFERENCES = 200
+MAX_SENTENCES = 10_000
 MAX_TURNS = 10_000
 MAX_SPEAKERS = 1_000
-MAX_SECONDS = 10 * 24 * 3600.0
-"""No recording or segment time beyond ten days is believed."""
 
 TURN_STATUSES = ("done", "no-speech", "no-agent", "blocked", "interrupted", "failed", "pending")
 MODEL_KEYS = ("transcription", "agent", "speech")
@@ -91,13 +90,7 @@ def _opt_text(value: Any, cap: int) -> str | None:
 
 
 def _seconds(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return 0.0
-    if not math.isfinite(number) or number < 0:
-        return 0.0
-    return min(number, MAX_SECONDS)
+    return bounded_seconds(value, MAX_SECONDS)
 
 
 def _ms(value: Any) -> float | None:
@@ -108,6 +101,16 @@ def _ms(value: Any) -> float | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
+
+
+def _indexes(value: Any) -> list[int]:
+    """Sentence indexes: distinct non-negative ints below :data:`MAX_SENTENCES`, sorted, at most that many."""
+    found = {
+        v
+        for v in _list(value)[:MAX_SENTENCES]
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < MAX_SENTENCES
+    }
+    return sorted(found)
 
 
 def _list(value: Any) -> list[Any]:
@@ -194,6 +197,8 @@ class TurnRecord:
     """The service's words about the block, if any."""
     reply_audio: str | None = None
     """File name of the spoken reply, relative to the session folder."""
+    refused_sentences: list[int] = field(default_factory=list)
+    """Indexes of reply sentences the speech service refused to say (moderation): not in the audio."""
     timings: Timings = field(default_factory=Timings)
     status: str = "done"
     failed_step: str | None = None
@@ -237,6 +242,7 @@ class TurnRecord:
                 "blocked": self.blocked,
                 "moderation": self.moderation,
                 "audio": self.reply_audio,
+                "refused_sentences": self.refused_sentences,
             },
             "timings": self.timings.to_dict(),
             "status": self.status,
@@ -268,6 +274,7 @@ class TurnRecord:
             blocked=reply.get("blocked") is True,
             moderation=_opt_text(reply.get("moderation"), MAX_ERROR),
             reply_audio=_file_name(reply.get("audio"), "reply audio", problems),
+            refused_sentences=_indexes(reply.get("refused_sentences")),
             timings=_timings(data.get("timings")),
             status=status if status in TURN_STATUSES else "done",
             failed_step=_opt_text(data.get("failed_step"), MAX_SHORT),
@@ -305,6 +312,7 @@ class TurnRecord:
             blocked=bool(reply and reply.blocked),
             moderation=clean(reply.moderation) if reply and reply.moderation else None,
             reply_audio=reply_audio,
+            refused_sentences=_indexes(result.refused),
             timings=result.timings,
             status=result.status if result.status in TURN_STATUSES else "done",
             failed_step=result.failed_step,

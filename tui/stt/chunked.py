@@ -27,7 +27,7 @@ import numpy as np
 
 from tui.audio.clip import TRANSCRIBE_RATE, Clip, resample, to_mono
 from tui.errors import AudioInputError
-from tui.model import Segment, Transcript
+from tui.model import UNKNOWN_SPEAKER, Segment, Transcript
 from tui.stt.base import Transcriber
 
 FRAME_S = 0.05
@@ -162,7 +162,8 @@ def stitch(parts: list[tuple[Chunk, Transcript]], rate: int) -> Transcript:
     for chunk, transcript in sorted(parts, key=lambda p: p[0].index):
         offset = chunk.start / rate
         for seg in transcript.segments:
-            speaker = seg.speaker if chunk.index == 0 else f"{seg.speaker}_p{chunk.index + 1}"
+            keep = chunk.index == 0 or seg.speaker == UNKNOWN_SPEAKER
+            speaker = seg.speaker if keep else f"{seg.speaker}_p{chunk.index + 1}"
             segments.append(Segment(seg.start + offset, seg.end + offset, speaker, seg.text))
     model = next((t.model for _, t in parts if t.model), "")
     language = next((t.language for _, t in parts if t.language), None)
