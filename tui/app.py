@@ -247,6 +247,9 @@ class VoxroomApp(App[None]):
         self.set_interval(1.0 / METER_HZ, self._sample_levels)
         if self.room is not None:
             self._attach(self.room)
+        warning = self.settings.transport_warning()
+        if warning:
+            self.notify(warning, title="Connection not encrypted", severity="warning", timeout=15)
         self.call_after_refresh(self._first_frame)
 
     def _apply_theme(self, name: str) -> None:
@@ -471,6 +474,9 @@ class VoxroomApp(App[None]):
         if event.status in STATUS_NOTES:
             why = f": {event.error}" if event.status == "no-speech" and event.error else ""
             self.replies_pane.note(event.turn, STATUS_NOTES[event.status] + why)
+        elif event.refused:
+            unspoken = " / ".join(f"“{text}”" for text in event.refused)
+            self.replies_pane.note(event.turn, f"Not spoken, refused by the speech service: {unspoken}")
         if event.status != "failed":
             self.last_timings = event.timings
             self.status_bar.timings = event.timings

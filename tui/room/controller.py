@@ -568,7 +568,8 @@ class Room:
             self._emit(RoomFailed(error, pending.turn, retryable=True))
         self._save(log, pending, result)
         self._emit(PeopleChanged(log.names(), log.suggestions()))
-        self._emit(TurnFinished(pending.turn, result.status, result.timings, result.error))
+        refused = tuple(result.sentences[i] for i in result.refused if 0 <= i < len(result.sentences))
+        self._emit(TurnFinished(pending.turn, result.status, result.timings, result.error, refused))
         if transcript is not None and transcript.provisional and result.transcript is transcript:
             self._complete_transcript(log, pending)
 

@@ -95,6 +95,8 @@ class TurnFinished(TurnEvent):
     status: str = "done"
     timings: Timings = field(default_factory=Timings)
     error: str | None = None
+    refused: tuple[str, ...] = ()
+    """Sentences of the reply the speech service refused to speak (shown, not spoken)."""
 
 
 @dataclass(frozen=True)
