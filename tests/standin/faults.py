@@ -78,7 +78,9 @@ class Fault:
     an unknown type right after the first event), ``cut_after_events`` (SSE: the socket is closed
     after that many events; JSON: after half the body), ``error_event`` (SSE: after
     ``error_after_events`` events, send ``conversation.response.error`` and end the stream),
-    ``stall_after_events`` (realtime WebSocket: after that many events, neither read nor answer).
+    ``stall_after_events`` (realtime WebSocket: after that many events, neither read nor answer),
+    ``references_status`` (transcription: refuse a request that carries ``speaker_references``
+    with this HTTP status; requests without them are answered normally).
     """
 
     status: int | None = None
@@ -96,6 +98,7 @@ class Fault:
     error_event: tuple[str, int] | None = None
     error_after_events: int = 1
     stall_after_events: int | None = None
+    references_status: int | None = None
 
     @classmethod
     def http(
@@ -154,6 +157,12 @@ class Fault:
         """Realtime WebSocket: after ``after_events`` events stop reading and answering (no
         ``transcription.done`` ever; the client's audio piles up in the TCP buffers)."""
         return cls(stall_after_events=after_events)
+
+    @classmethod
+    def refuse_speaker_references(cls, status: int = 422, message: str | None = None) -> Fault:
+        """Transcription: answer ``status`` to requests that carry ``speaker_references`` (the
+        message names the field); requests without references are answered normally."""
+        return cls(references_status=status, message=message)
 
     def error_body(self) -> dict[str, Any]:
         if self.guardrail is not None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from tui.audio.clip import Clip
 from tui.config import Settings
 from tui.mistral import MistralConnection
 from tui.model import Segment, Transcript
+from tui.stt.references import encode_references, mark_refused, references_refused, refuses_references
 from tui.text import clean
 
 
@@ -28,7 +31,9 @@ class MistralTranscriber:
             with contextlib.suppress(ImportError):
                 _ = self.connection.client.audio.realtime
 
-    def transcribe(self, clip: Clip) -> Transcript:
+    def transcribe(self, clip: Clip, references: Mapping[str, Path] | None = None) -> Transcript:
+        """``references``: name -> a known person's reference clip, sent as ``speaker_references``
+        with diarization (unless the service refused them earlier in this process)."""
         cfg = self.settings.transcription
         flac = clip.flac_bytes()
         name = (clip.path.stem if clip.path else "recording") + ".flac"
@@ -40,8 +45,17 @@ class MistralTranscriber:
         }
         if cfg.language:
             kwargs["language"] = cfg.language
+        refs = encode_references(references) if cfg.diarize and not references_refused() else {}
         try:
-            res = self.connection.client.audio.transcriptions.complete(**kwargs)
+            try:
+                res = self.connection.client.audio.transcriptions.complete(
+                    **kwargs, **({"speaker_references": refs} if refs else {})
+                )
+            except Exception as err:
+                if not refs or not refuses_references(err):
+                    raise
+                mark_refused()
+                res = self.connection.client.audio.transcriptions.complete(**kwargs)
         except Exception as err:
             raise self.connection.translate(err, "transcription", "Transcription") from None
         return self._to_transcript(res)
