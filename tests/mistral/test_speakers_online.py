@@ -33,6 +33,7 @@ from tui.config import Settings
 from tui.errors import TranscriptionError
 from tui.mistral import MistralConnection
 from tui.stt.mistral import MistralTranscriber
+from tui.stt.realtime import RealtimeTranscription
 from tui.stt.references import REFUSED_NOTE, encode_references, forget_refusal, references_refused
 
 
@@ -205,3 +206,57 @@ def test_scripted_answers_stay_the_default(
     transcript = transcriber(mistral_settings).transcribe(Clip(np.zeros(RATE, dtype=np.float32) + 0.1, RATE))
     assert [s.speaker for s in transcript.segments] == ["speaker_1", "speaker_2"]
     assert transcript.segments[0].text == "Good morning everyone, shall we start?"
+
+
+def live_transcription(settings: Settings, references: dict[str, Path] | None) -> RealtimeTranscription:
+    return RealtimeTranscription(
+        MistralConnection(settings),
+        model=settings.transcription.realtime_model,
+        diarize=True,
+        references=references,
+        finish_timeout_s=10.0,
+    )
+
+
+def test_realtime_session_diarizes_by_voice_with_references(
+    mistral_settings: Settings, by_voice: MistralStandIn, people: dict[str, Path]
+) -> None:
+    rt = live_transcription(mistral_settings, people)
+    try:
+        audio = render_voices([(MID, 1.0), (HIGH, 0.8), (LOW, 0.6)])
+        for i in range(0, audio.size, 320):
+            rt.feed(audio[i : i + 320])
+        transcript = rt.finish()
+    finally:
+        rt.close()
+    assert speakers_and_texts(transcript) == [
+        ("Ann", "Voice at 180 hertz, part 1."),
+        ("speaker_1", "Voice at 260 hertz, part 2."),
+        ("Bob", "Voice at 110 hertz, part 3."),
+    ]
+    assert not transcript.provisional
+    (req,) = by_voice.requests_to("realtime")
+    update = req.ws_messages[0]["session"]
+    assert update["diarize"] is True and sorted(update["speaker_references"]) == ["Ann", "Bob"]
+    data = base64.b64decode(update["speaker_references"]["Ann"], validate=True)
+    assert data[:4] == b"RIFF" and sf.info(io.BytesIO(data)).samplerate == 16_000
+
+
+def test_realtime_refusal_fails_the_live_pass_and_the_batch_pass_goes_without(
+    mistral_settings: Settings, by_voice: MistralStandIn, people: dict[str, Path]
+) -> None:
+    by_voice.fail("realtime", Fault.refuse_speaker_references())
+    rt = live_transcription(mistral_settings, people)
+    clip = clip_of((LOW, 1.0), (MID, 0.8))
+    try:
+        rt.feed(clip.samples)
+        with pytest.raises(TranscriptionError, match="speaker_references"):
+            rt.finish()
+    finally:
+        rt.close()
+    assert references_refused()
+    # The turn goes on with the recording, without references (labels matched locally later).
+    transcript = transcriber(mistral_settings).transcribe(clip, references=people)
+    assert [s.speaker for s in transcript.segments] == ["speaker_1", "speaker_2"]
+    (req,) = by_voice.requests_to("transcriptions")
+    assert req.status == 200 and sent_references(req) is None
