@@ -260,3 +260,12 @@ def test_realtime_refusal_fails_the_live_pass_and_the_batch_pass_goes_without(
     assert [s.speaker for s in transcript.segments] == ["speaker_1", "speaker_2"]
     (req,) = by_voice.requests_to("transcriptions")
     assert req.status == 200 and sent_references(req) is None
+
+
+def test_a_reference_clip_is_encoded_again_when_its_file_changes(people: dict[str, Path]) -> None:
+    before = encode_references({"Ann": people["Ann"]})
+    assert encode_references({"Ann": people["Ann"]}) == before
+    write_voices(people["Ann"], [(HIGH, 3.0)])  # the session replaced Ann's clip
+    after = encode_references({"Ann": people["Ann"]})["Ann"]
+    assert after != before["Ann"]
+    assert abs(sf.info(io.BytesIO(base64.b64decode(after))).duration - 3.6) < 0.01

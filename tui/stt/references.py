@@ -13,6 +13,7 @@ locally by voice (:mod:`tui.diarize.people`).
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import logging
 import threading
@@ -27,7 +28,7 @@ from tui.text import clean
 log = logging.getLogger("voxroom.stt")
 
 MAX_REFERENCES = 8
-MAX_REFERENCE_SECONDS = 15.0
+MAX_REFERENCE_SECONDS = 10.0
 MIN_REFERENCE_SECONDS = 0.5
 MAX_NAME_CHARS = 40
 REFUSED_NOTE = "Mistral refused the speaker reference clips; people are matched by voice locally instead."
@@ -53,7 +54,17 @@ def mark_refused() -> None:
 
 def encode_reference(path: Path) -> str:
     """A reference clip file (any format :func:`load_clip` reads) as base64 of a 16 kHz mono
-    16-bit WAV, cut to :data:`MAX_REFERENCE_SECONDS`. Raises :class:`VoxroomError` (one sentence)."""
+    16-bit WAV, cut to :data:`MAX_REFERENCE_SECONDS`. Raises :class:`VoxroomError` (one sentence).
+    Kept in memory per (file, size, modification time): the same people are sent every turn."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return _encode(Path(path), 0, 0)  # load_clip says what is wrong
+    return _encode(Path(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=2 * MAX_REFERENCES)
+def _encode(path: Path, size: int, mtime_ns: int) -> str:
     import numpy as np
     import soundfile as sf
 
