@@ -32,6 +32,7 @@ from tui.audio.clip import Clip, resample
 from tui.config import Settings
 from tui.errors import TranscriptionError
 from tui.mistral import MistralConnection
+from tui.stt.chunked import transcribe_long
 from tui.stt.mistral import MistralTranscriber
 from tui.stt.realtime import RealtimeTranscription
 from tui.stt.references import REFUSED_NOTE, encode_references, forget_refusal, references_refused
@@ -269,3 +270,20 @@ def test_a_reference_clip_is_encoded_again_when_its_file_changes(people: dict[st
     after = encode_references({"Ann": people["Ann"]})["Ann"]
     assert after != before["Ann"]
     assert abs(sf.info(io.BytesIO(base64.b64decode(after))).duration - 3.6) < 0.01
+
+
+def test_long_recording_chunks_name_people_the_same_way(
+    mistral_settings: Settings, by_voice: MistralStandIn, people: dict[str, Path], tmp_path: Path
+) -> None:
+    path = write_voices(tmp_path / "long.flac", [(MID, 1.5), (LOW, 1.5), (LOW, 1.5), (MID, 1.5)], gap=0.5)
+    stt = transcriber(mistral_settings)
+    plain = transcribe_long(path, stt, max_seconds=4.0, concurrency=1)
+    named = transcribe_long(path, stt, max_seconds=4.0, concurrency=1, references=people)
+    chunks = len(by_voice.requests_to("transcriptions")) // 2
+    assert chunks >= 2
+    # Per-chunk labels: chunks after the first are suffixed, so one voice has several labels.
+    assert [s.text for s in plain.segments] == [s.text for s in named.segments]
+    assert len({s.speaker for s in plain.segments if "110 hertz" in s.text}) > 1
+    # Named after the references, each person has one name across every chunk.
+    by_pitch = {(s.text.split(" hertz")[0], s.speaker) for s in named.segments}
+    assert by_pitch == {("Voice at 180", "Ann"), ("Voice at 110", "Bob")}

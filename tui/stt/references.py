@@ -85,7 +85,7 @@ def encode_references(references: Mapping[str, Path] | None) -> dict[str, str]:
         if len(out) >= MAX_REFERENCES:
             log.info("Only the first %d speaker references are sent.", MAX_REFERENCES)
             break
-        name = " ".join(clean(str(raw_name)).split())[:MAX_NAME_CHARS].strip()
+        name = reference_name(raw_name)
         if not name or name in out:
             continue
         try:
@@ -93,6 +93,11 @@ def encode_references(references: Mapping[str, Path] | None) -> dict[str, str]:
         except (VoxroomError, OSError, ValueError) as err:
             log.warning("Speaker reference for %s left out: %s", name, err)
     return out
+
+
+def reference_name(raw: object) -> str:
+    """A person's name as sent (and so as the service labels them): cleaned, one line, bounded."""
+    return " ".join(clean(str(raw)).split())[:MAX_NAME_CHARS].strip()
 
 
 def refuses_references(err: BaseException) -> bool:
