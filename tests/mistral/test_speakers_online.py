@@ -30,6 +30,8 @@ from tests.standin.voices import (
 )
 from tui.audio.clip import Clip, resample
 from tui.config import Settings
+from tui.diarize.encoder import VoiceEncoder
+from tui.diarize.people import Person, match_people
 from tui.errors import TranscriptionError
 from tui.mistral import MistralConnection
 from tui.stt.chunked import transcribe_long
@@ -287,3 +289,29 @@ def test_long_recording_chunks_name_people_the_same_way(
     # Named after the references, each person has one name across every chunk.
     by_pitch = {(s.text.split(" hertz")[0], s.speaker) for s in named.segments}
     assert by_pitch == {("Voice at 180", "Ann"), ("Voice at 110", "Bob")}
+
+
+def test_voxrooms_voice_encoder_tells_the_three_voices_apart() -> None:
+    """The test people are usable for local matching too: a second turn's voices (other lengths,
+    other loudness, another order) match the first turn's people, and nobody else."""
+    encoder = VoiceEncoder()
+    first = {"speaker_1": LOW, "speaker_2": MID, "speaker_3": HIGH}
+    turn_one = encoder.embed_many([render_voices([(p, 2.0)], gap=0.0) for p in first.values()])
+    people = [Person(label, voiceprint=list(map(float, v))) for label, v in zip(first, turn_one, strict=True)]
+    second = {"speaker_1": HIGH, "speaker_2": LOW, "speaker_3": MID}
+    turn_two = encoder.embed_many(
+        [render_voices([(p, 1.3)], gap=0.0, amplitude=0.15) for p in second.values()]
+    )
+    centroids = {label: list(map(float, v)) for label, v in zip(second, turn_two, strict=True)}
+    assert match_people(people, centroids) == {
+        "speaker_1": "speaker_3",
+        "speaker_2": "speaker_1",
+        "speaker_3": "speaker_2",
+    }
+    # Each voice alone matches only its own person (no assignment to hide a confusion).
+    for label, pitch in second.items():
+        owner = next(p for p in people if first[p.label] == pitch)
+        assert match_people(people, {label: centroids[label]}) == {label: owner.label}
+        others = [p for p in people if p is not owner]
+        (new,) = match_people(others, {label: centroids[label]}).values()
+        assert new not in {p.label for p in others}  # a new person, not someone else

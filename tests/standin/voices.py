@@ -1,5 +1,8 @@
 """Synthetic "voices" for diarization tests: harmonic buzz at a fixed pitch per person.
 
+The three named voices also differ in timbre (:func:`harmonics`), so that Voxroom's own voice
+encoder (:mod:`tui.diarize.encoder`) tells them apart too, not only the stand-in's pitch detector.
+
 :func:`render_voices` builds test audio from ``(pitch, seconds)`` parts; the stand-in finds the voiced
 stretches again with :func:`voiced_stretches` and tells the voices apart by their pitch
 (:func:`label_stretches`), so a diarized answer follows the audio deterministically.
@@ -18,6 +21,7 @@ import soundfile as sf
 RATE = 16_000
 LOW, MID, HIGH = 110.0, 180.0, 260.0
 """Three distinct voices (Hz), far enough apart that no two are ever confused."""
+MAX_HARMONIC_HZ = 7_000.0
 GAP = 0.3
 """Silence (s) :func:`render_voices` puts between parts."""
 FRAME = 0.02
@@ -38,12 +42,28 @@ class Stretch:
     pitch: float
 
 
+def harmonics(pitch: float) -> list[tuple[int, float]]:
+    """(harmonic number, weight) of a voice. ``MID`` is bright (1/sqrt(k) up to 7 kHz), ``HIGH``
+    has formants at 1.0, 2.3 and 3.4 kHz, any other pitch (``LOW``) is a plain 5-harmonic buzz
+    (1/k). The fundamental is the strongest component below 400 Hz in each, so pitch finds it."""
+    count = int(MAX_HARMONIC_HZ // pitch)
+    if pitch == MID:
+        return [(k, k**-0.5) for k in range(1, count + 1)]
+    if pitch == HIGH:
+        formants = (1000.0, 2300.0, 3400.0)
+        return [(1, 1.0)] + [
+            (k, 0.9 * sum(np.exp(-0.5 * ((pitch * k - f) / (0.15 * f)) ** 2) for f in formants) / k**0.3)
+            for k in range(2, count + 1)
+        ]
+    return [(k, 1.0 / k) for k in range(1, min(5, count) + 1)]
+
+
 def render_voices(
     parts: Iterable[tuple[float, float]], *, rate: int = RATE, gap: float = GAP, amplitude: float = 0.3
 ) -> np.ndarray:
-    """Float32 mono audio: each ``(pitch_hz, seconds)`` part as a harmonic buzz (5 harmonics, 1/k
-    amplitudes, 10 ms fades), ``gap`` seconds of silence before, between and after the parts.
-    A pitch of 0 is silence of that length."""
+    """Float32 mono audio: each ``(pitch_hz, seconds)`` part as a harmonic buzz (:func:`harmonics`,
+    peak ``amplitude``, 10 ms fades), ``gap`` seconds of silence before, between and after the
+    parts. A pitch of 0 is silence of that length."""
     silence = np.zeros(round(gap * rate), dtype=np.float64)
     pieces = [silence]
     for pitch, seconds in parts:
@@ -52,13 +72,14 @@ def render_voices(
             pieces.append(np.zeros(count))
             continue
         t = np.arange(count, dtype=np.float64) / rate
-        tone = sum(np.sin(2 * np.pi * pitch * k * t) / k for k in range(1, 6))
+        tone = sum(weight * np.sin(2 * np.pi * pitch * k * t) for k, weight in harmonics(pitch))
+        tone = tone / max(float(np.max(np.abs(tone))), 1e-9)
         fade = min(count // 2, rate // 100)
         envelope = np.ones(count)
         if fade:
             envelope[:fade] = np.linspace(0.0, 1.0, fade)
             envelope[-fade:] = np.linspace(1.0, 0.0, fade)
-        pieces.extend([amplitude / 1.5 * envelope * tone, silence])
+        pieces.extend([amplitude * envelope * tone, silence])
     return np.concatenate(pieces).astype(np.float32)
 
 
