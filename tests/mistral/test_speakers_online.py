@@ -238,6 +238,8 @@ def test_realtime_session_diarizes_by_voice_with_references(
         ("Bob", "Voice at 110 hertz, part 3."),
     ]
     assert not transcript.provisional
+    expected = "Voice at 180 hertz, part 1. Voice at 260 hertz, part 2. Voice at 110 hertz, part 3."
+    assert transcript.text == rt.partial_text == expected  # the deltas add up to the text
     (req,) = by_voice.requests_to("realtime")
     update = req.ws_messages[0]["session"]
     assert update["diarize"] is True and sorted(update["speaker_references"]) == ["Ann", "Bob"]

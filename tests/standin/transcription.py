@@ -58,7 +58,7 @@ def voice_script(
     stretches = voiced_stretches(samples, rate)
     labels = label_stretches(stretches, references)
     segments = tuple(
-        ScriptedSegment(" " + stretch_text(st, i), label, st.start, st.end)
+        ScriptedSegment(stretch_text(st, i), label, st.start, st.end)
         for i, (st, label) in enumerate(zip(stretches, labels, strict=True), start=1)
     )
     return replace(script, segments=segments, text=None)
