@@ -78,7 +78,9 @@ class Fault:
     an unknown type right after the first event), ``cut_after_events`` (SSE: the socket is closed
     after that many events; JSON: after half the body), ``error_event`` (SSE: after
     ``error_after_events`` events, send ``conversation.response.error`` and end the stream),
-    ``stall_after_events`` (realtime WebSocket: after that many events, neither read nor answer).
+    ``stall_after_events`` (realtime WebSocket: after that many events, neither read nor answer),
+    ``references_status`` (transcription: refuse a request that carries ``speaker_references``
+    with this HTTP status; requests without them are answered normally).
     Hostile answers: ``oversize``, ``gzip_bomb``, ``redirect``, ``trickle`` (see the class methods),
     and ``echo_key`` (the HTTP error's message quotes the ``Authorization`` header).
     """
@@ -98,6 +100,7 @@ class Fault:
     error_event: tuple[str, int] | None = None
     error_after_events: int = 1
     stall_after_events: int | None = None
+    references_status: int | None = None
     # Hostile answers (tests/standin/hostile.py): they replace the route's answer entirely.
     oversize: int | None = None
     gzip_bomb: int | None = None
@@ -162,6 +165,12 @@ class Fault:
         """Realtime WebSocket: after ``after_events`` events stop reading and answering (no
         ``transcription.done`` ever; the client's audio piles up in the TCP buffers)."""
         return cls(stall_after_events=after_events)
+
+    @classmethod
+    def refuse_speaker_references(cls, status: int = 422, message: str | None = None) -> Fault:
+        """Transcription: answer ``status`` to requests that carry ``speaker_references`` (the
+        message names the field); requests without references are answered normally."""
+        return cls(references_status=status, message=message)
 
     @classmethod
     def oversized(cls, nbytes: int = 48 * 1024 * 1024) -> Fault:

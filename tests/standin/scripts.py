@@ -47,12 +47,17 @@ class TranscriptionScript:
     ``segments`` defaults to two speakers (:data:`DEFAULT_SEGMENTS`) spread evenly over the
     uploaded audio's duration. ``text`` defaults to the segments' texts joined by spaces.
     ``duration`` overrides the duration read from the upload (needed with ``file_url``).
+    ``by_voice=True`` ignores ``segments`` and diarizes the audio itself: each voiced stretch
+    (``tests/standin/voices.py``) becomes a segment labelled by its pitch, ``speaker_1`` for the
+    first pitch heard in the request, ``speaker_2`` for the next new one..., or the name of a
+    ``speaker_references`` clip of the same pitch; its text is ``"Voice at 180 hertz, part 2."``.
     """
 
     segments: tuple[ScriptedSegment, ...] = DEFAULT_SEGMENTS
     language: str | None = "en"
     text: str | None = None
     duration: float | None = None
+    by_voice: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))

@@ -5,12 +5,21 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from tui.audio.clip import Clip
 from tui.config import Settings
 from tui.mistral import MistralConnection
 from tui.model import MAX_SECONDS, UNKNOWN_SPEAKER, Segment, Transcript, bounded_seconds
+from tui.stt.references import (
+    encode_references,
+    mark_refused,
+    reference_name,
+    references_refused,
+    refuses_references,
+)
 from tui.text import clean
 
 
@@ -29,7 +38,9 @@ class MistralTranscriber:
             with contextlib.suppress(ImportError):
                 _ = self.connection.client.audio.realtime
 
-    def transcribe(self, clip: Clip) -> Transcript:
+    def transcribe(self, clip: Clip, references: Mapping[str, Path] | None = None) -> Transcript:
+        """``references``: name -> a known person's reference clip, sent as ``speaker_references``
+        with diarization (unless the service refused them earlier in this process)."""
         cfg = self.settings.transcription
         flac = clip.flac_bytes()
         name = (clip.path.stem if clip.path else "recording") + ".flac"
@@ -44,15 +55,26 @@ class MistralTranscriber:
             kwargs["language"] = cfg.language
         else:
             kwargs["timestamp_granularities"] = ["segment"]
+        refs = encode_references(references) if cfg.diarize and not references_refused() else {}
         try:
-            res = self.connection.client.audio.transcriptions.complete(**kwargs)
+            try:
+                res = self.connection.client.audio.transcriptions.complete(
+                    **kwargs, **({"speaker_references": refs} if refs else {})
+                )
+            except Exception as err:
+                if not refs or not refuses_references(err):
+                    raise
+                mark_refused()
+                refs = {}
+                res = self.connection.client.audio.transcriptions.complete(**kwargs)
         except Exception as err:
             raise self.connection.translate(err, "transcription", "Transcription") from None
-        return self._to_transcript(res, clip.duration)
+        return self._to_transcript(res, clip.duration, frozenset(refs))
 
     @staticmethod
-    def _to_transcript(res: Any, duration: float = 0.0) -> Transcript:
-        """The service's answer, cleaned: finite times within the recording, bounded speaker labels."""
+    def _to_transcript(res: Any, duration: float = 0.0, names: frozenset[str] = frozenset()) -> Transcript:
+        """The service's answer, cleaned: finite times within the recording, bounded speaker labels
+        (``speaker_<n>``, ``unknown``, or one of ``names``: the speaker references sent)."""
         limit = duration if duration > 0 and math.isfinite(duration) else MAX_SECONDS
         raw_segments = list(getattr(res, "segments", None) or [])[:MAX_SEGMENTS]
         raw_ids = [_raw_speaker(seg) for seg in raw_segments]
@@ -60,13 +82,18 @@ class MistralTranscriber:
         # Services number speakers from 0 or from 1; show them from 1 either way.
         shift = 1 if 0 in numbers else 0
         segments: list[Segment] = []
-        for seg, number in zip(raw_segments, numbers, strict=True):
+        for seg, raw, number in zip(raw_segments, raw_ids, numbers, strict=True):
             text = clean(_bounded_text(getattr(seg, "text", ""), MAX_TEXT)).strip()
             if not text:
                 continue
             start = bounded_seconds(getattr(seg, "start", None), limit)
             end = bounded_seconds(getattr(seg, "end", None), limit)
-            speaker = UNKNOWN_SPEAKER if number is None else f"speaker_{number + shift}"
+            if number is not None:
+                speaker = f"speaker_{number + shift}"
+            elif isinstance(raw, str) and reference_name(raw) in names:
+                speaker = reference_name(raw)
+            else:
+                speaker = UNKNOWN_SPEAKER
             segments.append(Segment(start=start, end=max(start, end), speaker=speaker, text=text))
         text = clean(_bounded_text(getattr(res, "text", ""), MAX_TEXT)).strip()
         if not segments and text:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -167,8 +167,9 @@ class WhisperTranscriber:
         self.load_seconds = time.perf_counter() - started
         return model
 
-    def transcribe(self, clip: Clip) -> Transcript:
-        """Whisper's sentences, with speaker labels when diarization is enabled."""
+    def transcribe(self, clip: Clip, references: Mapping[str, Path] | None = None) -> Transcript:
+        """Whisper's sentences, with speaker labels when diarization is enabled. ``references`` are
+        not used here: people are matched to the labels by voice (:mod:`tui.diarize.people`)."""
         samples = np.ascontiguousarray(clip.at_rate(TRANSCRIBE_RATE).samples, dtype=np.float32)
         transcript = self.transcribe_words(Clip(samples, TRANSCRIBE_RATE))
         if not self.settings.diarization.enabled or not transcript.segments:
