@@ -28,6 +28,8 @@ class MistralConnection:
         self.server_url = settings.server_url or PUBLIC_SERVER
         """With any credentials it holds: for the HTTP client only (show :attr:`display`)."""
         self.display = display_url(self.server_url)
+        self.timeout_ms = int(settings.timeout_s * 1000)
+        """The read timeout, for calls that do not go through the HTTP client (the realtime socket)."""
         self._client: Any = None
         self._client_lock = threading.Lock()
 

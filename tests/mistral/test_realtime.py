@@ -152,7 +152,7 @@ def test_segments_without_speakers_are_provisional(
     feed_all(rt, speech[: 2 * RATE])
     transcript = rt.finish()
     assert transcript.provisional is True
-    assert [(s.speaker, s.text) for s in transcript.segments] == [("speaker_1", "Hello there.")]
+    assert [(s.speaker, s.text) for s in transcript.segments] == [("unknown", "Hello there.")]
 
 
 def test_hostile_server_values_are_bounded_and_cleaned(
@@ -378,7 +378,7 @@ def test_realtime_config_keys(isolated_env: Path, tmp_path: Path) -> None:
     config.write_text("[transcription]\nrealtime_delay_ms = 5000\n")
     with pytest.raises(ConfigError) as caught:
         load_settings(config, env={})
-    assert "between 80 and 1200" in str(caught.value)
+    assert "from 80 to 1200" in str(caught.value)
     config.write_text('[transcription]\nrealtime = "yes"\n')
     with pytest.raises(ConfigError):
         load_settings(config, env={})

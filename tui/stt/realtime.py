@@ -85,6 +85,7 @@ class RealtimeTranscription:
         :mod:`tui.stt.references`); a refusal fails this session and stops them for the process."""
         self.connection = connection
         self.references = dict(references or {})
+        self._reference_names: frozenset[str] = frozenset()
         self.model = model
         self.diarize = diarize
         self.language = language.strip()
@@ -337,6 +338,7 @@ class RealtimeTranscription:
                 refs = await asyncio.to_thread(encode_references, self.references)
                 if refs:
                     kwargs["speaker_references"] = refs
+                    self._reference_names = frozenset(refs)
         if self.language:
             kwargs["language"] = self.language
         return await self.connection.client.audio.realtime.connect(self.model, **kwargs)
@@ -421,7 +423,7 @@ class RealtimeTranscription:
             model=clean(str(getattr(done, "model", "") or self.model))[:100],
             segments=[s for s in segments if s.text.strip()],
         )
-        transcript = MistralTranscriber._to_transcript(result)
+        transcript = MistralTranscriber._to_transcript(result, names=self._reference_names)
         timed = bool(result.segments) and all(s.end is not None and s.end > 0 for s in result.segments)
         speakers = not self.diarize or all(s.speaker_id for s in result.segments)
         if not result.segments:
