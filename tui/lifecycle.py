@@ -100,6 +100,8 @@ class TurnLog(Protocol):
 
     def names(self) -> dict[str, str]: ...
 
+    def references(self) -> dict[str, Path]: ...
+
     def suggestions(self) -> dict[str, str]: ...
 
     def retry_job(self, index: int | None = None) -> RetryJob | None: ...
@@ -336,7 +338,12 @@ class SessionLog:
         if self.speakers is None or not transcript.segments:
             return transcript, dict(self.session.speaker_names)
         samples = clip.at_rate(TRANSCRIBE_RATE).samples
-        found = identify(self.session.people, samples, transcript, threshold=self.speakers.threshold)
+        # A label the service gave as a reference's name (speaker_references) is that person already.
+        by_name = {name: label for label, name in self.session.speaker_names.items()}
+        fixed = {s.speaker: by_name[s.speaker] for s in transcript.segments if s.speaker in by_name}
+        found = identify(
+            self.session.people, samples, transcript, threshold=self.speakers.threshold, fixed=fixed
+        )
         self.session.people = found.people
         for label in found.new:
             self._keep_reference(label, samples, found.transcript)
@@ -346,6 +353,19 @@ class SessionLog:
 
     def names(self) -> dict[str, str]:
         return dict(self.session.speaker_names)
+
+    @_locked
+    def references(self) -> dict[str, Path]:
+        """Reference clips of the session's named people, by name, for a service that can name
+        them itself (Mistral's ``speaker_references``). Unnamed people are matched by voice only."""
+        if self.speakers is None or self.session.folder is None:
+            return {}
+        out: dict[str, Path] = {}
+        for person in self.session.people:
+            name = self.session.speaker_names.get(person.label)
+            if name and person.reference and (self.session.folder / person.reference).is_file():
+                out[name] = self.session.folder / person.reference
+        return out
 
     def suggestions(self) -> dict[str, str]:
         """Person label -> a remembered name that sounds close (never applied without the user)."""
@@ -501,6 +521,9 @@ class ScratchLog:
         return transcript, {}  # nothing outlives an unsaved session, voices included
 
     def names(self) -> dict[str, str]:
+        return {}
+
+    def references(self) -> dict[str, Path]:
         return {}
 
     def suggestions(self) -> dict[str, str]:

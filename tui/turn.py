@@ -11,8 +11,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -200,7 +201,9 @@ class TurnRunner:
 
         threading.Thread(target=warm, name="voxroom-warm", daemon=True).start()
 
-    def _transcribe(self, clip: Clip, obs: TurnObserver) -> Transcript:
+    def _transcribe(
+        self, clip: Clip, obs: TurnObserver, references: Mapping[str, Path] | None = None
+    ) -> Transcript:
         if clip.path is not None and clip.duration > self.max_chunk_seconds:
             from tui.stt.chunked import transcribe_long
 
@@ -210,8 +213,9 @@ class TurnRunner:
                 max_seconds=self.max_chunk_seconds,
                 concurrency=self.chunk_concurrency,
                 progress=obs.on_progress,
+                references=references,
             )
-        return self.transcriber.transcribe(clip)
+        return self.transcriber.transcribe(clip, references=references)
 
     def transcribe(self, clip: Clip, observer: TurnObserver | None = None) -> Transcript:
         """The whole recording's transcript, in parts when it is long (no turn is run)."""
@@ -232,6 +236,7 @@ class TurnRunner:
         transcript: Transcript | None = None,
         wait_for_playback: bool = True,
         speakers: SpeakerMatcher | None = None,
+        references: Mapping[str, Path] | None = None,
     ) -> TurnResult:
         """Run a whole turn. ``ended_at`` (``time.perf_counter()``) is when the recording stopped.
 
@@ -254,7 +259,7 @@ class TurnRunner:
                 obs.on_stage("transcribing")
                 self._warm_later_steps()
                 t = clock.now()
-                transcript = self._transcribe(clip, obs)
+                transcript = self._transcribe(clip, obs, references)
                 result.timings.transcription_ms = clock.since(t)
             names: dict[str, str] = {}
             if speakers is not None:

@@ -200,3 +200,52 @@ def test_voices_command_lists_and_forgets_a_profile(
     assert [p.name for p in (data / "voices").iterdir()] == ["voice_profiles.json"]  # the clip is gone
     assert main(["voices", "forget", "Nell", "--data-dir", str(data), "--offline"]) == 2
     assert "no voice profile called 'Nell'" in capsys.readouterr().err
+
+
+def test_online_people_keep_their_labels_and_names_across_turns(
+    mistral_server: MistralStandIn, tmp_path: Path
+) -> None:
+    """Through the stand-in, which labels synthesized voices per request (speaker_1 is whoever
+    speaks first): Voxroom keeps each person, sends the named one as a speaker reference, and
+    keeps the new voice apart."""
+    from tests.standin import TranscriptionScript
+    from tests.standin.voices import HIGH, LOW, MID, write_voices
+    from tui.audio.clip import load_clip
+    from tui.stt.references import forget_refusal
+
+    forget_refusal()
+    mistral_server.script(TranscriptionScript(by_voice=True), repeat=True)
+    settings = Settings(
+        backend="mistral", api_key=Secret("test-key"), server_url=mistral_server.url, data_dir=tmp_path / "d"
+    )
+    settings.speech.backend = "none"
+    turns = Turns()
+    room = build(settings, turns)
+
+    def by_pitch(turn: int) -> dict[int, set[str]]:
+        out: dict[int, set[str]] = {}
+        for seg in turns.transcripts[turn].segments:  # type: ignore[attr-defined]
+            pitch = int(seg.text.split("Voice at ")[1].split(" ")[0])
+            out.setdefault(pitch, set()).add(seg.speaker)
+        return out
+
+    try:
+        take_turn(
+            room, turns, load_clip(write_voices(tmp_path / "t1.flac", [(LOW, 1.2), (MID, 1.0), (LOW, 0.8)]))
+        )
+        assert by_pitch(1) == {110: {"speaker_1"}, 180: {"speaker_2"}}
+        rename_speaker(room.log, "speaker_2", "Ann")
+        # Turn 2: the service now calls MID speaker_1 (first heard), but she is Ann, speaker_2.
+        take_turn(
+            room, turns, load_clip(write_voices(tmp_path / "t2.flac", [(MID, 1.0), (HIGH, 0.8), (LOW, 1.0)]))
+        )
+    finally:
+        room.close()
+        forget_refusal()
+    assert by_pitch(2) == {180: {"speaker_2"}, 110: {"speaker_1"}, 260: {"speaker_3"}}
+    uploads = mistral_server.requests_to("transcriptions")
+    assert "speaker_references" not in uploads[0].form and "Ann" in uploads[-1].form["speaker_references"][0]
+    session = SessionStore(settings.sessions_dir).open(room.log.session_id)
+    assert session.speaker_names == {"speaker_2": "Ann"}
+    assert [p.label for p in session.people] == ["speaker_1", "speaker_2", "speaker_3"]
+    assert "Ann:" in str(mistral_server.requests_to("conversations")[-1].json)

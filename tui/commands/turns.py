@@ -66,6 +66,7 @@ def run_turn(
             observer=observer,
             ended_at=ended_at,
             speakers=None if transcript is not None else log.identify_speakers,
+            references=log.references(),
         )
     finally:
         if sink is not None:

@@ -9,11 +9,11 @@ labelled segment of the recording here (online turns).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tui.diarize.people import MATCH_THRESHOLD, Person, speech_seconds, update_people
+from tui.diarize.people import MATCH_THRESHOLD, Person, match_people, speech_seconds
 from tui.model import Segment, Transcript
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 RATE = 16_000
 REFERENCE_MAX_S = 6.0
 """A person's reference clip: their longest segment, cut to this length."""
-REFERENCE_MIN_S = 1.0
+REFERENCE_MIN_S = 0.5
 
 
 @dataclass
@@ -61,8 +61,11 @@ def identify(
     transcript: Transcript,
     *,
     threshold: float = MATCH_THRESHOLD,
+    fixed: Mapping[str, str] | None = None,
 ) -> Identified:
-    """Match ``transcript``'s labels to ``people`` by voice and relabel it."""
+    """Match ``transcript``'s labels to ``people`` by voice and relabel it. ``fixed`` labels (the
+    service named them from a reference clip) are those people already: their voices only refine
+    the people's voiceprints."""
     labelled = [s for s in transcript.segments if s.speaker != "unknown"]
     if not labelled:
         return Identified(transcript, list(people))
@@ -72,7 +75,15 @@ def identify(
     if not voiceprints:
         return Identified(transcript, list(people))
     known = {p.label for p in people}
-    updated, mapping = update_people(people, voiceprints, speech_seconds(labelled), threshold)
+    fixed = {k: v for k, v in (fixed or {}).items() if v in known}
+    seconds = speech_seconds(labelled)
+    matched = match_people(people, {k: v for k, v in voiceprints.items() if k not in fixed}, threshold)
+    mapping = {**matched, **fixed}
+    updated = {p.label: Person(p.label, p.name, p.voiceprint, p.reference, p.seconds) for p in people}
+    for turn_label, person_label in mapping.items():
+        if turn_label in voiceprints:
+            person = updated.setdefault(person_label, Person(person_label))
+            person.heard(voiceprints[turn_label], float(seconds.get(turn_label, 1.0)))
     segments = [
         Segment(s.start, s.end, mapping.get(s.speaker, s.speaker), s.text) for s in transcript.segments
     ]
@@ -84,7 +95,7 @@ def identify(
         provisional=transcript.provisional,
     )
     new = [label for label in dict.fromkeys(mapping.values()) if label not in known]
-    return Identified(relabelled, updated, mapping, new)
+    return Identified(relabelled, list(updated.values()), mapping, new)
 
 
 def reference_span(segments: Sequence[Segment], label: str) -> tuple[float, float] | None:

@@ -453,7 +453,7 @@ class Room:
         if self.live is None or self.recorder is None:
             return None
         try:
-            live = self.live()
+            live = self.live(self.log.references())
         except VoxroomError as err:
             self._emit(RoomNotice(f"{err.message} The recording will be transcribed when it stops."))
             return None
@@ -550,6 +550,7 @@ class Room:
                 transcript=transcript,
                 # A saved transcript (a retry) already has the session's people; a fresh one is matched.
                 speakers=None if pending.transcript is not None else log.identify_speakers,
+                references=log.references(),
             )
             if live_ms is not None:
                 result.timings.transcription_ms = live_ms

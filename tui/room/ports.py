@@ -7,7 +7,7 @@ Nothing here imports numpy or an audio library, so the UI can import the level t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -103,4 +103,5 @@ class Player(Protocol):
     def close(self) -> None: ...
 
 
-LiveFactory = Callable[[], "LiveTranscription | None"]
+LiveFactory = Callable[["Mapping[str, Path]"], "LiveTranscription | None"]
+"""Starts a live transcription for a recording, given the session's reference clips by name."""

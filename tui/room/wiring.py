@@ -13,11 +13,14 @@ from tui.room.controller import Listener, Room
 from tui.room.ports import LiveFactory, Player, Recorder
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from tui.backends import Backends
     from tui.config import Settings
     from tui.sessions.model import Session, SessionSummary
     from tui.sessions.replay import ReplayStep
     from tui.sessions.store import SessionStore
+    from tui.stt.base import LiveTranscription
 
 HistoryTurn = tuple[int, Transcript | None, Reply | None, Timings | None, str]
 """A stored turn for the panes: index, transcript, reply, timings, status."""
@@ -58,11 +61,12 @@ def open_audio(settings: Settings) -> tuple[Recorder | None, Player | None, list
 def live_transcription(settings: Settings, backends: Backends) -> LiveFactory:
     """What transcribes while the room speaks, for these backends: Whisper in windows offline, the
     realtime socket for Mistral (``[transcription] realtime``); ``None`` from the factory otherwise."""
-    from functools import partial
-
     from tui.stt.realtime import make_live_transcription
 
-    return partial(make_live_transcription, settings, backends.transcriber)
+    def start(references: Mapping[str, Path]) -> LiveTranscription | None:
+        return make_live_transcription(settings, backends.transcriber, references=references)
+
+    return start
 
 
 def session_store(settings: Settings) -> SessionStore:
