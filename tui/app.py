@@ -12,17 +12,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import work
 from textual.actions import SkipAction
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.theme import Theme
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
@@ -103,10 +103,12 @@ class SessionsListed(Message):
 
 
 class DevicesListed(Message):
-    def __init__(self, inputs: list[str], outputs: list[str]) -> None:
+    def __init__(self, inputs: list[str], outputs: list[str], *, released: bool = False) -> None:
         super().__init__()
         self.inputs = inputs
         self.outputs = outputs
+        self.released = released
+        """The room's audio was closed for the rescan: open it again whatever is chosen."""
 
 
 class AudioReplaced(Message):
@@ -169,7 +171,8 @@ class VoxroomApp(App[None]):
     ) -> None:
         """``room``: a ready core (tests); ``core``: builds one in a worker (default: the real parts).
 
-        ``theme`` is the ``--theme`` flag; without it the last palette choice, then the config, wins.
+        ``theme`` is the ``--theme`` flag; without it the config file's ``theme``, then the last palette
+        choice, then the default (:func:`tui.themes.choose_theme`).
         """
         super().__init__()
         self.settings = settings
@@ -178,7 +181,6 @@ class VoxroomApp(App[None]):
         self._want_global_hotkey = hotkey
         self._want_warm_up = warm_up
         self._initial_theme = choose_theme(settings.theme, settings.data_dir, theme)
-        self._remember = False
         self._pending_toggles = 0
         self._warned_small = False
         self._auto_stop_ticks = 0
@@ -233,9 +235,7 @@ class VoxroomApp(App[None]):
     def on_mount(self) -> None:
         for theme in textual_themes():
             self.register_theme(theme)
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_theme(self._initial_theme)
-        self._remember = True
         self.status_bar.backend = self.settings.backend_label
         self.recording_pane.key = self.settings.hotkey.fallback_key or "space"
         self.set_interval(1.0 / METER_HZ, self._sample_levels)
@@ -244,20 +244,28 @@ class VoxroomApp(App[None]):
         self.call_after_refresh(self._first_frame)
 
     def _apply_theme(self, name: str) -> None:
+        """The start-up theme (flag, config, remembered): never remembered, so a bad flag changes nothing."""
         if name not in self.available_themes:
             self.notify(
                 f"There is no theme called '{name}'. Using {DEFAULT_THEME}.",
                 title="Theme",
                 severity="warning",
+                markup=False,
             )
             name = DEFAULT_THEME
-        self.theme = name
-        self._theme_changed(self.current_theme)
-
-    def _theme_changed(self, theme: Theme) -> None:
         # Textual gives the app the class "-theme-<name>": the themes/*.tcss rules hang off it.
-        if self._remember:
-            self._remember_theme(self.settings.data_dir, theme.name)
+        self.theme = name
+
+    def switch_theme(self, name: str) -> None:
+        """A theme chosen in the palette: used now and remembered for the next start."""
+        self.theme = name
+        self._remember_theme(self.settings.data_dir, name)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own commands, without its theme switcher (the palette offers Voxroom's themes)."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Theme":
+                yield command
 
     @background("state")
     def _remember_theme(self, data_dir: Path, name: str) -> None:
@@ -360,8 +368,7 @@ class VoxroomApp(App[None]):
         self.recording_pane.state = room.state
         self.recording_pane.device = room.device_name
         self.status_bar.session = room.log.name
-        if room.recorder is None:
-            self.recording_pane.hint = "No microphone: choose one from the palette (ctrl+p, Choose devices)."
+        self.recording_pane.has_mic = room.recorder is not None
 
     def _room_listener(self, event: RoomEvent) -> None:
         # Runs on the room's threads; post_message is thread-safe.
@@ -387,6 +394,7 @@ class VoxroomApp(App[None]):
             self.call_from_thread(self._hotkey_unavailable, problem)
         else:
             self.hotkey = hotkey
+            self.call_from_thread(setattr, self.recording_pane, "global_key", key)
 
     def _hotkey_unavailable(self, problem: str) -> None:
         self.hotkey_problem = problem
@@ -766,36 +774,50 @@ class VoxroomApp(App[None]):
 
     # -- devices ----------------------------------------------------------------------------------
     def action_choose_devices(self) -> None:
-        self._devices_worker()
+        room = self.room
+        idle = room is None or not (room.busy or room.replaying)
+        self._devices_worker(room, rescan=idle)
 
     @background("devices", exclusive=True)
-    def _devices_worker(self) -> None:
+    def _devices_worker(self, room: Room | None, *, rescan: bool) -> None:
+        """List the devices; when idle, first close the room's audio and make PortAudio look again
+        (the audio is opened again from the settings once the dialog closes)."""
+        released = False
         try:
-            from tui.audio.devices import input_devices, output_devices
+            from tui.audio.devices import input_devices, output_devices, rescan_devices
 
+            if rescan:
+                if room is not None:
+                    room.replace_audio(None, None)
+                    released = True
+                rescan_devices()
             inputs = [d.name for d in input_devices()]
             outputs = [d.name for d in output_devices()]
         except (VoxroomError, ImportError, OSError) as err:
             self.post_message(AppProblem(VoxroomError(f"Cannot list the sound devices: {err}."), "Devices"))
-            return
-        self.post_message(DevicesListed(inputs, outputs))
+            inputs, outputs = [], []
+        self.post_message(DevicesListed(inputs, outputs, released=released))
 
     def on_devices_listed(self, message: DevicesListed) -> None:
         from tui.screens.devices import DevicesDialog
 
         if not message.inputs and not message.outputs:
             self.notify("No sound devices were found. Connect one, then try again.", severity="warning")
+            self._devices_chosen(None, reopen=message.released)
             return
         current = (self.settings.audio.input_device, self.settings.audio.output_device)
-        self.push_screen(DevicesDialog(message.inputs, message.outputs, current), self._devices_chosen)
+        self.push_screen(
+            DevicesDialog(message.inputs, message.outputs, current),
+            lambda choice: self._devices_chosen(choice, reopen=message.released),
+        )
 
-    def _devices_chosen(self, choice: tuple[str, str] | None) -> None:
-        if choice is None:
-            return
+    def _devices_chosen(self, choice: tuple[str, str] | None, *, reopen: bool = False) -> None:
         room = self.room
-        if room is None:
+        if room is None or (choice is None and not reopen):
             return
-        if room.busy:
+        if choice is None:
+            choice = (self.settings.audio.input_device, self.settings.audio.output_device)
+        elif room.busy:
             self.notify("Wait for the current turn to finish, then choose devices.", severity="warning")
             return
         self.settings.audio.input_device, self.settings.audio.output_device = choice
@@ -819,7 +841,7 @@ class VoxroomApp(App[None]):
 
     def on_audio_replaced(self, message: AudioReplaced) -> None:
         self.recording_pane.device = message.device
-        self.recording_pane.hint = "" if message.device else self.recording_pane.hint
+        self.recording_pane.has_mic = self.room is not None and self.room.recorder is not None
         for problem in message.problems:
             self._show_error(problem, "Devices")
 
