@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from tui.sessions.model import SessionSummary
 
 METER_HZ = 30.0
-MIN_SIZE = (72, 20)
+MIN_SIZE = (60, 20)
 log = logging.getLogger("voxroom")
 
 CoreFactory = Callable[["VoxroomApp"], Room]
@@ -152,8 +152,8 @@ class VoxroomApp(App[None]):
     CSS_PATH: ClassVar[list[str | Path]] = list(theme_css_paths())  # type: ignore[assignment]
     CSS = """
     #main { height: 1fr; }
-    #left { width: 42%; min-width: 36; }
-    #transcript { width: 1fr; }
+    #left { width: 2fr; }
+    #transcript { width: 3fr; }
     .pane { border: round $panel-lighten-2; border-title-color: $text-muted; }
     """
     COMMANDS = App.COMMANDS | {VoxroomCommands}
@@ -191,6 +191,8 @@ class VoxroomApp(App[None]):
         self.replays_finished = 0
         self.worker_failures = 0
         self.first_frame_at: float | None = None
+        self.start_dir = Path.cwd()
+        """The folder Voxroom was started in (the export dialog's default, see README)."""
         self.read_only = False
         self.viewing: TurnLog | None = None
         """The session shown in the panes when it is not the room's own (opened read-only)."""
@@ -199,9 +201,11 @@ class VoxroomApp(App[None]):
         self.replies_pane = RepliesPane(id="replies", classes="pane")
         self.transcript_pane = TranscriptPane(id="transcript", classes="pane")
         self.status_bar = StatusBar(id="status")
-        self._bindings.bind(
-            settings.hotkey.fallback_key or "space", "trigger('fallback')", "Record / stop", priority=True
-        )
+        fallback = settings.hotkey.fallback_key or "space"
+        self._bindings.bind(fallback, "trigger('fallback')", "Record / stop", priority=True)
+        # The record key first in the footer: the one key a narrow terminal must still show.
+        keys = self._bindings.key_to_bindings
+        self._bindings.key_to_bindings = {fallback: keys.pop(fallback), **keys}
         self._room_handlers: dict[type[RoomEvent], Callable[[Any], None]] = {
             events.StateChanged: self._on_state,
             events.TurnStarted: self._on_turn_started,
@@ -230,7 +234,7 @@ class VoxroomApp(App[None]):
                 yield _titled(self.replies_pane, "Replies")
             yield _titled(self.transcript_pane, "Transcript")
         yield self.status_bar
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for theme in textual_themes():
@@ -440,6 +444,7 @@ class VoxroomApp(App[None]):
             self.playback_meter.sentence = ""
 
     def _on_turn_started(self, event: events.TurnStarted) -> None:
+        self.status_bar.started = True
         self.status_bar.note = "retrying the last turn" if event.retry else ""
 
     def _on_stage(self, event: events.StageChanged) -> None:
@@ -470,9 +475,15 @@ class VoxroomApp(App[None]):
         if event.status != "failed":
             self.last_timings = event.timings
             self.status_bar.timings = event.timings
+            self.status_bar.failure = ""
+        self.status_bar.note = ""
 
     def _on_room_failed(self, event: events.RoomFailed) -> None:
         self._show_error(event.error)
+        if event.turn is not None:
+            what = event.error.hint or ("ctrl+r retries it." if event.retryable else "")
+            self.status_bar.failure = f"turn {event.turn}: {event.error.message} {what}".strip()
+            self.status_bar.note = ""
         if event.turn is not None and event.retryable:
             self.replies_pane.fail(event.turn, f"This turn failed: {event.error.message}")
 
@@ -606,6 +617,8 @@ class VoxroomApp(App[None]):
         self.transcript_pane.clear()
         self.replies_pane.clear()
         self.status_bar.timings = None
+        self.status_bar.failure = ""
+        self.status_bar.started = False
         self.read_only = message.read_only
         self.viewing = message.log if message.read_only else None
         self.recording_pane.hint = (
@@ -633,6 +646,7 @@ class VoxroomApp(App[None]):
                 self.replies_pane.note(index, STATUS_NOTES[status])
             last = timings or last
         self.status_bar.timings = last
+        self.status_bar.started = self.status_bar.started or bool(turns)
 
     def action_open_session(self) -> None:
         self._list_sessions_worker(self.settings)
@@ -742,10 +756,12 @@ class VoxroomApp(App[None]):
 
     def action_export(self) -> None:
         from tui.screens.export import ExportDialog
+        from tui.sessions.export import default_export_folder
 
         target = self.viewing or (self.room.log if self.room is not None else None)
         name = target.name if target is not None else "voxroom"
-        stem = Path.home() / "".join(c if c.isalnum() or c in "-_." else "-" for c in f"voxroom-{name}")
+        folder = default_export_folder(self.start_dir, Path.home())
+        stem = folder / "".join(c if c.isalnum() or c in "-_" else "-" for c in f"voxroom-{name}")
         self.push_screen(ExportDialog(stem), self._export_chosen)
 
     def _export_chosen(self, choice: tuple[str, Path] | None) -> None:

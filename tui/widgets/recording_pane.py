@@ -8,8 +8,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from tui.trigger import key_label
 from tui.room import IDLE, PROCESSING, RECORDING, SPEAKING, LevelLike
+from tui.trigger import key_label
 from tui.widgets.level_bar import LevelBar
 
 STATE_LABELS = {
@@ -39,7 +39,7 @@ class RecordingPane(Vertical):
     RecordingPane.-processing .state { color: $warning; }
     RecordingPane.-speaking .state { color: $success; }
     RecordingPane .device { color: $text-muted; }
-    RecordingPane .hint { color: $text-muted; }
+    RecordingPane > .hint { color: $text-muted; height: auto; max-height: 2; text-wrap: wrap; }
     """
 
     state: reactive[str] = reactive(IDLE)
@@ -115,7 +115,7 @@ class RecordingPane(Vertical):
         }.get(self.state, "record")
         keys = self.key
         if self.global_key:
-            keys = f"{key_label(self.global_key)} (anywhere) or {self.key}"
+            keys = f"{key_label(self.global_key)} or {self.key}"
         return f"Press {keys} to {does}."
 
     def _show_hint(self) -> None:
