@@ -22,6 +22,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 
 METER_HZ = 30.0
 MIN_SIZE = (60, 20)
+QUIT_CONFIRM_S = 8.0
+"""How long a first ctrl+q while recording waits for the second."""
 log = logging.getLogger("voxroom")
 
 CoreFactory = Callable[["VoxroomApp"], Room]
@@ -89,11 +92,13 @@ class CoreReady(Message):
 class SessionReady(Message):
     """A session to show (read-only) or to record into, with its past turns."""
 
-    def __init__(self, log: TurnLog, history: list[HistoryTurn], *, read_only: bool) -> None:
+    def __init__(self, log: TurnLog, history: list[HistoryTurn], *, read_only: bool, ref: str = "") -> None:
         super().__init__()
         self.log = log
         self.history = history
         self.read_only = read_only
+        self.ref = ref
+        """How it was opened (an id, or ``sample:NAME``): ctrl+t continues it by this."""
 
 
 class SessionsListed(Message):
@@ -183,6 +188,7 @@ class VoxroomApp(App[None]):
         self._initial_theme = choose_theme(settings.theme, settings.data_dir, theme)
         self._pending_toggles = 0
         self._warned_small = False
+        self._quit_armed = False
         self._auto_stop_ticks = 0
         self.hotkey: Any = None
         self.hotkey_problem: str = ""
@@ -195,6 +201,7 @@ class VoxroomApp(App[None]):
         """The folder Voxroom was started in (the export dialog's default, see README)."""
         self.read_only = False
         self.viewing: TurnLog | None = None
+        self.viewing_ref = ""
         """The session shown in the panes when it is not the room's own (opened read-only)."""
         self.recording_pane = RecordingPane(id="recording", classes="pane")
         self.playback_meter = PlaybackMeter(id="playback", classes="pane")
@@ -254,7 +261,6 @@ class VoxroomApp(App[None]):
                 f"There is no theme called '{name}'. Using {DEFAULT_THEME}.",
                 title="Theme",
                 severity="warning",
-                markup=False,
             )
             name = DEFAULT_THEME
         # Textual gives the app the class "-theme-<name>": the themes/*.tcss rules hang off it.
@@ -281,6 +287,19 @@ class VoxroomApp(App[None]):
             self._room_ready(self.room)
         else:
             self._build_core(self._core_factory)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text unless a caller asks for markup: messages carry server
+        errors, file and session names, which must never become styles or live actions."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- workers that fail -------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -596,6 +615,10 @@ class VoxroomApp(App[None]):
         if room is not None and room.busy:
             self.notify("Wait for the current turn to finish, then start a new session.", severity="warning")
             return
+        if room is not None and _turn_count(room.log) == 0:
+            # The room's session is still empty: show it again rather than pile up empty sessions.
+            self.post_message(SessionReady(room.log, [], read_only=False))
+            return
         self._new_session_worker(self.settings, room)
 
     @background("session", exclusive=True)
@@ -621,6 +644,7 @@ class VoxroomApp(App[None]):
         self.status_bar.started = False
         self.read_only = message.read_only
         self.viewing = message.log if message.read_only else None
+        self.viewing_ref = message.ref or message.log.session_id
         self.recording_pane.hint = (
             "Read-only: ctrl+t continues it, ctrl+n starts a new session." if message.read_only else ""
         )
@@ -656,7 +680,7 @@ class VoxroomApp(App[None]):
         from tui.room.wiring import list_sessions
 
         try:
-            summaries = list_sessions(settings)
+            summaries = list_sessions(settings, samples=True)
         except VoxroomError as err:
             self.post_message(AppProblem(err, "Sessions"))
             return
@@ -690,18 +714,23 @@ class VoxroomApp(App[None]):
         if viewing is None:
             self.notify("Open a session first (ctrl+o); ctrl+t then continues it.", severity="information")
             return
-        self._open(viewing.session_id, "continue")
+        self._open(self.viewing_ref or viewing.session_id, "continue")
 
     @background("session", exclusive=True)
     def _open_session_worker(self, settings: Settings, session_id: str, mode: str, backends: Any) -> None:
         from tui.room.wiring import open_log
 
         try:
-            log_, history = open_log(settings, session_id, backends if mode == "continue" else None)
+            log_, history = open_log(
+                settings,
+                session_id,
+                backends if mode == "continue" else None,
+                read_only=mode != "continue",
+            )
         except VoxroomError as err:
             self.post_message(AppProblem(err, "Open session"))
             return
-        self.post_message(SessionReady(log_, history, read_only=mode != "continue"))
+        self.post_message(SessionReady(log_, history, read_only=mode != "continue", ref=session_id))
 
     def action_replay(self) -> None:
         room = self.room
@@ -742,7 +771,9 @@ class VoxroomApp(App[None]):
         label, name = choice
         self.transcript_pane.set_names({**self.transcript_pane.names, label: name})
         target = self.viewing or (self.room.log if self.room is not None else None)
-        if target is not None:
+        if _is_sample(target):
+            self.notify("Samples are not changed: the name shows until you leave it.")
+        elif target is not None:
             self._save_name_worker(target, label, name)
 
     @background("session")
@@ -862,6 +893,25 @@ class VoxroomApp(App[None]):
             self._show_error(problem, "Devices")
 
     # -- shutdown ---------------------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """ctrl+q: while recording, the first press says what happens to the recording."""
+        room = self.room
+        if room is not None and room.state == RECORDING and not self._quit_armed:
+            self._quit_armed = True
+            self.notify(
+                "You are recording. Press ctrl+q again to quit: the recording is kept as an interrupted "
+                "turn; open the session (ctrl+o), continue it (ctrl+t), then ctrl+r answers it.",
+                title="Quit while recording?",
+                severity="warning",
+                timeout=QUIT_CONFIRM_S,
+            )
+            self.set_timer(QUIT_CONFIRM_S, self._disarm_quit)
+            return
+        await super().action_quit()
+
+    def _disarm_quit(self) -> None:
+        self._quit_armed = False
+
     def on_unmount(self) -> None:
         self.close_core()
 
@@ -875,6 +925,18 @@ class VoxroomApp(App[None]):
         room = self.room
         if room is not None:
             room.close()
+
+
+def _turn_count(log: TurnLog | None) -> int | None:
+    """How many turns a stored session holds (``None``: not a stored session)."""
+    turns = getattr(getattr(log, "session", None), "turns", None)
+    return len(turns) if isinstance(turns, list) else None
+
+
+def _is_sample(log: TurnLog | None) -> bool:
+    """A session read where it ships (a sample): never written to."""
+    session = getattr(log, "session", None)
+    return bool(getattr(session, "read_only", False))
 
 
 def _titled(widget: Any, title: str) -> Any:

@@ -100,8 +100,12 @@ class SessionLog:
 
     saved = True
 
-    def __init__(self, store: SessionStore, session: Session, backends: Backends | None = None) -> None:
-        if session.read_only:  # a sample: continue it as a copy
+    def __init__(
+        self, store: SessionStore, session: Session, backends: Backends | None = None, *, copy: bool = True
+    ) -> None:
+        """``copy=False`` keeps a read-only session (a sample) where it is, to read; otherwise it is
+        continued as a copy in the store."""
+        if session.read_only and copy:
             session = store.copy_in(session)
         self.store = store
         self.session = session
@@ -113,9 +117,12 @@ class SessionLog:
         return cls(store, store.create(backend=backends.label, models=dict(backends.models)), backends)
 
     @classmethod
-    def open(cls, store: SessionStore, ref: str, backends: Backends | None = None) -> SessionLog:
-        """An existing session (id, prefix, folder, or ``sample:NAME``, which is copied in first)."""
-        return cls(store, store.open(ref), backends)
+    def open(
+        cls, store: SessionStore, ref: str, backends: Backends | None = None, *, copy: bool = True
+    ) -> SessionLog:
+        """An existing session (id, prefix, folder, or ``sample:NAME``, copied in first unless ``copy``
+        is false)."""
+        return cls(store, store.open(ref), backends, copy=copy)
 
     # -- TurnLog ----------------------------------------------------------------------------------
     @property

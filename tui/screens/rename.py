@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Input, Label, Select
 
 from tui.screens.dialog import FormDialog
@@ -29,7 +30,9 @@ class RenameSpeakerDialog(FormDialog[tuple[str, str]]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Rename a speaker")
-            options = [(f"{s} ({self.names[s]})" if s in self.names else s, s) for s in self.speakers]
+            options = [
+                (Content(f"{s} ({self.names[s]})" if s in self.names else s), s) for s in self.speakers
+            ]
             yield Select(options, value=self.speakers[0], allow_blank=False, id="speaker")
             yield Input(placeholder="Name to show, e.g. Alice", id="name")
             with Horizontal():
