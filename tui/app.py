@@ -456,6 +456,8 @@ class VoxroomApp(App[None]):
             handler(message.event)
 
     def _on_state(self, event: events.StateChanged) -> None:
+        if event.state != IDLE:
+            self.status_bar.started = True
         self.recording_pane.state = event.state
         self.recording_pane.queued = event.queued
         self.playback_meter.speaking = event.state == SPEAKING
@@ -503,8 +505,8 @@ class VoxroomApp(App[None]):
             what = event.error.hint or ("ctrl+r retries it." if event.retryable else "")
             self.status_bar.failure = f"turn {event.turn}: {event.error.message} {what}".strip()
             self.status_bar.note = ""
-        if event.turn is not None and event.retryable:
-            self.replies_pane.fail(event.turn, f"This turn failed: {event.error.message}")
+        if event.turn is not None:  # the turn's place in the replies says what happened to it
+            self.replies_pane.fail(event.turn, f"This turn failed: {event.error}")
 
     def _on_room_notice(self, event: events.RoomNotice) -> None:
         self.notify(event.message, title=event.title, severity="warning", timeout=8)
