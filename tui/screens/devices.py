@@ -18,7 +18,8 @@ class DevicesDialog(ModalScreen[tuple[str, str] | None]):
     DEFAULT_CSS = """
     DevicesDialog { align: center middle; }
     DevicesDialog > Vertical {
-        width: 70; height: auto; border: round $primary; background: $surface; padding: 1 2;
+        width: 70; max-width: 100%; height: auto; max-height: 100%; border: round $primary;
+        background: $surface; padding: 1 2;
     }
     DevicesDialog Select { margin-bottom: 1; }
     DevicesDialog Horizontal { height: auto; align-horizontal: right; }

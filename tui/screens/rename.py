@@ -16,7 +16,8 @@ class RenameSpeakerDialog(FormDialog[tuple[str, str]]):
     DEFAULT_CSS = """
     RenameSpeakerDialog { align: center middle; }
     RenameSpeakerDialog > Vertical {
-        width: 60; height: auto; border: round $primary; background: $surface; padding: 1 2;
+        width: 60; max-width: 100%; height: auto; max-height: 100%; border: round $primary;
+        background: $surface; padding: 1 2;
     }
     RenameSpeakerDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     RenameSpeakerDialog Select, RenameSpeakerDialog Input { margin-bottom: 1; }
