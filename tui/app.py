@@ -648,7 +648,7 @@ class VoxroomApp(App[None]):
         self.viewing = message.log if message.read_only else None
         self.viewing_ref = message.ref or message.log.session_id
         self.recording_pane.hint = (
-            "Read-only: ctrl+t continues it, ctrl+n starts a new session." if message.read_only else ""
+            "Read-only: ctrl+t continues it; ctrl+n starts anew." if message.read_only else ""
         )
         from tui.lifecycle import SessionLog
 

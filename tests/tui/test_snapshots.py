@@ -150,19 +150,28 @@ SUMMARIES = [
 ]
 
 
+async def _still(pilot) -> None:  # type: ignore[no-untyped-def]
+    """No blinking cursor in the dialog's text fields: the picture must not depend on the moment."""
+    from textual.widgets import Input
+
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    await pilot.pause()
+
+
 async def _export(pilot) -> None:  # type: ignore[no-untyped-def]
     await _fill(pilot)
     pilot.app.start_dir = Path("/home/alice/Documents")
     await pilot.press("ctrl+e")
     await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ExportDialog")
-    await pilot.pause()
+    await _still(pilot)
 
 
 async def _rename(pilot) -> None:  # type: ignore[no-untyped-def]
     await _fill(pilot)
     pilot.app.action_rename_speaker()
     await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "RenameSpeakerDialog")
-    await pilot.pause()
+    await _still(pilot)
 
 
 async def _devices(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -173,7 +182,7 @@ async def _devices(pilot) -> None:  # type: ignore[no-untyped-def]
         DevicesDialog(["Room mic (USB)", "[b]Headset[/b] mic"], ["Speakerphone", "HDMI"], ("", ""))
     )
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, DevicesDialog))
-    await pilot.pause()
+    await _still(pilot)
 
 
 async def _browser(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -182,14 +191,14 @@ async def _browser(pilot) -> None:  # type: ignore[no-untyped-def]
     await _fill(pilot)
     pilot.app.push_screen(SessionBrowser(SUMMARIES))
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, SessionBrowser))
-    await pilot.pause()
+    await _still(pilot)
 
 
 async def _help(pilot) -> None:  # type: ignore[no-untyped-def]
     await _fill(pilot)
     pilot.app.action_help()
     await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen")
-    await pilot.pause()
+    await _still(pilot)
 
 
 async def _palette(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -201,7 +210,7 @@ async def _palette(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.press(*"theme")
     commands = pilot.app.screen.query_one(CommandList)
     await wait_until(pilot, lambda: commands.option_count == 3)
-    await pilot.pause()
+    await _still(pilot)
 
 
 SCREENS = {
