@@ -265,3 +265,29 @@ async def test_a_silent_recording_and_an_empty_transcript_each_leave_a_note(
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)
         await wait_until(pilot, lambda: any("Nothing was said" in t for t in reply_texts(app)))
+
+
+async def test_barge_in_and_escape_each_leave_interrupted_on_the_reply(
+    tui_settings, make_room, mistral_server: MistralStandIn
+) -> None:
+    mistral_server.set_latency(speech_real_time_factor=1.0)
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+
+        async def speak() -> None:
+            await pilot.press("space")
+            await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+            await pilot.press("space")
+            await wait_until(pilot, lambda: app.playback_meter.speaking and bool(app.playback_meter.sentence))
+
+        await speak()
+        await pilot.press("space")  # barge-in: the speech stops and a new recording starts
+        await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+        await wait_until(pilot, lambda: sum("Interrupted" in t for t in app.replies_pane.notes) == 1)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.playback_meter.speaking and bool(app.playback_meter.sentence))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: sum("Interrupted" in t for t in app.replies_pane.notes) == 2)
+        await wait_until(
+            pilot, lambda: not app.playback_meter.speaking and app.recording_pane.state == "idle"
+        )
