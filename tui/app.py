@@ -108,12 +108,16 @@ class SessionsListed(Message):
 
 
 class DevicesListed(Message):
-    def __init__(self, inputs: list[str], outputs: list[str], *, released: bool = False) -> None:
+    def __init__(
+        self, inputs: list[str], outputs: list[str], *, released: bool = False, failed: bool = False
+    ) -> None:
         super().__init__()
         self.inputs = inputs
         self.outputs = outputs
         self.released = released
         """The room's audio was closed for the rescan: open it again whatever is chosen."""
+        self.failed = failed
+        """Listing failed (already told): nothing to choose from."""
 
 
 class AudioReplaced(Message):
@@ -201,8 +205,9 @@ class VoxroomApp(App[None]):
         """The folder Voxroom was started in (the export dialog's default, see README)."""
         self.read_only = False
         self.viewing: TurnLog | None = None
-        self.viewing_ref = ""
         """The session shown in the panes when it is not the room's own (opened read-only)."""
+        self.viewing_ref = ""
+        """How the session shown was opened (an id or ``sample:NAME``)."""
         self.recording_pane = RecordingPane(id="recording", classes="pane")
         self.playback_meter = PlaybackMeter(id="playback", classes="pane")
         self.replies_pane = RepliesPane(id="replies", classes="pane")
@@ -844,12 +849,17 @@ class VoxroomApp(App[None]):
             outputs = [d.name for d in output_devices()]
         except (VoxroomError, ImportError, OSError) as err:
             self.post_message(AppProblem(VoxroomError(f"Cannot list the sound devices: {err}."), "Devices"))
-            inputs, outputs = [], []
+            if released:
+                self.post_message(DevicesListed([], [], released=True, failed=True))
+            return
         self.post_message(DevicesListed(inputs, outputs, released=released))
 
     def on_devices_listed(self, message: DevicesListed) -> None:
         from tui.screens.devices import DevicesDialog
 
+        if message.failed:  # already told; only the audio closed for the rescan comes back
+            self._devices_chosen(None, reopen=message.released)
+            return
         if not message.inputs and not message.outputs:
             self.notify("No sound devices were found. Connect one, then try again.", severity="warning")
             self._devices_chosen(None, reopen=message.released)
