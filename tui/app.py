@@ -12,18 +12,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import events as textual_events
 from textual import work
 from textual.actions import SkipAction
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.theme import Theme
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
@@ -52,7 +53,9 @@ if TYPE_CHECKING:
     from tui.sessions.model import SessionSummary
 
 METER_HZ = 30.0
-MIN_SIZE = (72, 20)
+MIN_SIZE = (60, 20)
+QUIT_CONFIRM_S = 8.0
+"""How long a first ctrl+q while recording waits for the second."""
 log = logging.getLogger("voxroom")
 
 CoreFactory = Callable[["VoxroomApp"], Room]
@@ -91,11 +94,13 @@ class CoreReady(Message):
 class SessionReady(Message):
     """A session to show (read-only) or to record into, with its past turns."""
 
-    def __init__(self, log: TurnLog, history: list[HistoryTurn], *, read_only: bool) -> None:
+    def __init__(self, log: TurnLog, history: list[HistoryTurn], *, read_only: bool, ref: str = "") -> None:
         super().__init__()
         self.log = log
         self.history = history
         self.read_only = read_only
+        self.ref = ref
+        """How it was opened (an id, or ``sample:NAME``): ctrl+t continues it by this."""
 
 
 class SessionsListed(Message):
@@ -105,10 +110,16 @@ class SessionsListed(Message):
 
 
 class DevicesListed(Message):
-    def __init__(self, inputs: list[str], outputs: list[str]) -> None:
+    def __init__(
+        self, inputs: list[str], outputs: list[str], *, released: bool = False, failed: bool = False
+    ) -> None:
         super().__init__()
         self.inputs = inputs
         self.outputs = outputs
+        self.released = released
+        """The room's audio was closed for the rescan: open it again whatever is chosen."""
+        self.failed = failed
+        """Listing failed (already told): nothing to choose from."""
 
 
 class AudioReplaced(Message):
@@ -152,8 +163,8 @@ class VoxroomApp(App[None]):
     CSS_PATH: ClassVar[list[str | Path]] = list(theme_css_paths())  # type: ignore[assignment]
     CSS = """
     #main { height: 1fr; }
-    #left { width: 42%; min-width: 36; }
-    #transcript { width: 1fr; }
+    #left { width: 2fr; }
+    #transcript { width: 3fr; }
     .pane { border: round $panel-lighten-2; border-title-color: $text-muted; }
     """
     COMMANDS = App.COMMANDS | {VoxroomCommands}
@@ -171,7 +182,8 @@ class VoxroomApp(App[None]):
     ) -> None:
         """``room``: a ready core (tests); ``core``: builds one in a worker (default: the real parts).
 
-        ``theme`` is the ``--theme`` flag; without it the last palette choice, then the config, wins.
+        ``theme`` is the ``--theme`` flag; without it the config file's ``theme``, then the last palette
+        choice, then the default (:func:`tui.themes.choose_theme`).
         """
         super().__init__()
         self.settings = settings
@@ -180,9 +192,9 @@ class VoxroomApp(App[None]):
         self._want_global_hotkey = hotkey
         self._want_warm_up = warm_up
         self._initial_theme = choose_theme(settings.theme, settings.data_dir, theme)
-        self._remember = False
         self._pending_toggles = 0
         self._warned_small = False
+        self._quit_armed = False
         self._auto_stop_ticks = 0
         self.hotkey: Any = None
         self.hotkey_problem: str = ""
@@ -193,17 +205,23 @@ class VoxroomApp(App[None]):
         self.worker_failures = 0
         self._suggested: set[tuple[str, str]] = set()
         self.first_frame_at: float | None = None
+        self.start_dir = Path.cwd()
+        """The folder Voxroom was started in (the export dialog's default, see README)."""
         self.read_only = False
         self.viewing: TurnLog | None = None
         """The session shown in the panes when it is not the room's own (opened read-only)."""
+        self.viewing_ref = ""
+        """How the session shown was opened (an id or ``sample:NAME``)."""
         self.recording_pane = RecordingPane(id="recording", classes="pane")
         self.playback_meter = PlaybackMeter(id="playback", classes="pane")
         self.replies_pane = RepliesPane(id="replies", classes="pane")
         self.transcript_pane = TranscriptPane(id="transcript", classes="pane")
         self.status_bar = StatusBar(id="status")
-        self._bindings.bind(
-            settings.hotkey.fallback_key or "space", "trigger('fallback')", "Record / stop", priority=True
-        )
+        fallback = settings.hotkey.fallback_key or "space"
+        self._bindings.bind(fallback, "trigger('fallback')", "Record / stop", priority=True)
+        # The record key first in the footer: the one key a narrow terminal must still show.
+        keys = self._bindings.key_to_bindings
+        self._bindings.key_to_bindings = {fallback: keys.pop(fallback), **keys}
         self._room_handlers: dict[type[RoomEvent], Callable[[Any], None]] = {
             events.StateChanged: self._on_state,
             events.TurnStarted: self._on_turn_started,
@@ -234,14 +252,12 @@ class VoxroomApp(App[None]):
                 yield _titled(self.replies_pane, "Replies")
             yield _titled(self.transcript_pane, "Transcript")
         yield self.status_bar
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for theme in textual_themes():
             self.register_theme(theme)
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_theme(self._initial_theme)
-        self._remember = True
         self.status_bar.backend = self.settings.backend_label
         self.recording_pane.key = self.settings.hotkey.fallback_key or "space"
         self.set_interval(1.0 / METER_HZ, self._sample_levels)
@@ -253,6 +269,7 @@ class VoxroomApp(App[None]):
         self.call_after_refresh(self._first_frame)
 
     def _apply_theme(self, name: str) -> None:
+        """The start-up theme (flag, config, remembered): never remembered, so a bad flag changes nothing."""
         if name not in self.available_themes:
             self.notify(
                 f"There is no theme called '{name}'. Using {DEFAULT_THEME}.",
@@ -260,13 +277,19 @@ class VoxroomApp(App[None]):
                 severity="warning",
             )
             name = DEFAULT_THEME
-        self.theme = name
-        self._theme_changed(self.current_theme)
-
-    def _theme_changed(self, theme: Theme) -> None:
         # Textual gives the app the class "-theme-<name>": the themes/*.tcss rules hang off it.
-        if self._remember:
-            self._remember_theme(self.settings.data_dir, theme.name)
+        self.theme = name
+
+    def switch_theme(self, name: str) -> None:
+        """A theme chosen in the palette: used now and remembered for the next start."""
+        self.theme = name
+        self._remember_theme(self.settings.data_dir, name)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own commands, without its theme switcher (the palette offers Voxroom's themes)."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Theme":
+                yield command
 
     @background("state")
     def _remember_theme(self, data_dir: Path, name: str) -> None:
@@ -278,6 +301,19 @@ class VoxroomApp(App[None]):
             self._room_ready(self.room)
         else:
             self._build_core(self._core_factory)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text unless a caller asks for markup: messages carry server
+        errors, file and session names, which must never become styles or live actions."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- workers that fail -------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -370,8 +406,7 @@ class VoxroomApp(App[None]):
         self.recording_pane.state = room.state
         self.recording_pane.device = room.device_name
         self.status_bar.session = room.log.name
-        if room.recorder is None:
-            self.recording_pane.hint = "No microphone: choose one from the palette (ctrl+p, Choose devices)."
+        self.recording_pane.has_mic = room.recorder is not None
 
     def _room_listener(self, event: RoomEvent) -> None:
         # Runs on the room's threads; post_message is thread-safe.
@@ -397,6 +432,7 @@ class VoxroomApp(App[None]):
             self.call_from_thread(self._hotkey_unavailable, problem)
         else:
             self.call_from_thread(setattr, self, "hotkey", hotkey)
+            self.call_from_thread(setattr, self.recording_pane, "global_key", key)
 
     def _hotkey_unavailable(self, problem: str) -> None:
         self.hotkey_problem = problem
@@ -435,6 +471,8 @@ class VoxroomApp(App[None]):
             handler(message.event)
 
     def _on_state(self, event: events.StateChanged) -> None:
+        if event.state != IDLE:
+            self.status_bar.started = True
         self.recording_pane.state = event.state
         self.recording_pane.queued = event.queued
         self.playback_meter.speaking = event.state == SPEAKING
@@ -442,6 +480,7 @@ class VoxroomApp(App[None]):
             self.playback_meter.sentence = ""
 
     def _on_turn_started(self, event: events.TurnStarted) -> None:
+        self.status_bar.started = True
         self.status_bar.note = "retrying the last turn" if event.retry else ""
 
     def _on_stage(self, event: events.StageChanged) -> None:
@@ -480,11 +519,17 @@ class VoxroomApp(App[None]):
         if event.status != "failed":
             self.last_timings = event.timings
             self.status_bar.timings = event.timings
+            self.status_bar.failure = ""
+        self.status_bar.note = ""
 
     def _on_room_failed(self, event: events.RoomFailed) -> None:
         self._show_error(event.error)
-        if event.turn is not None and event.retryable:
-            self.replies_pane.fail(event.turn, f"This turn failed: {event.error.message}")
+        if event.turn is not None:
+            what = event.error.hint or ("ctrl+r retries it." if event.retryable else "")
+            self.status_bar.failure = f"turn {event.turn}: {event.error.message} {what}".strip()
+            self.status_bar.note = ""
+        if event.turn is not None:  # the turn's place in the replies says what happened to it
+            self.replies_pane.fail(event.turn, f"This turn failed: {event.error}")
 
     def _on_room_notice(self, event: events.RoomNotice) -> None:
         self.notify(event.message, title=event.title, severity="warning", timeout=8)
@@ -621,6 +666,10 @@ class VoxroomApp(App[None]):
         if room is not None and room.busy:
             self.notify("Wait for the current turn to finish, then start a new session.", severity="warning")
             return
+        if room is not None and _turn_count(room.log) == 0:
+            # The room's session is still empty: show it again rather than pile up empty sessions.
+            self.post_message(SessionReady(room.log, [], read_only=False))
+            return
         self._new_session_worker(self.settings, room)
 
     @background("session", exclusive=True)
@@ -642,10 +691,13 @@ class VoxroomApp(App[None]):
         self.transcript_pane.clear()
         self.replies_pane.clear()
         self.status_bar.timings = None
+        self.status_bar.failure = ""
+        self.status_bar.started = False
         self.read_only = message.read_only
         self.viewing = message.log if message.read_only else None
+        self.viewing_ref = message.ref or message.log.session_id
         self.recording_pane.hint = (
-            "Read-only: ctrl+t continues it, ctrl+n starts a new session." if message.read_only else ""
+            "Read-only: ctrl+t continues it; ctrl+n starts anew." if message.read_only else ""
         )
         from tui.lifecycle import SessionLog
 
@@ -670,6 +722,7 @@ class VoxroomApp(App[None]):
                 self.replies_pane.note(index, STATUS_NOTES[status])
             last = timings or last
         self.status_bar.timings = last
+        self.status_bar.started = self.status_bar.started or bool(turns)
 
     def action_open_session(self) -> None:
         self._list_sessions_worker(self.settings)
@@ -679,7 +732,7 @@ class VoxroomApp(App[None]):
         from tui.room.wiring import list_sessions
 
         try:
-            summaries = list_sessions(settings)
+            summaries = list_sessions(settings, samples=True)
         except VoxroomError as err:
             self.post_message(AppProblem(err, "Sessions"))
             return
@@ -713,18 +766,23 @@ class VoxroomApp(App[None]):
         if viewing is None:
             self.notify("Open a session first (ctrl+o); ctrl+t then continues it.", severity="information")
             return
-        self._open(viewing.session_id, "continue")
+        self._open(self.viewing_ref or viewing.session_id, "continue")
 
     @background("session", exclusive=True)
     def _open_session_worker(self, settings: Settings, session_id: str, mode: str, backends: Any) -> None:
         from tui.room.wiring import open_log
 
         try:
-            log_, history = open_log(settings, session_id, backends if mode == "continue" else None)
+            log_, history = open_log(
+                settings,
+                session_id,
+                backends if mode == "continue" else None,
+                read_only=mode != "continue",
+            )
         except VoxroomError as err:
             self.post_message(AppProblem(err, "Open session"))
             return
-        self.post_message(SessionReady(log_, history, read_only=mode != "continue"))
+        self.post_message(SessionReady(log_, history, read_only=mode != "continue", ref=session_id))
 
     def action_replay(self) -> None:
         room = self.room
@@ -766,7 +824,9 @@ class VoxroomApp(App[None]):
         self.transcript_pane.set_names({**self.transcript_pane.names, label: name})
         self._show_people()
         target = self.viewing or (self.room.log if self.room is not None else None)
-        if target is not None:
+        if _is_sample(target):
+            self.notify("Samples are not changed: the name shows until you leave it.")
+        elif target is not None:
             self._save_name_worker(target, label, name)
 
     @background("session")
@@ -780,10 +840,12 @@ class VoxroomApp(App[None]):
 
     def action_export(self) -> None:
         from tui.screens.export import ExportDialog
+        from tui.sessions.export import default_export_folder
 
         target = self.viewing or (self.room.log if self.room is not None else None)
         name = target.name if target is not None else "voxroom"
-        stem = Path.home() / "".join(c if c.isalnum() or c in "-_." else "-" for c in f"voxroom-{name}")
+        folder = default_export_folder(self.start_dir, Path.home())
+        stem = folder / "".join(c if c.isalnum() or c in "-_" else "-" for c in f"voxroom-{name}")
         self.push_screen(ExportDialog(stem), self._export_chosen)
 
     def _export_chosen(self, choice: tuple[str, Path] | None) -> None:
@@ -812,36 +874,55 @@ class VoxroomApp(App[None]):
 
     # -- devices ----------------------------------------------------------------------------------
     def action_choose_devices(self) -> None:
-        self._devices_worker()
+        room = self.room
+        idle = room is None or not (room.busy or room.replaying)
+        self._devices_worker(room, rescan=idle)
 
     @background("devices", exclusive=True)
-    def _devices_worker(self) -> None:
+    def _devices_worker(self, room: Room | None, *, rescan: bool) -> None:
+        """List the devices; when idle, first close the room's audio and make PortAudio look again
+        (the audio is opened again from the settings once the dialog closes)."""
+        released = False
         try:
-            from tui.audio.devices import input_devices, output_devices
+            from tui.audio.devices import input_devices, output_devices, rescan_devices
 
+            if rescan:
+                if room is not None:
+                    room.replace_audio(None, None)
+                    released = True
+                rescan_devices()
             inputs = [d.name for d in input_devices()]
             outputs = [d.name for d in output_devices()]
         except (VoxroomError, ImportError, OSError) as err:
             self.post_message(AppProblem(VoxroomError(f"Cannot list the sound devices: {err}."), "Devices"))
+            if released:
+                self.post_message(DevicesListed([], [], released=True, failed=True))
             return
-        self.post_message(DevicesListed(inputs, outputs))
+        self.post_message(DevicesListed(inputs, outputs, released=released))
 
     def on_devices_listed(self, message: DevicesListed) -> None:
         from tui.screens.devices import DevicesDialog
 
+        if message.failed:  # already told; only the audio closed for the rescan comes back
+            self._devices_chosen(None, reopen=message.released)
+            return
         if not message.inputs and not message.outputs:
             self.notify("No sound devices were found. Connect one, then try again.", severity="warning")
+            self._devices_chosen(None, reopen=message.released)
             return
         current = (self.settings.audio.input_device, self.settings.audio.output_device)
-        self.push_screen(DevicesDialog(message.inputs, message.outputs, current), self._devices_chosen)
+        self.push_screen(
+            DevicesDialog(message.inputs, message.outputs, current),
+            lambda choice: self._devices_chosen(choice, reopen=message.released),
+        )
 
-    def _devices_chosen(self, choice: tuple[str, str] | None) -> None:
-        if choice is None:
-            return
+    def _devices_chosen(self, choice: tuple[str, str] | None, *, reopen: bool = False) -> None:
         room = self.room
-        if room is None:
+        if room is None or (choice is None and not reopen):
             return
-        if room.busy:
+        if choice is None:
+            choice = (self.settings.audio.input_device, self.settings.audio.output_device)
+        elif room.busy:
             self.notify("Wait for the current turn to finish, then choose devices.", severity="warning")
             return
         self.settings.audio.input_device, self.settings.audio.output_device = choice
@@ -865,11 +946,30 @@ class VoxroomApp(App[None]):
 
     def on_audio_replaced(self, message: AudioReplaced) -> None:
         self.recording_pane.device = message.device
-        self.recording_pane.hint = "" if message.device else self.recording_pane.hint
+        self.recording_pane.has_mic = self.room is not None and self.room.recorder is not None
         for problem in message.problems:
             self._show_error(problem, "Devices")
 
     # -- shutdown ---------------------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """ctrl+q: while recording, the first press says what happens to the recording."""
+        room = self.room
+        if room is not None and room.state == RECORDING and not self._quit_armed:
+            self._quit_armed = True
+            self.notify(
+                "You are recording. Press ctrl+q again to quit: the recording is kept as an interrupted "
+                "turn; open the session (ctrl+o), continue it (ctrl+t), then ctrl+r answers it.",
+                title="Quit while recording?",
+                severity="warning",
+                timeout=QUIT_CONFIRM_S,
+            )
+            self.set_timer(QUIT_CONFIRM_S, self._disarm_quit)
+            return
+        await super().action_quit()
+
+    def _disarm_quit(self) -> None:
+        self._quit_armed = False
+
     def on_unmount(self) -> None:
         self.close_core()
 
@@ -883,6 +983,18 @@ class VoxroomApp(App[None]):
         room = self.room
         if room is not None:
             room.close()
+
+
+def _turn_count(log: TurnLog | None) -> int | None:
+    """How many turns a stored session holds (``None``: not a stored session)."""
+    turns = getattr(getattr(log, "session", None), "turns", None)
+    return len(turns) if isinstance(turns, list) else None
+
+
+def _is_sample(log: TurnLog | None) -> bool:
+    """A session read where it ships (a sample): never written to."""
+    session = getattr(log, "session", None)
+    return bool(getattr(session, "read_only", False))
 
 
 def _titled(widget: Any, title: str) -> Any:

@@ -153,7 +153,8 @@ class DiarizationSettings:
 class Settings:
     backend: str = "auto"
     """``auto`` (Mistral when a key is set, else offline), ``mistral`` or ``offline``."""
-    theme: str = "voxroom-dark"
+    theme: str = ""
+    """Set only by the config file or a flag; empty lets the palette's remembered choice decide."""
     api_key: Secret = field(default_factory=Secret)
     server_url: str = ""
     """Send every Mistral call here instead of the public API (gateways, proxies, tests). It may hold

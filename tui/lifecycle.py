@@ -188,8 +188,12 @@ class SessionLog:
         session: Session,
         backends: Backends | None = None,
         speakers: Speakers | None = None,
+        *,
+        copy: bool = True,
     ) -> None:
-        if session.read_only:  # a sample: continue it as a copy
+        """``copy=False`` keeps a read-only session (a sample) where it is, to read; otherwise it is
+        continued as a copy in the store."""
+        if session.read_only and copy:
             session = store.copy_in(session)
         self.store = store
         self.session = session
@@ -206,10 +210,17 @@ class SessionLog:
 
     @classmethod
     def open(
-        cls, store: SessionStore, ref: str, backends: Backends | None = None, speakers: Speakers | None = None
+        cls,
+        store: SessionStore,
+        ref: str,
+        backends: Backends | None = None,
+        speakers: Speakers | None = None,
+        *,
+        copy: bool = True,
     ) -> SessionLog:
-        """An existing session (id, prefix, folder, or ``sample:NAME``, which is copied in first)."""
-        return cls(store, store.open(ref), backends, speakers)
+        """An existing session (id, prefix, folder, or ``sample:NAME``, copied in first unless ``copy``
+        is false)."""
+        return cls(store, store.open(ref), backends, speakers, copy=copy)
 
     # -- TurnLog ----------------------------------------------------------------------------------
     @property

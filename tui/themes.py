@@ -177,5 +177,6 @@ def remember_theme(data_dir: Path, name: str) -> None:
 
 
 def choose_theme(configured: str, data_dir: Path, flag: str | None = None) -> str:
-    """The flag wins, then the last palette choice, then the config (``settings.theme``)."""
-    return flag or remembered_theme(data_dir) or configured or DEFAULT_THEME
+    """The ``--theme`` flag wins, then ``theme`` set in the config file (``settings.theme``, empty when
+    not set), then the last palette choice, then :data:`DEFAULT_THEME`."""
+    return flag or configured or remembered_theme(data_dir) or DEFAULT_THEME

@@ -158,3 +158,36 @@ def test_no_sound_server_is_a_clear_message(tmp_path: Path) -> None:
     assert lines[0] == "No sound devices found. Is the sound server (PulseAudio/PipeWire) running?"
     assert lines[1].startswith("AudioDeviceError No input devices found.")
     assert "Traceback" not in out.stderr
+
+
+def test_a_rescan_sees_a_sound_server_that_went_away_and_came_back() -> None:
+    """PortAudio lists devices once per initialisation: ``rescan_devices`` (what "Choose devices"
+    runs when idle) re-initialises it. The private sound server of this run is stopped and started."""
+    import os
+    import subprocess
+
+    from tui.audio.devices import input_devices, rescan_devices
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "setup_audio.sh"
+
+    def server(command: str) -> None:
+        subprocess.run(
+            [str(script), command], env=dict(os.environ), check=True, capture_output=True, timeout=120
+        )
+
+    def names() -> list[str]:
+        return [d.name for d in input_devices()]
+
+    rescan_devices()
+    assert "virtual_mic" in names()
+    server("stop")
+    try:
+        rescan_devices()
+        assert "virtual_mic" not in names()
+        server("start")
+        assert "virtual_mic" not in names()  # still the list of the last initialisation
+        rescan_devices()
+        assert "virtual_mic" in names()
+    finally:
+        server("start")
+        rescan_devices()

@@ -123,3 +123,22 @@ def test_flushed_to_disk_while_recording(rec_dir: Path) -> None:
     assert sf.info(str(partial)).samplerate == 16000
     rec.stop(load=False)
     assert seen == sorted(seen) and seen[-1] == pytest.approx(2.0)
+
+
+def test_the_partial_recording_is_private_from_its_first_byte(rec_dir: Path) -> None:
+    import os
+    import stat
+
+    (rec_dir / "open.flac.partial").write_bytes(b"left by someone else")
+    (rec_dir / "open.flac.partial").chmod(0o644)
+    old = os.umask(0o022)
+    try:
+        rec = Recorder(rate=RATE)
+        partial = rec.start(rec_dir / "open.flac", open_stream=False)
+        assert stat.S_IMODE(partial.stat().st_mode) == 0o600
+        feed(rec, tone(0.5))
+        clip = rec.stop()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((rec_dir / "open.flac").stat().st_mode) == 0o600
+    assert clip.duration > 0.4

@@ -19,6 +19,7 @@ from tui.config import Secret, Settings
 from tui.lifecycle import ScratchLog
 from tui.model import Reference, Reply, Segment, Timings, Transcript
 from tui.room import Level, Room
+from tui.sessions.model import SessionSummary
 from tui.testing import FixedMeter
 from tui.themes import THEME_NAMES
 
@@ -117,11 +118,119 @@ async def _fill(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+SIZES = ((80, 24), (120, 40))
+SUMMARIES = [
+    SessionSummary(
+        id="20261124-091500-0001",
+        title="Weekly planning",
+        created="2026-11-24T09:15:00Z",
+        updated="2026-11-24T09:40:00Z",
+        duration=1520.0,
+        turns=6,
+        first_line="speaker_1: Good morning everyone, shall we start?",
+    ),
+    SessionSummary(
+        id="20261123-160000-0002",
+        title="[link=http://x]t[/link]",  # outside text: shown as typed
+        created="2026-11-23T16:00:00Z",
+        updated="2026-11-23T16:05:00Z",
+        duration=95.0,
+        turns=1,
+        first_line="speaker_2: [b]not bold[/b]",
+    ),
+    SessionSummary(
+        id="sample:endgame",
+        title="Sample · Endgame",
+        created="2026-11-25T13:17:00Z",
+        updated="2026-11-25T13:17:21Z",
+        duration=9.4,
+        turns=2,
+        first_line="Nagg: Do you hear me?",
+    ),
+]
+
+
+async def _still(pilot) -> None:  # type: ignore[no-untyped-def]
+    """No blinking cursor in the dialog's text fields: the picture must not depend on the moment."""
+    from textual.widgets import Input
+
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    await pilot.pause()
+
+
+async def _export(pilot) -> None:  # type: ignore[no-untyped-def]
+    await _fill(pilot)
+    pilot.app.start_dir = Path("/home/alice/Documents")
+    await pilot.press("ctrl+e")
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ExportDialog")
+    await _still(pilot)
+
+
+async def _rename(pilot) -> None:  # type: ignore[no-untyped-def]
+    await _fill(pilot)
+    pilot.app.action_rename_speaker()
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "RenameSpeakerDialog")
+    await _still(pilot)
+
+
+async def _devices(pilot) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.devices import DevicesDialog
+
+    await _fill(pilot)
+    pilot.app.push_screen(
+        DevicesDialog(["Room mic (USB)", "[b]Headset[/b] mic"], ["Speakerphone", "HDMI"], ("", ""))
+    )
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, DevicesDialog))
+    await _still(pilot)
+
+
+async def _browser(pilot) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.sessions import SessionBrowser
+
+    await _fill(pilot)
+    pilot.app.push_screen(SessionBrowser(SUMMARIES))
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SessionBrowser))
+    await _still(pilot)
+
+
+async def _help(pilot) -> None:  # type: ignore[no-untyped-def]
+    await _fill(pilot)
+    pilot.app.action_help()
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen")
+    await _still(pilot)
+
+
+async def _palette(pilot) -> None:  # type: ignore[no-untyped-def]
+    from textual.command import CommandList, CommandPalette
+
+    await _fill(pilot)
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
+    await pilot.press(*"theme")
+    commands = pilot.app.screen.query_one(CommandList)
+    await wait_until(pilot, lambda: commands.option_count == 3)
+    await _still(pilot)
+
+
+SCREENS = {
+    "main": _fill,
+    "export": _export,
+    "rename": _rename,
+    "devices": _devices,
+    "sessions": _browser,
+    "help": _help,
+    "palette": _palette,
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
 @pytest.mark.parametrize("theme", THEME_NAMES)
-def test_main_screen(theme: str, snap_compare, tmp_path: Path) -> None:
+def test_screen(theme: str, screen: str, size: tuple[int, int], snap_compare, tmp_path: Path) -> None:
     app = snapshot_app(tmp_path, theme)
     try:
-        assert snap_compare(app, terminal_size=(120, 34), run_before=_fill)
+        assert snap_compare(app, terminal_size=size, run_before=SCREENS[screen])
     finally:
         if app.room is not None:
             app.room.close()

@@ -66,7 +66,8 @@ def test_the_choice_is_remembered_in_the_data_dir_not_the_config(tmp_path: Path)
     assert choose_theme("voxroom-light", tmp_path) == "voxroom-light"  # the config
     remember_theme(tmp_path, "voxroom-high-contrast")
     assert json.loads((tmp_path / "state.json").read_text()) == {"theme": "voxroom-high-contrast"}
-    assert choose_theme("voxroom-light", tmp_path) == "voxroom-high-contrast"  # the palette choice
+    assert choose_theme("voxroom-light", tmp_path) == "voxroom-light"  # set in the config: it wins
+    assert choose_theme("", tmp_path) == "voxroom-high-contrast"  # not set: the palette choice
     assert choose_theme("voxroom-light", tmp_path, flag="textual-dark") == "textual-dark"  # the flag
     assert choose_theme("", tmp_path / "nothing") == DEFAULT_THEME
 

@@ -151,3 +151,93 @@ def test_voxroom_without_an_api_key_opens_and_says_what_to_do(tmux: Tmux, tmp_pa
     tmux("send-keys", "-t", "vox", "C-q")
     tmux.wait_for(lambda _s: exit_file.exists() and exit_file.read_text().strip() != "", 20)
     assert exit_file.read_text().strip() == "0"
+
+
+def test_a_first_run_as_a_new_user_would(
+    tmux: Tmux, devices_env: dict[str, str], mistral_server: MistralStandIn, tmp_path: Path
+) -> None:
+    """Launch, record a clip through the virtual microphone, read the answer, shrink the terminal to
+    80x24 and ask again, export, quit, relaunch and find the session in the browser. This repository's
+    code runs (``python -m tui`` with PYTHONPATH), with a fresh home, data and config."""
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {
+        **{k: devices_env[k] for k in PASS_VARS},
+        "TERM": "xterm-256color",
+        "PYTHONPATH": str(REPO),
+        "MISTRAL_API_KEY": "test-key",
+        "MISTRAL_SERVER_URL": mistral_server.url,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "HOME": str(tmp_path),
+    }
+    config = tmp_path / "config" / "voxroom" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[hotkey]\nglobal_listener = false\n", encoding="utf-8")
+    exit_file = tmp_path / "exit-status"
+    command = (
+        f"{sys.executable} -m tui --input-device virtual_mic --output-device virtual_speaker; "
+        f"echo $? > {exit_file}"
+    )
+
+    def launch(width: int, height: int) -> None:
+        exit_file.unlink(missing_ok=True)
+        args = ["new-session", "-d", "-s", "vox", "-x", str(width), "-y", str(height), "-c", str(work)]
+        for key, value in env.items():
+            args += ["-e", f"{key}={value}"]
+        tmux(*args, command)
+        tmux("set-option", "-t", "vox", "remain-on-exit", "on")
+        tmux.wait_for("mic: virtual_mic", 30)
+
+    def quit_app() -> None:
+        tmux("send-keys", "-t", "vox", "C-q")
+        tmux.wait_for(lambda _s: exit_file.exists() and exit_file.read_text().strip() != "", 20)
+        assert exit_file.read_text().strip() == "0", f"voxroom exited with {exit_file.read_text()}"
+        tmux("kill-session", "-t", "vox")
+
+    def ask() -> str:
+        tmux("send-keys", "-t", "vox", "space")
+        tmux.wait_for("● RECORDING")
+        subprocess.run(
+            ["paplay", "--device=micfeed", str(CLIP)],
+            env={**os.environ, **{k: devices_env[k] for k in PASS_VARS}},
+            check=True,
+            timeout=30,
+        )
+        tmux("send-keys", "-t", "vox", "space")
+        return tmux.wait_for(lambda s: "● IDLE" in s and "stt " in s, 40)
+
+    launch(120, 40)
+    screen = tmux.screen()
+    assert "no turn yet" in screen and "Press space to record." in screen
+    screen = ask()
+    assert "speaker_1 : Good morning everyone, shall we start?" in screen, screen
+    assert "Stand-in reply to:" in screen and "no turn yet" not in screen
+
+    tmux("resize-window", "-t", "vox", "-x", "80", "-y", "24")
+    tmux.wait_for(lambda s: max(len(line) for line in s.splitlines()) <= 80)
+    screen = ask()
+    lines = screen.splitlines()
+    assert len(lines) <= 24 and "space Record" in lines[-1], screen
+    assert screen.count("speaker_1 : Good morning") == 2, screen  # the new turn is in view
+    replies = [line[:32] for line in lines if line.startswith("│")]
+    assert any("today?" in line for line in replies), screen  # so is the end of the new reply
+    assert re.search(r"stt \d+ ms · llm \d+ ms · tts", screen), screen  # timings not cut at 80 columns
+
+    tmux("send-keys", "-t", "vox", "C-e")
+    tmux.wait_for("Export this session")
+    tmux("send-keys", "-t", "vox", "Enter")
+    tmux.wait_for("Exported to")
+    exported = list(work.glob("voxroom-*.md"))
+    assert len(exported) == 1 and "Good morning everyone" in exported[0].read_text(encoding="utf-8")
+    quit_app()
+
+    launch(80, 24)
+    tmux("send-keys", "-t", "vox", "C-o")
+    screen = tmux.wait_for("Enter: open read-only")
+    assert "Meeting " in screen and "Sample · " in screen, screen
+    tmux("send-keys", "-t", "vox", "Enter")
+    screen = tmux.wait_for(lambda s: "Read-only" in s and "Stand-in reply to:" in s)
+    assert "speaker_1 : Good morning" in screen, screen
+    quit_app()

@@ -37,6 +37,7 @@ from tui.audio.meter import LevelMeter, LevelSnapshot
 from tui.audio.resample import StreamResampler
 from tui.errors import AudioDeviceError, AudioInputError
 
+PRIVATE_MODE = 0o600
 PARTIAL_SUFFIX = ".partial"
 """Appended to a recording's file name while it is being written (``meeting.flac.partial``)."""
 PREFERRED_RATE = 48_000
@@ -192,16 +193,24 @@ class Recorder:
             self.rate = int(self.requested_rate or PREFERRED_RATE)
             self.channels = 1
         partial = path.with_name(path.name + PARTIAL_SUFFIX)
+        fd = -1
         try:
+            # Private from its first byte: a recording is the room's conversation.
+            fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
+            os.fchmod(fd, PRIVATE_MODE)
             sound_file = sf.SoundFile(
-                str(partial),
+                fd,
                 "w",
+                closefd=True,
                 samplerate=self.target_rate,
                 channels=1,
                 format="FLAC",
                 subtype="PCM_16",
             )
         except (sf.LibsndfileError, RuntimeError, OSError) as err:
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
             self._close_stream()
             raise AudioInputError(f"Cannot write the recording to {partial}: {err}.") from None
         self.path, self.partial_path = path, partial

@@ -57,6 +57,19 @@ def _default_indices(sd: Any) -> tuple[int, int]:
         return -1, -1
 
 
+def rescan_devices() -> None:
+    """Make PortAudio look for devices again: it lists them once, when initialised, so a sound server
+    that came back (or a headset plugged in) is seen only after a re-initialisation. Terminating
+    PortAudio closes every stream still open, so the caller closes its streams first."""
+    sd = _sd()
+    try:
+        while sd._initialized > 0:
+            sd._terminate()
+        sd._initialize()
+    except Exception as err:
+        raise AudioDeviceError(f"Cannot restart the sound system: {err}.", hint=_HINT) from None
+
+
 def list_devices() -> list[DeviceInfo]:
     """Every PortAudio device, inputs and outputs alike, in PortAudio's order."""
     sd = _sd()

@@ -29,6 +29,9 @@ class LevelLike(Protocol):
     def peak_dbfs(self) -> float: ...
 
     @property
+    def held_peak_dbfs(self) -> float: ...
+
+    @property
     def clipping(self) -> bool: ...
 
     @property
@@ -43,6 +46,7 @@ class Level:
     peak_dbfs: float = -120.0
     clipping: bool = False
     no_signal: bool = True
+    held_peak_dbfs: float = -120.0
 
 
 SILENT = Level()

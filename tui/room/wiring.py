@@ -80,15 +80,41 @@ def new_log(settings: Settings, backends: Backends) -> SessionLog:
     return SessionLog.new(session_store(settings), backends, Speakers.from_settings(settings))
 
 
-def open_log(settings: Settings, ref: str, backends: Backends | None) -> tuple[SessionLog, list[HistoryTurn]]:
-    """An existing session (to show, or to continue) and its history for the panes."""
-    log = SessionLog.open(session_store(settings), ref, backends, Speakers.from_settings(settings))
+def open_log(
+    settings: Settings, ref: str, backends: Backends | None, *, read_only: bool = False
+) -> tuple[SessionLog, list[HistoryTurn]]:
+    """An existing session (to show, or to continue) and its history for the panes. A sample is read
+    where it ships (``read_only``) and continued as a copy."""
+    speakers = Speakers.from_settings(settings)
+    log = SessionLog.open(session_store(settings), ref, backends, speakers, copy=not read_only)
     return log, session_history(log.session)
 
 
-def list_sessions(settings: Settings) -> list[SessionSummary]:
-    """Summaries of the saved sessions, newest first."""
-    return list(session_store(settings).list().sessions)
+SAMPLE_MARK = "Sample · "
+"""Put before a sample's title in the session list."""
+
+
+def list_sessions(settings: Settings, *, samples: bool = False) -> list[SessionSummary]:
+    """Summaries of the saved sessions that hold at least one turn, newest first; then, with
+    ``samples``, the bundled samples (id ``sample:NAME``, title marked with :data:`SAMPLE_MARK`)."""
+    store = session_store(settings)
+    found = [s for s in store.list().sessions if s.turns > 0]
+    if samples:
+        from dataclasses import replace
+
+        from tui.sessions.model import SessionSummary as Summary
+        from tui.sessions.samples import SAMPLE_PREFIX, sample_names
+
+        for name in sample_names():
+            try:
+                session = store.open(SAMPLE_PREFIX + name)
+            except VoxroomError:
+                continue
+            summary = Summary.of(session)
+            found.append(
+                replace(summary, id=SAMPLE_PREFIX + name, title=SAMPLE_MARK + (summary.title or name))
+            )
+    return found
 
 
 def session_history(session: Session) -> list[HistoryTurn]:

@@ -7,6 +7,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select
 
@@ -17,7 +18,8 @@ class DevicesDialog(ModalScreen[tuple[str, str] | None]):
     DEFAULT_CSS = """
     DevicesDialog { align: center middle; }
     DevicesDialog > Vertical {
-        width: 70; height: auto; border: round $primary; background: $surface; padding: 1 2;
+        width: 70; max-width: 100%; height: auto; max-height: 100%; border: round $primary;
+        background: $surface; padding: 1 2;
     }
     DevicesDialog Select { margin-bottom: 1; }
     DevicesDialog Horizontal { height: auto; align-horizontal: right; }
@@ -35,14 +37,14 @@ class DevicesDialog(ModalScreen[tuple[str, str] | None]):
         with Vertical():
             yield Label("Microphone")
             yield Select(
-                [default, *((n, n) for n in self.inputs)],
+                [default, *((Content(n), n) for n in self.inputs)],
                 value=self.current[0] if self.current[0] in self.inputs else "",
                 allow_blank=False,
                 id="input",
             )
             yield Label("Speaker")
             yield Select(
-                [default, *((n, n) for n in self.outputs)],
+                [default, *((Content(n), n) for n in self.outputs)],
                 value=self.current[1] if self.current[1] in self.outputs else "",
                 allow_blank=False,
                 id="output",

@@ -6,23 +6,30 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet
+from textual.widgets import Button, Input, Label, Select
 
 from tui.screens.dialog import FormDialog
 
-FORMATS = (("md", "Markdown"), ("txt", "Plain text"), ("json", "JSON"), ("srt", "Subtitles (SRT)"))
+FORMATS = (
+    ("md", "Markdown"),
+    ("txt", "Plain text"),
+    ("json", "JSON"),
+    ("srt", "Subtitles (SRT)"),
+    ("vtt", "Subtitles (WebVTT)"),
+)
 
 
 class ExportDialog(FormDialog[tuple[str, Path]]):
-    """Dismisses with ``(format, path)`` or ``None``."""
+    """Dismisses with ``(format, path)`` or ``None``. Small enough for a 60x20 terminal."""
 
     DEFAULT_CSS = """
     ExportDialog { align: center middle; }
     ExportDialog > Vertical {
-        width: 70; height: auto; border: round $primary; background: $surface; padding: 1 2;
+        width: 70; max-width: 100%; height: auto; max-height: 100%;
+        border: round $primary; background: $surface; padding: 0 1;
     }
-    ExportDialog RadioSet { width: 1fr; margin-bottom: 1; }
-    ExportDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    ExportDialog Select { width: 1fr; }
+    ExportDialog Horizontal { height: auto; align-horizontal: right; }
     """
 
     def __init__(self, default_stem: Path, formats: tuple[tuple[str, str], ...] = FORMATS) -> None:
@@ -32,10 +39,13 @@ class ExportDialog(FormDialog[tuple[str, Path]]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Export this session")
-            with RadioSet(id="format"):
-                for i, (key, label) in enumerate(self.formats):
-                    yield RadioButton(label, value=i == 0, name=key)
+            yield Label("Export this session: format, then file")
+            yield Select(
+                [(label, key) for key, label in self.formats],
+                value=self.formats[0][0],
+                allow_blank=False,
+                id="format",
+            )
             yield Input(str(self.default_stem.with_suffix("." + self.formats[0][0])), id="path")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
@@ -46,10 +56,10 @@ class ExportDialog(FormDialog[tuple[str, Path]]):
 
     @property
     def chosen(self) -> str:
-        pressed = self.query_one(RadioSet).pressed_button
-        return pressed.name if pressed is not None and pressed.name else self.formats[0][0]
+        value = self.query_one("#format", Select).value
+        return value if isinstance(value, str) else self.formats[0][0]
 
-    def on_radio_set_changed(self) -> None:
+    def on_select_changed(self) -> None:
         box = self.query_one("#path", Input)
         box.value = str(Path(box.value).with_suffix("." + self.chosen))
 

@@ -47,6 +47,6 @@ def _action(app: VoxroomApp, action: str) -> Callable[[], object]:
 
 def _theme(app: VoxroomApp, name: str) -> Callable[[], None]:
     def switch() -> None:
-        app.theme = name
+        app.switch_theme(name)
 
     return switch

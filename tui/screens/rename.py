@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Input, Label, Select
 
 from tui.screens.dialog import FormDialog
@@ -15,7 +16,8 @@ class RenameSpeakerDialog(FormDialog[tuple[str, str]]):
     DEFAULT_CSS = """
     RenameSpeakerDialog { align: center middle; }
     RenameSpeakerDialog > Vertical {
-        width: 60; height: auto; border: round $primary; background: $surface; padding: 1 2;
+        width: 60; max-width: 100%; height: auto; max-height: 100%; border: round $primary;
+        background: $surface; padding: 1 2;
     }
     RenameSpeakerDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     RenameSpeakerDialog Select, RenameSpeakerDialog Input { margin-bottom: 1; }
@@ -29,7 +31,9 @@ class RenameSpeakerDialog(FormDialog[tuple[str, str]]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Rename a speaker")
-            options = [(f"{s} ({self.names[s]})" if s in self.names else s, s) for s in self.speakers]
+            options = [
+                (Content(f"{s} ({self.names[s]})" if s in self.names else s), s) for s in self.speakers
+            ]
             yield Select(options, value=self.speakers[0], allow_blank=False, id="speaker")
             yield Input(placeholder="Name to show, e.g. Alice", id="name")
             with Horizontal():

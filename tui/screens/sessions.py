@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -76,8 +77,8 @@ class SessionBrowser(ModalScreen[tuple[str, str] | None]):
                 format_created(s.created),
                 format_duration(s.duration),
                 str(s.turns),
-                clean(s.title)[:30],
-                clean(s.first_line)[:80],
+                Text(clean(s.title)[:30]),  # plain text: titles and lines are never markup
+                Text(clean(s.first_line)[:80]),
                 key=s.id,
             )
 

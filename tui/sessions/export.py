@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tui.model import STATUS_NOTES
@@ -36,6 +37,15 @@ class Cue:
     speaker: str
     text: str
     turn: int
+
+
+def default_export_folder(start_dir: Path, home: Path) -> Path:
+    """Where the app's export dialog proposes to write: the folder Voxroom was started in, unless that is
+    the home folder or the root (started from a launcher), then ``~/Documents`` if it exists."""
+    documents = home / "Documents"
+    if start_dir in (home, Path(start_dir.anchor)) and documents.is_dir():
+        return documents
+    return start_dir
 
 
 def _one_line(text: str) -> str:

@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 
 
 class FollowingScroll(VerticalScroll):
-    """Call :meth:`add` to append widgets and :meth:`grew` after a child grew in place."""
+    """Call :meth:`add` to append widgets and :meth:`grew` after a child grew in place.
+
+    Whether it follows is decided when the view scrolls (the user, or :meth:`scroll_end`), not from
+    the geometry at the moment of adding: a resize or new content changes the geometry without
+    anyone having scrolled up, and the pane keeps following through both.
+    """
+
+    def __init__(self, *args: Widget, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._following = True
 
     def add(self, *widgets: Widget) -> None:
-        follow = self.following
         self.mount_all(widgets)
-        if follow:
-            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        self.grew()
 
     def grew(self) -> None:
-        if self.following:
-            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        if self._following:
+            self.call_after_refresh(self._to_end)
+
+    def _to_end(self) -> None:
+        if self._following:
+            self.scroll_end(animate=False, immediate=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value < old_value:
+            self._following = new_value >= self.max_scroll_y - 1
+        elif new_value >= self.max_scroll_y - 1:
+            self._following = True
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.grew()
 
     @property
     def following(self) -> bool:
-        """True when the view is at (or within a line of) the bottom."""
-        return self.scroll_y >= self.max_scroll_y - 1
+        """True unless the user has scrolled up from the bottom."""
+        return self._following

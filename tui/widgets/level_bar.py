@@ -1,12 +1,16 @@
 """A level meter: RMS and peak bars on a dBFS scale, with clipping and no-signal marks.
 
 It only renders the level it is given; the app samples the meter on a timer (~30 Hz) and assigns
-``level``. Equal levels do not repaint (``Level`` compares by value).
+``level``. Equal levels do not repaint (``Level`` compares by value). The "no signal" and "CLIP" marks
+are written inside the bar, so they are never cut whatever the width; the peak readout is the held
+peak, so "CLIP" (held for a second) never sits beside a level that has already fallen; an inactive
+bar shows no numbers.
 """
 
 from __future__ import annotations
 
 from textual.content import Content
+from textual.markup import escape
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -15,7 +19,10 @@ from tui.room import SILENT, LevelLike
 FLOOR_DBFS = -60.0
 BANDS = ((-18.0, "meter-low"), (-6.0, "meter-mid"), (-1.0, "meter-high"), (0.1, "meter-clip"))
 LABEL_WIDTH = 5
-VALUE_WIDTH = 20
+VALUE_WIDTH = 10
+"""`` -27.5 dB``: a space, the value (6 cells) and the unit."""
+MIN_BAR = 12
+"""Narrower than this, the numbers are left out to give the bar (and "no signal") room."""
 
 
 def fraction(value_dbfs: float, floor: float = FLOOR_DBFS) -> float:
@@ -30,13 +37,16 @@ def band(value_dbfs: float) -> str:
     return "meter-clip"
 
 
-def bar_markup(value_dbfs: float, width: int) -> str:
-    """The bar as Content markup: cells coloured by the band of the level each cell stands for."""
+def bar_markup(value_dbfs: float, width: int, mark: str = "", mark_style: str = "") -> str:
+    """The bar as Content markup: cells coloured by the band of the level each cell stands for;
+    ``mark`` (escaped) is written over the bar's right end in ``mark_style``."""
+    mark = mark[:width]
+    cells = width - len(mark)
     filled = round(fraction(value_dbfs) * width)
     parts: list[str] = []
     current: str | None = None
     run = 0
-    for i in range(width):
+    for i in range(cells):
         cell_db = FLOOR_DBFS + (i + 0.5) / width * -FLOOR_DBFS
         name = band(cell_db) if i < filled else "meter-empty"
         if name != current and run:
@@ -46,6 +56,8 @@ def bar_markup(value_dbfs: float, width: int) -> str:
         run += 1
     if run:
         parts.append(_run(current, run, current != "meter-empty"))
+    if mark:
+        parts.append(f"[{mark_style}]{escape(mark)}[/]")
     return "".join(parts)
 
 
@@ -78,15 +90,20 @@ class LevelBar(Widget):
     def render(self) -> Content:
         self.frames += 1
         level = self.level
-        width = max(4, self.size.width - LABEL_WIDTH - VALUE_WIDTH)
-        marks = ""
+        width = self.size.width - LABEL_WIDTH - VALUE_WIDTH
+        numbers = width >= MIN_BAR
+        if not numbers:  # narrow: the bar and its marks matter more than the numbers
+            width = max(4, self.size.width - LABEL_WIDTH)
+        mark, style = "", ""
         if self.active and level.clipping:
-            marks = " [b $meter-clip]CLIP[/]"
+            mark, style = " CLIP", "b $meter-clip"
         elif self.active and level.no_signal:
-            marks = " [$meter-no-signal]no signal[/]"
+            mark, style = " no signal", "$meter-no-signal"
         rows = []
-        for label, value in (("RMS ", level.rms_dbfs), ("PEAK", level.peak_dbfs)):
-            bar = bar_markup(value if self.active else -200.0, width)
-            rows.append(f"{label} {bar} {format_dbfs(value)} dBFS")
-        rows[1] += marks
+        peak = max(level.peak_dbfs, level.held_peak_dbfs)
+        for label, value, row_mark in (("RMS ", level.rms_dbfs, ""), ("PEAK", peak, mark)):
+            shown = value if self.active else -200.0
+            bar = bar_markup(shown, width, row_mark, style)
+            number = format_dbfs(value) if self.active else "     –"
+            rows.append(f"{label} {bar} {number} dB" if numbers else f"{label} {bar}")
         return Content.from_markup("\n".join(rows))

@@ -16,7 +16,9 @@ from tui.widgets.level_bar import LevelBar
 class PlaybackMeter(Vertical):
     DEFAULT_CSS = """
     PlaybackMeter { height: auto; padding: 0 1; }
-    PlaybackMeter > .sentence { width: 1fr; height: 2; color: $text-muted; text-overflow: ellipsis; }
+    PlaybackMeter > .sentence {
+        width: 1fr; height: auto; max-height: 2; color: $text-muted; text-overflow: ellipsis;
+    }
     PlaybackMeter > .sentence.-speaking { background: $speaking-highlight; color: $foreground; }
     """
 

@@ -9,6 +9,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.room import IDLE, PROCESSING, RECORDING, SPEAKING, LevelLike
+from tui.trigger import key_label
 from tui.widgets.level_bar import LevelBar
 
 STATE_LABELS = {
@@ -38,7 +39,7 @@ class RecordingPane(Vertical):
     RecordingPane.-processing .state { color: $warning; }
     RecordingPane.-speaking .state { color: $success; }
     RecordingPane .device { color: $text-muted; }
-    RecordingPane .hint { color: $text-muted; }
+    RecordingPane > .hint { color: $text-muted; height: auto; max-height: 2; text-wrap: wrap; }
     """
 
     state: reactive[str] = reactive(IDLE)
@@ -48,6 +49,10 @@ class RecordingPane(Vertical):
     hint: reactive[str] = reactive("")
     """A standing message (no microphone, read-only session); empty shows what the key does now."""
     key: reactive[str] = reactive("space")
+    """The in-window key (the fallback)."""
+    global_key: reactive[str] = reactive("")
+    """The system-wide hotkey (``shift_r``), empty when it is off or could not start."""
+    has_mic: reactive[bool] = reactive(True)
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -90,16 +95,28 @@ class RecordingPane(Vertical):
     def watch_key(self) -> None:
         self._show_hint()
 
+    def watch_global_key(self) -> None:
+        self._show_hint()
+
+    def watch_has_mic(self) -> None:
+        self._show_hint()
+
     @property
     def hint_text(self) -> str:
+        """Worked out from the current state each time, so it can never go stale."""
         if self.hint:
             return self.hint
+        if not self.has_mic and self.state != RECORDING:
+            return "No microphone: choose one (ctrl+p, Choose devices)."
         does = {
             RECORDING: "stop",
             PROCESSING: "record the next question",
             SPEAKING: "interrupt and record",
         }.get(self.state, "record")
-        return f"Press {self.key} to {does}."
+        keys = self.key
+        if self.global_key:
+            keys = f"{key_label(self.global_key)} or {self.key}"
+        return f"Press {keys} to {does}."
 
     def _show_hint(self) -> None:
         self._hint.update(Content(self.hint_text))

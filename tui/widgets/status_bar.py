@@ -16,9 +16,14 @@ def ms(value: float | None) -> str:
     return f"{value:.0f} ms" if value < 10_000 else f"{value / 1000:.1f} s"
 
 
-def timings_text(t: Timings | None) -> str:
+def timings_text(t: Timings | None, *, short: bool = False) -> str:
     if t is None:
         return "no turn yet"
+    if short:
+        return (
+            f"stt {ms(t.transcription_ms)} · llm {ms(t.agent_first_token_ms)} · "
+            f"tts {ms(t.speech_first_audio_ms)} · 1st audio {ms(t.first_audio_ms)}"
+        )
     return (
         f"stt {ms(t.transcription_ms)} · agent 1st token {ms(t.agent_first_token_ms)} · "
         f"tts 1st audio {ms(t.speech_first_audio_ms)} · to 1st audio {ms(t.first_audio_ms)}"
@@ -26,8 +31,13 @@ def timings_text(t: Timings | None) -> str:
 
 
 class StatusBar(Static):
+    """One line: backend, session, what failed last and what fixes it (``failure``, kept until a turn
+    succeeds), the last turn's timings, and what is happening now (``note``)."""
+
     DEFAULT_CSS = """
-    StatusBar { height: 1; width: 1fr; padding: 0 1; background: $panel; }
+    StatusBar { height: 1; width: 1fr; padding: 0 1; background: $panel; text-wrap: nowrap;
+        text-overflow: ellipsis; }
+    StatusBar.-failed { background: $error 30%; }
     """
 
     backend: reactive[str] = reactive("")
@@ -36,16 +46,40 @@ class StatusBar(Static):
     note: reactive[str] = reactive("")
     people: reactive[str] = reactive("")
     """Who has spoken in this session (names when given)."""
+    failure: reactive[str] = reactive("")
+    """What failed last and the action that fixes it; cleared when a turn succeeds."""
+    started: reactive[bool] = reactive(False)
+    """A turn has started in this session (then "no turn yet" is no longer true)."""
 
     def render(self) -> Content:
-        return Content(self.text)
+        return Content(self.fit(self.size.width - 2 if self.size.width else 0))
+
+    def watch_failure(self, failure: str) -> None:
+        self.set_class(bool(failure), "-failed")
 
     @property
     def text(self) -> str:
-        parts = [self.backend or "…", f"session {clean(self.session) or '–'}"]
+        return self.fit(0)
+
+    def fit(self, width: int) -> str:
+        """The line for ``width`` cells (0: unbounded): shorter timings first, then the least useful
+        parts are left out (backend, then session)."""
+        for short, drop in ((False, 0), (True, 0), (True, 1), (True, 2)):
+            parts = [text for rank, text in self._parts(short) if rank < 4 - drop]
+            line = " │ ".join(parts)
+            if not width or len(line) <= width:
+                return line
+        return line
+
+    def _parts(self, short: bool) -> list[tuple[int, str]]:
+        """(rank, text) in display order; a higher rank goes first when there is no room."""
+        parts = [(3, self.backend or "…"), (2, f"session {clean(self.session) or '–'}")]
         if self.people:
-            parts.append(clean(self.people))
-        parts.append(timings_text(self.timings))
+            parts.append((3, clean(self.people)))
+        if self.failure:
+            parts.append((0, f"⚠ {clean(self.failure)}"))
+        if self.timings is not None or not (self.started or self.failure):
+            parts.append((1, timings_text(self.timings, short=short)))
         if self.note:
-            parts.append(clean(self.note))
-        return " │ ".join(parts)
+            parts.append((0, clean(self.note)))
+        return parts
