@@ -33,6 +33,9 @@ def app_settings(server: MistralStandIn, data: Path) -> Settings:
         backend="mistral", api_key=Secret("test-key"), server_url=server.url, data_dir=data, timeout_s=1.0
     )
     settings.retry_max_s = 0.3
+    # The batch path (what the app falls back to when the live socket fails): the matrix injects its
+    # faults on the batch routes; the live socket's own faults are in tests/mistral/test_realtime.py.
+    settings.transcription.realtime = False
     settings.hotkey.debounce_ms = 0
     settings.hotkey.global_listener = False
     return settings

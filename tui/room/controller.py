@@ -415,14 +415,17 @@ class Room:
         ended_at = time.perf_counter()
         self._recording, self._recording_since = None, None
         live, self._live = self._live, None
-        self.recorder.on_audio = None
         try:
-            clip = self.recorder.stop(load=False)  # a lazy clip: on disk as 16 kHz FLAC, never loaded whole
+            # A lazy clip: on disk as 16 kHz FLAC, never loaded whole. The live transcription is fed
+            # until the recorder has written its last block (the end of what was said).
+            clip = self.recorder.stop(load=False)
         except VoxroomError as err:
             self._stop_live(live)
             self._emit(RoomFailed(err, ref.index))
             self._update_state()
             return
+        finally:
+            self.recorder.on_audio = None
         duration = clip.duration or seconds
         try:
             self.log.recorded(ref, duration)
