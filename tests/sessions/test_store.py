@@ -16,6 +16,7 @@ from tui.sessions.replay import replay_plan
 from tui.sessions.samples import sample_names, sample_sessions_dir
 from tui.sessions.store import (
     INDEX_FILE,
+    INDEX_VERSION,
     LiveSession,
     SessionError,
     SessionStore,
@@ -84,7 +85,7 @@ def test_index_lost_or_damaged_is_rebuilt(store: SessionStore) -> None:
     ids = {make_session(store, turns=1).id for _ in range(3)}
     first = store.list()
     index = store.root / INDEX_FILE
-    assert json.loads(index.read_text())["version"] == 1
+    assert json.loads(index.read_text())["version"] == INDEX_VERSION
     for damage in (b"", b"{not json", b'{"version": 1, "entries": []}', b"[1,2,3]"):
         index.write_bytes(damage)
         assert {s.id for s in store.list().sessions} == ids
