@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tui.sessions.migrate import SchemaError, migrate
-from tui.sessions.model import Session
+from tui.sessions.model import Session, single_line
 from tui.text import clean
 
 if TYPE_CHECKING:
@@ -52,9 +52,9 @@ class SearchHit:
 
 
 def snippet(text: str, position: int, length: int, context: int = SNIPPET_CONTEXT) -> str:
-    text = " ".join(text.split()) if "\n" in text else text
+    """The match with ``context`` characters either side, on one line (:func:`single_line`)."""
     lo, hi = max(0, position - context), min(len(text), position + length + context)
-    return ("…" if lo > 0 else "") + text[lo:hi].strip() + ("…" if hi < len(text) else "")
+    return ("…" if lo > 0 else "") + single_line(text[lo:hi]) + ("…" if hi < len(text) else "")
 
 
 def _find(text: str, words: list[str]) -> int | None:
