@@ -202,7 +202,8 @@ def test_huge_fields_are_capped_and_cleaned(store: SessionStore) -> None:
     path.write_text(json.dumps(data))
     again = store.open(session.id)
     assert again.title.startswith("RedTTT") and len(again.title) == 200
-    assert len(again.turns[0].reply) == 100_000
+    assert again.title.endswith(" […cut at 200 characters]")
+    assert len(again.turns[0].reply) == 100_000 and again.turns[0].reply.endswith(" characters]")
     assert again.turns[0].segments[0].text == "hello"
     assert again.turns[0].segments[0].start == 0.0
     assert again.turns[0].duration == 10 * 24 * 3600.0
