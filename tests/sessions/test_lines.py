@@ -120,7 +120,9 @@ def test_markdown_escapes_line_start_markers() -> None:
     session = Session(
         id="s",
         title="- not a list",
-        turns=[TurnRecord(segments=[Segment(0, 1, "speaker_1", "1. not a list either")], reply="---\n\n=== x")],
+        turns=[
+            TurnRecord(segments=[Segment(0, 1, "speaker_1", "1. not a list either")], reply="---\n\n=== x")
+        ],
     )
     md = export_session(session, "md")
     assert md.startswith("# \\- not a list\n")
