@@ -84,6 +84,8 @@ def single_line(text: str) -> str:
     embeddings and isolates, direction marks and zero-width spoofing characters; every run of
     whitespace (newlines, U+2028/2029 included) becomes one space, and the ends are trimmed.
     """
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # the common case, fast: no control, format (Cf) or separator character at all
     return " ".join(_ASCII_JOINER.sub("", _INVISIBLE.sub("", clean(text))).split())
 
 

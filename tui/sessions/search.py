@@ -131,8 +131,9 @@ def search_store(store: SessionStore, text: str, limit: int = 200) -> list[Searc
     for name in order:
         if not valid_id(name):
             continue
-        try:
-            with open(os.path.join(store.root, name, SESSION_FILE), "rb") as f:
+        try:  # never through a link planted as a session file
+            fd = os.open(os.path.join(store.root, name, SESSION_FILE), os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as f:
                 raw = f.read(MAX_FILE_BYTES + 1)
         except OSError:
             continue
