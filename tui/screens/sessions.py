@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -22,6 +23,7 @@ class SummaryLike(Protocol):
     duration: float
     turns: int
     first_line: str
+    status: str
 
     def matches(self, text: str) -> bool: ...
 
@@ -31,6 +33,14 @@ def _duration(seconds: float) -> str:
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _one_line(value: str) -> str:
+    try:
+        from tui.sessions.model import single_line
+    except ImportError:  # pragma: no cover - the sessions package is part of Voxroom
+        return " ".join(clean(value).split())
+    return single_line(value)
 
 
 def _date(value: str) -> str:
@@ -85,13 +95,14 @@ class SessionBrowser(ModalScreen[tuple[str, str] | None]):
         table = self.query_one(DataTable)
         table.clear()
         self.shown = [s for s in self.summaries if not text.strip() or s.matches(text)]
-        for s in self.shown:
+        for s in self.shown:  # Text cells: a title like "[/b]" is shown as it is, never read as markup
+            mark = f"[{s.status}] " if s.status else ""
             table.add_row(
                 _date(s.created),
                 _duration(s.duration),
                 str(s.turns),
-                clean(s.title)[:30],
-                clean(s.first_line)[:80],
+                Text(mark + _one_line(s.title)[:30]),
+                Text(_one_line(s.first_line)[:80]),
                 key=s.id,
             )
 
