@@ -165,3 +165,19 @@ def test_a_failing_change_writes_nothing(store: SessionStore) -> None:
         store.update_turn(session, TurnRecord(index=9))
     assert path.read_bytes() == before
     assert json.loads(before)["turns"][0]["index"] == 1
+
+
+def test_a_change_to_a_damaged_file_keeps_what_this_process_holds(store: SessionStore) -> None:
+    session = make_session(store, turns=2)
+    path = store.root / session.id / "session.json"
+    path.write_bytes(b'{"schema_version": 2, "turns": [')  # damaged by something else
+    store.add_turn(session, TurnRecord(reply="third"))
+    assert [t.reply for t in store.open(session.id).turns][1:] == ["Reply 1: the budget is fine.", "third"]
+    (moved,) = path.parent.glob("session.json.corrupt-*")
+    assert moved.read_bytes() == b'{"schema_version": 2, "turns": ['
+    data = json.loads(path.read_text())
+    data["schema_version"] = 99
+    path.write_text(json.dumps(data))
+    with pytest.raises(SessionError, match="newer Voxroom"):
+        store.add_turn(session, TurnRecord(reply="fourth"))
+    assert json.loads(path.read_text())["schema_version"] == 99  # a newer file is never overwritten

@@ -314,18 +314,18 @@ class SessionStore:
                     isinstance(cached, dict)
                     and cached.get("m") == st.st_mtime_ns
                     and cached.get("s") == st.st_size
+                    and ("error" in cached or isinstance(cached.get("summary"), dict))
                 ):
                     if "error" in cached:
                         result.broken.append(BrokenSession(name, Path(entry.path), str(cached["error"])))
-                    elif isinstance(cached.get("summary"), dict):
+                        fresh[name] = cached
+                    else:
                         summary = SessionSummary.from_dict(cached["summary"])
                         if self._shown(summary, st, Path(entry.path), now):
                             result.sessions.append(summary)
                             fresh[name] = cached
                         else:
                             changed = True
-                        continue
-                    fresh[name] = cached
                     continue
                 changed = True
                 try:
@@ -536,10 +536,17 @@ class SessionStore:
         return result
 
     def _latest(self, session: Session, folder: Path) -> Session:
-        if not os.path.lexists(folder / SESSION_FILE):  # never written yet (persist=False)
+        latest = None
+        if os.path.lexists(folder / SESSION_FILE):
+            try:
+                latest = self.load_folder(folder)
+            except SessionError:
+                if os.path.lexists(folder / SESSION_FILE):  # refused and left alone (newer, too large)
+                    raise
+                # it was unreadable and is now moved aside: what this process holds is the best left
+        if latest is None:  # never written yet (persist=False), or moved aside just now
             latest = Session.from_dict(session.to_dict(), fallback_id=session.id)
         else:
-            latest = self.load_folder(folder)
             for key in HEADER_FIELDS:
                 if key in session.saved_header and getattr(session, key) != session.saved_header[key]:
                     setattr(latest, key, copy.deepcopy(getattr(session, key)))
