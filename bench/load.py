@@ -23,8 +23,10 @@ sys.path.insert(0, str(ROOT))
 from tests.standin import LatencyProfile, MistralStandIn, Reply  # noqa: E402
 from tui.backends import make_backends  # noqa: E402
 from tui.config import load_settings  # noqa: E402
-from tui.room import FileRecorder, Room  # noqa: E402
-from tui.sessions.store import LiveSession, SessionStore  # noqa: E402
+from tui.lifecycle import SessionLog  # noqa: E402
+from tui.room import Room  # noqa: E402
+from tui.sessions.store import SessionStore  # noqa: E402
+from tui.testing import FileRecorder  # noqa: E402
 
 CLIP = ROOT / "tests" / "data" / "audio" / "clone-test.wav"
 
@@ -41,7 +43,7 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def make_room(url: str, data: Path) -> tuple[Room, LiveSession, SessionStore]:
+def make_room(url: str, data: Path) -> tuple[Room, SessionLog, SessionStore]:
     settings = load_settings(
         env={
             "MISTRAL_API_KEY": "bench",
@@ -53,12 +55,12 @@ def make_room(url: str, data: Path) -> tuple[Room, LiveSession, SessionStore]:
     backends = make_backends(settings)
     backends.warm_up()
     store = SessionStore(settings.sessions_dir)
-    live = LiveSession(store, store.create(backend="Mistral"))
+    live = SessionLog.new(store, backends)
     room = Room(
         recorder=FileRecorder(CLIP),
         runner=backends.runner(settings),
         player=None,
-        session=live,
+        log=live,
         backends=backends,
     )
     return room, live, store

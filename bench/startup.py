@@ -170,7 +170,9 @@ def meter_fps() -> dict[str, float]:
     from tui.app import VoxroomApp
     from tui.backends import make_backends
     from tui.config import Secret, Settings
-    from tui.room import FileRecorder, Room, ScratchSession, TurnFinished
+    from tui.lifecycle import ScratchLog
+    from tui.room import Room, TurnFinished
+    from tui.testing import FileRecorder
 
     async def count(pilot, bar, until) -> tuple[int, float, float]:  # type: ignore[no-untyped-def]
         frames0 = last_frames = bar.frames
@@ -190,7 +192,7 @@ def meter_fps() -> dict[str, float]:
         room = Room(
             recorder=FileRecorder(CLIP, realtime=True, loop=True, device="clone-test.wav"),
             runner=backends.runner(settings),
-            session=ScratchSession("bench"),
+            log=ScratchLog("bench"),
             debounce_s=0.0,
             backends=backends,
         )

@@ -1,4 +1,5 @@
-"""Shared fixtures: the stand-in Mistral server, settings pointed at it, the speech clips in tests/data/audio."""
+"""Shared fixtures: the stand-in Mistral server, settings pointed at it, the speech clips
+(tests/data/audio)."""
 
 from __future__ import annotations
 

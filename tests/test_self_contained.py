@@ -9,7 +9,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # A path outside the repository that only exists on some machine, or the sibling shared/ folder.
-FORBIDDEN = re.compile(r"(\.\./shared\b|parent\s*/\s*\"shared\"|/work/(shared|venv|main)\b|/home/\w+/|/root/)")
+FORBIDDEN = re.compile(
+    r"(\.\./shared\b|parent\s*/\s*\"shared\"|/work/(shared|venv|main)\b|/home/\w+/|/root/)"
+)
 
 
 def tracked_files() -> list[Path]:

@@ -1,15 +1,20 @@
-"""The full-screen app. Thin: it composes the panes, holds the bindings and the palette commands, and
-turns the room's events (plain callbacks from :mod:`tui.room`, on the room's threads) into Textual
-messages. Everything that blocks runs in thread workers; widgets are only touched on the UI thread.
+"""The full-screen app. Thin: it composes the panes, makes its bindings and palette from the one list of
+commands (:mod:`tui.actions`), and turns the room's events (plain callbacks from :mod:`tui.room`, on the
+room's threads) into Textual messages, each handled in one place.
+
+Everything that blocks runs in thread workers. Workers get what they need as arguments (they never read
+widgets), report back with messages, and never close the app: an unexpected error in any of them is
+logged, told in one sentence, and the room stays usable.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import work
 from textual.actions import SkipAction
@@ -19,29 +24,14 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.theme import Theme
 from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
 
+from tui.actions import COMMANDS
 from tui.config import Settings
 from tui.errors import VoxroomError
-from tui.model import Reply, Timings, Transcript
-from tui.room import (
-    IDLE,
-    RECORDING,
-    SPEAKING,
-    ReplayProgress,
-    ReplyDelta,
-    ReplyReady,
-    Room,
-    RoomEvent,
-    RoomFailed,
-    SentenceSpoken,
-    SessionChanged,
-    StageChanged,
-    StateChanged,
-    TranscriptionProgress,
-    TranscriptReady,
-    TurnFinished,
-    TurnStarted,
-)
+from tui.model import STATUS_NOTES, Timings
+from tui.room import IDLE, RECORDING, SPEAKING, Room, events
+from tui.room.events import RoomEvent
 from tui.screens.palette import VoxroomCommands
 from tui.themes import (
     DEFAULT_THEME,
@@ -53,10 +43,23 @@ from tui.themes import (
 )
 from tui.widgets import PlaybackMeter, RecordingPane, RepliesPane, StatusBar, TranscriptPane
 
+if TYPE_CHECKING:
+    from tui.lifecycle import TurnLog
+    from tui.room.ports import Player, Recorder
+    from tui.room.wiring import HistoryTurn
+    from tui.sessions.model import SessionSummary
+
 METER_HZ = 30.0
 MIN_SIZE = (72, 20)
+log = logging.getLogger("voxroom")
 
 CoreFactory = Callable[["VoxroomApp"], Room]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def background(group: str, *, exclusive: bool = False) -> Callable[[F], F]:
+    """A thread worker that can never close the app (see :meth:`VoxroomApp.on_worker_state_changed`)."""
+    return work(thread=True, group=group, exclusive=exclusive, exit_on_error=False)  # type: ignore[return-value]
 
 
 class RoomUpdate(Message):
@@ -67,11 +70,79 @@ class RoomUpdate(Message):
         self.event = event
 
 
+class AppProblem(Message):
+    """Something the app itself (not the room) could not do: shown in one sentence."""
+
+    def __init__(self, error: VoxroomError, title: str = "Problem") -> None:
+        super().__init__()
+        self.error = error
+        self.title = title
+
+
 class CoreReady(Message):
     def __init__(self, room: Room | None, problems: list[VoxroomError]) -> None:
         super().__init__()
         self.room = room
         self.problems = problems
+
+
+class SessionReady(Message):
+    """A session to show (read-only) or to record into, with its past turns."""
+
+    def __init__(self, log: TurnLog, history: list[HistoryTurn], *, read_only: bool) -> None:
+        super().__init__()
+        self.log = log
+        self.history = history
+        self.read_only = read_only
+
+
+class SessionsListed(Message):
+    def __init__(self, summaries: list[SessionSummary]) -> None:
+        super().__init__()
+        self.summaries = summaries
+
+
+class DevicesListed(Message):
+    def __init__(self, inputs: list[str], outputs: list[str]) -> None:
+        super().__init__()
+        self.inputs = inputs
+        self.outputs = outputs
+
+
+class AudioReplaced(Message):
+    def __init__(self, device: str, problems: list[VoxroomError]) -> None:
+        super().__init__()
+        self.device = device
+        self.problems = problems
+
+
+class Notice(Message):
+    def __init__(
+        self, text: str, title: str = "Voxroom", severity: str = "information", timeout: float = 6
+    ) -> None:
+        super().__init__()
+        self.text = text
+        self.title = title
+        self.severity = severity
+        self.timeout = timeout
+
+
+def _bindings() -> list[BindingType]:
+    bindings: list[BindingType] = [
+        Binding("right_shift", "trigger('terminal')", "Record", show=False, priority=True)
+    ]
+    for command in COMMANDS:
+        if command.keys:
+            bindings.append(
+                Binding(
+                    command.keys,
+                    command.action,
+                    command.footer or command.title,
+                    show=bool(command.footer),
+                    priority=command.priority,
+                )
+            )
+    return bindings
 
 
 class VoxroomApp(App[None]):
@@ -84,14 +155,7 @@ class VoxroomApp(App[None]):
     .pane { border: round $panel-lighten-2; border-title-color: $text-muted; }
     """
     COMMANDS = App.COMMANDS | {VoxroomCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("right_shift", "trigger('terminal')", "Record", show=False, priority=True),
-        Binding("ctrl+r", "retry", "Retry"),
-        Binding("ctrl+n", "new_session", "New"),
-        Binding("ctrl+o", "open_session", "Open"),
-        Binding("f1,question_mark", "help", "Help"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = _bindings()
 
     def __init__(
         self,
@@ -123,22 +187,34 @@ class VoxroomApp(App[None]):
         self.last_timings: Timings | None = None
         self.turns_finished = 0
         self.replays_finished = 0
+        self.worker_failures = 0
         self.first_frame_at: float | None = None
         self.read_only = False
-        self.viewing: Any = None
+        self.viewing: TurnLog | None = None
         """The session shown in the panes when it is not the room's own (opened read-only)."""
-        # The panes, kept by reference: the room's events and the meter timer update them directly.
         self.recording_pane = RecordingPane(id="recording", classes="pane")
         self.playback_meter = PlaybackMeter(id="playback", classes="pane")
         self.replies_pane = RepliesPane(id="replies", classes="pane")
         self.transcript_pane = TranscriptPane(id="transcript", classes="pane")
         self.status_bar = StatusBar(id="status")
         self._bindings.bind(
-            settings.hotkey.fallback_key or "space",
-            "trigger('fallback')",
-            "Record / stop",
-            priority=True,
+            settings.hotkey.fallback_key or "space", "trigger('fallback')", "Record / stop", priority=True
         )
+        self._room_handlers: dict[type[RoomEvent], Callable[[Any], None]] = {
+            events.StateChanged: self._on_state,
+            events.TurnStarted: self._on_turn_started,
+            events.StageChanged: self._on_stage,
+            events.TranscriptionProgress: self._on_progress,
+            events.TranscriptReady: self._on_transcript,
+            events.ReplyDelta: self._on_reply_delta,
+            events.SentenceSpoken: self._on_sentence,
+            events.ReplyReady: self._on_reply,
+            events.TurnFinished: self._on_turn_finished,
+            events.RoomFailed: self._on_room_failed,
+            events.RoomNotice: self._on_room_notice,
+            events.SessionChanged: self._on_session_changed,
+            events.ReplayProgress: self._on_replay_progress,
+        }
 
     # -- composition ----------------------------------------------------------------------------
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -160,8 +236,7 @@ class VoxroomApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_theme(self._initial_theme)
         self._remember = True
-        status = self.status_bar
-        status.backend = self.settings.backend_label
+        self.status_bar.backend = self.settings.backend_label
         self.recording_pane.key = self.settings.hotkey.fallback_key or "space"
         self.set_interval(1.0 / METER_HZ, self._sample_levels)
         if self.room is not None:
@@ -182,58 +257,81 @@ class VoxroomApp(App[None]):
     def _theme_changed(self, theme: Theme) -> None:
         # Textual gives the app the class "-theme-<name>": the themes/*.tcss rules hang off it.
         if self._remember:
-            self._remember_theme(theme.name)
+            self._remember_theme(self.settings.data_dir, theme.name)
 
-    @work(thread=True, group="state")
-    def _remember_theme(self, name: str) -> None:
-        remember_theme(self.settings.data_dir, name)
+    @background("state")
+    def _remember_theme(self, data_dir: Path, name: str) -> None:
+        remember_theme(data_dir, name)
 
     def _first_frame(self) -> None:
         self.first_frame_at = time.perf_counter()
         if self.room is not None:
-            if self._want_warm_up:
-                self._warm_up()
-            if self._want_global_hotkey:
-                self._start_hotkey()
+            self._room_ready(self.room)
         else:
-            self._build_core()
+            self._build_core(self._core_factory)
 
-    @work(thread=True, exclusive=True, group="core")
-    def _build_core(self) -> None:
+    # -- workers that fail -------------------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one route for a worker's unexpected error: logged, told in one sentence, app kept."""
+        if event.state != WorkerState.ERROR:
+            return
+        worker = event.worker
+        error = worker.error
+        self.worker_failures += 1
+        log.error("worker %s failed", worker.name, exc_info=error)
+        what = worker.name.strip("_").replace("_", " ").removesuffix(" worker")
+        reason = str(error).strip().rstrip(".") or type(error).__name__
+        self.notify(
+            f"Voxroom could not {what}: {reason}. The rest keeps working; try again.",
+            title="Something went wrong",
+            severity="error",
+            timeout=10,
+        )
+
+    def on_app_problem(self, message: AppProblem) -> None:
+        self._show_error(message.error, message.title)
+
+    def on_notice(self, message: Notice) -> None:
+        self.notify(message.text, title=message.title, severity=message.severity, timeout=message.timeout)  # type: ignore[arg-type]
+
+    # -- the core --------------------------------------------------------------------------------
+    @background("core", exclusive=True)
+    def _build_core(self, factory: CoreFactory | None) -> None:
         problems: list[VoxroomError] = []
         room: Room | None = None
-        if self._core_factory is None:
+        if factory is None:
             # Before anything records: repair what a crash left, so nothing recorded is lost.
-            self._recover_recordings()
+            self._recover_recordings(self.settings)
         try:
-            factory = self._core_factory or default_core
-            room = factory(self)
+            room = (factory or default_core)(self)
         except VoxroomError as err:
             problems.append(err)
         except Exception as err:  # keep the UI alive whatever the core does
+            log.exception("the core could not be built")
             problems.append(VoxroomError(f"Voxroom could not start its audio and backends: {err}."))
         self.post_message(CoreReady(room, problems))
 
-    def _recover_recordings(self) -> None:
-        from tui.retry import recover_interrupted
-        from tui.sessions import SessionStore
+    def _recover_recordings(self, settings: Settings) -> None:
+        from tui.lifecycle import recover_interrupted
+        from tui.room.wiring import session_store
 
         try:
-            added, problems = recover_interrupted(SessionStore(self.settings.sessions_dir))
+            recovered, problems = recover_interrupted(session_store(settings))
         except VoxroomError as err:
-            added, problems = [], [str(err)]
-        if added:
-            names = sorted({session.id for session, _ in added})
-            self.call_from_thread(
-                self.notify,
-                f"Recovered {len(added)} recording(s) left by an interrupted run, in session "
-                f"{', '.join(names)}. Open it (ctrl+o), continue it (ctrl+t), then retry (ctrl+r).",
-                title="Recovered",
-                severity="warning",
-                timeout=15,
+            recovered, problems = [], [str(err)]
+        if recovered:
+            names = sorted({session.id for session, _ in recovered})
+            self.post_message(
+                Notice(
+                    f"Recovered {len(recovered)} recording(s) left by an interrupted run, in session "
+                    f"{', '.join(names)}. Open it (ctrl+o), continue it (ctrl+t), then retry (ctrl+r).",
+                    title="Recovered",
+                    severity="warning",
+                    timeout=15,
+                )
             )
         for problem in problems:
-            self.call_from_thread(self.notify, problem, title="Recovery", severity="error", timeout=15)
+            self.post_message(Notice(problem, title="Recovery", severity="error", timeout=15))
 
     def on_core_ready(self, message: CoreReady) -> None:
         for problem in message.problems:
@@ -246,19 +344,22 @@ class VoxroomApp(App[None]):
         self._attach(message.room)
         for problem in message.room.problems:
             self._show_error(problem)
-        if self._want_warm_up:
-            self._warm_up()
-        if self._want_global_hotkey:
-            self._start_hotkey()
+        self._room_ready(message.room)
         while self._pending_toggles > 0:
             self._pending_toggles -= 1
             self._toggle("fallback")
+
+    def _room_ready(self, room: Room) -> None:
+        if self._want_warm_up and room.backends is not None:
+            self._warm_up(room)
+        if self._want_global_hotkey and self.settings.hotkey.global_listener:
+            self._start_hotkey(room, self.settings.hotkey.key)
 
     def _attach(self, room: Room) -> None:
         room.subscribe(self._room_listener)
         self.recording_pane.state = room.state
         self.recording_pane.device = room.device_name
-        self.status_bar.session = room.session.name
+        self.status_bar.session = room.log.name
         if room.recorder is None:
             self.recording_pane.hint = "No microphone: choose one from the palette (ctrl+p, Choose devices)."
 
@@ -266,37 +367,33 @@ class VoxroomApp(App[None]):
         # Runs on the room's threads; post_message is thread-safe.
         self.post_message(RoomUpdate(event))
 
-    @work(thread=True, group="warm-up")
-    def _warm_up(self) -> None:
-        room = self.room
-        backends = getattr(room, "backends", None)
-        if backends is None:
-            return
-        for err in backends.warm_up():
-            self.post_message(RoomUpdate(RoomFailed(err)))
+    @background("warm-up")
+    def _warm_up(self, room: Room) -> None:
+        assert room.backends is not None
+        for err in room.backends.warm_up():
+            self.post_message(AppProblem(err))
 
-    def _start_hotkey(self) -> None:
-        if not self.settings.hotkey.global_listener:
-            return
-        self._start_hotkey_worker()
+    @background("hotkey")
+    def _start_hotkey(self, room: Room, key: str) -> None:
+        problem = ""
+        try:
+            from tui.trigger import GlobalHotkey
 
-    @work(thread=True, group="hotkey")
-    def _start_hotkey_worker(self) -> None:
-        problem = start_global_hotkey(self)
+            hotkey = GlobalHotkey(room.trigger, key)
+            problem = str(hotkey.start() or "")
+        except Exception as err:  # never let the hotkey take the app down
+            problem = str(err) or type(err).__name__
         if problem:
             self.call_from_thread(self._hotkey_unavailable, problem)
+        else:
+            self.hotkey = hotkey
 
     def _hotkey_unavailable(self, problem: str) -> None:
         self.hotkey_problem = problem
         key = self.settings.hotkey.fallback_key or "space"
         if "fallback" not in problem:
             problem = f"{problem.rstrip('.')}; use {key} in this window."
-        self.notify(
-            problem,
-            title="Hotkey",
-            severity="warning",
-            timeout=8,
-        )
+        self.notify(problem, title="Hotkey", severity="warning", timeout=8)
 
     # -- the meter timer ----------------------------------------------------------------------------
     def _sample_levels(self) -> None:
@@ -315,64 +412,81 @@ class VoxroomApp(App[None]):
         self._auto_stop_ticks = (self._auto_stop_ticks + 1) % int(METER_HZ / 2)
         return self._auto_stop_ticks == 0
 
-    @work(thread=True, exclusive=True, group="auto-stop")
+    @background("auto-stop", exclusive=True)
     def _auto_stop_worker(self, room: Room) -> None:
         reason = room.check_auto_stop()
         if reason:
-            self.call_from_thread(self.notify, reason, title="Recording stopped")
+            self.post_message(Notice(reason, title="Recording stopped"))
 
-    # -- room events ----------------------------------------------------------------------------------
+    # -- room events: one handler each -----------------------------------------------------------
     def on_room_update(self, message: RoomUpdate) -> None:
-        event = message.event
-        if isinstance(event, StateChanged):
-            self.recording_pane.state = event.state
-            self.recording_pane.queued = event.queued
-            self.playback_meter.speaking = event.state == SPEAKING
-            if event.state == IDLE:
-                self.playback_meter.sentence = ""
-        elif isinstance(event, TurnStarted):
-            self.status_bar.note = "retrying the last turn" if event.retry else ""
-        elif isinstance(event, StageChanged):
-            self.status_bar.note = {"transcribing": "transcribing…", "thinking": "thinking…"}.get(
-                event.stage, ""
-            )
-        elif isinstance(event, TranscriptionProgress):
-            filled = round(10 * event.done / event.total) if event.total else 10
-            bar = "█" * filled + "░" * (10 - filled)
-            self.status_bar.note = f"transcribing {bar} {event.done}/{event.total} parts"
-        elif isinstance(event, TranscriptReady):
-            if not self._has_transcript(event.turn):
-                self.transcript_pane.add_transcript(event.transcript, event.turn)
-        elif isinstance(event, ReplyDelta):
-            self.replies_pane.append(event.turn, event.text)
-        elif isinstance(event, SentenceSpoken):
-            self.playback_meter.sentence = event.text
-        elif isinstance(event, ReplyReady):
-            self.replies_pane.finish(event.turn, event.reply)
-        elif isinstance(event, TurnFinished):
-            self.turns_finished += 1
-            if event.status != "failed":
-                self.last_timings = event.timings
-                self.status_bar.timings = event.timings
-        elif isinstance(event, RoomFailed):
-            self._show_error(event.error)
-            if event.turn is not None and event.retryable:
-                self.replies_pane.fail(event.turn, f"This turn failed: {event.error.message}")
-        elif isinstance(event, SessionChanged):
-            self.status_bar.session = event.name
-        elif isinstance(event, ReplayProgress):
-            done = event.kind == "done"
-            self.transcript_pane.highlight(None if done else event.turn, event.line)
-            self.replies_pane.highlight(event.turn if event.kind == "reply" else None)
-            self.status_bar.note = "" if done else f"replaying turn {event.turn} ({event.kind})"
-            if done:
-                self.replays_finished += 1
+        handler = self._room_handlers.get(type(message.event))
+        if handler is not None:
+            handler(message.event)
+
+    def _on_state(self, event: events.StateChanged) -> None:
+        self.recording_pane.state = event.state
+        self.recording_pane.queued = event.queued
+        self.playback_meter.speaking = event.state == SPEAKING
+        if event.state == IDLE:
+            self.playback_meter.sentence = ""
+
+    def _on_turn_started(self, event: events.TurnStarted) -> None:
+        self.status_bar.note = "retrying the last turn" if event.retry else ""
+
+    def _on_stage(self, event: events.StageChanged) -> None:
+        self.status_bar.note = {"transcribing": "transcribing…", "thinking": "thinking…"}.get(event.stage, "")
+
+    def _on_progress(self, event: events.TranscriptionProgress) -> None:
+        filled = round(10 * event.done / event.total) if event.total else 10
+        bar = "█" * filled + "░" * (10 - filled)
+        self.status_bar.note = f"transcribing {bar} {event.done}/{event.total} parts"
+
+    def _on_transcript(self, event: events.TranscriptReady) -> None:
+        if not self._has_transcript(event.turn):
+            self.transcript_pane.add_transcript(event.transcript, event.turn)
+
+    def _on_reply_delta(self, event: events.ReplyDelta) -> None:
+        self.replies_pane.append(event.turn, event.text)
+
+    def _on_sentence(self, event: events.SentenceSpoken) -> None:
+        self.playback_meter.sentence = event.text
+
+    def _on_reply(self, event: events.ReplyReady) -> None:
+        self.replies_pane.finish(event.turn, event.reply)
+
+    def _on_turn_finished(self, event: events.TurnFinished) -> None:
+        self.turns_finished += 1
+        if event.status in STATUS_NOTES:
+            self.replies_pane.note(event.turn, STATUS_NOTES[event.status])
+        if event.status != "failed":
+            self.last_timings = event.timings
+            self.status_bar.timings = event.timings
+
+    def _on_room_failed(self, event: events.RoomFailed) -> None:
+        self._show_error(event.error)
+        if event.turn is not None and event.retryable:
+            self.replies_pane.fail(event.turn, f"This turn failed: {event.error.message}")
+
+    def _on_room_notice(self, event: events.RoomNotice) -> None:
+        self.notify(event.message, title=event.title, severity="warning", timeout=8)
+
+    def _on_session_changed(self, event: events.SessionChanged) -> None:
+        self.status_bar.session = event.name if event.saved else f"{event.name} (not saved)"
+
+    def _on_replay_progress(self, event: events.ReplayProgress) -> None:
+        done = event.kind == "done"
+        self.transcript_pane.highlight(None if done else event.turn, event.line)
+        self.replies_pane.highlight(event.turn if event.kind == "reply" else None)
+        self.status_bar.note = "" if done else f"replaying turn {event.turn} ({event.kind})"
+        if done:
+            self.replays_finished += 1
 
     def _has_transcript(self, turn: int) -> bool:
         return any(getattr(line, "turn", None) == turn for line in self.transcript_pane.query("SegmentLine"))
 
-    def _show_error(self, error: VoxroomError) -> None:
-        title = {
+    def _show_error(self, error: VoxroomError, title: str | None = None) -> None:
+        title = title or {
             "transcription": "Transcription failed",
             "agent": "The assistant failed",
             "speech": "Speech failed",
@@ -405,43 +519,51 @@ class VoxroomApp(App[None]):
         self._toggle(source)
 
     def _toggle(self, source: str) -> None:
-        if self.room is not None and self.room.replaying:
-            self.action_stop_replay()
+        room = self.room
+        if room is not None and room.replaying:
+            self.action_stop()
             return
         if self.read_only:
             self.notify(
-                "This session is open read-only. Continue it from the session browser, or start a new one.",
+                "This session is open read-only. Continue it with ctrl+t, or start a new one with ctrl+n.",
                 severity="warning",
             )
             return
-        room = self.room
         if room is None:
             self._pending_toggles += 1
             return
-        self._toggle_worker(room, source)
+        self._room_call(room.press, source)
 
-    @work(thread=True, group="trigger")
-    def _toggle_worker(self, room: Room, source: str) -> None:
-        room.press(source)
+    @background("trigger")
+    def _room_call(self, call: Callable[..., object], *args: object) -> None:
+        """A room command that may block (devices, locks), off the UI thread."""
+        call(*args)
 
     def action_retry(self) -> None:
         room = self.room
         if room is None or not room.can_retry:
             self.notify("There is no failed turn to retry.", severity="information")
             return
-        self._retry_worker(room)
+        self._room_call(room.retry_last)
 
-    @work(thread=True, group="trigger")
-    def _retry_worker(self, room: Room) -> None:
-        room.retry_last()
+    def action_stop(self) -> None:
+        """Escape: stop a replay, or the reply being spoken."""
+        room = self.room
+        if room is None:
+            return
+        if room.replaying:
+            self._room_call(room.stop_replay)
+        elif room.state == SPEAKING:
+            self._room_call(room.interrupt)
 
+    # Older names, kept for the palette and tests.
     def action_stop_speaking(self) -> None:
         if self.room is not None:
-            self._stop_worker(self.room)
+            self._room_call(self.room.interrupt)
 
-    @work(thread=True, group="trigger")
-    def _stop_worker(self, room: Room) -> None:
-        room.interrupt()
+    def action_stop_replay(self) -> None:
+        if self.room is not None and self.room.replaying:
+            self._room_call(self.room.stop_replay)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -449,124 +571,139 @@ class VoxroomApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.settings.hotkey.fallback_key or "space"))
 
+    # -- sessions -----------------------------------------------------------------------------------
     def action_new_session(self) -> None:
-        if self.room is not None and self.room.busy:
+        room = self.room
+        if room is not None and room.busy:
             self.notify("Wait for the current turn to finish, then start a new session.", severity="warning")
             return
-        self._new_session_worker()
+        self._new_session_worker(self.settings, room)
 
-    @work(thread=True, exclusive=True, group="session")
-    def _new_session_worker(self) -> None:
-        from tui.room import new_session
+    @background("session", exclusive=True)
+    def _new_session_worker(self, settings: Settings, room: Room | None) -> None:
+        from tui.backends import make_backends
+        from tui.room.wiring import new_log
 
         try:
-            session = new_session(self.settings)
+            backends = (
+                room.backends if room is not None and room.backends is not None else make_backends(settings)
+            )
+            log_ = new_log(settings, backends)
         except VoxroomError as err:
-            self.post_message(RoomUpdate(RoomFailed(err)))
+            self.post_message(AppProblem(err, "New session"))
             return
-        self.call_from_thread(self._use_session, session, read_only=False, show=None)
+        self.post_message(SessionReady(log_, [], read_only=False))
 
-    def _use_session(self, session: Any, *, read_only: bool, show: Any) -> None:
+    def on_session_ready(self, message: SessionReady) -> None:
         self.transcript_pane.clear()
         self.replies_pane.clear()
         self.status_bar.timings = None
-        self.read_only = read_only
-        self.viewing = session if read_only else None
-        self.recording_pane.hint = "Read-only: ctrl+o, then ctrl+t to continue it." if read_only else ""
-        stored = getattr(session, "session", None)
-        self.transcript_pane.names = dict(getattr(stored, "speaker_names", {}) or {})
-        if show is not None:
-            self.show_history(show)
-        if self.room is not None and not read_only:
-            self.room.use_session(session)
-        else:
-            self.status_bar.session = f"{session.name} (read-only)"
+        self.read_only = message.read_only
+        self.viewing = message.log if message.read_only else None
+        self.recording_pane.hint = (
+            "Read-only: ctrl+t continues it, ctrl+n starts a new session." if message.read_only else ""
+        )
+        from tui.lifecycle import SessionLog
 
-    def show_history(self, turns: list[tuple[int, Transcript | None, Reply | None, Timings | None]]) -> None:
+        stored = message.log.session if isinstance(message.log, SessionLog) else None
+        self.transcript_pane.names = dict(stored.speaker_names) if stored is not None else {}
+        self.show_history(message.history)
+        if self.room is not None and not message.read_only:
+            self._room_call(self.room.use_log, message.log)
+        elif message.read_only:
+            self.status_bar.session = f"{message.log.name} (read-only)"
+
+    def show_history(self, turns: list[HistoryTurn]) -> None:
         """Put past turns in the panes (an opened session)."""
         last: Timings | None = None
-        for index, transcript, reply, timings in turns:
-            if transcript is not None:
+        for index, transcript, reply, timings, status in turns:
+            if transcript is not None and (transcript.segments or transcript.text):
                 self.transcript_pane.add_transcript(transcript, index)
             if reply is not None:
                 self.replies_pane.finish(index, reply)
+            if status in STATUS_NOTES:
+                self.replies_pane.note(index, STATUS_NOTES[status])
             last = timings or last
         self.status_bar.timings = last
 
     def action_open_session(self) -> None:
-        self._list_sessions_worker()
+        self._list_sessions_worker(self.settings)
 
-    @work(thread=True, exclusive=True, group="session")
-    def _list_sessions_worker(self) -> None:
-        from tui.room import list_sessions
+    @background("session", exclusive=True)
+    def _list_sessions_worker(self, settings: Settings) -> None:
+        from tui.room.wiring import list_sessions
 
         try:
-            summaries = list_sessions(self.settings)
+            summaries = list_sessions(settings)
         except VoxroomError as err:
-            self.post_message(RoomUpdate(RoomFailed(err)))
+            self.post_message(AppProblem(err, "Sessions"))
             return
-        self.call_from_thread(self._show_browser, summaries)
+        self.post_message(SessionsListed(summaries))
 
-    def _show_browser(self, summaries: list[Any]) -> None:
+    def on_sessions_listed(self, message: SessionsListed) -> None:
         from tui.screens.sessions import SessionBrowser
 
-        if not summaries:
+        if not message.summaries:
             self.notify("There are no saved sessions yet.", severity="information")
             return
-        self.push_screen(SessionBrowser(summaries), self._session_chosen)
+        self.push_screen(SessionBrowser(message.summaries), self._session_chosen)
 
     def _session_chosen(self, choice: tuple[str, str] | None) -> None:
         if choice is None:
             return
-        if choice[1] == "continue" and self.room is not None and self.room.busy:
+        self._open(*choice)
+
+    def _open(self, session_id: str, mode: str) -> None:
+        room = self.room
+        if mode == "continue" and room is not None and room.busy:
             self.notify(
                 "Wait for the current turn to finish, then continue that session.", severity="warning"
             )
             return
-        self._open_session_worker(*choice)
+        backends = room.backends if room is not None else None
+        self._open_session_worker(self.settings, session_id, mode, backends)
 
-    @work(thread=True, exclusive=True, group="session")
-    def _open_session_worker(self, session_id: str, mode: str) -> None:
-        from tui.room import open_session
+    def action_continue_session(self) -> None:
+        viewing = self.viewing
+        if viewing is None:
+            self.notify("Open a session first (ctrl+o); ctrl+t then continues it.", severity="information")
+            return
+        self._open(viewing.session_id, "continue")
+
+    @background("session", exclusive=True)
+    def _open_session_worker(self, settings: Settings, session_id: str, mode: str, backends: Any) -> None:
+        from tui.room.wiring import open_log
 
         try:
-            session, history = open_session(self.settings, session_id)
+            log_, history = open_log(settings, session_id, backends if mode == "continue" else None)
         except VoxroomError as err:
-            self.post_message(RoomUpdate(RoomFailed(err)))
+            self.post_message(AppProblem(err, "Open session"))
             return
-        self.call_from_thread(self._use_session, session, read_only=mode != "continue", show=history)
+        self.post_message(SessionReady(log_, history, read_only=mode != "continue"))
 
     def action_replay(self) -> None:
         room = self.room
         if room is None or room.busy or room.replaying:
             self.notify("Wait for the current turn to finish, then replay.", severity="warning")
             return
-        self._replay_worker(room, self.viewing or room.session)
+        self._replay_worker(room, self.viewing or room.log, self.replay_speed)
 
-    @work(thread=True, exclusive=True, group="replay")
-    def _replay_worker(self, room: Room, session: Any) -> None:
-        from tui.room import replay_steps
+    @background("replay", exclusive=True)
+    def _replay_worker(self, room: Room, target: TurnLog, speed: float) -> None:
+        from tui.room.wiring import replay_steps
 
         try:
-            steps = replay_steps(session)
+            steps = replay_steps(target)
         except VoxroomError as err:
-            self.post_message(RoomUpdate(RoomFailed(err)))
+            self.post_message(AppProblem(err, "Replay"))
             return
         if not any(step.path is not None for step in steps):
-            self.call_from_thread(self.notify, "This session has no audio to replay.", severity="warning")
+            self.post_message(Notice("This session has no audio to replay.", severity="warning"))
             return
-        room.replay(steps, speed=self.replay_speed)
+        room.replay(steps, speed=speed)
 
     replay_speed = 1.0
     """How fast a replay without a speaker is timed (tests)."""
-
-    def action_stop_replay(self) -> None:
-        if self.room is not None and self.room.replaying:
-            self._stop_replay_worker(self.room)
-
-    @work(thread=True, group="replay-stop")
-    def _stop_replay_worker(self, room: Room) -> None:
-        room.stop_replay()
 
     def action_rename_speaker(self) -> None:
         from tui.screens.rename import RenameSpeakerDialog
@@ -581,51 +718,57 @@ class VoxroomApp(App[None]):
         if choice is None:
             return
         label, name = choice
-        names = {**self.transcript_pane.names, label: name}
-        self.transcript_pane.set_names(names)
-        self._save_name_worker(label, name)
+        self.transcript_pane.set_names({**self.transcript_pane.names, label: name})
+        target = self.viewing or (self.room.log if self.room is not None else None)
+        if target is not None:
+            self._save_name_worker(target, label, name)
 
-    @work(thread=True, group="session")
-    def _save_name_worker(self, label: str, name: str) -> None:
-        from tui.room import rename_speaker
+    @background("session")
+    def _save_name_worker(self, target: TurnLog, label: str, name: str) -> None:
+        from tui.room.wiring import rename_speaker
 
-        target = self.viewing or (self.room.session if self.room is not None else None)
-        if target is None:
-            return
         try:
             rename_speaker(target, label, name)
         except VoxroomError as err:
-            self.post_message(RoomUpdate(RoomFailed(err)))
+            self.post_message(AppProblem(err, "Rename speaker"))
 
     def action_export(self) -> None:
         from tui.screens.export import ExportDialog
 
-        session = self.viewing or (self.room.session if self.room is not None else None)
-        name = session.name if session is not None else "voxroom"
+        target = self.viewing or (self.room.log if self.room is not None else None)
+        name = target.name if target is not None else "voxroom"
         stem = Path.home() / "".join(c if c.isalnum() or c in "-_." else "-" for c in f"voxroom-{name}")
         self.push_screen(ExportDialog(stem), self._export_chosen)
 
     def _export_chosen(self, choice: tuple[str, Path] | None) -> None:
         if choice is None:
             return
-        self._export_worker(*choice, lines=self.transcript_pane.lines, replies=self.replies_pane.texts)
-
-    @work(thread=True, group="export")
-    def _export_worker(self, fmt: str, path: Path, *, lines: list[str], replies: list[str]) -> None:
-        from tui.room import export_session
-
-        session = self.viewing or (self.room.session if self.room is not None else None)
-        try:
-            written = export_session(session, fmt, path, lines=lines, replies=replies)
-        except VoxroomError as err:
-            self.post_message(RoomUpdate(RoomFailed(err)))
+        target = self.viewing or (self.room.log if self.room is not None else None)
+        if target is None:
+            self.notify("There is no session to export yet.", severity="information")
             return
-        self.call_from_thread(self.notify, f"Exported to {written}.", title="Export")
+        self._export_worker(
+            target, *choice, lines=self.transcript_pane.lines, replies=self.replies_pane.texts
+        )
 
+    @background("export")
+    def _export_worker(
+        self, target: TurnLog, fmt: str, path: Path, *, lines: list[str], replies: list[str]
+    ) -> None:
+        from tui.room.wiring import export_log
+
+        try:
+            written = export_log(target, fmt, path, lines=lines, replies=replies)
+        except VoxroomError as err:
+            self.post_message(AppProblem(err, "Export"))
+            return
+        self.post_message(Notice(f"Exported to {written}.", title="Export"))
+
+    # -- devices ----------------------------------------------------------------------------------
     def action_choose_devices(self) -> None:
         self._devices_worker()
 
-    @work(thread=True, exclusive=True, group="devices")
+    @background("devices", exclusive=True)
     def _devices_worker(self) -> None:
         try:
             from tui.audio.devices import input_devices, output_devices
@@ -633,47 +776,60 @@ class VoxroomApp(App[None]):
             inputs = [d.name for d in input_devices()]
             outputs = [d.name for d in output_devices()]
         except (VoxroomError, ImportError, OSError) as err:
-            self.post_message(RoomUpdate(RoomFailed(VoxroomError(f"Cannot list the sound devices: {err}."))))
+            self.post_message(AppProblem(VoxroomError(f"Cannot list the sound devices: {err}."), "Devices"))
             return
-        self.call_from_thread(self._show_devices, inputs, outputs)
+        self.post_message(DevicesListed(inputs, outputs))
 
-    def _show_devices(self, inputs: list[str], outputs: list[str]) -> None:
+    def on_devices_listed(self, message: DevicesListed) -> None:
         from tui.screens.devices import DevicesDialog
 
-        if not inputs and not outputs:
+        if not message.inputs and not message.outputs:
             self.notify("No sound devices were found. Connect one, then try again.", severity="warning")
             return
         current = (self.settings.audio.input_device, self.settings.audio.output_device)
-        self.push_screen(DevicesDialog(inputs, outputs, current), self._devices_chosen)
+        self.push_screen(DevicesDialog(message.inputs, message.outputs, current), self._devices_chosen)
 
     def _devices_chosen(self, choice: tuple[str, str] | None) -> None:
         if choice is None:
             return
-        if self.room is not None and self.room.busy:
-            self.notify("Wait for the current turn to finish, then choose devices.", severity="warning")
-            return
-        self.settings.audio.input_device, self.settings.audio.output_device = choice
-        self._rebuild_audio_worker()
-
-    @work(thread=True, exclusive=True, group="core")
-    def _rebuild_audio_worker(self) -> None:
-        from tui.room import open_audio
-
         room = self.room
         if room is None:
             return
-        recorder, player, problems = open_audio(self.settings)
-        room.recorder, room.player = recorder, player
-        for problem in problems:
-            self.post_message(RoomUpdate(RoomFailed(problem)))
-        self.call_from_thread(setattr, self.recording_pane, "device", room.device_name)
+        if room.busy:
+            self.notify("Wait for the current turn to finish, then choose devices.", severity="warning")
+            return
+        self.settings.audio.input_device, self.settings.audio.output_device = choice
+        self._rebuild_audio_worker(room, self.settings)
+
+    @background("core", exclusive=True)
+    def _rebuild_audio_worker(self, room: Room, settings: Settings) -> None:
+        from tui.room.wiring import open_audio
+
+        recorder: Recorder | None
+        player: Player | None
+        recorder, player, problems = open_audio(settings)
+        try:
+            room.replace_audio(recorder, player)
+        except VoxroomError as err:
+            for part in (recorder, player):
+                if part is not None:
+                    part.close()
+            problems.append(err)
+        self.post_message(AudioReplaced(room.device_name, problems))
+
+    def on_audio_replaced(self, message: AudioReplaced) -> None:
+        self.recording_pane.device = message.device
+        self.recording_pane.hint = "" if message.device else self.recording_pane.hint
+        for problem in message.problems:
+            self._show_error(problem, "Devices")
 
     # -- shutdown ---------------------------------------------------------------------------------------
     def on_unmount(self) -> None:
         self.close_core()
 
     def close_core(self) -> None:
-        """Stop the hotkey listener, any recording and speech, and the room's turn thread."""
+        """Stop the hotkey listener, any recording (kept as an interrupted turn) and speech, and the
+        room's turn thread; the devices are closed."""
         hotkey, self.hotkey = self.hotkey, None
         if hotkey is not None:
             with contextlib.suppress(Exception):
@@ -690,24 +846,6 @@ def _titled(widget: Any, title: str) -> Any:
 
 def default_core(app: VoxroomApp) -> Room:
     """The real parts: backends from the settings, the sound devices, a new session."""
-    from tui.room import build_room
+    from tui.room.wiring import build_room
 
     return build_room(app.settings)
-
-
-def start_global_hotkey(app: VoxroomApp) -> str:
-    """Start the pynput Right Shift listener on the room's trigger; returns why it is unavailable."""
-    room = app.room
-    if room is None:
-        return "Voxroom is still starting"
-    try:
-        from tui.trigger import GlobalHotkey
-
-        hotkey = GlobalHotkey(room.trigger, app.settings.hotkey.key)
-        problem = hotkey.start()
-    except Exception as err:  # never let the hotkey take the app down
-        return str(err) or type(err).__name__
-    if problem:
-        return str(problem)
-    app.hotkey = hotkey
-    return ""

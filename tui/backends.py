@@ -22,6 +22,8 @@ class Backends:
     agent: Agent
     speaker: Speaker | None
     label: str
+    models: dict[str, str]
+    """What each step really runs (``transcription``, ``agent``, ``speech``), as saved with every turn."""
 
     def runner(self, settings: Settings) -> TurnRunner:
         return TurnRunner(
@@ -103,10 +105,39 @@ def make_speaker(settings: Settings) -> Speaker | None:
     raise ConfigError(f"Unknown speech backend '{kind}'.", hint="Use mistral, offline or none.")
 
 
+def used_models(settings: Settings) -> dict[str, str]:
+    """The model behind each step, as the backends below are built from ``settings``."""
+
+    def pick(kind: str, mistral: str, offline: str) -> str:
+        return mistral if kind == "mistral" else (offline if kind == "offline" else kind)
+
+    agent = settings.agent_backend
+    if agent == "mistral":
+        agent_model = settings.agent.model
+    elif agent == "openai" or (agent == "none" and settings.agent.openai_url):
+        agent_model = f"openai:{settings.agent.openai_model.strip() or 'default'}"
+    else:
+        agent_model = "none"
+    return {
+        "transcription": pick(
+            settings.transcription_backend,
+            settings.transcription.model,
+            settings.transcription.offline_model or "whisper-tiny.en",
+        ),
+        "agent": agent_model,
+        "speech": pick(
+            settings.speech_backend,
+            f"{settings.speech.model}/{settings.speech.voice}",
+            settings.speech.offline_voice or "piper-en_US-joe-medium",
+        ),
+    }
+
+
 def make_backends(settings: Settings) -> Backends:
     return Backends(
         transcriber=make_transcriber(settings),
         agent=make_agent(settings),
         speaker=make_speaker(settings),
         label=settings.backend_label,
+        models=used_models(settings),
     )

@@ -6,7 +6,19 @@ Plain dataclasses, no Textual, no SDK: everything here serialises to JSON with `
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.errors import VoxroomError
+
+
+STATUS_NOTES = {
+    "interrupted": "Interrupted",
+    "no-speech": "Nothing was said",
+    "no-agent": "Not answered: no agent is configured",
+    "pending": "Not finished",
+}
+"""What a turn's status says to a person (replies pane, ``voxroom ask``, exports); never a reply."""
 
 
 @dataclass(slots=True)
@@ -129,3 +141,27 @@ class Timings:
     def from_dict(cls, data: dict[str, Any]) -> Timings:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: (None if v is None else float(v)) for k, v in data.items() if k in known})
+
+
+class TurnObserver:
+    """Callbacks from a running turn. They run on the turn's threads: marshal to the UI yourself.
+
+    Every method is optional (no-op here); subclass and override what you need.
+    """
+
+    def on_stage(self, stage: str) -> None:
+        """``transcribing``, ``thinking``, ``speaking``, ``done`` or ``failed``."""
+
+    def on_progress(self, done: int, total: int) -> None:
+        """Long recordings: ``done`` of ``total`` chunks transcribed."""
+
+    def on_transcript(self, transcript: Transcript) -> None: ...
+
+    def on_reply_text(self, delta: str) -> None: ...
+
+    def on_sentence(self, index: int, text: str) -> None:
+        """Sentence ``index`` of the reply: its first audio block was just handed to the sink."""
+
+    def on_reply(self, reply: Reply) -> None: ...
+
+    def on_error(self, error: VoxroomError) -> None: ...

@@ -21,36 +21,12 @@ from tui.agent.base import Agent, NoAgent
 from tui.audio.clip import Clip
 from tui.audio.sinks import AudioSink, MemorySink, TeeSink
 from tui.errors import AgentError, SpeechError, VoxroomError
-from tui.model import Reply, Timings, Transcript
+from tui.model import Reply, Timings, Transcript, TurnObserver
 from tui.speech.base import Speaker
 from tui.stt.base import Transcriber
 from tui.text import SentenceSplitter
 
 BLOCKED_LINE = "Sorry, I can't help with that one."
-
-
-class TurnObserver:
-    """Callbacks from a running turn. They run on the turn's threads: marshal to the UI yourself.
-
-    Every method is optional (no-op here); subclass and override what you need.
-    """
-
-    def on_stage(self, stage: str) -> None:
-        """``transcribing``, ``thinking``, ``speaking``, ``done`` or ``failed``."""
-
-    def on_progress(self, done: int, total: int) -> None:
-        """Long recordings: ``done`` of ``total`` chunks transcribed."""
-
-    def on_transcript(self, transcript: Transcript) -> None: ...
-
-    def on_reply_text(self, delta: str) -> None: ...
-
-    def on_sentence(self, index: int, text: str) -> None:
-        """Sentence ``index`` of the reply: its first audio block was just handed to the sink."""
-
-    def on_reply(self, reply: Reply) -> None: ...
-
-    def on_error(self, error: VoxroomError) -> None: ...
 
 
 @dataclass
@@ -62,7 +38,8 @@ class TurnResult:
     speech: MemorySink = field(default_factory=MemorySink)
     """Every reply audio block, for saving to the session."""
     status: str = "pending"
-    """``done``, ``no-speech`` (nothing was said), ``no-agent``, ``interrupted`` or ``failed``."""
+    """``done``, ``no-speech`` (nothing was said), ``no-agent``, ``blocked`` (by moderation),
+    ``interrupted`` or ``failed``; ``pending`` until the turn ends."""
     failed_step: str | None = None
     error: str | None = None
 
@@ -248,9 +225,7 @@ class TurnRunner:
                 result.status = "no-speech"
                 return result
             if isinstance(self.agent, NoAgent) or self.agent.name == "none":
-                result.reply = Reply(text=NoAgent.MESSAGE)
-                result.status = "no-agent"
-                obs.on_reply(result.reply)
+                result.status = "no-agent"  # the notice is the status's, never a reply
                 return result
             self._reply(transcript, conversation_id, sink, obs, clock, result, wait_for_playback)
         except VoxroomError as err:
@@ -326,7 +301,7 @@ class TurnRunner:
                 raise speech.error
             if wait_for_playback and not self.cancel.is_set():
                 out.drain()
-        result.status = "interrupted" if self.cancel.is_set() else "done"
+        result.status = "interrupted" if self.cancel.is_set() else ("blocked" if reply.blocked else "done")
 
     @staticmethod
     def _fail(result: TurnResult, err: VoxroomError, obs: TurnObserver) -> None:

@@ -12,7 +12,10 @@ from tests.audio.env import ensure_audio
 from tests.conftest import clip_path
 from tui.agent.base import NoAgent
 from tui.audio.clip import load_clip
-from tui.room import Room
+from tui.backends import Backends
+from tui.lifecycle import ScratchLog
+from tui.room import Room, RoomEvent
+from tui.room.wiring import live_transcription
 from tui.stt.offline import WhisperTranscriber
 from tui.turn import TurnRunner
 
@@ -26,21 +29,15 @@ def test_room_streams_offline_transcription_during_the_recording(
     from tui.audio.capture import Recorder
     from tui.audio.player import Player
 
-    class Folder:
-        name = "test"
-        conversation_id = None
-
-        def __init__(self) -> None:
-            self.turns: list[tuple[Path, object]] = []
-
-        def recording_path(self) -> Path:
-            return tmp_path / f"turn-{len(self.turns) + 1}.flac"
-
-        def record_turn(self, clip_path: Path, result: object) -> None:
-            self.turns.append((clip_path, result))
-
-    folder = Folder()
-    room = Room(recorder=Recorder("virtual_mic"), runner=TurnRunner(whisper, NoAgent(), None), session=folder)
+    log = ScratchLog("test", tmp_path)
+    finished: list[RoomEvent] = []
+    room = Room(
+        recorder=Recorder("virtual_mic"),
+        runner=TurnRunner(whisper, NoAgent(), None),
+        log=log,
+        live=live_transcription(Backends(whisper, NoAgent(), None, "offline", {})),
+        listener=finished.append,
+    )
     speech = load_clip(clip_path("beckett.wav"))
     feed = Player("virtual_mic_feed")
     played = threading.Event()
@@ -61,8 +58,8 @@ def test_room_streams_offline_transcription_during_the_recording(
     finally:
         feed.close()
         room.close()
-    ((path, result),) = folder.turns
-    assert result.status == "no-agent", result.error
+    ((path, result),) = log.turns.values()
+    assert result is not None and result.status == "no-agent", result.error
     words = re.sub(r"[^a-z ]", "", result.transcript.text.lower()).split()
     assert words[:4] == ["ever", "tried", "ever", "failed"] and words[-2:] == ["fail", "better"]
     assert result.timings.transcription_ms is not None

@@ -1,4 +1,5 @@
-"""A ledger of injected faults, printed as a table at the end of the run."""
+"""A ledger of injected faults, printed as a table at the end of the run: the command line's and the
+app's paths side by side, per step."""
 
 from __future__ import annotations
 
@@ -6,22 +7,39 @@ from dataclasses import dataclass, field
 
 import pytest
 
+PATHS = ("cli", "app")
+
 
 @dataclass
 class Ledger:
-    rows: dict[tuple[str, str], dict[str, bool]] = field(default_factory=dict)
+    rows: dict[tuple[str, str, str], dict[str, bool]] = field(default_factory=dict)
 
-    def add(self, route: str, fault: str, *, survived: bool, recording_kept: bool) -> None:
-        self.rows[(route, fault)] = {"survived": survived, "recording_kept": recording_kept}
+    def add(self, route: str, fault: str, *, survived: bool, recording_kept: bool, path: str = "cli") -> None:
+        self.rows[(path, route, fault)] = {"survived": survived, "recording_kept": recording_kept}
 
-    def mark_survived(self, route: str, fault: str) -> None:
-        self.rows[(route, fault)]["survived"] = True
+    def mark_survived(self, route: str, fault: str, path: str = "cli") -> None:
+        self.rows[(path, route, fault)]["survived"] = True
 
-    def totals(self) -> tuple[int, int, int]:
-        injected = len(self.rows)
-        survived = sum(r["survived"] for r in self.rows.values())
-        lost = sum(not r["recording_kept"] for r in self.rows.values())
-        return injected, survived, lost
+    def totals(self, path: str | None = None) -> tuple[int, int, int]:
+        rows = [r for (p, _, _), r in self.rows.items() if path is None or p == path]
+        return len(rows), sum(r["survived"] for r in rows), sum(not r["recording_kept"] for r in rows)
+
+    def table(self) -> list[str]:
+        """One line per step: injected / survived / lost, for each path."""
+        routes = sorted({route for _, route, _ in self.rows})
+        head = "| step (route) | " + " | ".join(f"{p}: injected / survived / lost" for p in PATHS) + " |"
+        lines = [head, "|---|" + "---|" * len(PATHS)]
+        for route in [*routes, None]:
+            cells = []
+            for path in PATHS:
+                rows = [
+                    r for (p, rt, _), r in self.rows.items() if p == path and (route is None or rt == route)
+                ]
+                survived = sum(r["survived"] for r in rows)
+                lost = sum(not r["recording_kept"] for r in rows)
+                cells.append(f"{len(rows)} / {survived} / {lost}" if rows else "-")
+            lines.append(f"| {route or '**total**'} | " + " | ".join(cells) + " |")
+        return lines
 
 
 LEDGER = Ledger()
@@ -38,3 +56,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     injected, survived, lost = LEDGER.totals()
     terminalreporter.section("fault ledger")
     terminalreporter.write_line(f"faults injected: {injected}, survived: {survived}, recordings lost: {lost}")
+    for line in LEDGER.table():
+        terminalreporter.write_line(line)

@@ -16,8 +16,8 @@ from tests.conftest import clip_path
 from tests.standin import MistralStandIn, Reply
 from tui.audio.clip import load_clip
 from tui.cli import main
-from tui.retry import RECOVERED_ERROR, recover_interrupted
-from tui.sessions.store import SessionStore, start_turn_recording
+from tui.lifecycle import RECOVERED_ERROR, SessionLog, recover_interrupted
+from tui.sessions.store import SessionStore
 
 ensure_audio()
 
@@ -29,7 +29,9 @@ def test_recording_killed_mid_write_is_recovered_into_its_session(
 
     store = SessionStore(isolated_env / "sessions")
     session = store.create(title="Crashy meeting")
-    target = start_turn_recording(store, session)
+    log = SessionLog(store, session)
+    target = log.recording_path()
+    pending = log.begin(target)  # as the app does when recording starts
     child = subprocess.Popen(
         [sys.executable, str(REPO / "tests" / "audio" / "record_child.py"), "virtual_mic", str(target)],
         stdin=subprocess.PIPE,
@@ -61,6 +63,7 @@ def test_recording_killed_mid_write_is_recovered_into_its_session(
     ((recovered_session, turn),) = added
     assert recovered_session.id == session.id
     assert turn.status == "interrupted" and turn.error == RECOVERED_ERROR
+    assert turn.index == pending.index  # the same turn, completed in place
     assert turn.recording == target.name and turn.duration >= 2.5
     assert not list(target.parent.glob("*.partial"))
     assert recover_interrupted(store) == ([], [])  # idempotent: nothing is added twice

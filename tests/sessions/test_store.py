@@ -11,18 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.sessions.conftest import make_session, turn_result, write_tone
+from tui.lifecycle import SessionLog
 from tui.sessions.model import SCHEMA_VERSION, TurnRecord
 from tui.sessions.replay import replay_plan
 from tui.sessions.samples import sample_names, sample_sessions_dir
-from tui.sessions.store import (
-    INDEX_FILE,
-    INDEX_VERSION,
-    LiveSession,
-    SessionError,
-    SessionStore,
-    record_turn,
-    start_turn_recording,
-)
+from tui.sessions.store import INDEX_FILE, INDEX_VERSION, SessionError, SessionStore
 
 
 def mode(path: Path) -> int:
@@ -41,9 +34,10 @@ def test_create_save_open_round_trip(store: SessionStore) -> None:
 
 def test_files_are_private(store: SessionStore) -> None:
     session = make_session(store, turns=1)
-    clip = start_turn_recording(store, session)
+    log = SessionLog(store, session)
+    clip = log.recording_path()
     write_tone(clip)
-    record_turn(store, session, clip, turn_result([(0.0, 1.0, "speaker_1", "Hi")], speech_seconds=0.2))
+    log.complete(log.begin(clip), turn_result([(0.0, 1.0, "speaker_1", "Hi")], speech_seconds=0.2))
     store.rename_speaker(session, "speaker_1", "Alice")
     store.list()
     assert mode(store.root) == 0o700
@@ -209,54 +203,13 @@ def test_huge_fields_are_capped_and_cleaned(store: SessionStore) -> None:
     assert again.turns[0].duration == 10 * 24 * 3600.0
 
 
-def test_record_turn_with_recording_in_the_folder(store: SessionStore) -> None:
-    session = store.create(title="Live")
-    path = start_turn_recording(store, session)
-    assert path == store.root / session.id / "turn-001.flac"
-    write_tone(path, 1.5)
-    before = set(os.listdir(path.parent))
-    record = record_turn(
-        store, session, path, turn_result([(0.1, 1.2, "speaker_1", "Hello")], speech_seconds=0.5)
-    )
-    assert record.index == 1 and record.recording == "turn-001.flac"
-    assert record.duration == pytest.approx(1.5)
-    assert record.reply_audio == "turn-001-reply.flac"
-    assert set(os.listdir(path.parent)) == before | {"turn-001-reply.flac"}
-    again = store.open(session.id)
-    assert again.conversation_id == "conv_1"
-    assert again.turns[0].segments[0].text == "Hello"
-    assert again.turns[0].timings.transcription_ms == 120.0
-    assert start_turn_recording(store, again).name == "turn-002.flac"
-
-
-def test_record_turn_copies_an_outside_clip(store: SessionStore, tmp_path: Path) -> None:
-    session = store.create()
-    clip = write_tone(tmp_path / "question.flac", 0.8)
-    record = record_turn(store, session, clip, turn_result([(0.0, 0.8, "speaker_1", "Hi")]))
-    assert record.recording == "turn-001.flac"
-    assert (store.root / session.id / "turn-001.flac").read_bytes() == clip.read_bytes()
-    assert clip.exists()
-    assert record.reply_audio is None
-
-
-def test_record_failed_turn(store: SessionStore) -> None:
-    from tui.turn import TurnResult
-
-    session = store.create()
-    result = TurnResult(status="failed", failed_step="transcription", error="The service refused the audio.")
-    record = record_turn(store, session, None, result)
-    again = store.open(session.id)
-    assert again.turns[0].status == "failed" and again.turns[0].failed_step == "transcription"
-    assert again.turns[0].error == "The service refused the audio."
-    assert record.recording is None
-
-
 def test_an_orphan_recording_is_not_overwritten(store: SessionStore) -> None:
     session = store.create()
-    first = start_turn_recording(store, session)
+    log = SessionLog(store, session)
+    first = log.recording_path()
     write_tone(first)  # captured, then the app crashed before the turn was saved
     assert store.orphan_recordings(session) == [first]
-    second = start_turn_recording(store, session)
+    second = log.recording_path()
     assert second != first and not second.exists()
 
 
@@ -321,7 +274,7 @@ def test_samples_open_read_only_and_copy_in(store: SessionStore) -> None:
         store.save(sample)
     with pytest.raises(SessionError, match="no sample session 'nope'"):
         store.open("sample:nope")
-    live = LiveSession(store, sample)
+    live = SessionLog(store, sample)
     assert not live.session.read_only
     assert live.session.folder is not None and live.session.folder.parent == store.root
     assert live.conversation_id == "conv_sample_endgame"
@@ -329,7 +282,8 @@ def test_samples_open_read_only_and_copy_in(store: SessionStore) -> None:
     clip = live.recording_path()
     assert clip.name == "turn-003.flac"
     write_tone(clip)
-    live.record_turn(clip, turn_result([(0.0, 1.0, "speaker_1", "And then?")], conversation_id="conv_new"))
+    ref = live.begin(clip)
+    live.complete(ref, turn_result([(0.0, 1.0, "speaker_1", "And then?")], conversation_id="conv_new"))
     again = store.open(live.session.id)
     assert len(again.turns) == 3 and again.conversation_id == "conv_new"
     steps = replay_plan(store, again)

@@ -16,7 +16,9 @@ import pytest
 from tests.standin import MistralStandIn
 from tui.backends import make_backends
 from tui.config import Secret, Settings
-from tui.room import FileRecorder, Room, new_session
+from tui.room import Room
+from tui.room.wiring import new_log
+from tui.testing import FileRecorder
 
 REPO = Path(__file__).resolve().parents[2]
 CLIP = REPO / "tests" / "data" / "audio" / "clone-test.wav"
@@ -65,7 +67,7 @@ def make_room(tui_settings: Settings, clip: Path) -> Iterator[RoomFactory]:
             else recorder,  # type: ignore[arg-type]
             runner=backends.runner(settings),
             player=None,
-            session=new_session(settings),
+            log=new_log(settings, backends),
             debounce_s=settings.hotkey.debounce_ms / 1000.0,
             backends=backends,
         )

@@ -4,6 +4,7 @@ real turns against the stand-in Mistral server and a file-fed recorder."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,8 +18,6 @@ from tui.room import (
     PROCESSING,
     RECORDING,
     SPEAKING,
-    FileRecorder,
-    Level,
     RecordingStarted,
     RoomEvent,
     RoomFailed,
@@ -27,6 +26,7 @@ from tui.room import (
     TranscriptReady,
     TurnFinished,
 )
+from tui.testing import FileRecorder
 
 
 class Events:
@@ -81,7 +81,7 @@ def test_toggle_records_runs_and_saves_a_turn(make_room, mistral_server: Mistral
     assert [s.speaker for s in transcript.segments] == ["speaker_1", "speaker_2"]
     assert done.timings.transcription_ms is not None and done.timings.first_audio_ms is not None
     # The turn is in the session on disk, with its recording inside the session folder.
-    stored = room.session.session  # type: ignore[attr-defined]
+    stored = room.log.session  # type: ignore[attr-defined]
     assert len(stored.turns) == 1 and stored.turns[0].status == "done"
     assert (stored.folder / stored.turns[0].recording).is_file()
     assert stored.turns[0].reply.startswith("Stand-in reply to:")
@@ -109,7 +109,7 @@ def test_press_while_processing_records_the_next_turn_and_queues_it(
     assert [e.turn for e in events.of(TurnFinished)] == [1, 2]
     assert all(e.status == "done" for e in events.of(TurnFinished))
     assert [e.turn for e in events.of(RecordingStarted)] == [1, 2]
-    assert len(room.session.session.turns) == 2  # type: ignore[attr-defined]
+    assert len(room.log.session.turns) == 2  # type: ignore[attr-defined]
     assert mistral_server.call_count("transcriptions") == 2
 
 
@@ -156,7 +156,7 @@ def test_retry_after_an_agent_failure_reuses_the_transcript(
     events.wait(lambda e: isinstance(e, TurnFinished) and e.status == "done")
     assert room.wait_idle(10)
     assert mistral_server.call_count("transcriptions") == 1  # the transcript was kept
-    stored = room.session.session  # type: ignore[attr-defined]
+    stored = room.log.session  # type: ignore[attr-defined]
     # The retried turn is completed in place: one turn per recording, not a failed one and a copy.
     assert [(t.index, t.status) for t in stored.turns] == [(1, "done")]
     assert (stored.folder / stored.turns[0].recording).is_file()
@@ -230,7 +230,9 @@ def test_file_recorder_can_loop_the_file(clip: Path, tmp_path: Path) -> None:
     recorder = FileRecorder(short, realtime=True, loop=True)
     recorder.start(tmp_path / "c.flac")
     blocks = threading.Event()
+    deadline = time.monotonic() + 10
     while not blocks.wait(0.01):  # until 0.3 s were "heard"
+        assert time.monotonic() < deadline, "the file recorder stopped metering"
         if recorder.meter.snapshot().blocks >= 15:
             blocks.set()
     heard = recorder.stop()
@@ -246,15 +248,6 @@ def test_file_recorder_instant_mode_returns_the_whole_file(clip: Path, tmp_path:
     assert whole.duration == pytest.approx(4.1, abs=0.1)
     with pytest.raises(AudioDeviceError):
         recorder.stop()
-
-
-def test_level_marks_clipping_and_silence() -> None:
-    import numpy as np
-
-    assert Level.of(np.ones(100, np.float32)).clipping
-    assert Level.of(np.zeros(100, np.float32)).no_signal
-    mid = Level.of(np.full(100, 0.1, np.float32))
-    assert mid.rms_dbfs == pytest.approx(-20.0, abs=0.01) and not mid.clipping and not mid.no_signal
 
 
 def test_a_long_recording_reports_its_transcription_progress(
@@ -283,8 +276,8 @@ def test_continuing_a_session_offers_its_interrupted_turn_for_retry(
     """After a crash, the recovered recording is retried from the TUI and completed in place."""
     import shutil
 
-    from tui.retry import recover_interrupted
-    from tui.room import open_session
+    from tui.lifecycle import recover_interrupted
+    from tui.room.wiring import open_log
     from tui.sessions import SessionStore
 
     store = SessionStore(tui_settings.sessions_dir)
@@ -296,8 +289,8 @@ def test_continuing_a_session_offers_its_interrupted_turn_for_retry(
     room = make_room(tui_settings)
     events = Events()
     room.subscribe(events)
-    live, _history = open_session(tui_settings, crashed.id)
-    room.use_session(live)
+    log, _history = open_log(tui_settings, crashed.id, room.backends)
+    room.use_log(log)
     assert room.can_retry
     assert room.retry_last()
     events.wait(lambda e: isinstance(e, TurnFinished) and e.status == "done")

@@ -16,8 +16,10 @@ from tui.app import VoxroomApp
 from tui.audio.clip import Clip
 from tui.backends import make_backends
 from tui.config import Secret, Settings
+from tui.lifecycle import ScratchLog
 from tui.model import Reference, Reply, Segment, Timings, Transcript
-from tui.room import FixedMeter, Level, Room, ScratchSession
+from tui.room import Level, Room
+from tui.testing import FixedMeter
 from tui.themes import THEME_NAMES
 
 from .conftest import wait_until
@@ -27,15 +29,23 @@ class FrozenRecorder:
     """A recorder whose meter always shows the same level (nothing is captured)."""
 
     device_name = "Room mic (USB)"
+    on_audio = None
 
     def __init__(self) -> None:
         self.meter = FixedMeter(Level(rms_dbfs=-21.0, peak_dbfs=-7.5, clipping=False, no_signal=False))
 
-    def start(self, path: Path) -> None:
+    def start(self, path: Path) -> Path:
         self.path = path
+        return path
 
     def stop(self, *, load: bool = True) -> Clip:
         return Clip(np.zeros(1600, np.float32), 16_000, None)
+
+    def auto_stop_reason(self, max_seconds: float | None = None, silence_seconds: float | None = None) -> str:
+        return ""
+
+    def close(self) -> None:
+        return None
 
 
 class FixedClock:
@@ -66,12 +76,14 @@ HISTORY = [
             speech_first_audio_ms=210.0,
             first_audio_ms=1180.0,
         ),
+        "done",
     ),
     (
         2,
         Transcript(segments=[Segment(0.1, 1.9, "speaker_2", "Tell me something rude.")]),
         Reply(blocked=True, moderation="the request was flagged"),
         None,
+        "blocked",
     ),
 ]
 
@@ -85,7 +97,7 @@ def snapshot_app(tmp_path: Path, theme: str) -> VoxroomApp:
     room = Room(
         recorder=FrozenRecorder(),
         runner=backends.runner(settings),
-        session=ScratchSession("Weekly planning"),
+        log=ScratchLog("Weekly planning"),
         clock=clock,
         debounce_s=0.0,
     )

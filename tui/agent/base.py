@@ -18,6 +18,8 @@ class Agent(Protocol):
     """
 
     name: str
+    agent_id: str | None
+    """The remote agent's id once it exists (Mistral's Agents API); ``None`` for the others."""
 
     def warm_up(self) -> None:
         """Open the HTTP client and make sure the remote agent exists. Idempotent, may block."""
@@ -34,6 +36,7 @@ class NoAgent:
     """Used when no agent is configured: the turn still records, transcribes and stores."""
 
     name = "none"
+    agent_id: str | None = None
     MESSAGE = (
         "No agent is configured, so the transcript was kept but not answered. "
         "Set MISTRAL_API_KEY, or set agent.openai_url and agent.openai_model in the config "

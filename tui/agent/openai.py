@@ -48,6 +48,7 @@ class OpenAICompatAgent:
     """:class:`tui.agent.base.Agent` talking to an OpenAI-compatible chat-completions endpoint."""
 
     name = "openai"
+    agent_id: str | None = None
 
     def __init__(self, settings: Settings) -> None:
         """Cheap: the HTTP client is opened by :meth:`warm_up` or the first :meth:`ask`."""

@@ -21,6 +21,7 @@ Design (see also ``bench/README.md``, section "Capture"):
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import queue
@@ -190,6 +191,8 @@ class Recorder:
         self.on_flush: Callable[[float], None] | None = None
         """Called from the writer thread after each flush with the seconds of audio now on disk."""
         self.on_audio: Callable[[np.ndarray], None] | None = None
+        self.listener_error: Exception | None = None
+        """Why ``on_audio`` was dropped (it raised); the recording itself went on."""
         """Called from the writer thread with each batch of 16 kHz mono samples as it is written
         (e.g. to transcribe while the room is still speaking). Must not block for long."""
         self._stream: Any = None
@@ -350,6 +353,12 @@ class Recorder:
             return load_clip(self.path)
         return Clip(None, self.target_rate, self.path)
 
+    def close(self) -> None:
+        """Release the input device. A recording still running is finished and kept, never deleted."""
+        if self._recording:
+            with contextlib.suppress(AudioInputError):
+                self.stop(load=False)
+
     def cancel(self) -> None:
         """Stop and delete the recording."""
         if not self._recording:
@@ -449,7 +458,11 @@ class Recorder:
                     self._written += out.size
                     listener = self.on_audio
                     if listener is not None:
-                        listener(out)
+                        try:
+                            listener(out)
+                        except Exception as err:  # live transcription failed: the recording goes on
+                            self.on_audio = None
+                            self.listener_error = err
                 now = time.monotonic()
                 if ended or now - last_flush >= self.flush_every_s:
                     sound_file.flush()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from typing import TYPE_CHECKING
 
 from tui.commands import add_common, settings_from_args
@@ -62,45 +61,47 @@ def open_player(settings: Settings) -> Player:
     return Player(device.index)
 
 
+class _Printer:
+    """Prints each step as the replayer plays it: a transcript line once it is heard."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.printed = 0
+
+    def on_step(self, step: ReplayStep) -> None:
+        self.printed = 0
+        if step.kind == "recording":
+            _say("")
+            _say(f"── Turn {step.turn} ──")
+        elif step.path is not None:
+            print_step(step, self.session)
+
+    def on_line(self, step: ReplayStep, index: int | None) -> None:
+        if step.kind != "recording" or index is None:
+            return
+        for line in step.lines[self.printed : index + 1]:
+            _say(line.line())
+        self.printed = max(self.printed, index + 1)
+
+    def on_step_done(self, step: ReplayStep) -> None:
+        if step.kind == "recording":
+            for line in step.lines[self.printed :]:
+                _say(line.line())
+            print_outcome(self.session, step.turn)
+        elif step.path is None:
+            print_step(step, self.session)
+
+    def on_problem(self, step: ReplayStep, problem: str) -> None:
+        if step.kind == "recording" or self.session.turn(step.turn).reply_audio:
+            print(f"voxroom: {problem}", file=sys.stderr)
+
+
 def play(player: Player, session: Session, steps: list[ReplayStep]) -> None:
     """Play every step on ``player``, printing each transcript line as it is heard."""
-    from tui.audio.clip import load_clip
+    from tui.sessions.replay import Replayer
 
-    tick = threading.Event()  # never set: its wait() paces the polling loop below
     try:
-        for step in steps:
-            if step.kind == "recording":
-                _say("")
-                _say(f"── Turn {step.turn} ──")
-            if step.path is None:
-                if step.kind == "recording":
-                    for line in step.lines:
-                        _say(line.line())
-                else:
-                    print_step(step, session)
-                if step.problem and (step.kind == "recording" or session.turn(step.turn).reply_audio):
-                    print(f"voxroom: {step.problem}", file=sys.stderr)
-                if step.kind == "recording":
-                    print_outcome(session, step.turn)
-                continue
-            clip = load_clip(step.path)
-            player.open(clip.rate)
-            player.write(clip.samples)
-            if step.kind == "reply":
-                print_step(step, session)
-            pending = list(step.lines)
-            while pending:
-                if player.played_seconds >= pending[0].start:
-                    _say(pending.pop(0).line())
-                elif not player.speaking:
-                    for line in pending:
-                        _say(line.line())
-                    break
-                else:
-                    tick.wait(0.05)
-            player.drain()
-            if step.kind == "recording":
-                print_outcome(session, step.turn)
+        Replayer(player).play(steps, _Printer(session))
     finally:
         player.close()
 

@@ -1,47 +1,48 @@
-"""``voxroom retry SESSION``: run a failed turn again from its saved recording."""
+"""``voxroom retry SESSION``: run a failed or interrupted turn again from its saved recording."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from tui.commands import add_common, settings_from_args
+from tui.commands.turns import add_turn_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("retry", help="run a session's failed turn again from its recording")
-    p.add_argument("session", help="session id or folder")
-    p.add_argument("--turn", type=int, help="turn number (default: the last failed one)")
-    p.add_argument("--no-play", action="store_true", help="do not play the reply")
-    p.add_argument("--json", action="store_true", help="print the turn as JSON")
+    p.add_argument("session", help="session id or folder, or sample:NAME (continued as a copy)")
+    p.add_argument("--turn", type=int, help="turn number (default: the last failed or interrupted one)")
+    add_turn_options(p)
     add_common(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from tui.backends import make_backends
-    from tui.commands.playback import open_output
-    from tui.commands.printing import PrintObserver
-    from tui.retry import last_failed_turn, retry_turn
-    from tui.sessions.store import SessionStore
-    from tui.turn import TurnObserver
+    from tui.commands.turns import open_log, report_turn, run_turn
+    from tui.sessions.store import SessionError, SessionStore
 
     settings = settings_from_args(args)
     store = SessionStore(settings.sessions_dir)
-    session = store.open(args.session)
-    turn = session.turn(args.turn) if args.turn else last_failed_turn(session)
     backends = make_backends(settings)
-    sink = None if args.no_play else open_output(settings)
-    observer = TurnObserver() if args.json else PrintObserver(sys.stdout)
-    try:
-        record = retry_turn(store, session, turn, backends.runner(settings), sink=sink, observer=observer)
-    finally:
-        if sink is not None:
-            sink.close()
-    if args.json:
-        print(json.dumps(record.to_dict(), indent=2, ensure_ascii=False))
-    if record.status == "failed":
-        print(f"voxroom: turn {record.index} failed again: {record.error}", file=sys.stderr)
-        return 1
-    return 0
+    log = open_log(store, backends, args.session, must_exist=True)
+    job = log.retry_job(args.turn)
+    if job is None:
+        raise SessionError(
+            f"Session {log.session_id} has no failed or interrupted turn to retry.",
+            hint="Name one with --turn N to run a finished turn again.",
+        )
+    result, completed = run_turn(
+        settings,
+        backends,
+        log,
+        job.ref,
+        job.clip,
+        transcript=job.transcript,
+        play=not args.no_play,
+        quiet=args.json,
+    )
+    return report_turn(
+        result, completed, log, backends, as_json=args.json, out=sys.stdout, retried=job.ref.index
+    )

@@ -20,6 +20,9 @@ def run_app(args: argparse.Namespace) -> int:
         args.backend = "offline"
         settings = settings_from_args(args)
     from tui.app import VoxroomApp
+    from tui.log import start_file_log
+
+    start_file_log(settings.data_dir)
 
     core = None
     if problem is not None:

@@ -23,17 +23,21 @@ transcribes what was said, asks the assistant, and speaks the answer.
 | Key | Does |
 |---|---|
 | {key} / Right Shift | record / stop (interrupts speech) |
-| ctrl+p | command palette: new / open session, export, rename speaker, theme, devices, retry |
-| ctrl+r | retry the last failed turn |
-| ctrl+o | open a past session |
-| ctrl+n | new session |
-| f1 or ? | this help |
-| ctrl+q | quit |
+| ctrl+p | command palette: every command below, and the themes |
+{rows}
 
 Right Shift reaches Voxroom through the terminal only where the terminal speaks the kitty keyboard
 protocol; otherwise a global hotkey listener is used when the desktop allows it, and the
 **{key}** key always works.
 """
+
+
+def help_text(fallback_key: str) -> str:
+    """The help page, its key table made from the one list of commands."""
+    from tui.actions import COMMANDS, key_label
+
+    rows = "\n".join(f"| {key_label(c.keys)} | {c.help.lower()} |" for c in COMMANDS if c.keys)
+    return HELP.format(key=fallback_key, rows=rows)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -52,4 +56,4 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Markdown(HELP.format(key=self.fallback_key))
+            yield Markdown(help_text(self.fallback_key))

@@ -13,28 +13,12 @@ if TYPE_CHECKING:
 
 class VoxroomCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        from tui.actions import COMMANDS
         from tui.themes import THEME_NAMES
 
         app = cast("VoxroomApp", self.app)
         commands: list[tuple[str, str, Callable[[], object]]] = [
-            ("Retry last turn", "Run the last failed turn again with its recording", app.action_retry),
-            ("New session", "Start a new, empty session", app.action_new_session),
-            (
-                "Open session",
-                "Browse past sessions, open one read-only or continue it",
-                app.action_open_session,
-            ),
-            ("Export session", "Write this session as Markdown, text, JSON or subtitles", app.action_export),
-            ("Rename speaker", "Show a name instead of a speaker label", app.action_rename_speaker),
-            ("Choose devices", "Pick the microphone and the speaker", app.action_choose_devices),
-            ("Stop speaking", "Interrupt the reply being spoken", app.action_stop_speaking),
-            (
-                "Replay session",
-                "Play the session's recordings and replies, following the text",
-                app.action_replay,
-            ),
-            ("Stop replay", "Stop the replay", app.action_stop_replay),
-            ("Help", "Keys and how Voxroom works", app.action_help),
+            (c.title, c.help, _action(app, c.action)) for c in COMMANDS
         ]
         for name in THEME_NAMES:
             commands.append(
@@ -52,6 +36,13 @@ class VoxroomCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+def _action(app: VoxroomApp, action: str) -> Callable[[], object]:
+    async def run() -> None:
+        await app.run_action(action)
+
+    return run
 
 
 def _theme(app: VoxroomApp, name: str) -> Callable[[], None]:

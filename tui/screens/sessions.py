@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label
 
-from tui.text import clean
+from tui.sessions.model import format_created, format_duration, single_line
 
 
 class SummaryLike(Protocol):
@@ -26,29 +26,6 @@ class SummaryLike(Protocol):
     status: str
 
     def matches(self, text: str) -> bool: ...
-
-
-def _duration(seconds: float) -> str:
-    total = round(seconds)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def _one_line(value: str) -> str:
-    try:
-        from tui.sessions.model import single_line
-    except ImportError:  # pragma: no cover - the sessions package is part of Voxroom
-        return " ".join(clean(value).split())
-    return single_line(value)
-
-
-def _date(value: str) -> str:
-    try:
-        from tui.sessions.model import format_created
-    except ImportError:  # pragma: no cover - the sessions package is part of Voxroom
-        return clean(value)[:16]
-    return format_created(value)
 
 
 class SessionBrowser(ModalScreen[tuple[str, str] | None]):
@@ -98,11 +75,11 @@ class SessionBrowser(ModalScreen[tuple[str, str] | None]):
         for s in self.shown:  # Text cells: a title like "[/b]" is shown as it is, never read as markup
             mark = f"[{s.status}] " if s.status else ""
             table.add_row(
-                _date(s.created),
-                _duration(s.duration),
+                format_created(s.created),
+                format_duration(s.duration),
                 str(s.turns),
-                Text(mark + _one_line(s.title)[:30]),
-                Text(_one_line(s.first_line)[:80]),
+                Text(mark + single_line(s.title)[:30]),
+                Text(single_line(s.first_line)[:80]),
                 key=s.id,
             )
 

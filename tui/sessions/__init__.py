@@ -5,8 +5,7 @@ Core code only (no Textual). Public API:
 - :class:`SessionStore` (``store.py``): create (``persist=False`` for lazy creation) / open / list /
   delete / search, audio paths (``reserve_recording``, ``open_audio``); every change under the
   session's lock: ``add_turn``, ``update_turn``, ``update(session, fn)``, ``set_title``,
-  ``set_conversation``, speaker renaming and merging; :func:`start_turn_recording` and
-  :func:`record_turn` for the turn pipeline.
+  ``set_conversation``, speaker renaming and merging (turns are written by :mod:`tui.lifecycle`).
 - :data:`~tui.sessions.model.LIMITS` and :func:`~tui.sessions.model.single_line` (``model.py``): the
   one table of limits, and the one cleaner for a single line of outside text.
 - :class:`Session`, :class:`TurnRecord`, :class:`SessionSummary`, :class:`BrokenSession`
@@ -22,20 +21,12 @@ from tui.sessions.model import SCHEMA_VERSION, BrokenSession, Session, SessionSu
 from tui.sessions.replay import ReplayLine, ReplayStep, replay_plan
 from tui.sessions.samples import sample_names, sample_sessions_dir
 from tui.sessions.search import SearchHit
-from tui.sessions.store import (
-    LiveSession,
-    SessionError,
-    SessionList,
-    SessionStore,
-    record_turn,
-    start_turn_recording,
-)
+from tui.sessions.store import SessionError, SessionList, SessionStore
 
 __all__ = [
     "FORMATS",
     "SCHEMA_VERSION",
     "BrokenSession",
-    "LiveSession",
     "ReplayLine",
     "ReplayStep",
     "SearchHit",
@@ -46,9 +37,7 @@ __all__ = [
     "SessionSummary",
     "TurnRecord",
     "export_session",
-    "record_turn",
     "replay_plan",
     "sample_names",
     "sample_sessions_dir",
-    "start_turn_recording",
 ]

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tui.model import STATUS_NOTES
 from tui.sessions.model import Session, format_created, format_duration, single_line
 from tui.text import clean
 
@@ -138,10 +139,8 @@ def _outcome(
         out.append(
             f"(Failed at {_one_line(step or 'a step')}" + (f": {_one_line(error)}" if error else "") + ")"
         )
-    elif status == "interrupted":
-        out.append("(Interrupted)")
-    elif status == "no-speech":
-        out.append("(Nothing was said)")
+    elif status in STATUS_NOTES:
+        out.append(f"({STATUS_NOTES[status]})")
     return out
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tui.model import Reference, Segment, Timings
+from tui.model import Reference, Segment, Timings, Transcript
 from tui.text import clean
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ MAX_SPEAKERS = LIMITS["speakers"]
 MAX_SECONDS = 10 * 24 * 3600.0
 """No recording or segment time beyond ten days is believed."""
 
-TURN_STATUSES = ("done", "no-speech", "no-agent", "interrupted", "failed", "pending")
+TURN_STATUSES = ("done", "no-speech", "no-agent", "blocked", "interrupted", "failed", "pending")
 MODEL_KEYS = ("transcription", "agent", "speech")
 HEADER_FIELDS = ("title", "auto_title", "backend", "models", "conversation_id", "agent_id")
 """Session fields a caller may still assign directly before a store change (kept, not lost)."""
@@ -235,6 +235,20 @@ def _names(value: Any) -> dict[str, str]:
     return out
 
 
+def _models(data: Any) -> dict[str, str]:
+    """``models`` from a file: at most 20 names, as text (limits apply when the record is built)."""
+    return {_text(k): _text(v) for k, v in list(_dict(data).items())[:20] if isinstance(v, str)}
+
+
+def _fit_models(models: dict[str, str], notes: list[str]) -> dict[str, str]:
+    if all(
+        single_line(k) == k and single_line(v) == v and len(k) + len(v) <= MAX_SHORT
+        for k, v in models.items()
+    ):
+        return models
+    return {fit_line(k): fit_line(v, MAX_SHORT, "a model name", notes) for k, v in models.items()}
+
+
 def _timings(data: Any) -> Timings:
     known = Timings.__dataclass_fields__
     return Timings(**{k: _ms(v) for k, v in _dict(data).items() if k in known})
@@ -276,6 +290,10 @@ class TurnRecord:
     failed_step: str | None = None
     error: str | None = None
     created: str = field(default_factory=now_iso)
+    models: dict[str, str] = field(default_factory=dict)
+    """The ``transcription``, ``agent`` and ``speech`` models that really served this turn."""
+    agent_id: str | None = None
+    """The remote agent that answered (Mistral's Agents API), if any."""
     truncated: list[str] = field(default_factory=list)
     """What was cut to fit :data:`LIMITS` (the text itself ends with :func:`cut_mark`)."""
 
@@ -310,10 +328,16 @@ class TurnRecord:
         self.language = _opt_fit(self.language, MAX_SHORT, "the language", notes, line=True)
         self.failed_step = _opt_fit(self.failed_step, MAX_SHORT, "the failed step", notes, line=True)
         self.created = fit_line(self.created, MAX_SHORT) or now_iso()
+        self.agent_id = _opt_fit(self.agent_id, MAX_SHORT, "the agent id", notes, line=True)
+        self.models = _fit_models(self.models, notes)
         if self.status not in TURN_STATUSES:
             self.status = "done"
         del notes[LIMITS["notes"] :]
         self.truncated = [fit_line(n, MAX_SHORT) for n in notes]
+
+    def transcript(self) -> Transcript:
+        """The saved transcript, as the pipeline's type (for a retry, the panes, exports)."""
+        return Transcript(segments=list(self.segments), text=self.transcript_text, language=self.language)
 
     @property
     def speakers(self) -> list[str]:
@@ -351,6 +375,8 @@ class TurnRecord:
             "failed_step": self.failed_step,
             "error": self.error,
             "created": self.created,
+            "models": dict(self.models),
+            "agent_id": self.agent_id,
         }
         if self.truncated:
             out["truncated"] = list(self.truncated)
@@ -391,6 +417,8 @@ class TurnRecord:
             error=_opt_text(data.get("error")),
             created=_text(data.get("created")) or now_iso(),
             truncated=notes,
+            models=_models(data.get("models")),
+            agent_id=_opt_text(data.get("agent_id")),
         )
 
     @classmethod
@@ -471,13 +499,7 @@ class Session:
         self.updated = fit_line(self.updated, MAX_SHORT) or self.created
         self.conversation_id = _opt_fit(self.conversation_id, MAX_SHORT, "the conversation id", notes, True)
         self.agent_id = _opt_fit(self.agent_id, MAX_SHORT, "the agent id", notes, True)
-        if any(
-            single_line(k) != k or single_line(v) != v or len(k) + len(v) > MAX_SHORT
-            for k, v in self.models.items()
-        ):
-            self.models = {
-                fit_line(k): fit_line(v, MAX_SHORT, "a model name", notes) for k, v in self.models.items()
-            }
+        self.models = _fit_models(self.models, notes)
         names = {}
         for label, name in list(self.speaker_names.items())[:MAX_SPEAKERS]:
             name = fit_line(name, MAX_SHORT, "a speaker name", notes)
@@ -644,9 +666,7 @@ class Session:
         for i, turn in enumerate(turns, start=1):
             if turn.index != i:
                 turn.index = i
-        models = {
-            _text(k): _text(v) for k, v in list(_dict(data.get("models")).items())[:20] if isinstance(v, str)
-        }
+        models = _models(data.get("models"))
         created = _text(data.get("created")) or now_iso()
         title = _text(data.get("title"))
         auto = data.get("auto_title")

@@ -6,8 +6,13 @@ transcript lines timed against it) and then its spoken reply. No audio device is
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from tui.sessions.model import Session
 from tui.sessions.store import SessionError, SessionStore
@@ -89,3 +94,108 @@ def _step(
     if not path.is_file():
         return ReplayStep(turn, kind, None, lines, text, f"{name} is missing from the session folder")
     return ReplayStep(turn, kind, path, lines, text)
+
+
+class ReplayPlayer(Protocol):
+    """What replay needs of a player (:class:`tui.audio.player.Player` has it)."""
+
+    @property
+    def speaking(self) -> bool: ...
+
+    @property
+    def played_seconds(self) -> float: ...
+
+    def open(self, rate: int) -> None: ...
+
+    def write(self, block: Any) -> None: ...
+
+    def drain(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class ReplayListener(Protocol):
+    def on_step(self, step: ReplayStep) -> None:
+        """``step`` starts (its audio, if any, is queued)."""
+
+    def on_line(self, step: ReplayStep, index: int | None) -> None:
+        """The transcript line being heard changed (``None``: before the first line)."""
+
+    def on_step_done(self, step: ReplayStep) -> None: ...
+
+    def on_problem(self, step: ReplayStep, problem: str) -> None: ...
+
+
+class Replayer:
+    """Plays replay steps through a player (or times them on the clock without one), telling a
+    :class:`ReplayListener` which line is heard. One replayer serves ``voxroom replay`` and the app."""
+
+    def __init__(
+        self,
+        player: ReplayPlayer | None,
+        *,
+        speed: float = 1.0,
+        poll_s: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.player = player
+        self.speed = speed
+        self.poll_s = poll_s
+        self.clock = clock
+        self.stopped = threading.Event()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.player is not None:
+            with contextlib.suppress(Exception):  # a dying output stream must not block the stop
+                self.player.stop()
+
+    def play(self, steps: list[ReplayStep], listener: ReplayListener) -> None:
+        from tui.audio.clip import load_clip
+        from tui.errors import VoxroomError
+
+        for step in steps:
+            if self.stopped.is_set():
+                return
+            listener.on_step(step)
+            if step.path is None:
+                if step.problem:
+                    listener.on_problem(step, step.problem)
+                listener.on_step_done(step)
+                continue
+            try:
+                clip = load_clip(step.path)
+            except VoxroomError as err:
+                listener.on_problem(step, str(err))
+                listener.on_step_done(step)
+                continue
+            self._play(step, clip.samples, clip.rate, clip.duration, listener)
+            listener.on_step_done(step)
+
+    def _play(
+        self, step: ReplayStep, samples: Any, rate: int, duration: float, listener: ReplayListener
+    ) -> None:
+        player = self.player
+        started = self.clock()
+        if player is not None:
+            player.open(rate)
+            player.write(samples)
+        shown: int | None = None
+        first = True
+        while not self.stopped.is_set():
+            if player is not None:
+                position = player.played_seconds
+                finished = not player.speaking and position > 0
+            else:
+                position = (self.clock() - started) * self.speed
+                finished = position >= duration
+            line = step.line_at(position)
+            if first or line != shown:
+                first, shown = False, line
+                listener.on_line(step, line)
+            if finished or position >= duration:
+                break
+            self.stopped.wait(self.poll_s)
+        if player is not None and not self.stopped.is_set():
+            with contextlib.suppress(Exception):
+                player.drain()

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from tui.errors import VoxroomError
-from tui.sessions.fsutil import FILE_MODE, atomic_write, make_private, make_private_dir
+from tui.sessions.fsutil import FILE_MODE, atomic_write, make_private_dir
 from tui.sessions.migrate import NewerSchemaError, SchemaError, migrate
 from tui.sessions.model import (
     HEADER_FIELDS,
@@ -55,7 +55,6 @@ from tui.sessions.samples import SAMPLE_PREFIX, sample_sessions_dir
 
 if TYPE_CHECKING:
     from tui.sessions.search import SearchHit
-    from tui.turn import TurnResult
 
 SESSION_FILE = "session.json"
 INDEX_FILE = ".index.json"
@@ -879,122 +878,3 @@ def _write_error(err: OSError, folder: Path, what: str) -> SessionError:
 
 if TYPE_CHECKING:
     from tui.sessions.speakers import KnownSpeakers
-
-
-def start_turn_recording(store: SessionStore, session: Session, suffix: str = ".flac") -> Path:
-    """Where to write the next turn's recording (a name no file or turn uses yet).
-
-    The recording belongs to the session from its first block: a crash while recording leaves it in
-    the session folder (see :meth:`SessionStore.orphan_recordings`).
-    """
-    index = (session.turns[-1].index if session.turns else 0) + 1
-    path = store.recording_path(session, index, suffix)
-    n = 1
-    while path.exists():
-        n += 1
-        path = store.audio_path(session, f"turn-{index:03d}-{n}{suffix}")
-    make_private_dir(path.parent)
-    return path
-
-
-def record_turn(
-    store: SessionStore,
-    session: Session,
-    clip_path: Path | str | None,
-    result: TurnResult,
-    *,
-    duration: float | None = None,
-) -> TurnRecord:
-    """Add a finished turn to ``session`` and save it.
-
-    ``clip_path`` is the recording: when it already lives in the session folder (as written to
-    :func:`start_turn_recording`'s path) nothing is copied; otherwise it is copied in. The reply
-    audio in ``result.speech`` is saved as ``turn-NNN-reply.flac``. The session's conversation id
-    follows the reply's. A turn that already names this recording (a retry of a failed or
-    interrupted turn) is replaced in place instead of added again. Returns the saved record.
-    """
-    folder = store.folder(session)
-    make_private_dir(folder)
-    existing = _turn_for_recording(session, folder, clip_path)
-    index = existing.index if existing else (session.turns[-1].index if session.turns else 0) + 1
-    recording: str | None = None
-    if clip_path is not None:
-        clip = Path(clip_path)
-        if clip.parent.resolve() == folder.resolve() and safe_file_name(clip.name):
-            recording = clip.name
-        elif clip.is_file():
-            target = store.recording_path(session, index, clip.suffix.lower() or ".flac")
-            n = 1
-            while target.exists():
-                n += 1
-                target = store.audio_path(session, f"turn-{index:03d}-{n}{clip.suffix.lower()}")
-            shutil.copyfile(clip, target)
-            recording = target.name
-        if recording:
-            make_private(folder / recording)
-            if duration is None:
-                duration = _audio_duration(folder / recording)
-    reply_audio: str | None = None
-    speech = result.speech
-    if speech is not None and speech.blocks and speech.rate:
-        target = store.reply_audio_path(session, index)
-        try:
-            speech.save(target)
-            make_private(target)
-            reply_audio = target.name
-        except (OSError, RuntimeError, ValueError):
-            reply_audio = None
-    record = TurnRecord.from_result(result, recording, duration or 0.0, reply_audio)
-    if result.reply is not None and result.reply.conversation_id:
-        session.conversation_id = result.reply.conversation_id
-    if existing is not None:
-        record.index, record.created = existing.index, existing.created
-        return store.update_turn(session, record)
-    return store.add_turn(session, record)
-
-
-def _turn_for_recording(session: Session, folder: Path, clip_path: Path | str | None) -> TurnRecord | None:
-    if clip_path is None:
-        return None
-    clip = Path(clip_path)
-    if clip.parent.resolve() != folder.resolve():
-        return None
-    return next((t for t in session.turns if t.recording == clip.name), None)
-
-
-def _audio_duration(path: Path) -> float:
-    try:
-        import soundfile as sf
-
-        info = sf.info(str(path))
-        return float(info.frames) / float(info.samplerate) if info.samplerate else 0.0
-    except Exception:  # an unreadable recording still gets its turn recorded
-        return 0.0
-
-
-class LiveSession:
-    """One open session, shaped for the room (``tui.room.StoreLike``): where to record, and record.
-
-    ``LiveSession(store, store.create(...))`` or ``LiveSession(store, store.open(id))`` to continue
-    one; a read-only session (a sample) is copied into the store first.
-    """
-
-    def __init__(self, store: SessionStore, session: Session) -> None:
-        if session.read_only:
-            session = store.copy_in(session)
-        self.store = store
-        self.session = session
-
-    @property
-    def name(self) -> str:
-        return self.session.title or self.session.id
-
-    @property
-    def conversation_id(self) -> str | None:
-        return self.session.conversation_id
-
-    def recording_path(self) -> Path:
-        return start_turn_recording(self.store, self.session)
-
-    def record_turn(self, clip_path: Path, result: TurnResult) -> None:
-        record_turn(self.store, self.session, clip_path, result)

@@ -368,6 +368,14 @@ class StreamingTranscription:
         with self._cond:
             return self._cond.wait_for(lambda: not self._busy and not self._ready(), timeout)
 
+    def close(self) -> None:
+        """Give up: stop the worker and drop what is buffered (idempotent; the recording is on disk)."""
+        with self._cond:
+            self._closed = True
+            self._blocks, self._pending = [], 0
+            self._cond.notify_all()
+        self._thread.join(5.0)
+
     def finish(self) -> Transcript:
         """Stop feeding, transcribe the unsettled tail, and return the whole transcript."""
         with self._cond:

@@ -20,6 +20,7 @@ class ReplyView(Vertical):
     ReplyView { height: auto; margin-bottom: 1; }
     ReplyView > .text { width: 1fr; }
     ReplyView > .refs { color: $text-muted; }
+    ReplyView > .note { color: $text-muted; text-style: italic; }
     ReplyView.-blocked > .text { color: $warning; text-style: italic; }
     ReplyView.-failed > .text { color: $error; }
     ReplyView > .text.-speaking { background: $speaking-highlight; }
@@ -33,10 +34,19 @@ class ReplyView(Vertical):
         self._text = Static("…", classes="text")
         self._refs = Static(classes="refs")
         self._refs.display = False
+        self._note = Static(classes="note")
+        self._note.display = False
 
     def compose(self) -> ComposeResult:
         yield self._text
         yield self._refs
+        yield self._note
+
+    def note(self, message: str) -> None:
+        """A word from Voxroom about this turn (never the assistant's reply): shown muted, under it."""
+        self._note.update(Content(f"({clean(message)})"))
+        self._note.display = True
+        self._text.display = bool(self.text)
 
     def append(self, delta: str) -> None:
         self.text += clean(delta)
@@ -62,6 +72,7 @@ class ReplyView(Vertical):
             self._show_text()
 
     def _show_text(self) -> None:
+        self._text.display = True
         self._text.update(Content(self.text or "…"))
 
 
@@ -96,6 +107,10 @@ class RepliesPane(FollowingScroll):
         self.reply_for(turn).fail(message)
         self.grew()
 
+    def note(self, turn: int, message: str) -> None:
+        self.reply_for(turn).note(message)
+        self.grew()
+
     def highlight(self, turn: int | None) -> None:
         """Mark the reply of ``turn`` as the one being heard (replay); ``None`` clears."""
         for view in self.query(ReplyView):
@@ -109,3 +124,8 @@ class RepliesPane(FollowingScroll):
     @property
     def texts(self) -> list[str]:
         return [view.text for view in self.query(ReplyView)]
+
+    @property
+    def notes(self) -> list[str]:
+        """Voxroom's notes about the turns (status words), as shown."""
+        return [str(view._note.content) for view in self.query(ReplyView) if view._note.display]

@@ -1,0 +1,219 @@
+"""The fault matrix again, through the app people use: Pilot, the real room core, the real SDK and the
+stand-in server. Each fault at each step must leave the recording on disk, the turn failed in the
+session with the step and one sentence, a notification with that sentence, and the turn retryable
+from the app (ctrl+r), completed in place once the fault is gone. The ledger counts these as "app".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from tests.conftest import clip_path
+from tests.reliability.conftest import Ledger
+from tests.reliability.test_fault_matrix import FAULTS, SELF_HEALING, STEPS, check_one_sentence
+from tests.standin import MistralStandIn
+from tui.app import VoxroomApp
+from tui.backends import make_backends
+from tui.config import Secret, Settings
+from tui.log import start_file_log
+from tui.room import IDLE, RECORDING, Room, RoomEvent, TurnFinished
+from tui.room.wiring import live_transcription, new_log
+from tui.sessions import SessionStore
+from tui.testing import FileRecorder
+
+
+def app_settings(server: MistralStandIn, data: Path) -> Settings:
+    settings = Settings(
+        backend="mistral", api_key=Secret("test-key"), server_url=server.url, data_dir=data, timeout_s=1.0
+    )
+    settings.retry_max_s = 0.3
+    settings.hotkey.debounce_ms = 0
+    settings.hotkey.global_listener = False
+    return settings
+
+
+def build_room(settings: Settings) -> tuple[Room, list[TurnFinished]]:
+    backends = make_backends(settings)
+    finished: list[TurnFinished] = []
+
+    def keep(event: RoomEvent) -> None:
+        if isinstance(event, TurnFinished):
+            finished.append(event)
+
+    room = Room(
+        recorder=FileRecorder(clip_path("clone-test.wav"), device="clone-test.wav"),
+        runner=backends.runner(settings),
+        log=new_log(settings, backends),
+        live=live_transcription(backends),
+        backends=backends,
+        listener=keep,
+        debounce_s=0.0,
+    )
+    return room, finished
+
+
+async def until(pilot: object, predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "timed out"
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+async def one_turn(pilot: object, app: VoxroomApp, finished: list[TurnFinished]) -> TurnFinished:
+    count = len(finished)
+    await pilot.press("space")  # type: ignore[attr-defined]
+    await until(pilot, lambda: app.recording_pane.state == RECORDING)
+    await pilot.press("space")  # type: ignore[attr-defined]
+    # The app has handled the turn's events too (they reach it as messages, in order).
+    await until(pilot, lambda: len(finished) > count and app.turns_finished >= len(finished))
+    await until(pilot, lambda: app.recording_pane.state == IDLE)
+    return finished[-1]
+
+
+def errors_shown(app: VoxroomApp) -> list[str]:
+    return [str(n.message) for n in app._notifications if n.severity == "error"]
+
+
+@pytest.mark.parametrize("route", list(STEPS))
+@pytest.mark.parametrize("fault_name", list(FAULTS))
+async def test_fault_at_each_step_in_the_app(
+    route: str, fault_name: str, mistral_server: MistralStandIn, tmp_path: Path, ledger: Ledger
+) -> None:
+    settings = app_settings(mistral_server, tmp_path / "data")
+    room, finished = build_room(settings)
+    app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
+    store = SessionStore(settings.sessions_dir)
+    async with app.run_test(size=(120, 34)) as pilot:
+        if route == "conversations.append":
+            assert (await one_turn(pilot, app, finished)).status == "done"
+        mistral_server.fail(route, FAULTS[fault_name])
+        ended = await one_turn(pilot, app, finished)
+        session = store.open(room.log.session_id)
+        turn = session.turns[-1]
+        recording = store.folder(session) / (turn.recording or "missing")
+        kept = recording.is_file() and sf.info(str(recording)).frames > 0
+        ledger.add(route, fault_name, survived=False, recording_kept=kept, path="app")
+        assert kept and turn.index == ended.turn
+        if (route, fault_name) in SELF_HEALING:
+            assert ended.status == "done" and turn.status == "done"
+            ledger.mark_survived(route, fault_name, path="app")
+            return
+        assert ended.status == "failed" and turn.status == "failed"
+        assert turn.failed_step == STEPS[route]
+        assert turn.error is not None
+        check_one_sentence(turn.error)
+        assert any(turn.error in shown for shown in errors_shown(app)), errors_shown(app)
+        assert room.can_retry
+
+        mistral_server.clear_faults()
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: finished[-1] is not ended and app.turns_finished >= len(finished))
+        assert finished[-1].status == "done", finished[-1].error
+        session = store.open(room.log.session_id)
+        again = session.turns[-1]
+        assert again.index == turn.index and again.recording == turn.recording  # completed in place
+        assert again.status == "done" and again.reply
+        assert again.reply_audio and (store.folder(session) / again.reply_audio).is_file()
+        assert again.models["transcription"] == "voxtral-mini-latest" and again.agent_id
+        ledger.mark_survived(route, fault_name, path="app")
+
+
+async def test_the_app_survives_the_server_going_away(
+    mistral_server: MistralStandIn, closed_mistral_url: str, tmp_path: Path, ledger: Ledger
+) -> None:
+    settings = app_settings(mistral_server, tmp_path / "data")
+    settings.server_url = closed_mistral_url
+    room, finished = build_room(settings)
+    app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        ended = await one_turn(pilot, app, finished)
+        session = SessionStore(settings.sessions_dir).open(room.log.session_id)
+        turn = session.turns[-1]
+        kept = (SessionStore(settings.sessions_dir).folder(session) / (turn.recording or "x")).is_file()
+        ledger.add("all", "connection refused", survived=False, recording_kept=kept, path="app")
+        assert kept and ended.status == "failed" and turn.failed_step == "transcription"
+        assert room.can_retry and errors_shown(app)
+        ledger.mark_survived("all", "connection refused", path="app")
+
+
+class RoomWithABug(Room):
+    """A room whose retry has a bug (not a VoxroomError): what a worker's unexpected error looks like."""
+
+    @property
+    def can_retry(self) -> bool:
+        return True
+
+    def retry_last(self) -> bool:
+        raise RuntimeError("an unexpected bug in the retry")
+
+
+async def test_an_unexpected_error_in_a_worker_leaves_the_app_running(
+    mistral_server: MistralStandIn, tmp_path: Path
+) -> None:
+    settings = app_settings(mistral_server, tmp_path / "data")
+    backends = make_backends(settings)
+    finished: list[TurnFinished] = []
+    room = RoomWithABug(
+        recorder=FileRecorder(clip_path("clone-test.wav")),
+        runner=backends.runner(settings),
+        log=new_log(settings, backends),
+        backends=backends,
+        listener=lambda e: finished.append(e) if isinstance(e, TurnFinished) else None,
+        debounce_s=0.0,
+    )
+    app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
+    log_file = start_file_log(tmp_path / "logs")
+    assert log_file is not None
+    try:
+        async with app.run_test(size=(120, 34)) as pilot:
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: app.worker_failures == 1)
+            shown = [n for n in app._notifications if n.title == "Something went wrong"]
+            assert len(shown) == 1
+            message = str(shown[0].message)
+            assert "an unexpected bug in the retry" in message and "\n" not in message
+            assert app.is_running
+            assert (await one_turn(pilot, app, finished)).status == "done"  # the room still works
+    finally:
+        for handler in logging.getLogger("voxroom").handlers[:]:
+            logging.getLogger("voxroom").removeHandler(handler)
+            handler.close()
+    logged = log_file.read_text()
+    assert "Traceback" in logged and "an unexpected bug in the retry" in logged  # the one route logs it
+
+
+async def test_an_offline_session_made_in_the_app_records_what_really_ran(tmp_path: Path) -> None:
+    """Offline with no agent: models whisper/piper, status no-agent, and no notice stored as a reply."""
+    from tui.sessions import export_session
+
+    settings = Settings(backend="offline", data_dir=tmp_path / "data")
+    settings.hotkey.debounce_ms = 0
+    settings.hotkey.global_listener = False
+    room, finished = build_room(settings)
+    app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        ended = await one_turn(pilot, app, finished)
+        assert ended.status == "no-agent"
+        await until(pilot, lambda: any("no agent is configured" in n for n in app.replies_pane.notes))
+        assert app.replies_pane.texts == [""]  # a note, not a reply
+    session = SessionStore(settings.sessions_dir).open(room.log.session_id)
+    turn = session.turns[0]
+    assert turn.status == "no-agent" and turn.reply == "" and turn.transcript_text
+    assert turn.models == {
+        "transcription": "whisper-tiny.en",
+        "agent": "none",
+        "speech": "piper-en_US-joe-medium",
+    }
+    assert session.models == turn.models and session.backend == "offline"
+    for fmt in ("md", "txt", "json"):
+        text = export_session(session, fmt)
+        assert "voxtral" not in text and "mistral-small" not in text
+        assert "No agent is configured, so" not in text  # the how-to is a notice, not a reply
+    assert "**Voxroom:**" not in export_session(session, "md")

@@ -1,0 +1,409 @@
+"""One turn lifecycle, used by the app's room, ``voxroom ask``, ``voxroom retry`` and start-up recovery.
+
+A turn is on disk before any service hears it, and the same turn is completed in place:
+
+1. ``begin``: the turn is saved as ``pending``, naming its recording (the recorder writes that file
+   while it captures; ``ask`` writes it first). A crash from here on loses nothing.
+2. ``recorded``: its length once the recording stopped.
+3. ``complete``: the result replaces it, with the backends and models really used, the agent id, the
+   timings and a status (``done``, ``no-agent``, ``no-speech``, ``blocked``, ``failed``,
+   ``interrupted``). What was received is saved first; the spoken reply's audio is saved after it,
+   so a full disk never costs the transcript or the reply text.
+
+A turn is named by a :class:`TurnRef` (session id + turn index) from ``begin`` to ``complete``; nothing
+is worked out from a file name. A failed or interrupted turn gives a :class:`RetryJob` (its recording
+as a lazy clip, and its transcript when only a later step failed) that runs again into the same turn.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from tui.errors import VoxroomError
+from tui.model import Transcript
+
+if TYPE_CHECKING:
+    from tui.audio.clip import Clip
+    from tui.backends import Backends
+    from tui.sessions.model import Session, TurnRecord
+    from tui.sessions.store import SessionStore
+    from tui.turn import TurnResult
+
+RETRYABLE = ("failed", "pending", "interrupted")
+"""``pending`` on disk means Voxroom stopped (crash, kill) while the turn was running."""
+# Steps after which the saved transcript is still good and is reused instead of sent again.
+_AFTER_TRANSCRIPTION = ("agent", "speech")
+RECOVERED_ERROR = "Recovered after Voxroom stopped before this turn finished."
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRef:
+    """Which turn: carried from ``begin`` to ``complete`` (and by a retry)."""
+
+    session_id: str
+    index: int
+
+
+@dataclass
+class RetryJob:
+    """A saved turn to run again: into ``ref``, from ``clip``, reusing ``transcript`` if it is good."""
+
+    ref: TurnRef
+    clip: Clip
+    transcript: Transcript | None = None
+
+
+@dataclass
+class Completed:
+    """What ``complete`` saved, and what it could not (the turn itself is saved either way)."""
+
+    record: TurnRecord | None
+    problem: VoxroomError | None = None
+
+
+class TurnLog(Protocol):
+    """Where a room's turns go: one open session (or a scratch folder when nothing can be saved)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def conversation_id(self) -> str | None: ...
+
+    @property
+    def saved(self) -> bool:
+        """False for a scratch log (nothing outlives the app)."""
+
+    def recording_path(self) -> Path: ...
+
+    def begin(self, recording: Path, duration: float = 0.0) -> TurnRef: ...
+
+    def recorded(self, ref: TurnRef, duration: float) -> None: ...
+
+    def complete(self, ref: TurnRef, result: TurnResult) -> Completed: ...
+
+    def retry_job(self, index: int | None = None) -> RetryJob | None: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Saved turns: a session in the store
+# ---------------------------------------------------------------------------------------------
+class SessionLog:
+    """A session of the store, written turn by turn. Implements :class:`TurnLog`."""
+
+    saved = True
+
+    def __init__(self, store: SessionStore, session: Session, backends: Backends | None = None) -> None:
+        if session.read_only:  # a sample: continue it as a copy
+            session = store.copy_in(session)
+        self.store = store
+        self.session = session
+        self.backends = backends
+
+    # -- construction ----------------------------------------------------------------------------
+    @classmethod
+    def new(cls, store: SessionStore, backends: Backends) -> SessionLog:
+        return cls(store, store.create(backend=backends.label, models=dict(backends.models)), backends)
+
+    @classmethod
+    def open(cls, store: SessionStore, ref: str, backends: Backends | None = None) -> SessionLog:
+        """An existing session (id, prefix, folder, or ``sample:NAME``, which is copied in first)."""
+        return cls(store, store.open(ref), backends)
+
+    # -- TurnLog ----------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.session.title or self.session.id
+
+    @property
+    def session_id(self) -> str:
+        return self.session.id
+
+    @property
+    def conversation_id(self) -> str | None:
+        return self.session.conversation_id
+
+    def recording_path(self) -> Path:
+        """Where the next turn records (a name no file or turn uses yet, inside the session folder)."""
+        from tui.sessions.fsutil import make_private_dir
+
+        index = self._next_index()
+        path = self.store.recording_path(self.session, index)
+        n = 1
+        while path.exists():
+            n += 1
+            path = self.store.audio_path(self.session, f"turn-{index:03d}-{n}.flac")
+        make_private_dir(path.parent)
+        return path
+
+    def keep_recording(self, clip: Clip) -> tuple[TurnRef, Clip]:
+        """Store a recording made elsewhere (``voxroom ask``) as 16 kHz mono FLAC, and begin its turn."""
+        import numpy as np
+        import soundfile as sf
+
+        from tui.audio.clip import TRANSCRIBE_RATE, Clip
+        from tui.sessions.fsutil import make_private
+
+        path = self.recording_path()
+        at16k = clip.at_rate(TRANSCRIBE_RATE)
+        try:
+            sf.write(
+                str(path), np.clip(at16k.samples, -1.0, 1.0), TRANSCRIBE_RATE, format="FLAC", subtype="PCM_16"
+            )
+            make_private(path)
+        except (OSError, RuntimeError, sf.LibsndfileError) as err:
+            from tui.sessions.store import SessionError
+
+            path.unlink(missing_ok=True)
+            reason = getattr(err, "strerror", None) or str(err)
+            raise SessionError(
+                f"The recording could not be saved in session {self.session.id} ({reason}).",
+                hint="Free some disk space or choose another data folder (--data-dir).",
+            ) from None
+        ref = self.begin(path, at16k.duration)
+        return ref, Clip(at16k.samples, TRANSCRIBE_RATE, path)
+
+    def begin(self, recording: Path, duration: float = 0.0) -> TurnRef:
+        from tui.sessions.model import TurnRecord
+
+        name = self._own_file(recording)
+        turn = TurnRecord(recording=name, duration=max(0.0, duration), status="pending")
+        turn = self.store.add_turn(self.session, turn)
+        return TurnRef(self.session.id, turn.index)
+
+    def recorded(self, ref: TurnRef, duration: float) -> None:
+        turn = self._turn(ref)
+        turn.duration = max(0.0, float(duration))
+        self.store.update_turn(self.session, turn)
+
+    def complete(self, ref: TurnRef, result: TurnResult) -> Completed:
+        from tui.sessions.fsutil import make_private
+        from tui.sessions.model import TurnRecord
+
+        turn = self._turn(ref)
+        record = TurnRecord.from_result(result, turn.recording, turn.duration, turn.reply_audio)
+        record.index, record.created = turn.index, turn.created
+        if self.backends is not None:
+            record.models = dict(self.backends.models)
+            record.agent_id = self.backends.agent.agent_id
+            self.session.backend = self.backends.label
+            self.session.models = dict(self.backends.models)
+            if record.agent_id:
+                self.session.agent_id = record.agent_id
+        if result.reply is not None and result.reply.conversation_id:
+            self.session.conversation_id = result.reply.conversation_id
+        # Everything received first; then the spoken reply, which may fail alone.
+        self.store.update_turn(self.session, record)
+        if not result.speech.blocks:
+            return Completed(record)
+        target = self.store.reply_audio_path(self.session, record.index)
+        try:
+            result.speech.save(target)
+            make_private(target)
+        except (OSError, RuntimeError, ValueError) as err:
+            reason = getattr(err, "strerror", None) or str(err)
+            problem = VoxroomError(
+                f"The spoken reply of turn {record.index} could not be saved ({reason}); "
+                "its transcript and text are saved.",
+                hint="Free some disk space; the reply can be heard again by retrying the turn.",
+            )
+            return Completed(record, problem)
+        record.reply_audio = target.name
+        self.store.update_turn(self.session, record)
+        return Completed(record)
+
+    def retry_job(self, index: int | None = None) -> RetryJob | None:
+        """The turn ``index`` (default: the last failed, interrupted or pending one) ready to run again.
+
+        ``None`` when there is none; a SessionError when ``index`` names no turn or has no recording.
+        """
+        from tui.sessions.store import SessionError
+
+        session = self.session
+        if index is None:
+            turn = next((t for t in reversed(session.turns) if t.status in RETRYABLE), None)
+            if turn is None:
+                return None
+        else:
+            turn = next((t for t in session.turns if t.index == index), None)
+            if turn is None:
+                count = len(session.turns)
+                raise SessionError(
+                    f"Session {session.id} has no turn {index}.",
+                    hint=f"It has {count} turn{'s' if count != 1 else ''}: choose one of 1 to {count}."
+                    if count
+                    else "It has no turns yet.",
+                )
+        if not turn.recording:
+            raise SessionError(f"Turn {turn.index} of session {session.id} has no recording to run again.")
+        path = self.store.audio_path(session, turn.recording)
+        if not path.is_file():
+            raise SessionError(
+                f"The recording of turn {turn.index} ({turn.recording}) is missing from session {session.id}."
+            )
+        return RetryJob(TurnRef(session.id, turn.index), saved_clip(path), saved_transcript(turn))
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _next_index(self) -> int:
+        return (self.session.turns[-1].index if self.session.turns else 0) + 1
+
+    def _turn(self, ref: TurnRef) -> TurnRecord:
+        from tui.sessions.store import SessionError
+
+        if ref.session_id != self.session.id:
+            raise SessionError(
+                f"Turn {ref.index} belongs to session {ref.session_id}, not {self.session.id}."
+            )
+        for turn in self.session.turns:
+            if turn.index == ref.index:
+                return turn
+        raise SessionError(f"Session {self.session.id} has no turn {ref.index}.")
+
+    def _own_file(self, recording: Path) -> str:
+        """The recording's name in the session folder (it must already be there)."""
+        from tui.sessions.store import SessionError
+
+        folder = self.store.folder(self.session)
+        if recording.parent.resolve() != folder.resolve():
+            raise SessionError(f"The recording {recording.name} is not inside session {self.session.id}.")
+        self.store.audio_path(self.session, recording.name)  # refuses unsafe names
+        return recording.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Unsaved turns: when the data dir cannot be written, the room still works
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ScratchLog:
+    """Recordings in a temporary folder, turns in memory only. Implements :class:`TurnLog`."""
+
+    label: str = "unsaved"
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="voxroom-")))
+    conversation: str | None = None
+    turns: dict[int, tuple[Path, TurnResult | None]] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    saved = False
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    @property
+    def session_id(self) -> str:
+        return "scratch"
+
+    @property
+    def conversation_id(self) -> str | None:
+        return self.conversation
+
+    def recording_path(self) -> Path:
+        return self.folder / f"turn-{len(self.turns) + 1:03d}-{next(self._ids)}.flac"
+
+    def begin(self, recording: Path, duration: float = 0.0) -> TurnRef:
+        index = len(self.turns) + 1
+        self.turns[index] = (recording, None)
+        return TurnRef(self.session_id, index)
+
+    def recorded(self, ref: TurnRef, duration: float) -> None:
+        return None
+
+    def complete(self, ref: TurnRef, result: TurnResult) -> Completed:
+        path, _ = self.turns[ref.index]
+        self.turns[ref.index] = (path, result)
+        if result.reply is not None and result.reply.conversation_id:
+            self.conversation = result.reply.conversation_id
+        return Completed(None)
+
+    def retry_job(self, index: int | None = None) -> RetryJob | None:
+        for i in sorted(self.turns, reverse=True) if index is None else [index]:
+            path, result = self.turns.get(i, (None, None))
+            if path is None or (result is not None and result.status not in RETRYABLE):
+                continue
+            if not path.is_file():
+                return None
+            transcript = (
+                result.transcript
+                if result is not None and result.failed_step in _AFTER_TRANSCRIPTION
+                else None
+            )
+            return RetryJob(TurnRef(self.session_id, i), saved_clip(path), transcript)
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Recordings and transcripts kept from a saved turn
+# ---------------------------------------------------------------------------------------------
+def saved_clip(path: Path) -> Clip:
+    """A saved recording as a lazy clip (a 3-hour file is not decoded unless a backend needs it)."""
+    import soundfile as sf
+
+    from tui.audio.clip import Clip, load_clip
+
+    try:
+        return Clip(None, int(sf.info(str(path)).samplerate), path)
+    except (RuntimeError, sf.LibsndfileError):
+        return load_clip(path)  # formats only PyAV reads; also gives the clear error for bad files
+
+
+def saved_transcript(turn: TurnRecord) -> Transcript | None:
+    """The transcript to reuse when running ``turn`` again: kept if only a later step failed."""
+    if turn.status == "failed" and turn.failed_step in _AFTER_TRANSCRIPTION and turn.segments:
+        return turn.transcript()
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Start-up recovery
+# ---------------------------------------------------------------------------------------------
+def recover_interrupted(
+    store: SessionStore, *, recent: int = 20
+) -> tuple[list[tuple[Session, TurnRecord]], list[str]]:
+    """At start-up: nothing recorded before a crash or a kill -9 is lost.
+
+    Recordings cut mid-write (``*.partial``) are repaired. A ``pending`` turn whose recording was
+    cut becomes ``interrupted``; a recording that no turn names becomes an ``interrupted`` turn of
+    its session. Either is ready for ``voxroom retry`` or the app's retry. Only the ``recent`` most
+    recently changed sessions are searched, so start-up stays fast with thousands of sessions.
+    Returns the turns recovered and one line per file that could not be repaired.
+    """
+    from tui.audio.clip import Clip
+    from tui.audio.recovery import recover_all
+    from tui.sessions.model import TurnRecord
+
+    repaired, failed = recover_all(store.root) if store.root.is_dir() else ([], [])
+    problems = [f"{path.name} could not be recovered: {err}" for path, err in failed]
+    repaired_names = {(r.path.parent, r.path.name) for r in repaired}
+    folders = {r.path.parent for r in repaired}
+    folders.update(store.root / s.id for s in store.list().sessions[:recent])
+    recovered: list[tuple[Session, TurnRecord]] = []
+    for folder in sorted(folders):
+        try:
+            session = store.open(folder)
+        except VoxroomError as err:
+            problems.append(str(err))
+            continue
+        if session.read_only:
+            continue
+        for turn in session.turns:
+            if turn.status == "pending" and (folder, turn.recording) in repaired_names:
+                path = store.audio_path(session, turn.recording or "")
+                turn.status, turn.error = "interrupted", RECOVERED_ERROR
+                turn.duration = turn.duration or Clip(None, 16000, path).duration
+                recovered.append((session, store.update_turn(session, turn)))
+        for path in store.orphan_recordings(session):
+            if path.suffix == ".partial":
+                continue
+            duration = Clip(None, 16000, path).duration
+            turn = TurnRecord(
+                recording=path.name, duration=duration, status="interrupted", error=RECOVERED_ERROR
+            )
+            recovered.append((session, store.add_turn(session, turn)))
+    return recovered, problems

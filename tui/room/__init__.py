@@ -1,0 +1,16 @@
+"""The room: what happens between a key press and a spoken answer, without a screen.
+
+- :mod:`tui.room.events`: what the room reports (states, turn progress, failures, replay).
+- :mod:`tui.room.ports`: what it needs from its parts (recorder, player, runner, live transcription).
+- :mod:`tui.room.controller`: the :class:`Room` itself (toggle, queue, barge-in, retry, replay).
+- :mod:`tui.room.wiring`: building it from the settings, and the session work the app asks for.
+
+Test doubles (a file-fed recorder, a fixed meter) are in :mod:`tui.testing`.
+"""
+
+from tui.room import events
+from tui.room.controller import Room
+from tui.room.events import *  # noqa: F403 - the events are the room's vocabulary
+from tui.room.ports import SILENT, Level, LevelLike
+
+__all__ = ["SILENT", "Level", "LevelLike", "Room", "events", *events.__all__]

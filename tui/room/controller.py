@@ -1,0 +1,617 @@
+"""The room: the controller between the trigger, the recorder, the turn runner, the player and the
+session. No Textual here: the UI subscribes to :mod:`tui.room.events` through a plain callback.
+
+One toggle (Right Shift, the fallback key, or the global hotkey) drives everything:
+
+* idle -> start recording (the turn is saved as ``pending`` at once, naming its recording);
+* recording -> stop, and queue the turn (turns run one after another on the room's own thread, so
+  nothing is ever dropped);
+* a turn is transcribing or thinking -> start a new recording at once (its turn is queued);
+* Voxroom is speaking -> barge-in: the runner and the player stop, and a new recording starts.
+
+Every turn goes through :mod:`tui.lifecycle` (the same as ``voxroom ask``). A failed turn keeps its
+recording and, if transcription succeeded, its transcript, so :meth:`Room.retry_last` runs it again
+into the same saved turn without asking the room to repeat itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tui.errors import AudioDeviceError, VoxroomError
+from tui.lifecycle import ScratchLog, TurnLog, TurnRef
+from tui.model import TurnObserver
+from tui.room.events import (
+    IDLE,
+    PROCESSING,
+    RECORDING,
+    SPEAKING,
+    RecordingStarted,
+    RecordingStopped,
+    ReplayProgress,
+    ReplyDelta,
+    ReplyReady,
+    RoomEvent,
+    RoomFailed,
+    RoomNotice,
+    SentenceSpoken,
+    SessionChanged,
+    StageChanged,
+    StateChanged,
+    TranscriptionProgress,
+    TranscriptReady,
+    TurnFinished,
+    TurnStarted,
+)
+from tui.room.ports import SILENT, LevelLike, LiveFactory, LiveTranscription, Player, Recorder
+
+if TYPE_CHECKING:
+    from tui.audio.clip import Clip
+    from tui.backends import Backends
+    from tui.model import Reply, Transcript
+    from tui.sessions.replay import ReplayStep
+    from tui.turn import TurnResult, TurnRunner
+
+Listener = Callable[[RoomEvent], None]
+CLOSED_WHILE_RECORDING = "Voxroom was closed while this turn was being recorded; retry it to get an answer."
+
+
+@dataclass
+class PendingTurn:
+    """A recorded turn waiting to run (or to run again)."""
+
+    ref: TurnRef
+    clip: Clip
+    ended_at: float
+    transcript: Transcript | None = None
+    retry: bool = False
+    live: LiveTranscription | None = None
+
+    @property
+    def turn(self) -> int:
+        return self.ref.index
+
+
+class _Observer(TurnObserver):
+    """Forwards a running turn's callbacks to the room's listeners as events."""
+
+    def __init__(self, room: Room, turn: int) -> None:
+        self.room = room
+        self.turn = turn
+
+    def on_stage(self, stage: str) -> None:
+        self.room._on_stage(self.turn, stage)
+
+    def on_progress(self, done: int, total: int) -> None:
+        self.room._emit(TranscriptionProgress(self.turn, done, total))
+
+    def on_transcript(self, transcript: Transcript) -> None:
+        self.room._emit(TranscriptReady(self.turn, transcript))
+
+    def on_reply_text(self, delta: str) -> None:
+        self.room._emit(ReplyDelta(self.turn, delta))
+
+    def on_sentence(self, index: int, text: str) -> None:
+        self.room._emit(SentenceSpoken(self.turn, index, text))
+
+    def on_reply(self, reply: Reply) -> None:
+        self.room._emit(ReplyReady(self.turn, reply))
+
+
+class _ReplayEvents:
+    """Turns the replayer's callbacks into :class:`ReplayProgress` events."""
+
+    def __init__(self, room: Room) -> None:
+        self.room = room
+
+    def on_step(self, step: ReplayStep) -> None:
+        self.room._emit(ReplayProgress(step.turn, step.kind, None))
+
+    def on_line(self, step: ReplayStep, index: int | None) -> None:
+        self.room._emit(ReplayProgress(step.turn, step.kind, index))
+
+    def on_step_done(self, step: ReplayStep) -> None:
+        return None
+
+    def on_problem(self, step: ReplayStep, problem: str) -> None:
+        self.room._emit(RoomFailed(VoxroomError(f"Turn {step.turn} cannot be replayed: {problem}.")))
+
+
+_STOP = object()
+
+
+class Room:
+    """Owns the toggle logic and runs turns, one at a time, on its own thread.
+
+    ``log`` receives every turn (:class:`tui.lifecycle.SessionLog`; a scratch log when none is given);
+    ``player`` is where replies are spoken (``None``: keep the audio, play nothing); ``live`` makes a
+    transcription that runs while the room speaks (``None``: transcribe after the recording).
+    """
+
+    def __init__(
+        self,
+        *,
+        recorder: Recorder | None,
+        runner: TurnRunner,
+        player: Player | None = None,
+        log: TurnLog | None = None,
+        listener: Listener | None = None,
+        live: LiveFactory | None = None,
+        backends: Backends | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        debounce_s: float = 0.25,
+        max_recording_s: float | None = None,
+        auto_stop_silence_s: float | None = None,
+    ) -> None:
+        from tui.trigger import Trigger
+
+        self.recorder = recorder
+        self.runner = runner
+        self.player = player
+        self.log: TurnLog = log or ScratchLog()
+        self.listeners: list[Listener] = [listener] if listener else []
+        self.live = live
+        self.backends = backends
+        """The backends behind ``runner`` (for ``warm_up``), if known."""
+        self.clock = clock
+        self.max_recording_s = max_recording_s
+        self.auto_stop_silence_s = auto_stop_silence_s
+        self.trigger = Trigger(self.toggle, debounce_s=debounce_s)
+        """Every key source goes through here (debounced), then to :meth:`toggle`."""
+        self.problems: list[VoxroomError] = []
+        """Problems met while building the room (shown once by the app)."""
+        self._lock = threading.RLock()
+        self._idle = threading.Condition(self._lock)
+        self._queue: queue.Queue[PendingTurn | object] = queue.Queue()
+        self._recording: TurnRef | None = None
+        self._recording_since: float | None = None
+        self._live: LiveTranscription | None = None
+        self._active: int | None = None
+        self._stage: str | None = None
+        self._pending = 0
+        self._state = IDLE
+        self._queued_shown = 0
+        self._last_failed: PendingTurn | None = None
+        self._replayer: object | None = None
+        self._replay_thread: threading.Thread | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name="voxroom-turns", daemon=True)
+        self._thread.start()
+
+    # -- reading ---------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self.listeners.append(listener)
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def device_name(self) -> str:
+        return self.recorder.device_name if self.recorder is not None else ""
+
+    @property
+    def can_retry(self) -> bool:
+        return self._last_failed is not None
+
+    @property
+    def busy(self) -> bool:
+        """True while recording, running a turn, or holding queued turns."""
+        with self._lock:
+            return self._busy_locked()
+
+    @property
+    def streaming(self) -> LiveTranscription | None:
+        """The transcription running while the current recording is captured, if any."""
+        return self._live
+
+    def elapsed(self) -> float:
+        """Seconds since the current recording started (0 when not recording)."""
+        since = self._recording_since
+        return 0.0 if since is None else max(0.0, self.clock() - since)
+
+    def input_level(self) -> LevelLike:
+        if self.recorder is None or self._recording is None:
+            return SILENT
+        return self.recorder.meter.snapshot()
+
+    def output_level(self) -> LevelLike:
+        return self.player.meter.snapshot() if self.player is not None else SILENT
+
+    # -- commands --------------------------------------------------------------------------------
+    def press(self, source: str = "fallback") -> bool:
+        """A press of any trigger key (debounced); False when it was ignored as a repeat."""
+        return self.trigger.press(source)
+
+    def toggle(self, source: str = "key") -> None:
+        """The one trigger. Safe to call from any thread."""
+        if self.replaying:
+            self.stop_replay()
+        with self._lock:
+            if self._closed:
+                return
+            if self._recording is not None:
+                self._stop_recording()
+                return
+            if self._stage == "speaking":
+                self._barge_in()
+            self._start_recording()
+
+    def check_auto_stop(self) -> str:
+        """Stop the recording if it hit the length limit or a long silence; returns why ("" if not)."""
+        recorder = self.recorder
+        if recorder is None or self._recording is None:
+            return ""
+        reason = recorder.auto_stop_reason(self.max_recording_s, self.auto_stop_silence_s)
+        if reason:
+            with self._lock:
+                if self._recording is not None:
+                    self._stop_recording()
+        return reason
+
+    def interrupt(self) -> None:
+        """Stop speaking now (the turn finishes as ``interrupted``)."""
+        self._barge_in()
+
+    def retry_last(self) -> bool:
+        """Queue the last failed turn again (same recording; same transcript when it had one)."""
+        with self._lock:
+            pending = self._last_failed
+            if pending is None:
+                return False
+            self._last_failed = None
+            pending.retry = True
+            self._enqueue(pending)
+        return True
+
+    def use_log(self, log: TurnLog) -> None:
+        """Send the next turns to ``log`` (a new session, or an existing one to continue).
+
+        A continued session whose last turn failed or was interrupted (a crash) can be retried at
+        once: its saved recording is queued again by :meth:`retry_last`.
+        """
+        job = None
+        try:
+            job = log.retry_job()
+        except VoxroomError as err:
+            self._emit(RoomFailed(err))
+        with self._lock:
+            self.log = log
+            self._last_failed = (
+                PendingTurn(job.ref, job.clip, time.perf_counter(), transcript=job.transcript)
+                if job
+                else None
+            )
+        self._emit(SessionChanged(log.name, log.saved))
+
+    def replace_audio(self, recorder: Recorder | None, player: Player | None) -> None:
+        """Swap the devices (not while busy); the replaced ones are closed."""
+        with self._lock:
+            if self._busy_locked() or self.replaying:
+                raise VoxroomError("Wait for the current turn to finish, then choose devices.")
+            old = (self.recorder, self.player)
+            self.recorder, self.player = recorder, player
+        for part in old:
+            if part is not None and part not in (recorder, player):
+                with contextlib.suppress(Exception):
+                    part.close()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until nothing is recording, running or queued (tests, benchmarks, shutdown)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._busy_locked(), timeout)
+
+    def close(self) -> None:
+        """Stop everything and release the devices. A recording in progress is kept as an
+        ``interrupted`` turn, ready to retry; a turn being answered is interrupted."""
+        if self.replaying:
+            self.stop_replay()
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._recording is not None and self.recorder is not None:
+                self._keep_unfinished_recording()
+        self._barge_in()
+        self._queue.put(_STOP)
+        self._thread.join(10.0)
+        for part in (self.recorder, self.player):
+            if part is not None:
+                with contextlib.suppress(Exception):
+                    part.close()
+
+    # -- replay ----------------------------------------------------------------------------------
+    @property
+    def replaying(self) -> bool:
+        thread = self._replay_thread
+        return thread is not None and thread.is_alive()
+
+    def replay(self, steps: list[ReplayStep], *, speed: float = 1.0) -> bool:
+        """Play a session's steps through the player, reporting :class:`ReplayProgress` so the UI can
+        highlight the line being heard. False when the room is busy or already replaying."""
+        from tui.sessions.replay import Replayer
+
+        with self._lock:
+            if self._busy_locked() or self.replaying or self._closed:
+                return False
+            replayer = Replayer(self.player, speed=speed)
+            self._replayer = replayer
+
+            def run() -> None:
+                try:
+                    replayer.play(steps, _ReplayEvents(self))
+                except Exception as err:  # a broken file or device must not kill the thread silently
+                    self._emit(RoomFailed(VoxroomError(f"The replay stopped: {err}.")))
+                finally:
+                    self._emit(ReplayProgress(0, "done"))
+
+            self._replay_thread = threading.Thread(target=run, name="voxroom-replay", daemon=True)
+            self._replay_thread.start()
+        return True
+
+    def stop_replay(self) -> None:
+        from tui.sessions.replay import Replayer
+
+        replayer = self._replayer
+        if isinstance(replayer, Replayer):
+            replayer.stop()
+        thread = self._replay_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(5.0)
+
+    # -- recording -------------------------------------------------------------------------------
+    def _start_recording(self) -> None:
+        if self.recorder is None:
+            self._emit(
+                RoomFailed(
+                    AudioDeviceError(
+                        "No microphone is available, so Voxroom cannot record.",
+                        hint="Connect one and choose it with 'Choose devices' (ctrl+p).",
+                    )
+                )
+            )
+            return
+        try:
+            path = self.log.recording_path()
+        except VoxroomError as err:
+            self._fall_back_to_scratch(err)
+            path = self.log.recording_path()
+        live = self._start_live()
+        try:
+            self.recorder.start(path)
+        except Exception as err:  # PortAudio raises its own types too
+            self._stop_live(live)
+            error = (
+                err
+                if isinstance(err, VoxroomError)
+                else AudioDeviceError(f"Recording could not start: {err}.")
+            )
+            self._emit(RoomFailed(error))
+            return
+        try:
+            ref = self.log.begin(path)
+        except VoxroomError as err:  # the data dir went away: keep recording, keep turns in memory
+            self._fall_back_to_scratch(err)
+            ref = self.log.begin(path)
+        self._recording = ref
+        self._recording_since = self.clock()
+        self._live = live
+        self._emit(RecordingStarted(ref.index, self.recorder.device_name))
+        self._update_state()
+
+    def _stop_recording(self) -> None:
+        assert self.recorder is not None and self._recording is not None
+        ref = self._recording
+        seconds = self.elapsed()
+        ended_at = time.perf_counter()
+        self._recording, self._recording_since = None, None
+        live, self._live = self._live, None
+        self.recorder.on_audio = None
+        try:
+            clip = self.recorder.stop(load=False)  # a lazy clip: on disk as 16 kHz FLAC, never loaded whole
+        except VoxroomError as err:
+            self._stop_live(live)
+            self._emit(RoomFailed(err, ref.index))
+            self._update_state()
+            return
+        duration = clip.duration or seconds
+        try:
+            self.log.recorded(ref, duration)
+        except VoxroomError as err:
+            self._emit(RoomFailed(err, ref.index))
+        self._emit(RecordingStopped(ref.index, duration))
+        self._enqueue(PendingTurn(ref, clip, ended_at, live=live))
+
+    def _keep_unfinished_recording(self) -> None:
+        """At close: finish the file and save the turn as interrupted (retry it later)."""
+        assert self.recorder is not None and self._recording is not None
+        ref = self._recording
+        self._recording, self._recording_since = None, None
+        self._stop_live(self._live)
+        self._live = None
+        self.recorder.on_audio = None
+        try:
+            clip = self.recorder.stop(load=False)
+        except VoxroomError:
+            return  # the .partial file stays for start-up recovery
+        from tui.turn import TurnResult
+
+        with contextlib.suppress(VoxroomError):
+            self.log.recorded(ref, clip.duration)
+            self.log.complete(ref, TurnResult(status="interrupted", error=CLOSED_WHILE_RECORDING))
+
+    def _start_live(self) -> LiveTranscription | None:
+        if self.live is None or self.recorder is None:
+            return None
+        try:
+            live = self.live()
+        except VoxroomError as err:
+            self._emit(RoomNotice(f"{err.message} The recording will be transcribed when it stops."))
+            return None
+        if live is not None:
+            self.recorder.on_audio = live.feed
+        return live
+
+    @staticmethod
+    def _stop_live(live: LiveTranscription | None) -> None:
+        if live is not None:
+            with contextlib.suppress(Exception):
+                live.close()
+
+    def _finish_live(self, pending: PendingTurn) -> tuple[Transcript | None, float | None]:
+        """The live transcript (only the tail was left to do), or None to transcribe the recording."""
+        live, pending.live = pending.live, None
+        if live is None or pending.transcript is not None:
+            self._stop_live(live)
+            return pending.transcript, None
+        if pending.clip.duration < self.runner.min_seconds:
+            self._stop_live(live)
+            return None, None
+        self._on_stage(pending.turn, "transcribing")
+        started = time.perf_counter()
+        try:
+            transcript = live.finish()
+        except VoxroomError as err:
+            self._stop_live(live)
+            self._emit(RoomNotice(f"{err.message} Transcribing the recording instead.", "Transcription"))
+            return None, None
+        return transcript, (time.perf_counter() - started) * 1000.0
+
+    def _fall_back_to_scratch(self, err: VoxroomError) -> None:
+        self._emit(
+            RoomFailed(
+                VoxroomError(
+                    f"{err.message.rstrip('.')}; turns are kept only until Voxroom closes.",
+                    hint="Free some disk space or fix the data folder, then start a new session (ctrl+n).",
+                )
+            )
+        )
+        self.log = ScratchLog()
+        self._emit(SessionChanged(self.log.name, saved=False))
+
+    def _barge_in(self) -> None:
+        self.runner.interrupt()
+        if self.player is not None:
+            with contextlib.suppress(Exception):  # a dying output stream must not block recording
+                self.player.stop()
+
+    # -- turns -----------------------------------------------------------------------------------
+    def _enqueue(self, pending: PendingTurn) -> None:
+        with self._lock:
+            self._pending += 1
+            self._queue.put(pending)
+            self._update_state()
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if not isinstance(item, PendingTurn):
+                return
+            with self._lock:
+                self._pending -= 1
+                self._active = item.turn
+                self._stage = None
+                self._update_state()
+            try:
+                self._run(item)
+            except Exception as err:  # never let the turn thread die: say so, keep the turn
+                self._emit(
+                    RoomFailed(VoxroomError(f"Turn {item.turn} stopped unexpectedly: {err}."), item.turn)
+                )
+            finally:
+                with self._lock:
+                    self._active = None
+                    self._stage = None
+                    self._update_state()
+
+    def _run(self, pending: PendingTurn) -> None:
+        from tui.turn import TurnResult
+
+        self._emit(TurnStarted(pending.turn, pending.retry))
+        log = self.log
+        try:
+            transcript, live_ms = self._finish_live(pending)
+            result = self.runner.run(
+                pending.clip,
+                conversation_id=log.conversation_id,
+                sink=self.player,
+                observer=_Observer(self, pending.turn),
+                ended_at=pending.ended_at,
+                transcript=transcript,
+            )
+            if live_ms is not None:
+                result.timings.transcription_ms = live_ms
+        except Exception as err:  # a backend bug: keep the turn for a retry
+            result = TurnResult(status="failed", failed_step="voxroom", error=f"The turn failed: {err}.")
+        if result.status == "failed":
+            with self._lock:
+                self._last_failed = PendingTurn(
+                    pending.ref, pending.clip, pending.ended_at, transcript=result.transcript
+                )
+            error = VoxroomError(
+                result.error or "The turn failed.",
+                hint="Retry it with ctrl+r (the recording is kept).",
+                step=result.failed_step or "voxroom",
+            )
+            self._emit(RoomFailed(error, pending.turn, retryable=True))
+        self._save(log, pending, result)
+        self._emit(TurnFinished(pending.turn, result.status, result.timings, result.error))
+
+    def _save(self, log: TurnLog, pending: PendingTurn, result: TurnResult) -> None:
+        try:
+            completed = log.complete(pending.ref, result)
+        except VoxroomError as err:
+            self._emit(RoomFailed(err, pending.turn))
+            return
+        except OSError as err:
+            self._emit(
+                RoomFailed(
+                    VoxroomError(f"Turn {pending.turn} could not be saved: {err.strerror}."), pending.turn
+                )
+            )
+            return
+        if completed.problem is not None:
+            self._emit(RoomFailed(completed.problem, pending.turn))
+
+    def _on_stage(self, turn: int, stage: str) -> None:
+        with self._lock:
+            if self._active == turn:
+                self._stage = stage
+            self._update_state()
+        self._emit(StageChanged(turn, stage))
+
+    # -- state -----------------------------------------------------------------------------------
+    def _busy_locked(self) -> bool:
+        return self._recording is not None or self._active is not None or self._pending > 0
+
+    def _update_state(self) -> None:
+        with self._lock:
+            if self._recording is not None:
+                state = RECORDING
+            elif self._active is not None and self._stage == "speaking":
+                state = SPEAKING
+            elif self._pending > 0 or (self._active is not None and self._stage not in ("done", "failed")):
+                state = PROCESSING
+            else:
+                state = IDLE
+            queued = self._pending
+            changed = (state, queued) != (self._state, self._queued_shown)
+            self._state, self._queued_shown = state, queued
+            if not self._busy_locked():
+                self._idle.notify_all()
+            if changed:  # emitted under the lock so listeners see states in order
+                self._emit(StateChanged(state, queued))
+
+    def _emit(self, event: RoomEvent) -> None:
+        for listener in list(self.listeners):
+            with contextlib.suppress(Exception):  # a broken listener must not stop the room
+                listener(event)
+
+
+__all__ = ["CLOSED_WHILE_RECORDING", "Listener", "PendingTurn", "Room"]

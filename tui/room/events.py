@@ -1,0 +1,146 @@
+"""What the room reports, as plain frozen dataclasses delivered to its listeners on the room's threads.
+
+The UI turns each into a message; each event is handled in one place there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tui.errors import VoxroomError
+from tui.model import Reply, Timings, Transcript
+
+IDLE, RECORDING, PROCESSING, SPEAKING = "idle", "recording", "processing", "speaking"
+
+
+@dataclass(frozen=True)
+class RoomEvent:
+    """Base class of everything the room reports."""
+
+
+@dataclass(frozen=True)
+class StateChanged(RoomEvent):
+    state: str
+    queued: int = 0
+
+
+@dataclass(frozen=True)
+class TurnEvent(RoomEvent):
+    """Something about turn ``turn`` (its index in the session)."""
+
+    turn: int
+
+
+@dataclass(frozen=True)
+class RecordingStarted(TurnEvent):
+    device: str = ""
+
+
+@dataclass(frozen=True)
+class RecordingStopped(TurnEvent):
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class TurnStarted(TurnEvent):
+    retry: bool = False
+
+
+@dataclass(frozen=True)
+class StageChanged(TurnEvent):
+    stage: str = ""
+
+
+@dataclass(frozen=True)
+class TranscriptionProgress(TurnEvent):
+    """A long recording is transcribed in parts: ``done`` of ``total`` are back."""
+
+    done: int = 0
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class TranscriptReady(TurnEvent):
+    transcript: Transcript = field(default_factory=Transcript)
+
+
+@dataclass(frozen=True)
+class ReplyDelta(TurnEvent):
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class SentenceSpoken(TurnEvent):
+    index: int = 0
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ReplyReady(TurnEvent):
+    reply: Reply = field(default_factory=Reply)
+
+
+@dataclass(frozen=True)
+class TurnFinished(TurnEvent):
+    """A turn ended (saved, or kept in memory when saving failed). ``status`` as in the session."""
+
+    status: str = "done"
+    timings: Timings = field(default_factory=Timings)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RoomFailed(RoomEvent):
+    """Something in the room failed. ``retryable``: :meth:`Room.retry_last` can run the turn again."""
+
+    error: VoxroomError
+    turn: int | None = None
+    retryable: bool = False
+
+
+@dataclass(frozen=True)
+class RoomNotice(RoomEvent):
+    """Something worth saying that is not a failure (a fallback taken, a part recovered)."""
+
+    message: str
+    title: str = "Voxroom"
+
+
+@dataclass(frozen=True)
+class SessionChanged(RoomEvent):
+    name: str
+    saved: bool = True
+
+
+@dataclass(frozen=True)
+class ReplayProgress(TurnEvent):
+    """Replay is playing ``kind`` (``recording`` or ``reply``) of ``turn``; ``line`` is the index of
+    the transcript line being heard (``None`` between lines or for a reply). ``kind == "done"`` ends it."""
+
+    kind: str = ""
+    line: int | None = None
+
+
+__all__ = [
+    "IDLE",
+    "PROCESSING",
+    "RECORDING",
+    "SPEAKING",
+    "RecordingStarted",
+    "RecordingStopped",
+    "ReplayProgress",
+    "ReplyDelta",
+    "ReplyReady",
+    "RoomEvent",
+    "RoomFailed",
+    "RoomNotice",
+    "SentenceSpoken",
+    "SessionChanged",
+    "StageChanged",
+    "StateChanged",
+    "TranscriptReady",
+    "TranscriptionProgress",
+    "TurnEvent",
+    "TurnFinished",
+    "TurnStarted",
+]
