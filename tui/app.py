@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from textual import events as textual_events
 from textual import work
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
@@ -42,6 +43,7 @@ from tui.themes import (
     theme_css_paths,
 )
 from tui.widgets import PlaybackMeter, RecordingPane, RepliesPane, StatusBar, TranscriptPane
+from tui.widgets.trigger_keys import TriggerKeys
 
 if TYPE_CHECKING:
     from tui.lifecycle import TurnLog
@@ -129,7 +131,7 @@ class Notice(Message):
 
 def _bindings() -> list[BindingType]:
     bindings: list[BindingType] = [
-        Binding("right_shift", "trigger('terminal')", "Record", show=False, priority=True)
+        Binding("right_shift", "terminal_tap", "Record", show=False, priority=True)
     ]
     for command in COMMANDS:
         if command.keys:
@@ -184,6 +186,7 @@ class VoxroomApp(App[None]):
         self._auto_stop_ticks = 0
         self.hotkey: Any = None
         self.hotkey_problem: str = ""
+        self.trigger_keys = TriggerKeys(self)
         self.last_timings: Timings | None = None
         self.turns_finished = 0
         self.replays_finished = 0
@@ -206,6 +209,7 @@ class VoxroomApp(App[None]):
             events.StageChanged: self._on_stage,
             events.TranscriptionProgress: self._on_progress,
             events.TranscriptReady: self._on_transcript,
+            events.TranscriptRevised: self._on_transcript_revised,
             events.ReplyDelta: self._on_reply_delta,
             events.SentenceSpoken: self._on_sentence,
             events.ReplyReady: self._on_reply,
@@ -357,6 +361,7 @@ class VoxroomApp(App[None]):
 
     def _attach(self, room: Room) -> None:
         room.subscribe(self._room_listener)
+        self.trigger_keys.attach(room)
         self.recording_pane.state = room.state
         self.recording_pane.device = room.device_name
         self.status_bar.session = room.log.name
@@ -386,7 +391,7 @@ class VoxroomApp(App[None]):
         if problem:
             self.call_from_thread(self._hotkey_unavailable, problem)
         else:
-            self.hotkey = hotkey
+            self.call_from_thread(setattr, self, "hotkey", hotkey)
 
     def _hotkey_unavailable(self, problem: str) -> None:
         self.hotkey_problem = problem
@@ -446,6 +451,9 @@ class VoxroomApp(App[None]):
         if not self._has_transcript(event.turn):
             self.transcript_pane.add_transcript(event.transcript, event.turn)
 
+    def _on_transcript_revised(self, event: events.TranscriptRevised) -> None:
+        self.transcript_pane.replace_transcript(event.transcript, event.turn)
+
     def _on_reply_delta(self, event: events.ReplyDelta) -> None:
         self.replies_pane.append(event.turn, event.text)
 
@@ -458,7 +466,8 @@ class VoxroomApp(App[None]):
     def _on_turn_finished(self, event: events.TurnFinished) -> None:
         self.turns_finished += 1
         if event.status in STATUS_NOTES:
-            self.replies_pane.note(event.turn, STATUS_NOTES[event.status])
+            why = f": {event.error}" if event.status == "no-speech" and event.error else ""
+            self.replies_pane.note(event.turn, STATUS_NOTES[event.status] + why)
         if event.status != "failed":
             self.last_timings = event.timings
             self.status_bar.timings = event.timings
@@ -513,6 +522,13 @@ class VoxroomApp(App[None]):
             self._warned_small = False
 
     # -- actions ------------------------------------------------------------------------------------------
+    async def on_event(self, event: textual_events.Event) -> None:
+        self.trigger_keys.saw(event)  # other keys cancel a terminal Right Shift; focus suspends the trigger
+        await super().on_event(event)
+
+    def action_terminal_tap(self) -> None:
+        self.trigger_keys.right_shift()
+
     def action_trigger(self, source: str) -> None:
         if self.screen is not self.screen_stack[0]:
             raise SkipAction()  # a dialog is open: let the key type into it

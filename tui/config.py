@@ -67,6 +67,13 @@ class TranscriptionSettings:
     max_chunk_seconds: float = 900.0
     """Longest audio sent in one transcription request; longer recordings are split at silences."""
     chunk_concurrency: int = 3
+    realtime: bool = True
+    """Mistral: transcribe over a realtime WebSocket while the room speaks (batch is the fallback)."""
+    realtime_model: str = "voxtral-mini-transcribe-realtime-3"
+    """The realtime model: the name the mistralai 3.7 SDK's tests and examples use. ``diarize`` and
+    ``language`` are Voxtral 3 session fields (the SDK's docs: other realtime models answer 422)."""
+    realtime_delay_ms: int = 240
+    """``target_streaming_delay_ms``: how far the live text trails the audio (80 to 1200)."""
 
 
 @dataclass
@@ -207,6 +214,8 @@ _SECTIONS = {
     "hotkey": HotkeySettings,
 }
 _BACKENDS = {"auto", "mistral", "offline"}
+REALTIME_DELAY_MS = (80, 1200)
+"""The range Mistral documents for ``target_streaming_delay_ms``."""
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
@@ -298,6 +307,13 @@ def load_settings(
         else:
             setattr(settings, key, value)
 
+    delay = settings.transcription.realtime_delay_ms
+    if not REALTIME_DELAY_MS[0] <= delay <= REALTIME_DELAY_MS[1]:
+        raise ConfigError(
+            f"Config key 'transcription.realtime_delay_ms' is {delay}, outside "
+            f"{REALTIME_DELAY_MS[0]} to {REALTIME_DELAY_MS[1]}.",
+            hint="Set it between 80 and 1200 (240 is the service's default).",
+        )
     if settings.backend not in _BACKENDS:
         raise ConfigError(f"Unknown backend '{settings.backend}'.", hint="Use auto, mistral or offline.")
     if settings.resolved_backend == "mistral" and not settings.api_key and not settings.server_url:

@@ -17,11 +17,14 @@ as a lazy clip, and its transcript when only a later step failed) that runs agai
 
 from __future__ import annotations
 
+import functools
 import itertools
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from tui.errors import VoxroomError
 from tui.model import Transcript
@@ -89,12 +92,29 @@ class TurnLog(Protocol):
 
     def complete(self, ref: TurnRef, result: TurnResult) -> Completed: ...
 
+    def revise_transcript(self, ref: TurnRef, transcript: Transcript) -> None: ...
+
     def retry_job(self, index: int | None = None) -> RetryJob | None: ...
 
 
 # ---------------------------------------------------------------------------------------------
 # Saved turns: a session in the store
 # ---------------------------------------------------------------------------------------------
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(method: F) -> F:
+    """One change to the open session at a time (the room's turn thread, a transcript being
+    completed in the background, the app renaming a speaker)."""
+
+    @functools.wraps(method)
+    def run(self: SessionLog, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
 class SessionLog:
     """A session of the store, written turn by turn. Implements :class:`TurnLog`."""
 
@@ -106,6 +126,7 @@ class SessionLog:
         self.store = store
         self.session = session
         self.backends = backends
+        self._lock = threading.RLock()
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
@@ -130,6 +151,7 @@ class SessionLog:
     def conversation_id(self) -> str | None:
         return self.session.conversation_id
 
+    @_locked
     def recording_path(self) -> Path:
         """Where the next turn records (a name no file or turn uses yet, inside the session folder)."""
         from tui.sessions.fsutil import make_private_dir
@@ -143,6 +165,7 @@ class SessionLog:
         make_private_dir(path.parent)
         return path
 
+    @_locked
     def keep_recording(self, clip: Clip) -> tuple[TurnRef, Clip]:
         """Store a recording made elsewhere (``voxroom ask``) as 16 kHz mono FLAC, and begin its turn."""
         import numpy as np
@@ -170,19 +193,29 @@ class SessionLog:
         ref = self.begin(path, at16k.duration)
         return ref, Clip(at16k.samples, TRANSCRIBE_RATE, path)
 
+    @_locked
     def begin(self, recording: Path, duration: float = 0.0) -> TurnRef:
+        from tui.sessions.fsutil import make_private
         from tui.sessions.model import TurnRecord
 
         name = self._own_file(recording)
+        if recording.exists():
+            make_private(recording)
         turn = TurnRecord(recording=name, duration=max(0.0, duration), status="pending")
         turn = self.store.add_turn(self.session, turn)
         return TurnRef(self.session.id, turn.index)
 
+    @_locked
     def recorded(self, ref: TurnRef, duration: float) -> None:
+        from tui.sessions.fsutil import make_private
+
         turn = self._turn(ref)
+        if turn.recording:
+            make_private(self.store.audio_path(self.session, turn.recording))
         turn.duration = max(0.0, float(duration))
         self.store.update_turn(self.session, turn)
 
+    @_locked
     def complete(self, ref: TurnRef, result: TurnResult) -> Completed:
         from tui.sessions.fsutil import make_private
         from tui.sessions.model import TurnRecord
@@ -219,6 +252,22 @@ class SessionLog:
         self.store.update_turn(self.session, record)
         return Completed(record)
 
+    @_locked
+    def revise_transcript(self, ref: TurnRef, transcript: Transcript) -> None:
+        """Replace the saved transcript of a finished turn (a provisional one, completed later)."""
+        from tui.sessions.model import TurnRecord
+        from tui.turn import TurnResult
+
+        turn = self._turn(ref)
+        revised = TurnRecord.from_result(TurnResult(transcript=transcript), turn.recording, turn.duration)
+        turn.segments, turn.transcript_text, turn.language = (
+            revised.segments,
+            revised.transcript_text,
+            revised.language,
+        )
+        self.store.update_turn(self.session, turn)
+
+    @_locked
     def retry_job(self, index: int | None = None) -> RetryJob | None:
         """The turn ``index`` (default: the last failed, interrupted or pending one) ready to run again.
 
@@ -321,6 +370,11 @@ class ScratchLog:
         if result.reply is not None and result.reply.conversation_id:
             self.conversation = result.reply.conversation_id
         return Completed(None)
+
+    def revise_transcript(self, ref: TurnRef, transcript: Transcript) -> None:
+        _, result = self.turns[ref.index]
+        if result is not None:
+            result.transcript = transcript
 
     def retry_job(self, index: int | None = None) -> RetryJob | None:
         for i in sorted(self.turns, reverse=True) if index is None else [index]:

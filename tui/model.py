@@ -54,6 +54,9 @@ class Transcript:
     text: str = ""
     language: str | None = None
     model: str = ""
+    provisional: bool = False
+    """True when speakers or times are missing (a live transcript): a diarized batch pass can
+    replace it later."""
 
     def lines(self, names: dict[str, str] | None = None) -> list[str]:
         return [seg.line(names) for seg in self.segments]
@@ -65,12 +68,15 @@ class Transcript:
         return "\n".join(f"{s.speaker}: {s.text.strip()}" for s in self.segments if s.text.strip())
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "segments": [s.to_dict() for s in self.segments],
             "text": self.text,
             "language": self.language,
             "model": self.model,
         }
+        if self.provisional:  # written only when set, so older readers see the same keys
+            out["provisional"] = True
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Transcript:
@@ -79,6 +85,7 @@ class Transcript:
             text=str(data.get("text") or ""),
             language=data.get("language"),
             model=str(data.get("model") or ""),
+            provisional=data.get("provisional") is True,
         )
 
 

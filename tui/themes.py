@@ -167,11 +167,11 @@ def remember_theme(data_dir: Path, name: str) -> None:
     state = read_state(data_dir)
     state["theme"] = name
     path = _state_path(data_dir)
+    from tui.sessions.fsutil import atomic_write, make_private_dir
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-        tmp.replace(path)
+        make_private_dir(path.parent)
+        atomic_write(path, json.dumps(state, indent=2).encode("utf-8"))
     except OSError:
         pass
 

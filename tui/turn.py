@@ -20,7 +20,7 @@ import numpy as np
 from tui.agent.base import Agent, NoAgent
 from tui.audio.clip import Clip
 from tui.audio.sinks import AudioSink, MemorySink, TeeSink
-from tui.errors import AgentError, SpeechError, VoxroomError
+from tui.errors import AgentError, AudioInputError, SpeechError, VoxroomError
 from tui.model import Reply, Timings, Transcript, TurnObserver
 from tui.speech.base import Speaker
 from tui.stt.base import Transcriber
@@ -187,6 +187,10 @@ class TurnRunner:
             )
         return self.transcriber.transcribe(clip)
 
+    def transcribe(self, clip: Clip, observer: TurnObserver | None = None) -> Transcript:
+        """The whole recording's transcript, in parts when it is long (no turn is run)."""
+        return self._transcribe(clip, observer or TurnObserver())
+
     def interrupt(self) -> None:
         """Barge-in: stop speaking and drop the rest of the reply's speech."""
         self.cancel.set()
@@ -213,7 +217,11 @@ class TurnRunner:
         self.cancel.clear()
         try:
             if transcript is None:
-                clip.check_usable(self.min_seconds)
+                try:
+                    clip.check_usable(self.min_seconds)
+                except AudioInputError as err:  # silent or too short: nothing to send anywhere
+                    result.status, result.error = "no-speech", err.message
+                    return result
                 obs.on_stage("transcribing")
                 self._warm_later_steps()
                 t = clock.now()

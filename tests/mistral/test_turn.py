@@ -266,7 +266,7 @@ def test_guardrail_block_is_shown_and_spoken_neutrally(
     result = (
         make_backends(mistral_settings).runner(mistral_settings).run(load_clip(clip_path("clone-test.wav")))
     )
-    assert result.status == "done"
+    assert result.status == "blocked"
     assert result.reply is not None and result.reply.blocked
     assert result.sentences == [BLOCKED_LINE]
     assert [r.json["input"] for r in mistral_server.requests_to("speech")] == [BLOCKED_LINE]

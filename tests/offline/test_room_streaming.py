@@ -13,6 +13,7 @@ from tests.conftest import clip_path
 from tui.agent.base import NoAgent
 from tui.audio.clip import load_clip
 from tui.backends import Backends
+from tui.config import Settings
 from tui.lifecycle import ScratchLog
 from tui.room import Room, RoomEvent
 from tui.room.wiring import live_transcription
@@ -35,7 +36,9 @@ def test_room_streams_offline_transcription_during_the_recording(
         recorder=Recorder("virtual_mic"),
         runner=TurnRunner(whisper, NoAgent(), None),
         log=log,
-        live=live_transcription(Backends(whisper, NoAgent(), None, "offline", {})),
+        live=live_transcription(
+            Settings(backend="offline"), Backends(whisper, NoAgent(), None, "offline", {})
+        ),
         listener=finished.append,
     )
     speech = load_clip(clip_path("beckett.wav"))

@@ -50,7 +50,7 @@ def build_room(settings: Settings) -> tuple[Room, list[TurnFinished]]:
         recorder=FileRecorder(clip_path("clone-test.wav"), device="clone-test.wav"),
         runner=backends.runner(settings),
         log=new_log(settings, backends),
-        live=live_transcription(backends),
+        live=live_transcription(settings, backends),
         backends=backends,
         listener=keep,
         debounce_s=0.0,

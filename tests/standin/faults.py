@@ -77,7 +77,8 @@ class Fault:
     body, or in the data of SSE event number ``malformed_event``), ``unknown_event`` (an SSE event of
     an unknown type right after the first event), ``cut_after_events`` (SSE: the socket is closed
     after that many events; JSON: after half the body), ``error_event`` (SSE: after
-    ``error_after_events`` events, send ``conversation.response.error`` and end the stream).
+    ``error_after_events`` events, send ``conversation.response.error`` and end the stream),
+    ``stall_after_events`` (realtime WebSocket: after that many events, neither read nor answer).
     """
 
     status: int | None = None
@@ -94,6 +95,7 @@ class Fault:
     cut_after_events: int | None = None
     error_event: tuple[str, int] | None = None
     error_after_events: int = 1
+    stall_after_events: int | None = None
 
     @classmethod
     def http(
@@ -146,6 +148,12 @@ class Fault:
     ) -> Fault:
         """A ``conversation.response.error`` event after ``after_events`` events, then end of stream."""
         return cls(error_event=(message, code), error_after_events=after_events)
+
+    @classmethod
+    def stall(cls, after_events: int = 2) -> Fault:
+        """Realtime WebSocket: after ``after_events`` events stop reading and answering (no
+        ``transcription.done`` ever; the client's audio piles up in the TCP buffers)."""
+        return cls(stall_after_events=after_events)
 
     def error_body(self) -> dict[str, Any]:
         if self.guardrail is not None:

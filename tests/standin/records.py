@@ -51,6 +51,13 @@ class RecordedRequest:
     """The client closed the connection while the answer was being written."""
     finished: threading.Event = field(default_factory=threading.Event, repr=False)
     """Set when the server has finished answering (or gave up)."""
+    ws_messages: list[dict[str, Any]] = field(default_factory=list)
+    """WebSocket (realtime) only: the client's messages in order, ``audio`` replaced by
+    ``audio_bytes`` (its decoded size)."""
+    ws_audio: bytearray = field(default_factory=bytearray, repr=False)
+    """WebSocket (realtime) only: every decoded ``input_audio.append`` byte, in order."""
+    stalled: bool = False
+    """WebSocket (realtime) only: a ``Fault.stall`` stopped the session."""
 
     @property
     def stream(self) -> bool:

@@ -109,7 +109,9 @@ class LatencyProfile:
     - agent: ``agent_first_token`` before the first text delta (after ``conversation.response.started``),
       then one delta every ``1 / agent_tokens_per_second`` (a delta counts as one token);
     - speech: ``speech_first_audio`` before the first audio block, then each block waits
-      ``block duration * speech_real_time_factor``.
+      ``block duration * speech_real_time_factor``;
+    - realtime transcription: ``realtime_done`` after ``input_audio.end``, before the remaining
+      deltas, the segments and ``transcription.done``.
     """
 
     transcription_fixed: float = 0.0
@@ -118,6 +120,8 @@ class LatencyProfile:
     agent_tokens_per_second: float | None = None
     speech_first_audio: float = 0.0
     speech_real_time_factor: float = 0.0
+    realtime_done: float = 0.0
+    """Realtime transcription: wait between ``input_audio.end`` and the last events (the tail)."""
 
     def transcription_seconds(self, audio_seconds: float) -> float:
         return self.transcription_fixed + self.transcription_per_audio_second * audio_seconds

@@ -7,8 +7,9 @@
         ...
         assert server.requests[0].route == "conversations.start"
 
-Routes: ``transcriptions``, ``speech``, ``agents.create|list|list_pages|get|update|delete``,
-``conversations.start|append|history``; anything else answers 404 (route ``unknown``).
+Routes: ``transcriptions``, ``realtime`` (a WebSocket), ``speech``,
+``agents.create|list|list_pages|get|update|delete``, ``conversations.start|append|history``;
+anything else answers 404 (route ``unknown``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tests.standin.agents import AgentRoutes, new_agent
 from tests.standin.calls import Call, StandInState
 from tests.standin.conversations import ConversationRoutes
 from tests.standin.faults import Fault, FaultPlan, error_body
+from tests.standin.realtime import RealtimeRoute
 from tests.standin.records import RecordedRequest, RequestLog, sha256_text
 from tests.standin.scripts import LatencyProfile, Reply, SpeechScript, TranscriptionScript
 from tests.standin.speech import SpeechRoute
@@ -56,10 +58,12 @@ class _Router:
         agents = AgentRoutes(state)
         conversations = ConversationRoutes(state)
         speech = SpeechRoute(state)
+        realtime = RealtimeRoute(state)
         agent = r"/v1/agents/(?P<agent_id>[^/]+)"
         conversation = r"/v1/conversations/(?P<conversation_id>[^/]+)"
         table: list[tuple[str, str, str, Callable[[Call], None]]] = [
             ("POST", r"/v1/audio/transcriptions", "transcriptions", transcription.handle),
+            ("GET", r"/v1/audio/transcriptions/realtime", "realtime", realtime.handle),
             ("POST", r"/v1/audio/speech", "speech", speech.handle),
             ("POST", r"/v1/agents", "agents.create", agents.create),
             ("GET", r"/v1/agents", "agents.list", agents.list),

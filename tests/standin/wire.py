@@ -105,6 +105,11 @@ class Responder:
         self.pause = pause
         """Wait some seconds (returns False when the server is stopping)."""
 
+    @property
+    def handler(self) -> BaseHTTPRequestHandler:
+        """The connection's handler (for routes that take the socket over, e.g. WebSocket)."""
+        return self._handler
+
     def json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         """A JSON answer with ``Content-Length`` (faults: empty, malformed, cut)."""
         body = json.dumps(payload).encode()

@@ -152,6 +152,47 @@ def test_other_keys_are_ignored(hotkey: GlobalHotkey) -> None:
     assert hotkey.trigger.presses == 1 and hotkey.events == 2
 
 
+def test_right_shift_used_to_type_a_capital_never_toggles(hotkey: GlobalHotkey) -> None:
+    assert hotkey.start() == ""
+    xdotool("keydown", SHIFT_R, "key", "a", "keyup", SHIFT_R)  # "A" typed with Right Shift
+    assert hotkey.wait_for_events(2, 3)  # the release of Right Shift has been handled
+    assert hotkey.tap.cancelled == 1 and hotkey.trigger.presses == 0
+    xdotool("keydown", SHIFT_R, "keyup", SHIFT_R)  # a lone tap right after still works
+    assert hotkey.toggled.wait(3)  # type: ignore[attr-defined]
+    assert hotkey.trigger.presses == 1 and hotkey.tap.taps == 1
+
+
+def test_a_capital_whose_shift_is_let_go_first_does_not_block_the_next_tap(hotkey: GlobalHotkey) -> None:
+    assert hotkey.start() == ""
+    # "H": Right Shift down, h down, Right Shift up, h up (pynput reports the release as "h")
+    xdotool("keydown", SHIFT_R, "keydown", "43", "keyup", SHIFT_R, "keyup", "43")
+    xdotool("keydown", SHIFT_R, "keyup", SHIFT_R)  # at once: a lone tap
+    assert hotkey.toggled.wait(3)  # type: ignore[attr-defined]
+    assert hotkey.tap.cancelled == 1 and hotkey.tap.taps == 1 and hotkey.trigger.presses == 1
+
+
+def test_right_shift_held_past_the_limit_never_toggles() -> None:
+    ticks = iter(range(0, 1000))  # each event is 1 s after the previous one: every hold is too long
+    trigger = Trigger(debounce_s=0)
+    hk = GlobalHotkey(trigger, hold_limit_s=0.6, clock=lambda: float(next(ticks)))
+    try:
+        assert hk.start() == ""
+        xdotool("keydown", SHIFT_R, "keyup", SHIFT_R)
+        assert hk.wait_for_events(2, 3)
+        assert hk.tap.cancelled == 1 and hk.tap.last_hold_s == 1.0 and trigger.presses == 0
+    finally:
+        hk.stop()
+
+
+def test_a_suspended_trigger_ignores_the_global_key(hotkey: GlobalHotkey) -> None:
+    assert hotkey.start() == ""
+    hotkey.trigger.suspended = True  # what the app sets while a text field has focus
+    xdotool("keydown", SHIFT_R, "keyup", SHIFT_R)
+    assert hotkey.wait_for_events(2, 3)
+    assert hotkey.tap.taps == 1 and hotkey.trigger.refused == 1 and hotkey.trigger.toggles == 0
+    assert hotkey.saw_down_near(hotkey.tap.last_down or 0.0)
+
+
 def test_injected_duplicates_from_pynput_controller_are_ignored(hotkey: GlobalHotkey) -> None:
     from pynput import keyboard
 

@@ -404,8 +404,9 @@ async def test_a_long_silence_stops_the_recording(tui_settings, make_room, clip)
         await pilot.press("space")
         await wait_until(pilot, lambda: any("of silence" in n for n in notes(app)))
         await wait_until(pilot, lambda: app.turns_finished == 1)
-        assert finished[0].status == "failed"  # a silent recording is not sent anywhere
+        assert finished[0].status == "no-speech"  # a silent recording is not sent anywhere
         assert "silent" in (finished[0].error or "")
+        await wait_until(pilot, lambda: any("Nothing was said: " in n for n in app.replies_pane.notes))
 
 
 async def test_backends_warm_up_in_the_background_after_the_first_frame(

@@ -46,16 +46,18 @@ from tui.room.events import (
     StateChanged,
     TranscriptionProgress,
     TranscriptReady,
+    TranscriptRevised,
     TurnFinished,
     TurnStarted,
 )
-from tui.room.ports import SILENT, LevelLike, LiveFactory, LiveTranscription, Player, Recorder
+from tui.room.ports import SILENT, LevelLike, LiveFactory, Player, Recorder
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
     from tui.backends import Backends
     from tui.model import Reply, Transcript
     from tui.sessions.replay import ReplayStep
+    from tui.stt.base import LiveTranscription
     from tui.turn import TurnResult, TurnRunner
 
 Listener = Callable[[RoomEvent], None]
@@ -535,6 +537,7 @@ class Room:
 
         self._emit(TurnStarted(pending.turn, pending.retry))
         log = self.log
+        transcript: Transcript | None = None
         try:
             transcript, live_ms = self._finish_live(pending)
             result = self.runner.run(
@@ -562,6 +565,33 @@ class Room:
             self._emit(RoomFailed(error, pending.turn, retryable=True))
         self._save(log, pending, result)
         self._emit(TurnFinished(pending.turn, result.status, result.timings, result.error))
+        if transcript is not None and transcript.provisional and result.transcript is transcript:
+            self._complete_transcript(log, pending)
+
+    def _complete_transcript(self, log: TurnLog, pending: PendingTurn) -> None:
+        """The live transcript lacked speakers or times: the recording is transcribed whole in the
+        background (the reply did not wait for it), and the saved turn gets the diarized transcript."""
+
+        def run() -> None:
+            try:
+                transcript = self.runner.transcribe(pending.clip)
+                log.revise_transcript(pending.ref, transcript)
+            except VoxroomError as err:
+                self._emit(
+                    RoomNotice(
+                        f"Turn {pending.turn} keeps its live transcript, without speakers: {err.message}",
+                        "Transcription",
+                    )
+                )
+                return
+            except Exception as err:  # never silently: say it, keep the live transcript
+                self._emit(
+                    RoomFailed(VoxroomError(f"Completing turn {pending.turn}'s transcript failed: {err}."))
+                )
+                return
+            self._emit(TranscriptRevised(pending.turn, transcript))
+
+        threading.Thread(target=run, name="voxroom-transcript", daemon=True).start()
 
     def _save(self, log: TurnLog, pending: PendingTurn, result: TurnResult) -> None:
         try:

@@ -65,6 +65,14 @@ class TranscriptReady(TurnEvent):
 
 
 @dataclass(frozen=True)
+class TranscriptRevised(TurnEvent):
+    """The turn's provisional transcript (live, without speakers or times) was replaced by the whole
+    diarized one, now saved."""
+
+    transcript: Transcript = field(default_factory=Transcript)
+
+
+@dataclass(frozen=True)
 class ReplyDelta(TurnEvent):
     text: str = ""
 
@@ -139,6 +147,7 @@ __all__ = [
     "StageChanged",
     "StateChanged",
     "TranscriptReady",
+    "TranscriptRevised",
     "TranscriptionProgress",
     "TurnEvent",
     "TurnFinished",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from tui.audio.clip import Clip
-    from tui.model import Transcript
+    from tui.stt.base import LiveTranscription
 
 
 class LevelLike(Protocol):
@@ -101,18 +101,6 @@ class Player(Protocol):
     def stop(self) -> None: ...
 
     def close(self) -> None: ...
-
-
-class LiveTranscription(Protocol):
-    """Transcribes a recording while it is captured (:class:`tui.stt.offline.StreamingTranscription`)."""
-
-    def feed(self, samples: np.ndarray) -> None: ...
-
-    def finish(self) -> Transcript:
-        """The whole transcript once the recording stopped; raises VoxroomError if it cannot."""
-
-    def close(self) -> None:
-        """Give up (the recording is transcribed the usual way instead)."""
 
 
 LiveFactory = Callable[[], "LiveTranscription | None"]

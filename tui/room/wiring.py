@@ -10,7 +10,7 @@ from tui.errors import AudioDeviceError, VoxroomError
 from tui.lifecycle import ScratchLog, SessionLog, TurnLog
 from tui.model import Reply, Timings, Transcript
 from tui.room.controller import Listener, Room
-from tui.room.ports import LiveFactory, LiveTranscription, Player, Recorder
+from tui.room.ports import LiveFactory, Player, Recorder
 
 if TYPE_CHECKING:
     from tui.backends import Backends
@@ -55,25 +55,14 @@ def open_audio(settings: Settings) -> tuple[Recorder | None, Player | None, list
     return recorder, player, problems
 
 
-def live_transcription(backends: Backends) -> LiveFactory | None:
-    """What transcribes while the room speaks, for these backends (offline: Whisper in windows)."""
-    transcriber = backends.transcriber
-    if transcriber.name != "offline":
-        return None
-    from tui.stt.offline import WhisperTranscriber
+def live_transcription(settings: Settings, backends: Backends) -> LiveFactory:
+    """What transcribes while the room speaks, for these backends: Whisper in windows offline, the
+    realtime socket for Mistral (``[transcription] realtime``); ``None`` from the factory otherwise."""
+    from functools import partial
 
-    if not isinstance(transcriber, WhisperTranscriber):
-        return None
-    whisper: WhisperTranscriber = transcriber
+    from tui.stt.realtime import make_live_transcription
 
-    def start() -> LiveTranscription:
-        from tui.audio.clip import TRANSCRIBE_RATE
-        from tui.stt.offline import StreamingTranscription
-
-        # A short window so even a 10-second question is mostly transcribed before the key is pressed.
-        return StreamingTranscription(whisper, TRANSCRIBE_RATE, window_s=6.0, settle_s=1.5)
-
-    return start
+    return partial(make_live_transcription, settings, backends.transcriber)
 
 
 def session_store(settings: Settings) -> SessionStore:
@@ -171,7 +160,7 @@ def build_room(settings: Settings, *, listener: Listener | None = None) -> Room:
         player=player,
         log=log,
         listener=listener,
-        live=live_transcription(backends),
+        live=live_transcription(settings, backends),
         backends=backends,
         debounce_s=settings.hotkey.debounce_ms / 1000.0,
         max_recording_s=settings.audio.max_recording_s,

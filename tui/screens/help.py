@@ -13,8 +13,9 @@ from textual.widgets import Markdown
 HELP = """\
 # Voxroom
 
-Press **{key}** (or **Right Shift**) to start recording the room, and again to stop. Voxroom
-transcribes what was said, asks the assistant, and speaks the answer.
+Press **{key}** (or tap **Right Shift** on its own) to start recording the room, and again to stop.
+Voxroom transcribes what was said, asks the assistant, and speaks the answer. Right Shift used to
+type (a capital, `?`) or held down does nothing, and nothing records while a dialog is open.
 
 * Press the key **while Voxroom speaks** to interrupt it and record at once.
 * Press it **while a turn is processing** to record the next question; it is queued, nothing is lost.

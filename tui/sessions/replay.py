@@ -193,7 +193,9 @@ class Replayer:
             if first or line != shown:
                 first, shown = False, line
                 listener.on_line(step, line)
-            if finished or position >= duration:
+            # With a player, drain() below waits for the end once the last line is reached.
+            last_line = player is not None and (not step.lines or line == len(step.lines) - 1)
+            if finished or last_line or position >= duration:
                 break
             self.stopped.wait(self.poll_s)
         if player is not None and not self.stopped.is_set():

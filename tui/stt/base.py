@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tui.audio.clip import Clip
 from tui.model import Transcript
+
+if TYPE_CHECKING:  # numpy stays off the start-up path
+    import numpy as np
 
 
 class Transcriber(Protocol):
@@ -21,3 +24,18 @@ class Transcriber(Protocol):
         """Load models / open connections ahead of the first turn. Idempotent, may block."""
 
     def transcribe(self, clip: Clip) -> Transcript: ...
+
+
+class LiveTranscription(Protocol):
+    """Transcribes a recording while it is captured (offline streamer or Mistral realtime).
+
+    ``feed`` takes 16 kHz mono float32 blocks from the recorder's thread and never blocks;
+    ``finish`` returns the whole transcript or raises :class:`tui.errors.TranscriptionError`
+    (then transcribe the recording file instead); ``close`` abandons it (idempotent).
+    """
+
+    def feed(self, samples: np.ndarray) -> None: ...
+
+    def finish(self) -> Transcript: ...
+
+    def close(self) -> None: ...

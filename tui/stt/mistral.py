@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 from typing import Any
 
 from tui.audio.clip import Clip
@@ -20,6 +22,11 @@ class MistralTranscriber:
 
     def warm_up(self) -> None:
         self.connection.warm_up()
+        if self.settings.transcription.realtime:
+            # Import the realtime client (and websockets) now, not when the first recording starts.
+            # Without websockets the live transcription fails at connect and the batch path is used.
+            with contextlib.suppress(ImportError):
+                _ = self.connection.client.audio.realtime
 
     def transcribe(self, clip: Clip) -> Transcript:
         cfg = self.settings.transcription
@@ -55,8 +62,8 @@ class MistralTranscriber:
                 continue
             segments.append(
                 Segment(
-                    start=float(getattr(seg, "start", None) or 0.0),
-                    end=float(getattr(seg, "end", None) or 0.0),
+                    start=seconds(getattr(seg, "start", None)) or 0.0,
+                    end=seconds(getattr(seg, "end", None)) or 0.0,
                     speaker=_label(raw, zero_based),
                     text=text,
                 )
@@ -71,6 +78,16 @@ class MistralTranscriber:
             language=language if isinstance(language, str) else None,
             model=str(getattr(res, "model", "") or ""),
         )
+
+
+def seconds(value: Any) -> float | None:
+    """A time from the server, bounded: finite, not negative, at most a day; else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    return min(max(number, 0.0), 86_400.0)
 
 
 def _label(raw: Any, zero_based: bool) -> str:

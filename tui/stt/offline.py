@@ -357,6 +357,14 @@ class StreamingTranscription:
             self._pending += block.size
             self._cond.notify_all()
 
+    def close(self) -> None:
+        """Abandon the transcription (idempotent): drop the audio; the worker ends after any pass
+        under way. ``finish()`` afterwards returns only what had settled."""
+        with self._cond:
+            self._closed = True
+            self._blocks, self._pending = [], 0
+            self._cond.notify_all()
+
     @property
     def buffered_seconds(self) -> float:
         """Audio held in memory: what is not settled yet."""
@@ -367,14 +375,6 @@ class StreamingTranscription:
         """Block until the worker has nothing it could do yet; False on timeout."""
         with self._cond:
             return self._cond.wait_for(lambda: not self._busy and not self._ready(), timeout)
-
-    def close(self) -> None:
-        """Give up: stop the worker and drop what is buffered (idempotent; the recording is on disk)."""
-        with self._cond:
-            self._closed = True
-            self._blocks, self._pending = [], 0
-            self._cond.notify_all()
-        self._thread.join(5.0)
 
     def finish(self) -> Transcript:
         """Stop feeding, transcribe the unsettled tail, and return the whole transcript."""

@@ -60,17 +60,33 @@ class TranscriptPane(FollowingScroll):
     def add_transcript(self, transcript: Transcript, turn: int = 0) -> None:
         for placeholder in self.query(".placeholder"):
             placeholder.remove()
+        lines = self._lines(transcript, turn, first=bool(self.query(SegmentLine)))
+        if lines:
+            self.add(*lines)
+
+    def replace_transcript(self, transcript: Transcript, turn: int) -> None:
+        """Show ``transcript`` instead of what turn ``turn`` showed (a provisional one, completed)."""
+        old = [line for line in self.query(SegmentLine) if line.turn == turn]
+        if not old:
+            self.add_transcript(transcript, turn)
+            return
+        lines = self._lines(transcript, turn, first=old[0].has_class("-first"))
+        if lines:
+            self.mount(*lines, before=old[0])
+        for line in old:
+            line.remove()
+
+    def _lines(self, transcript: Transcript, turn: int, *, first: bool) -> list[SegmentLine]:
         segments = transcript.segments or (
             [Segment(0.0, 0.0, "speaker_1", transcript.text)] if transcript.text.strip() else []
         )
         lines = []
         for i, seg in enumerate(segments):
             line = SegmentLine(seg, speaker_index(seg.speaker, self.speakers), turn, self.names)
-            if i == 0 and self.query(SegmentLine):
+            if i == 0 and first:
                 line.add_class("-first")
             lines.append(line)
-        if lines:
-            self.add(*lines)
+        return lines
 
     def set_names(self, names: dict[str, str]) -> None:
         self.names = dict(names)

@@ -1,0 +1,279 @@
+"""``GET /v1/audio/transcriptions/realtime?model=...``: realtime transcription over a WebSocket.
+
+The protocol is the one the ``mistralai`` 3.7 SDK's models define (``mistralai/extra/realtime``):
+the server sends ``session.created`` first; the client may send ``session.update`` (answered with
+``session.updated``), then ``input_audio.append`` (base64 PCM, at most 262144 bytes decoded),
+``input_audio.flush`` and ``input_audio.end``. The server answers with ``transcription.language``,
+``transcription.text.delta`` (one word per :data:`SECONDS_PER_WORD` of audio received, so text
+arrives while audio streams), and after ``input_audio.end``: the remaining deltas, one
+``transcription.segment`` per scripted segment when the session has ``diarize`` (like the batch
+route: segments spread over the audio received, ``speaker_id`` included), then
+``transcription.done``. Problems are ``error`` events ``{"type": "error", "error": {message, code}}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from tests.standin.calls import Call, StandInState
+from tests.standin.faults import Fault, error_body
+from tests.standin.scripts import TranscriptionScript
+from tests.standin.transcription import TranscriptionRoute
+from tests.standin.websocket import WebSocket, WebSocketClosed, handshake_problem
+from tests.standin.wire import MALFORMED_JSON, UNKNOWN_EVENT
+
+SECONDS_PER_WORD = 0.4
+"""Audio per streamed word: a delta goes out each time this much more audio has arrived."""
+MAX_APPEND_BYTES = 262_144
+"""The SDK's documented limit for one ``input_audio.append`` (decoded)."""
+BYTES_PER_SAMPLE = {
+    "pcm_s16le": 2,
+    "pcm_s32le": 4,
+    "pcm_f16le": 2,
+    "pcm_f32le": 4,
+    "pcm_mulaw": 1,
+    "pcm_alaw": 1,
+}
+SESSION_FIELDS = {
+    "audio_format",
+    "target_streaming_delay_ms",
+    "diarize",
+    "context_bias",
+    "language",
+    "speaker_references",
+    "turn_detection",
+}
+DEFAULT_FORMAT = {"encoding": "pcm_s16le", "sample_rate": 16_000}
+# Error codes of the stand-in's error events (the real service's codes are not documented).
+CODE_INVALID_MESSAGE = 3001
+CODE_INVALID_SESSION = 3002
+CODE_INVALID_AUDIO = 3003
+
+
+class _Rejected(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class _Events:
+    """Sends server events on the socket, applying the call's fault (counts events from 1)."""
+
+    def __init__(self, ws: WebSocket, call: Call, state: StandInState) -> None:
+        self._ws = ws
+        self._call = call
+        self._fault: Fault = call.respond.fault
+        self._state = state
+        self.count = 0
+        self.open = True
+
+    def send(self, payload: dict[str, Any]) -> bool:
+        """Send one event; False once the session is over (fault, client gone)."""
+        if not self.open:
+            return False
+        fault = self._fault
+        if fault.empty:
+            return True  # say nothing at all
+        if fault.error_event is not None and self.count >= fault.error_after_events:
+            message, code = fault.error_event
+            self._emit(json.dumps({"type": "error", "error": {"message": message, "code": code}}).encode())
+            self.open = False
+            self._ws.close_and_drain(1011)
+            return False
+        data = json.dumps(payload).encode()
+        if fault.malformed and self.count + 1 == fault.malformed_event:
+            data = MALFORMED_JSON
+        if not self._emit(data):
+            return False
+        if fault.unknown_event and self.count == 1:
+            unknown = {"type": UNKNOWN_EVENT, "note": "an event type this SDK does not know"}
+            if not self._emit(json.dumps(unknown).encode()):
+                return False
+        if fault.cut_after_events is not None and self.count >= fault.cut_after_events:
+            self.open = False
+            self._ws.abort()
+            return False
+        if fault.stall_after_events is not None and self.count >= fault.stall_after_events:
+            # Neither read nor write any more: the client's sends pile up in the TCP buffers.
+            self.open = False
+            self._call.record.stalled = True
+            self._state.pause(3600.0)
+            self._ws.abort()
+            return False
+        return True
+
+    def error(self, message: str, code: int) -> bool:
+        return self.send({"type": "error", "error": {"message": message, "code": code}})
+
+    def _emit(self, data: bytes) -> bool:
+        if not self._ws.send_text(data):
+            self._call.record.client_disconnected = True
+            self.open = False
+            return False
+        self.count += 1
+        self._call.record.events_sent = self.count
+        return True
+
+
+class RealtimeRoute:
+    def __init__(self, state: StandInState) -> None:
+        self._state = state
+
+    def handle(self, call: Call) -> None:
+        handler = call.respond.handler
+        problem = handshake_problem(handler)
+        if problem is not None:
+            call.respond.error(400, error_body(400, problem))
+            return
+        model = (parse_qs(call.record.query).get("model") or [""])[-1]
+        if not model:
+            call.respond.error(422, error_body(422, "Query parameter 'model' is required"))
+            return
+        ws = WebSocket(handler)
+        ws.accept()
+        call.record.status = 101
+        script = self._state.next_script(self._state.transcriptions)
+        _Session(ws, call, self._state, model, script).run()
+
+
+class _Session:
+    def __init__(
+        self, ws: WebSocket, call: Call, state: StandInState, model: str, script: TranscriptionScript
+    ) -> None:
+        self.ws = ws
+        self.call = call
+        self.state = state
+        self.events = _Events(ws, call, state)
+        self.script = script
+        self.session: dict[str, Any] = {
+            "request_id": state.new_id("rt"),
+            "model": model,
+            "audio_format": dict(DEFAULT_FORMAT),
+        }
+        self.audio_bytes = 0
+        self.ended = False
+        text = script.text if script.text is not None else " ".join(s.text for s in script.segments)
+        words = text.split(" ")
+        self.deltas = [w if i == 0 else " " + w for i, w in enumerate(words)] if text else []
+        self.sent_deltas = 0
+
+    @property
+    def seconds(self) -> float:
+        fmt = self.session["audio_format"]
+        return self.audio_bytes / (BYTES_PER_SAMPLE[fmt["encoding"]] * fmt["sample_rate"])
+
+    def run(self) -> None:
+        if not self.events.send({"type": "session.created", "session": dict(self.session)}):
+            return
+        try:
+            while self.events.open:
+                message = self.ws.receive()
+                self._on_message(message)
+        except WebSocketClosed:
+            return
+
+    def _on_message(self, raw: str | bytes) -> None:
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            self.call.record.ws_messages.append({"type": None})
+            self.events.error("Messages must be JSON objects with a 'type'", CODE_INVALID_MESSAGE)
+            return
+        kind = message["type"]
+        logged = {k: v for k, v in message.items() if k != "audio"}
+        self.call.record.ws_messages.append(logged)
+        try:
+            if kind == "session.update":
+                self._update(message.get("session"))
+            elif kind == "input_audio.append":
+                logged["audio_bytes"] = self._append(message.get("audio"))
+            elif kind == "input_audio.flush":
+                self._require_open()
+            elif kind == "input_audio.end":
+                self._require_open()
+                self._end()
+            else:
+                raise _Rejected(f"Unknown message type '{kind}'", CODE_INVALID_MESSAGE)
+        except _Rejected as err:
+            self.events.error(err.message, err.code)
+
+    def _require_open(self) -> None:
+        if self.ended:
+            raise _Rejected("The audio input has already ended", CODE_INVALID_AUDIO)
+
+    def _update(self, fields: Any) -> None:
+        if not isinstance(fields, dict) or not fields:
+            raise _Rejected("'session' must be a non-empty object", CODE_INVALID_SESSION)
+        if self.audio_bytes or self.ended:
+            raise _Rejected("Session updates are rejected after audio starts", CODE_INVALID_SESSION)
+        unknown = set(fields) - SESSION_FIELDS
+        if unknown:
+            raise _Rejected(f"Unknown session field '{sorted(unknown)[0]}'", CODE_INVALID_SESSION)
+        fmt = fields.get("audio_format")
+        if fmt is not None and (
+            not isinstance(fmt, dict)
+            or fmt.get("encoding") not in BYTES_PER_SAMPLE
+            or not isinstance(fmt.get("sample_rate"), int)
+            or not 8000 <= fmt["sample_rate"] <= 96_000
+        ):
+            raise _Rejected("Invalid audio_format", CODE_INVALID_SESSION)
+        delay = fields.get("target_streaming_delay_ms")
+        if delay is not None and (not isinstance(delay, int) or not 80 <= delay <= 1200):
+            raise _Rejected("target_streaming_delay_ms must be between 80 and 1200", CODE_INVALID_SESSION)
+        if fields.get("diarize") not in (None, True, False):
+            raise _Rejected("diarize must be a boolean", CODE_INVALID_SESSION)
+        refs = fields.get("speaker_references")
+        if refs is not None and not (fields.get("diarize") or self.session.get("diarize")):
+            raise _Rejected("speaker_references requires diarize", CODE_INVALID_SESSION)
+        for name, value in fields.items():
+            if value is None:
+                continue
+            self.session[name] = sorted(value) if name == "speaker_references" else value
+        self.events.send({"type": "session.updated", "session": dict(self.session)})
+
+    def _append(self, audio: Any) -> int:
+        self._require_open()
+        if not isinstance(audio, str):
+            raise _Rejected("'audio' must be a base64 string", CODE_INVALID_AUDIO)
+        try:
+            data = base64.b64decode(audio, validate=True)
+        except (binascii.Error, ValueError):
+            raise _Rejected("'audio' is not valid base64", CODE_INVALID_AUDIO) from None
+        if len(data) > MAX_APPEND_BYTES:
+            raise _Rejected(f"Audio chunk exceeds {MAX_APPEND_BYTES} bytes", CODE_INVALID_AUDIO)
+        self.audio_bytes += len(data)
+        self.call.record.ws_audio.extend(data)
+        due = min(len(self.deltas), int(self.seconds / SECONDS_PER_WORD))
+        self._send_deltas(due)
+        return len(data)
+
+    def _send_deltas(self, upto: int) -> None:
+        while self.sent_deltas < upto and self.events.open:
+            language = {"type": "transcription.language", "audio_language": self.script.language}
+            if self.sent_deltas == 0 and self.script.language and not self.events.send(language):
+                return
+            text = self.deltas[self.sent_deltas]
+            self.sent_deltas += 1
+            self.events.send({"type": "transcription.text.delta", "text": text})
+
+    def _end(self) -> None:
+        self.ended = True
+        if not self.state.pause(self.state.latency.realtime_done):
+            return
+        self._send_deltas(len(self.deltas))
+        diarize = bool(self.session.get("diarize"))
+        answer = TranscriptionRoute._answer(
+            self.session["model"], self.script, self.seconds, diarize, with_segments=diarize
+        )
+        for seg in answer["segments"]:
+            event = {k: v for k, v in seg.items() if k != "type"} | {"type": "transcription.segment"}
+            if not self.events.send(event):
+                return
+        self.events.send({**answer, "type": "transcription.done"})

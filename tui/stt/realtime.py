@@ -1,0 +1,515 @@
+"""Live transcription while the room speaks: Mistral's realtime WebSocket, or the offline streamer.
+
+:class:`RealtimeTranscription` has the shape of :class:`tui.stt.offline.StreamingTranscription`:
+``feed()`` 16 kHz mono float32 blocks from the recorder's thread (never blocks: blocks go to a
+bounded queue that a sender drains), ``finish()`` returns the transcript once the service says
+``transcription.done``, ``close()`` aborts. The SDK's async realtime client runs on its own event
+loop in its own thread. Any failure (connect, ``error`` event, dropped connection, deadline, queue
+overflow) makes ``finish()`` raise :class:`TranscriptionError`, so the caller can fall back to the
+batch request on the recording file, which always holds all the audio.
+
+:func:`make_live_transcription` picks the live transcriber the settings ask for, or None.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tui.config import Settings
+from tui.errors import TranscriptionError
+from tui.model import Segment, Transcript
+from tui.stt.base import LiveTranscription
+from tui.stt.mistral import MistralTranscriber, seconds
+from tui.text import clean
+
+RATE = 16_000
+"""Sample rate fed and sent (``pcm_s16le`` at 16 kHz)."""
+MAX_APPEND_SAMPLES = 32_000
+"""Samples per ``input_audio.append`` (2 s, 64 kB: under the documented 262144-byte limit)."""
+MAX_TEXT_CHARS = 2_000_000
+"""Most transcript text accepted from the server (about 4 hours of speech); more is a failure."""
+MAX_SEGMENTS = 50_000
+MAX_SEGMENT_CHARS = 10_000
+MAX_MESSAGE_CHARS = 200
+"""Longest server error message repeated to the user."""
+CLOSE_TIMEOUT_S = 1.0
+"""How long a clean WebSocket close may take before the socket is dropped."""
+JOIN_TIMEOUT_S = 3.0
+WHAT = "Live transcription"
+RETRY = "Retry the turn."
+
+
+@dataclass
+class _Raw:
+    """A segment or result as :meth:`MistralTranscriber._to_transcript` reads it."""
+
+    text: str = ""
+    start: float | None = None
+    end: float | None = None
+    speaker_id: str | None = None
+    language: str | None = None
+    model: str = ""
+    segments: list[_Raw] = field(default_factory=list)
+
+
+class RealtimeTranscription:
+    """Stream a recording to Mistral's realtime transcription while it is being captured."""
+
+    name = "mistral-realtime"
+
+    def __init__(
+        self,
+        connection: Any,
+        *,
+        model: str,
+        diarize: bool = True,
+        language: str = "",
+        delay_ms: int = 240,
+        max_queued_s: float = 30.0,
+        finish_timeout_s: float = 10.0,
+    ) -> None:
+        """``connection`` is a :class:`tui.mistral.MistralConnection`. ``max_queued_s`` bounds the
+        audio waiting to be sent (more is dropped and the transcription fails);
+        ``finish_timeout_s`` bounds the wait for ``transcription.done`` after ``finish()``."""
+        self.connection = connection
+        self.model = model
+        self.diarize = diarize
+        self.language = language.strip()
+        self.delay_ms = int(delay_ms)
+        self.finish_timeout_s = float(finish_timeout_s)
+        self._max_queued = max(MAX_APPEND_SAMPLES, int(max_queued_s * RATE))
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._blocks: list[np.ndarray] = []
+        self._queued = 0
+        self.peak_queued = 0
+        """Most samples ever waiting in the queue (bounded by ``max_queued_s``)."""
+        self.fed_blocks = 0
+        self.fed_samples = 0
+        self.dropped_blocks = 0
+        """Blocks not queued: the queue was full, or the transcription had already failed."""
+        self.sent_samples = 0
+        self._stop_feeding = False
+        self._ending = False
+        self._closed = False
+        self._wake_pending = False
+        self._error: TranscriptionError | None = None
+        self._result: Transcript | None = None
+        self._settled = threading.Event()
+        self._deltas: list[str] = []
+        self._text_chars = 0
+        self._segments: list[_Raw] = []
+        self._language: str | None = None
+        self.events_received = 0
+        self.on_text: Callable[[str], None] | None = None
+        """Called from the worker thread with each piece of live text (cleaned) as it arrives, e.g.
+        to show what the room is saying; must not block. Final text comes from ``finish()``."""
+        self._connected = False
+        self._opened = threading.Event()
+        """Set once the session is open or has failed."""
+        self._loop = asyncio.new_event_loop()
+        self._wake = asyncio.Event()
+        self._abort = asyncio.Event()
+        self._thread = threading.Thread(target=self._run, name="voxroom-realtime-stt", daemon=True)
+        self._thread.start()
+
+    # -- the caller's side (any thread) ----------------------------------------------------------
+    def feed(self, samples: np.ndarray) -> None:
+        """Queue 16 kHz mono float32 samples. Never blocks; ignored after ``finish()``/``close()``."""
+        try:
+            block = np.asarray(samples, dtype=np.float32).reshape(-1)
+        except (TypeError, ValueError):  # never raise into the recorder's writer thread
+            self._fail(TranscriptionError(f"{WHAT} failed: the recorder handed over unreadable audio."))
+            return
+        if block.size == 0:
+            return
+        overflow = wake = False
+        with self._lock:
+            if self._stop_feeding:
+                return
+            self.fed_blocks += 1
+            self.fed_samples += block.size
+            if self._error is not None or self._queued + block.size > self._max_queued:
+                self.dropped_blocks += 1
+                overflow = self._error is None
+            else:
+                self._blocks.append(block.copy())
+                self._queued += block.size
+                self.peak_queued = max(self.peak_queued, self._queued)
+                wake, self._wake_pending = not self._wake_pending, True
+        if overflow:
+            self._fail(
+                TranscriptionError(
+                    f"{WHAT} fell behind: more than {self._max_queued / RATE:g} s of audio were waiting "
+                    "to be sent.",
+                    hint="Check the network; the recording is transcribed in one request instead.",
+                )
+            )
+        elif self._error is None and wake:
+            self._call_soon(self._wake.set)
+
+    def finish(self) -> Transcript:
+        """Send what is left, end the audio, and return the transcript once the service is done.
+
+        Raises :class:`TranscriptionError` (one sentence) on any failure or after
+        ``finish_timeout_s``; the caller then transcribes the recording file instead.
+        """
+        with self._lock:
+            self._stop_feeding = True
+            self._ending = True
+        self._call_soon(self._wake.set)
+        if not self._settled.wait(self.finish_timeout_s):
+            self._fail(
+                TranscriptionError(
+                    f"{WHAT} failed: Mistral did not finish the transcript within "
+                    f"{self.finish_timeout_s:g} s.",
+                    hint=RETRY,
+                )
+            )
+        if self._error is not None:
+            self.close()
+            raise self._error
+        # Done: the worker closes the socket by itself; nobody waits for that goodbye.
+        assert self._result is not None
+        return self._result
+
+    def close(self) -> None:
+        """Abort: stop feeding, drop the connection, wait (bounded) for the thread. Idempotent; after
+        a successful ``finish()`` it only waits for the clean close that is already under way."""
+        with self._lock:
+            first, self._closed = not self._closed, True
+            self._stop_feeding = True
+        if first:
+            self._fail(TranscriptionError(f"{WHAT} was cancelled."))  # no-op once settled
+        self._call_soon(self._abort.set)
+        self._thread.join(JOIN_TIMEOUT_S)
+
+    def wait_connected(self, timeout: float) -> bool:
+        """Block until the session is open or has failed (at most ``timeout`` s); True when open."""
+        self._opened.wait(timeout)
+        return self._connected and self._error is None
+
+    def wait_drained(self, timeout: float) -> bool:
+        """Block until every queued sample is on the wire (or the session failed); False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._queued == 0 or self._error is not None, timeout)
+
+    @property
+    def failed(self) -> bool:
+        return self._error is not None
+
+    @property
+    def error(self) -> TranscriptionError | None:
+        """Why the live transcript cannot be used (None while it can)."""
+        return self._error
+
+    @property
+    def partial_text(self) -> str:
+        """The text received so far (grows while the room speaks)."""
+        with self._lock:
+            return "".join(self._deltas)
+
+    @property
+    def queued_seconds(self) -> float:
+        with self._lock:
+            return self._queued / RATE
+
+    @property
+    def sent_seconds(self) -> float:
+        return self.sent_samples / RATE
+
+    @property
+    def running(self) -> bool:
+        """True while the worker thread (and its connection) is alive."""
+        return self._thread.is_alive()
+
+    # -- settling (any thread) -------------------------------------------------------------------
+    def _fail(self, error: TranscriptionError) -> None:
+        with self._lock:
+            if self._settled.is_set():
+                return
+            self._error = error
+            self._blocks, self._queued = [], 0
+            self._settled.set()
+            self._changed.notify_all()
+        self._opened.set()
+        self._call_soon(self._abort.set)
+
+    def _succeed(self, transcript: Transcript) -> None:
+        with self._lock:
+            if self._settled.is_set():
+                return
+            self._result = transcript
+            self._settled.set()
+
+    def _call_soon(self, callback: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to wake
+            self._loop.call_soon_threadsafe(callback)
+
+    # -- the worker thread -----------------------------------------------------------------------
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._main())
+        except BaseException as err:  # reported by finish(), never raised here
+            self._fail(TranscriptionError(f"{WHAT} failed: {type(err).__name__}.", hint=RETRY))
+        finally:
+            with contextlib.suppress(Exception):
+                self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            self._loop.close()
+
+    async def _main(self) -> None:
+        if self._settled.is_set():
+            return
+        connect = asyncio.ensure_future(self._connect())
+        abort = asyncio.ensure_future(self._abort.wait())
+        await asyncio.wait({connect, abort}, return_when=asyncio.FIRST_COMPLETED)
+        if not connect.done():
+            connect.cancel()
+            await asyncio.gather(connect, return_exceptions=True)
+            abort.cancel()
+            return
+        if connect.exception() is not None:
+            abort.cancel()
+            self._fail(self._translate(connect.exception()))  # type: ignore[arg-type]
+            return
+        conn = connect.result()
+        self._connected = True
+        self._opened.set()
+        send = asyncio.ensure_future(self._send_loop(conn))
+        receive = asyncio.ensure_future(self._receive_loop(conn))
+        tasks = {send, receive, abort}
+        try:
+            while not self._settled.is_set():
+                waiting = {receive, abort} | ({send} if not send.done() else set())
+                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                if send in done and send.exception() is not None and receive not in done:
+                    # A send fails when the socket goes; the receiver knows why (an error event
+                    # read just before the close, or the close itself): let it speak first.
+                    await asyncio.wait({receive}, timeout=CLOSE_TIMEOUT_S)
+                for task in (receive, send):
+                    if task.done() and not task.cancelled() and task.exception() is not None:
+                        self._fail(self._translate(task.exception()))  # type: ignore[arg-type]
+                if receive.done() or abort in done:
+                    break
+        finally:
+            for task in tasks:
+                task.cancel()
+            if self._result is None:
+                _drop(conn)  # failed or aborted: no goodbye, the server may be stalled
+            # A stalled server can keep the SDK's own close (run when its event iterator ends)
+            # waiting on a full send buffer: every wait here is bounded, then the socket is dropped.
+            _, pending = await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT_S)
+            if not pending:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(conn.close(), CLOSE_TIMEOUT_S)
+            _drop(conn)
+            if pending:
+                await asyncio.wait(pending, timeout=CLOSE_TIMEOUT_S)
+            for task in tasks:  # already settled or reported: just mark them retrieved
+                if task.done() and not task.cancelled():
+                    task.exception()
+
+    async def _connect(self) -> Any:
+        from mistralai.client.models import AudioFormat
+
+        kwargs: dict[str, Any] = {
+            "audio_format": AudioFormat(encoding="pcm_s16le", sample_rate=RATE),
+            "target_streaming_delay_ms": self.delay_ms,
+            "timeout_ms": self.connection.timeout_ms,
+        }
+        if self.diarize:
+            kwargs["diarize"] = True
+        if self.language:
+            kwargs["language"] = self.language
+        return await self.connection.client.audio.realtime.connect(self.model, **kwargs)
+
+    async def _send_loop(self, conn: Any) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                blocks, self._blocks = self._blocks, []
+                self._wake_pending = False
+                ending = self._ending
+            if self._settled.is_set():
+                return
+            if blocks:
+                audio = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+                pcm = _pcm16(audio)
+                for start in range(0, pcm.size, MAX_APPEND_SAMPLES):
+                    part = pcm[start : start + MAX_APPEND_SAMPLES]
+                    await conn.send_audio(part.tobytes())
+                    self.sent_samples += part.size
+                    with self._lock:
+                        self._queued = max(0, self._queued - part.size)
+                        self._changed.notify_all()
+            if ending:
+                await conn.flush_audio()
+                await conn.end_audio()
+                return
+
+    async def _receive_loop(self, conn: Any) -> None:
+        async for event in conn:
+            self.events_received += 1
+            if self._on_event(event):
+                return
+        raise TranscriptionError(
+            f"{WHAT} failed: the connection was closed before the transcript was done.",
+            hint=RETRY,
+        )
+
+    def _on_event(self, event: Any) -> bool:
+        """Handle one server event; True once the session is over (done or error)."""
+        kind = getattr(event, "type", None)
+        if kind == "transcription.text.delta":
+            self._add_text(str(getattr(event, "text", "") or ""))
+        elif kind == "transcription.segment":
+            if len(self._segments) >= MAX_SEGMENTS:
+                raise TranscriptionError(f"{WHAT} failed: Mistral sent more than {MAX_SEGMENTS} segments.")
+            self._segments.append(_segment(event))
+        elif kind == "transcription.language":
+            self._language = _language(getattr(event, "audio_language", None))
+        elif kind == "error":
+            raise TranscriptionError(_error_message(getattr(event, "error", None)), hint=RETRY)
+        elif kind == "transcription.done":
+            if not self._ending:
+                raise TranscriptionError(f"{WHAT} failed: Mistral ended the session before the recording.")
+            self._succeed(self._transcript(event))
+            return True
+        return False  # session.*, turn.*, unknown events: nothing to do
+
+    def _add_text(self, text: str) -> None:
+        piece = clean(text)
+        with self._lock:
+            self._text_chars += len(text)
+            if self._text_chars > MAX_TEXT_CHARS:
+                raise TranscriptionError(f"{WHAT} failed: Mistral sent more text than a meeting holds.")
+            self._deltas.append(piece)
+        listener = self.on_text
+        if listener is not None and piece:
+            with contextlib.suppress(Exception):  # a display problem must not end the session
+                listener(piece)
+
+    def _transcript(self, done: Any) -> Transcript:
+        raw_segments = [_segment(s) for s in (getattr(done, "segments", None) or [])[:MAX_SEGMENTS]]
+        segments = raw_segments or self._segments
+        text = str(getattr(done, "text", "") or "")[:MAX_TEXT_CHARS] or self.partial_text
+        result = _Raw(
+            text=text,
+            language=_language(getattr(done, "language", None)) or self._language,
+            model=clean(str(getattr(done, "model", "") or self.model))[:100],
+            segments=[s for s in segments if s.text.strip()],
+        )
+        transcript = MistralTranscriber._to_transcript(result)
+        timed = bool(result.segments) and all(s.end is not None and s.end > 0 for s in result.segments)
+        speakers = not self.diarize or all(s.speaker_id for s in result.segments)
+        if not result.segments:
+            end = round(self.sent_samples / RATE, 2)
+            transcript.segments = [Segment(0.0, end, s.speaker, s.text) for s in transcript.segments]
+        transcript.provisional = not (timed and speakers)
+        return transcript
+
+    def _translate(self, err: BaseException) -> TranscriptionError:
+        if isinstance(err, TranscriptionError):
+            return err
+        from tui.mistral import translate_error
+
+        cause: BaseException = err
+        while type(cause).__name__.startswith("RealtimeTranscription") and cause.__cause__ is not None:
+            cause = cause.__cause__
+        if type(cause).__name__ == "RealtimeTranscriptionWSError":
+            detail = getattr(getattr(cause, "payload", None), "error", None)
+            return TranscriptionError(_error_message(detail), hint=RETRY)
+        response = getattr(cause, "response", None)
+        status = getattr(response, "status_code", None)
+        if isinstance(status, int):
+            body = bytes(getattr(response, "body", b"") or b"")[:4000].decode("utf-8", "replace")
+            cause = _HttpFailure(status, body, getattr(response, "headers", None))
+        elif type(cause).__name__.startswith("ConnectionClosed"):
+            return TranscriptionError(f"{WHAT} failed: the connection was cut mid-answer.", hint=RETRY)
+        error = translate_error(cause, "transcription", WHAT, self.connection.server_url)
+        assert isinstance(error, TranscriptionError)
+        return error
+
+
+def _drop(conn: Any) -> None:
+    """Drop the socket unless it is already closing (the SDK has no public abort; its websocket
+    is the only handle on the transport)."""
+    transport = getattr(getattr(conn, "_websocket", None), "transport", None)
+    if transport is not None and not transport.is_closing():
+        transport.abort()
+
+
+@dataclass
+class _HttpFailure:
+    """A refused WebSocket upgrade, shaped like the SDK's HTTP errors for ``translate_error``."""
+
+    status_code: int
+    body: str
+    headers: Any = None
+
+
+def _pcm16(samples: np.ndarray) -> np.ndarray:
+    clean_samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
+    return (np.clip(clean_samples, -1.0, 1.0) * 32767.0).astype("<i2")
+
+
+def _segment(raw: Any) -> _Raw:
+    start, end = seconds(getattr(raw, "start", None)), seconds(getattr(raw, "end", None))
+    if start is not None and end is not None and end < start:
+        end = start
+    speaker = getattr(raw, "speaker_id", None)
+    return _Raw(
+        text=str(getattr(raw, "text", "") or "")[:MAX_SEGMENT_CHARS],
+        start=start,
+        end=end,
+        speaker_id=clean(speaker)[:40] if isinstance(speaker, str) and speaker.strip() else None,
+    )
+
+
+def _language(value: Any) -> str | None:
+    if isinstance(value, str) and 1 <= len(value) <= 16 and value.replace("-", "").isalnum():
+        return value
+    return None
+
+
+def _error_message(detail: Any) -> str:
+    message = getattr(detail, "message", None)
+    if isinstance(message, dict):
+        message = message.get("detail") or message.get("message")
+    text = clean(str(message or "")).strip().rstrip(".")[:MAX_MESSAGE_CHARS]
+    code = getattr(detail, "code", None)
+    where = f" ({code})" if isinstance(code, int) and not isinstance(code, bool) else ""
+    return f"{WHAT} failed: Mistral reported an error{where}" + (f": {text}." if text else ".")
+
+
+def make_live_transcription(settings: Settings, transcriber: Any) -> LiveTranscription | None:
+    """The live transcription for a recording about to start, or None (transcribe at the end).
+
+    Offline: :class:`tui.stt.offline.StreamingTranscription` (6 s windows, 1.5 s settle, as the
+    room has used). Mistral with ``[transcription] realtime = true``: :class:`RealtimeTranscription`
+    on the transcriber's connection. Both are :class:`tui.stt.base.LiveTranscription`.
+    """
+    kind = getattr(transcriber, "name", "")
+    if kind == "offline":
+        from tui.stt.offline import StreamingTranscription
+
+        return StreamingTranscription(transcriber, RATE, window_s=6.0, settle_s=1.5)
+    cfg = settings.transcription
+    if kind == "mistral" and cfg.realtime and getattr(transcriber, "connection", None) is not None:
+        return RealtimeTranscription(
+            transcriber.connection,
+            model=cfg.realtime_model,
+            diarize=cfg.diarize,
+            language=cfg.language,
+            delay_ms=cfg.realtime_delay_ms,
+        )
+    return None
