@@ -164,6 +164,10 @@ class SessionStore:
             hint="`voxroom sessions list` shows the sessions; a path must be a session folder.",
         )
 
+    def session_file(self, session_id: str) -> Path | None:
+        """The ``session.json`` of a session of this store by id, or ``None`` for an unusable id."""
+        return self.root / session_id / SESSION_FILE if valid_id(session_id) else None
+
     def _ids_starting(self, prefix: str) -> list[str]:
         try:
             with os.scandir(self.root) as it:
