@@ -191,6 +191,7 @@ class VoxroomApp(App[None]):
         self.turns_finished = 0
         self.replays_finished = 0
         self.worker_failures = 0
+        self._suggested: set[tuple[str, str]] = set()
         self.first_frame_at: float | None = None
         self.read_only = False
         self.viewing: TurnLog | None = None
@@ -217,6 +218,7 @@ class VoxroomApp(App[None]):
             events.RoomFailed: self._on_room_failed,
             events.RoomNotice: self._on_room_notice,
             events.SessionChanged: self._on_session_changed,
+            events.PeopleChanged: self._on_people_changed,
             events.ReplayProgress: self._on_replay_progress,
         }
 
@@ -245,6 +247,9 @@ class VoxroomApp(App[None]):
         self.set_interval(1.0 / METER_HZ, self._sample_levels)
         if self.room is not None:
             self._attach(self.room)
+        warning = self.settings.transport_warning()
+        if warning:
+            self.notify(warning, title="Connection not encrypted", severity="warning", timeout=15)
         self.call_after_refresh(self._first_frame)
 
     def _apply_theme(self, name: str) -> None:
@@ -450,6 +455,7 @@ class VoxroomApp(App[None]):
     def _on_transcript(self, event: events.TranscriptReady) -> None:
         if not self._has_transcript(event.turn):
             self.transcript_pane.add_transcript(event.transcript, event.turn)
+        self._show_people()
 
     def _on_transcript_revised(self, event: events.TranscriptRevised) -> None:
         self.transcript_pane.replace_transcript(event.transcript, event.turn)
@@ -468,6 +474,9 @@ class VoxroomApp(App[None]):
         if event.status in STATUS_NOTES:
             why = f": {event.error}" if event.status == "no-speech" and event.error else ""
             self.replies_pane.note(event.turn, STATUS_NOTES[event.status] + why)
+        elif event.refused:
+            unspoken = " / ".join(f"“{text}”" for text in event.refused)
+            self.replies_pane.note(event.turn, f"Not spoken, refused by the speech service: {unspoken}")
         if event.status != "failed":
             self.last_timings = event.timings
             self.status_bar.timings = event.timings
@@ -482,6 +491,25 @@ class VoxroomApp(App[None]):
 
     def _on_session_changed(self, event: events.SessionChanged) -> None:
         self.status_bar.session = event.name if event.saved else f"{event.name} (not saved)"
+
+    def _on_people_changed(self, event: events.PeopleChanged) -> None:
+        if event.names != self.transcript_pane.names:
+            self.transcript_pane.set_names(event.names)
+        self._show_people()
+        for label, name in event.suggestions.items():
+            if (label, name) in self._suggested:
+                continue
+            self._suggested.add((label, name))
+            self.notify(
+                f"{label} sounds like {name}, remembered from an earlier meeting. "
+                "If it is them, name them with Rename speaker (ctrl+p).",
+                title="Voice recognised?",
+                timeout=12,
+            )
+
+    def _show_people(self) -> None:
+        speakers = [self.transcript_pane.names.get(s, s) for s in self.transcript_pane.speakers]
+        self.status_bar.people = f"{len(speakers)} speaking: " + ", ".join(speakers) if speakers else ""
 
     def _on_replay_progress(self, event: events.ReplayProgress) -> None:
         done = event.kind == "done"
@@ -624,6 +652,7 @@ class VoxroomApp(App[None]):
         stored = message.log.session if isinstance(message.log, SessionLog) else None
         self.transcript_pane.names = dict(stored.speaker_names) if stored is not None else {}
         self.show_history(message.history)
+        self._show_people()
         if self.room is not None and not message.read_only:
             self._room_call(self.room.use_log, message.log)
         elif message.read_only:
@@ -735,6 +764,7 @@ class VoxroomApp(App[None]):
             return
         label, name = choice
         self.transcript_pane.set_names({**self.transcript_pane.names, label: name})
+        self._show_people()
         target = self.viewing or (self.room.log if self.room is not None else None)
         if target is not None:
             self._save_name_worker(target, label, name)

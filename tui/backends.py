@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 
 from tui.agent.base import Agent, NoAgent
-from tui.config import Settings
+from tui.config import Settings, chunk_seconds
 from tui.errors import ConfigError, VoxroomError
 from tui.speech.base import Speaker
 from tui.stt.base import Transcriber
@@ -31,7 +31,7 @@ class Backends:
             self.agent,
             self.speaker,
             min_seconds=settings.audio.min_recording_s,
-            max_chunk_seconds=settings.transcription.max_chunk_seconds,
+            max_chunk_seconds=chunk_seconds(settings),
             chunk_concurrency=settings.transcription.chunk_concurrency,
         )
 
@@ -97,9 +97,13 @@ def make_speaker(settings: Settings) -> Speaker | None:
 
         return MistralSpeaker(settings, _mistral_client_factory(settings))
     if kind == "offline":
-        from tui.speech.piper import PiperSpeaker
+        if settings.speech.offline_engine == "piper":
+            from tui.speech.piper import PiperSpeaker
 
-        return PiperSpeaker(settings)
+            return PiperSpeaker(settings)
+        from tui.speech.hibari import HibariSpeaker
+
+        return HibariSpeaker(settings)
     if kind == "none":
         return None
     raise ConfigError(f"Unknown speech backend '{kind}'.", hint="Use mistral, offline or none.")
@@ -128,9 +132,17 @@ def used_models(settings: Settings) -> dict[str, str]:
         "speech": pick(
             settings.speech_backend,
             f"{settings.speech.model}/{settings.speech.voice}",
-            settings.speech.offline_voice or "piper-en_US-joe-medium",
+            offline_voice_label(settings),
         ),
     }
+
+
+def offline_voice_label(settings: Settings) -> str:
+    if settings.speech.offline_engine == "hibari":
+        from tui.speech.hibari import MODEL_LABEL
+
+        return MODEL_LABEL
+    return settings.speech.offline_voice or "piper-en_US-joe-medium"
 
 
 def make_backends(settings: Settings) -> Backends:

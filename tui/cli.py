@@ -8,37 +8,28 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from tui import __version__
+from tui.commands import add_common_options
 from tui.errors import VoxroomError
 
-COMMANDS = ("transcribe", "ask", "retry", "say", "devices", "doctor", "replay", "sessions")
+COMMANDS = ("transcribe", "ask", "retry", "say", "devices", "doctor", "replay", "sessions", "voices")
 
 
-def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """Flags every command takes; they override the config file and the environment."""
-    g = parser.add_argument_group("settings (override config file and environment)")
-    g.add_argument("--config", metavar="FILE", help="config file (default: user config dir)")
-    g.add_argument("--data-dir", metavar="DIR", help="where sessions and caches live")
-    g.add_argument("--backend", choices=("auto", "mistral", "offline"), help="backend for all steps")
-    g.add_argument(
-        "--offline",
-        action="store_const",
-        const="offline",
-        dest="backend",
-        help="same as --backend offline",
-    )
-    g.add_argument("--server-url", metavar="URL", help="base URL for every Mistral call")
-    g.add_argument("--theme", help="theme name")
-    g.add_argument("--input-device", metavar="NAME|INDEX", help="recording device")
-    g.add_argument("--output-device", metavar="NAME|INDEX", help="playback device")
-    g.add_argument("--voice", help="speech voice id")
+class Parser(argparse.ArgumentParser):
+    """Argument errors are one line naming the command and what to do (subcommands inherit this)."""
+
+    def error(self, message: str) -> NoReturn:
+        message = message.strip().rstrip(".")
+        self.exit(2, f"{self.prog}: {message}. Run '{self.prog} --help' for the options.\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="voxroom",
         description="Voxroom: a terminal voice assistant for meeting rooms. "
         "Run with no command to open the full-screen app.",
@@ -52,22 +43,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    func = getattr(args, "func", None)
+def _stdout_gone() -> int:
+    """The reader of our output left (``voxroom replay | head``): stop quietly, no traceback."""
     try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail again
+    except (OSError, ValueError):
+        pass
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help, --version, or an argument error already printed
+            return done.code if isinstance(done.code, int) else 2
+        func = getattr(args, "func", None)
         if func is None:
             from tui.commands.run import run_app
 
             return run_app(args)
-        return int(func(args) or 0)
+        code = int(func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, inside the guard, not at interpreter exit
+        return code
     except VoxroomError as err:
-        print(f"voxroom: {err}", file=sys.stderr)
+        print(f"voxroom: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("voxroom: interrupted", file=sys.stderr)
+        print("voxroom: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _stdout_gone()
+    except MemoryError:
+        print("voxroom: out of memory.", "Try a shorter file.", file=sys.stderr)
+        return 1
+    except Exception as err:  # the last guard: one line, never a traceback
+        if os.environ.get("VOXROOM_DEBUG"):
+            raise
+        detail = " ".join(str(err).split())[:200]
+        print(
+            f"voxroom: unexpected error ({type(err).__name__}{': ' + detail if detail else ''}).",
+            "Please report it; VOXROOM_DEBUG=1 shows the details.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,9 @@ The API key is held in a :class:`Secret` that never shows itself in ``str``/``re
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from typing import Any
 import platformdirs
 
 from tui.errors import ConfigError
+from tui.redact import display_url, register_secret, url_credentials
 
 APP_NAME = "voxroom"
 
@@ -35,6 +38,7 @@ class Secret:
 
     def __init__(self, value: str = "") -> None:
         self._value = value.strip()
+        register_secret(self._value)
 
     def reveal(self) -> str:
         return self._value
@@ -65,7 +69,10 @@ class TranscriptionSettings:
     """A local faster-whisper model directory; empty uses the bundled Whisper tiny.en."""
     offline_compute_type: str = "int8"
     max_chunk_seconds: float = 900.0
-    """Longest audio sent in one transcription request; longer recordings are split at silences."""
+    """Longest audio sent in one transcription request; longer recordings are split at silences.
+    Left at 900, a model with a documented longer limit (:data:`MODEL_MAX_SECONDS`) uses that."""
+    model_max_seconds: dict[str, float] = field(default_factory=dict)
+    """Per-model limits that override :data:`MODEL_MAX_SECONDS` (``{"voxtral-mini-latest" = 10500}``)."""
     chunk_concurrency: int = 3
     realtime: bool = True
     """Mistral: transcribe over a realtime WebSocket while the room speaks (batch is the fallback)."""
@@ -104,8 +111,11 @@ class SpeechSettings:
     """``mistral``, ``offline`` or ``none``; empty follows the top-level ``backend``."""
     model: str = "voxtral-mini-tts-2603"
     voice: str = "gb_jane_neutral"
+    offline_engine: str = "hibari"
+    """``hibari`` (bundled af_heart voice, the default) or ``piper``."""
     offline_voice: str = ""
-    """A Piper ``.onnx`` voice; empty uses the bundled en_US-joe-medium."""
+    """hibari: empty or ``heart`` (the only bundled voice). piper: a ``.onnx`` voice; empty uses the
+    bundled en_US-joe-medium."""
 
 
 @dataclass
@@ -127,14 +137,31 @@ class HotkeySettings:
 
 
 @dataclass
+class DiarizationSettings:
+    """Offline speaker labels (the Mistral backend diarizes on the server)."""
+
+    enabled: bool = True
+    threshold: float = 0.40
+    """Cosine distance at which voices count as different people (0.05 to 0.95; lower splits more)."""
+    num_speakers: int = 0
+    """How many people speak, when known (0 = unknown, at most 32)."""
+    voice_profiles: bool = False
+    """Remember voices across meetings (needs the consent of the people recorded)."""
+
+
+@dataclass
 class Settings:
     backend: str = "auto"
     """``auto`` (Mistral when a key is set, else offline), ``mistral`` or ``offline``."""
     theme: str = "voxroom-dark"
     api_key: Secret = field(default_factory=Secret)
     server_url: str = ""
-    """Send every Mistral call here instead of the public API (gateways, proxies, tests)."""
+    """Send every Mistral call here instead of the public API (gateways, proxies, tests). It may hold
+    credentials (``http://user:pass@proxy``): only the HTTP client reads it; show :attr:`server_display`."""
     timeout_s: float = 60.0
+    """Longest wait for the server between two reads (connecting has its own few seconds)."""
+    deadline_s: float = 300.0
+    """Longest one call to a service may take in all, however steadily the server trickles."""
     retry_max_s: float = 8.0
     """How long transient errors (429, 5xx, refused connections) are retried before giving up."""
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
@@ -144,6 +171,7 @@ class Settings:
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     hotkey: HotkeySettings = field(default_factory=HotkeySettings)
+    diarization: DiarizationSettings = field(default_factory=DiarizationSettings)
 
     # -- derived -------------------------------------------------------------------------------
     @property
@@ -179,6 +207,32 @@ class Settings:
         return "mixed"
 
     @property
+    def server_display(self) -> str:
+        """The Mistral server as it may be shown or saved: no credentials (see :func:`display_url`)."""
+        from tui.mistral import PUBLIC_SERVER
+
+        return display_url(self.server_url or PUBLIC_SERVER)
+
+    def transport_warning(self) -> str:
+        """One sentence when a service URL in use is plain ``http://`` to another machine, else ``""``."""
+        from tui.net import cleartext_hosts
+
+        urls = []
+        if "mistral" in {self.transcription_backend, self.agent_backend, self.speech_backend}:
+            urls.append(("MISTRAL_SERVER_URL", self.server_url))
+        if self.agent_backend == "openai":
+            urls.append(("agent.openai_url", self.agent.openai_url))
+        hosts = cleartext_hosts(urls)
+        if not hosts:
+            return ""
+        names = " and ".join(f"{name} ({display_url(url)})" for name, url in hosts)
+        verb = "is" if len(hosts) == 1 else "are"
+        return (
+            f"{names} {verb} plain http:// to another machine: the key and what the room says travel "
+            "unencrypted; use https:// unless this network is trusted."
+        )
+
+    @property
     def sessions_dir(self) -> Path:
         return self.data_dir / "sessions"
 
@@ -193,6 +247,8 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "api_key":
                 out["api_key_set"] = bool(value)
+            elif f.name == "server_url":
+                out[f.name] = display_url(value)
             elif dataclasses.is_dataclass(value):
                 out[f.name] = dataclasses.asdict(value)  # type: ignore[arg-type]
             elif isinstance(value, Path):
@@ -212,30 +268,291 @@ _SECTIONS = {
     "speech": SpeechSettings,
     "audio": AudioSettings,
     "hotkey": HotkeySettings,
+    "diarization": DiarizationSettings,
 }
 _BACKENDS = {"auto", "mistral", "offline"}
+DEFAULT_CHUNK_SECONDS = 900.0
+MODEL_MAX_SECONDS: dict[str, float] = {
+    "voxtral-mini-latest": 10_500.0,
+    "voxtral-mini-2602": 10_500.0,
+}
+"""Documented length limits per transcription model: about 3 hours per file for Transcribe 2
+(``voxtral-mini-latest``), a margin kept; about 15 minutes for the 2507 models, which
+``max_chunk_seconds`` (900) already covers."""
+
+
+def chunk_seconds(settings: Settings) -> float:
+    """The longest recording sent in one request with these settings (longer ones are split)."""
+    fallback = settings.transcription.max_chunk_seconds
+    if settings.transcription_backend != "mistral" or fallback != DEFAULT_CHUNK_SECONDS:
+        return fallback  # offline, or set by the user: it applies to every model
+    limits = {**MODEL_MAX_SECONDS, **settings.transcription.model_max_seconds}
+    limit = limits.get(settings.transcription.model, fallback)
+    try:
+        return min(max(float(limit), 5.0), 3 * 3600.0)
+    except (TypeError, ValueError):
+        return fallback
+
+
 REALTIME_DELAY_MS = (80, 1200)
 """The range Mistral documents for ``target_streaming_delay_ms``."""
+OFFLINE_ENGINES = ("hibari", "piper")
+
+MAX_CONFIG_BYTES = 1_000_000
+MODERATION_CATEGORIES = (
+    "sexual",
+    "hate_and_discrimination",
+    "violence_and_threats",
+    "dangerous",
+    "criminal",
+    "selfharm",
+    "health",
+    "financial",
+    "law",
+    "pii",
+    "jailbreaking",
+)
+"""The ``moderation_llm_v2`` categories of the mistralai SDK (``ModerationLlmv2CategoryThresholds``)."""
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+_URL = r"^https?://[^\s/?#]+[^\s]*$"
 
 
-def _coerce(name: str, value: Any, default: Any) -> Any:
-    if default is None or isinstance(value, type(default)):
-        return value
-    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    raise ConfigError(f"Config key '{name}' should be {type(default).__name__}, not {type(value).__name__}.")
+@dataclass(frozen=True)
+class Spec:
+    """What one setting accepts: its type and its range (numbers), choices, or pattern and length (text)."""
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    pattern: str = ""
+    max_len: int = 200
+    optional: bool = False
+    """``None`` (a missing value) is allowed."""
+
+    def allowed(self) -> str:
+        if self.kind is bool:
+            text = "true or false"
+        elif self.choices:
+            text = "one of " + ", ".join(repr(c) for c in self.choices)
+        elif self.kind in (int, float):
+            kind = "a whole number" if self.kind is int else "a number"
+            text = f"{kind} from {_number(self.low)} to {_number(self.high)}"
+        elif self.kind is dict:
+            text = "a table of category = threshold from 0 to 1; categories: " + ", ".join(
+                MODERATION_CATEGORIES
+            )
+        elif self.pattern == _URL:
+            text = f"an http:// or https:// URL (at most {self.max_len} characters), or empty"
+        elif self.pattern:
+            text = f"a name of letters, digits, '_', '.', ':' or '-' (at most {self.max_len} characters)"
+        else:
+            text = f"text of at most {self.max_len} characters"
+        return text + (", or unset" if self.optional else "")
+
+    def check(self, value: Any) -> tuple[Any, str]:
+        """``(cleaned value, "")``, or ``(None, why it is refused)``."""
+        if value is None:
+            return (None, "") if self.optional else (None, "is missing")
+        if self.kind is bool:
+            return (value, "") if isinstance(value, bool) else (None, "is not true or false")
+        if self.kind in (int, float):
+            return self._check_number(value)
+        if self.kind is dict:
+            return self._check_thresholds(value)
+        if not isinstance(value, str):
+            return None, f"is {_type_name(value)}, not text"
+        value = value.strip()
+        if len(value) > self.max_len:
+            return None, f"is {len(value)} characters long"
+        if _CONTROL_CHARS.search(value):
+            return None, "holds control characters"
+        if self.choices:
+            return (value, "") if value in self.choices else (None, "is not allowed")
+        if self.pattern and value and not re.match(self.pattern, value):
+            return None, "is not allowed"
+        return value, ""
+
+    def _check_number(self, value: Any) -> tuple[Any, str]:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, f"is {_type_name(value)}, not a number"
+        if self.kind is int and not isinstance(value, int):
+            return None, "is not a whole number"
+        if not math.isfinite(value) or not (self.low or 0) <= value <= (self.high or 0):
+            return None, "is out of range"
+        return self.kind(value), ""
+
+    def _check_thresholds(self, value: Any) -> tuple[Any, str]:
+        if not isinstance(value, dict):
+            return None, f"is {_type_name(value)}, not a table"
+        unknown = sorted(str(k) for k in value if k not in MODERATION_CATEGORIES)
+        bad = sorted(
+            str(k)
+            for k, v in value.items()
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= v <= 1.0
+        )
+        why = []
+        if unknown:
+            why.append("names unknown categor" + ("ies " if len(unknown) > 1 else "y ") + ", ".join(unknown))
+        if bad:
+            why.append("has thresholds outside 0 to 1 for " + ", ".join(bad))
+        if why:
+            return None, " and ".join(why)
+        return {str(k): float(v) for k, v in value.items()}, ""
 
 
-def _apply_section(target: Any, data: dict[str, Any], prefix: str) -> None:
-    names = {f.name for f in dataclasses.fields(target)}
-    for key, value in data.items():
-        if key not in names:
-            raise ConfigError(f"Unknown config key '{prefix}{key}'.", hint="Check its spelling.")
-        setattr(target, key, _coerce(prefix + key, value, getattr(target, key)))
+def _number(value: float | None) -> str:
+    value = value or 0
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _type_name(value: Any) -> str:
+    names = {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        dict: "a table",
+        list: "a list",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+_BACKEND_CHOICES = ("", "mistral", "offline")
+SPECS: dict[str, Spec] = {
+    # One line per setting: its type and range. Flags and environment variables are checked here too.
+    "backend": Spec(str, choices=tuple(sorted(_BACKENDS))),
+    "theme": Spec(str, pattern=_NAME, max_len=64),
+    "api_key": Spec(str, max_len=500),
+    "server_url": Spec(str, pattern=_URL, max_len=500),
+    "timeout_s": Spec(float, 1, 3600),
+    "retry_max_s": Spec(float, 0, 600),
+    "deadline_s": Spec(float, 1, 3600),
+    "data_dir": Spec(str, max_len=1000),
+    "transcription.backend": Spec(str, choices=_BACKEND_CHOICES),
+    "transcription.model": Spec(str, pattern=_NAME, max_len=100),
+    "transcription.language": Spec(str, pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", max_len=10),
+    "transcription.diarize": Spec(bool),
+    "transcription.offline_model": Spec(str, max_len=1000),
+    "transcription.offline_compute_type": Spec(
+        str,
+        choices=("int8", "int8_float32", "int8_float16", "int16", "float16", "float32", "auto", "default"),
+    ),
+    "transcription.max_chunk_seconds": Spec(float, 5, 3 * 3600),
+    "transcription.chunk_concurrency": Spec(int, 1, 16),
+    "transcription.model_max_seconds": Spec(dict),
+    "agent.backend": Spec(str, choices=("", "mistral", "openai", "none")),
+    "agent.model": Spec(str, pattern=_NAME, max_len=100),
+    "agent.name": Spec(str, max_len=100),
+    "agent.description": Spec(str, max_len=1000),
+    "agent.instructions": Spec(str, max_len=20_000),
+    "agent.web_search": Spec(bool),
+    "agent.temperature": Spec(float, 0, 2),
+    "agent.top_p": Spec(float, 0, 1),
+    "agent.max_tokens": Spec(int, 1, 1_000_000, optional=True),
+    "agent.moderation": Spec(bool),
+    "agent.moderation_thresholds": Spec(dict),
+    "agent.openai_url": Spec(str, pattern=_URL, max_len=500),
+    "agent.openai_model": Spec(str, max_len=200),
+    "agent.openai_api_key_env": Spec(str, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_len=100),
+    "speech.backend": Spec(str, choices=("", "mistral", "offline", "none")),
+    "speech.model": Spec(str, pattern=_NAME, max_len=100),
+    "speech.voice": Spec(str, pattern=_NAME, max_len=100),
+    "speech.offline_voice": Spec(str, max_len=1000),
+    "audio.input_device": Spec(str, max_len=200),
+    "audio.output_device": Spec(str, max_len=200),
+    "audio.half_duplex": Spec(bool),
+    "audio.auto_stop_silence_s": Spec(float, 1, 24 * 3600),
+    "audio.max_recording_s": Spec(float, 1, 24 * 3600),
+    "audio.min_recording_s": Spec(float, 0, 60),
+    "hotkey.key": Spec(str, pattern=r"^[a-z][a-z0-9_]*$", max_len=20),
+    "hotkey.fallback_key": Spec(str, pattern=r"^[a-z][a-z0-9_+]*$", max_len=20),
+    "hotkey.global_listener": Spec(bool),
+    "hotkey.debounce_ms": Spec(int, 0, 5000),
+    "transcription.realtime": Spec(bool),
+    "transcription.realtime_model": Spec(str, pattern=_NAME, max_len=100),
+    "transcription.realtime_delay_ms": Spec(int, *REALTIME_DELAY_MS),
+    "speech.offline_engine": Spec(str, choices=OFFLINE_ENGINES),
+    "diarization.enabled": Spec(bool),
+    "diarization.threshold": Spec(float, 0.05, 0.95),
+    "diarization.num_speakers": Spec(int, 0, 32),
+    "diarization.voice_profiles": Spec(bool),
+}
+
+
+def spec_for(key: str, default: Any) -> Spec:
+    """The declared spec, or one derived from the default for a key nobody declared yet."""
+    if key in SPECS:
+        return SPECS[key]
+    if isinstance(default, bool):
+        return Spec(bool)
+    if isinstance(default, int | float):
+        return Spec(type(default), 0, 1_000_000)
+    if isinstance(default, dict):
+        return Spec(dict)
+    return Spec(str, max_len=1000, optional=default is None)
+
+
+class _Problems:
+    """Collects every refused value, so one error can name them all."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, label: str, value: Any, why: str, spec: Spec | None, *, secret: bool = False) -> None:
+        shown = "(hidden)" if secret else _show(value)
+        allowed = f" (allowed: {spec.allowed()})" if spec is not None else ""
+        self.items.append(f"{label} = {shown} {why}{allowed}")
+
+    def raise_if_any(self, source: str) -> None:
+        if not self.items:
+            return
+        count = "1 problem" if len(self.items) == 1 else f"{len(self.items)} problems"
+        raise ConfigError(
+            f"{count} in {source}: " + "; ".join(self.items) + ".", hint="Fix it and run again."
+        )
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, dict) else "{...}"
+    return _CONTROL_CHARS.sub("?", text if len(text) <= 40 else text[:37] + "...")
+
+
+def _set(target: Any, name: str, key: str, value: Any, problems: _Problems, label: str = "") -> None:
+    """Check ``value`` against the spec of ``key`` and set it, or note the problem under ``label``."""
+    spec = spec_for(key, getattr(target, name))
+    cleaned, why = spec.check(str(value) if isinstance(value, Path) else value)
+    if why:
+        problems.add(label or key, value, why, spec, secret=key == "api_key")
+    elif key == "data_dir":
+        target.data_dir = Path(cleaned).expanduser() if cleaned else target.data_dir
+    elif key == "api_key":
+        target.api_key = Secret(cleaned)
+    else:
+        setattr(target, name, cleaned)
+
+
+def _check_together(settings: Settings, problems: _Problems) -> None:
+    """Rules that involve two settings."""
+    audio = settings.audio
+    if audio.min_recording_s > audio.max_recording_s:
+        problems.add(
+            "audio.min_recording_s",
+            audio.min_recording_s,
+            f"is longer than audio.max_recording_s ({audio.max_recording_s:g})",
+            None,
+        )
 
 
 def _check_private(path: Path) -> None:
     mode = path.stat().st_mode
+    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise ConfigError(
+            f"{path} holds an API key but other users can change it.",
+            hint=f"Run: chmod 600 {path}",
+        )
     if mode & (stat.S_IRGRP | stat.S_IROTH):
         raise ConfigError(
             f"{path} holds an API key but other users can read it.",
@@ -243,28 +560,84 @@ def _check_private(path: Path) -> None:
         )
 
 
-def _apply_file(settings: Settings, path: Path) -> None:
+def _read_file(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError(f"Config file {path} is a folder.", hint="Point --config at a TOML file.")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path} is not valid TOML: {err}.") from None
+        with path.open("rb") as f:
+            raw = f.read(MAX_CONFIG_BYTES + 1)
     except OSError as err:
-        raise ConfigError(f"Cannot read {path}: {err.strerror}.") from None
+        raise ConfigError(f"Cannot read {path}: {err.strerror}.", hint="Check its permissions.") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path} is larger than {MAX_CONFIG_BYTES // 1000} kB; it is not a config file.")
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text.", hint="Save it as UTF-8 TOML.") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path} is not valid TOML: {err}.", hint="Fix that line.") from None
+
+
+def _apply_file(settings: Settings, path: Path) -> None:
+    data = _read_file(path)
+    problems = _Problems()
     for key, value in data.items():
         if key in _SECTIONS:
             if not isinstance(value, dict):
-                raise ConfigError(f"Config section [{key}] should be a table.")
-            _apply_section(getattr(settings, key), value, f"{key}.")
-        elif key == "api_key":
-            if value:
+                problems.add(f"[{key}]", value, "should be a table", None)
+                continue
+            section = getattr(settings, key)
+            names = {f.name for f in dataclasses.fields(section)}
+            for name, item in value.items():
+                if name not in names:
+                    known = ", ".join(sorted(names))
+                    problems.add(f"{key}.{name}", item, f"is not a setting (known in [{key}]: {known})", None)
+                else:
+                    _set(section, name, f"{key}.{name}", item, problems)
+        elif key in _TOP_LEVEL:
+            if key == "api_key" and value:
                 _check_private(path)
-            settings.api_key = Secret(str(value))
-        elif key == "data_dir":
-            settings.data_dir = Path(str(value)).expanduser()
-        elif key in {"backend", "theme", "server_url", "timeout_s", "retry_max_s"}:
-            setattr(settings, key, _coerce(key, value, getattr(settings, key)))
+            _set(settings, key, key, value, problems)
         else:
-            raise ConfigError(f"Unknown config key '{key}'.", hint="Check its spelling.")
+            known = ", ".join([*_TOP_LEVEL, *(f"[{name}]" for name in _SECTIONS)])
+            problems.add(str(key), value, f"is not a setting (known: {known})", None)
+    _check_together(settings, problems)
+    problems.raise_if_any(f"config file {path}")
+
+
+_TOP_LEVEL = ("backend", "theme", "api_key", "server_url", "timeout_s", "retry_max_s", "data_dir")
+ENV_VARS = {
+    "MISTRAL_API_KEY": "api_key",
+    "MISTRAL_SERVER_URL": "server_url",
+    "VOXROOM_BACKEND": "backend",
+    "VOXROOM_DATA_DIR": "data_dir",
+}
+"""Environment variables and the setting each one sets (an empty variable is ignored)."""
+
+
+def flag_name(key: str) -> str:
+    """The command-line flag for an override key: ``audio.input_device`` -> ``--input-device``."""
+    return "--" + key.rsplit(".", 1)[-1].replace("_", "-")
+
+
+def config_file_path(config_path: Path | str | None = None, env: dict[str, str] | None = None) -> Path:
+    """Where the config is read from: ``--config``, else ``$VOXROOM_CONFIG``, else the user config dir."""
+    env = os.environ if env is None else env
+    return Path(config_path or env.get("VOXROOM_CONFIG") or default_config_path()).expanduser()
+
+
+def _check_network(settings: Settings) -> None:
+    """Service URLs usable (ranges are checked with every setting, in SPECS); the server URL's
+    password joins the scrubbed secrets."""
+    url = settings.server_url
+    if url and (not url.lower().startswith(("http://", "https://")) or "://" not in display_url(url)):
+        raise ConfigError(
+            f"MISTRAL_SERVER_URL '{display_url(url)}' is not an http(s) URL.",
+            hint="Set it to an http:// or https:// address, e.g. https://api.mistral.ai.",
+        )
+    for address in (url, settings.agent.openai_url):
+        for part in url_credentials(address):
+            register_secret(part)
 
 
 def load_settings(
@@ -279,43 +652,29 @@ def load_settings(
     """
     env = dict(os.environ if env is None else env)
     settings = Settings()
-    path = Path(config_path or env.get("VOXROOM_CONFIG") or default_config_path()).expanduser()
+    path = config_file_path(config_path, env)
     if path.exists():
         _apply_file(settings, path)
         settings.config_path = path
     elif config_path is not None:
-        raise ConfigError(f"Config file {path} does not exist.")
+        raise ConfigError(f"Config file {path} does not exist.", hint="Check the --config path.")
 
-    if env.get("MISTRAL_API_KEY"):
-        settings.api_key = Secret(env["MISTRAL_API_KEY"])
-    if env.get("MISTRAL_SERVER_URL"):
-        settings.server_url = env["MISTRAL_SERVER_URL"].strip()
-    if env.get("VOXROOM_BACKEND"):
-        settings.backend = env["VOXROOM_BACKEND"].strip()
-    if env.get("VOXROOM_DATA_DIR"):
-        settings.data_dir = Path(env["VOXROOM_DATA_DIR"]).expanduser()
-
+    problems = _Problems()
+    for var, key in ENV_VARS.items():
+        if env.get(var, "").strip():
+            _set(settings, key, key, env[var], problems, label=f"environment variable {var}")
     for key, value in (overrides or {}).items():
         if value is None:
             continue
+        target, name = settings, key
         if "." in key:
             section, name = key.split(".", 1)
             target = getattr(settings, section)
-            setattr(target, name, _coerce(key, value, getattr(target, name)))
-        elif key == "data_dir":
-            settings.data_dir = Path(value).expanduser()
-        else:
-            setattr(settings, key, value)
+        _set(target, name, key, value, problems, label=f"flag {flag_name(key)}")
+    _check_together(settings, problems)
+    problems.raise_if_any("the environment and flags")
 
-    delay = settings.transcription.realtime_delay_ms
-    if not REALTIME_DELAY_MS[0] <= delay <= REALTIME_DELAY_MS[1]:
-        raise ConfigError(
-            f"Config key 'transcription.realtime_delay_ms' is {delay}, outside "
-            f"{REALTIME_DELAY_MS[0]} to {REALTIME_DELAY_MS[1]}.",
-            hint="Set it between 80 and 1200 (240 is the service's default).",
-        )
-    if settings.backend not in _BACKENDS:
-        raise ConfigError(f"Unknown backend '{settings.backend}'.", hint="Use auto, mistral or offline.")
+    _check_network(settings)
     if settings.resolved_backend == "mistral" and not settings.api_key and not settings.server_url:
         raise ConfigError(
             "The Mistral backend needs an API key.",

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from tui.redact import scrub
+
 
 class VoxroomError(Exception):
-    """Base error. ``str(err)`` is one sentence fit for the screen; ``hint`` says what to do."""
+    """Base error. ``str(err)`` is one sentence fit for the screen; ``hint`` says what to do.
+
+    Message and hint are scrubbed of secrets here (:func:`tui.redact.scrub`), once for every error.
+    """
 
     step: str = "voxroom"
 
     def __init__(self, message: str, *, hint: str = "", step: str | None = None) -> None:
+        message, hint = scrub(message), scrub(hint)
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -61,7 +67,10 @@ class AgentError(BackendError):
 
 
 class SpeechError(BackendError):
+    """``refused``: the service's moderation refused this text (HTTP 403); the rest can still be spoken."""
+
     step = "speech"
+    refused: bool = False
 
 
 class ModelLoadError(BackendError):

@@ -32,6 +32,8 @@ from tui.model import Transcript
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
     from tui.backends import Backends
+    from tui.config import Settings
+    from tui.diarize.people import VoiceProfiles
     from tui.sessions.model import Session, TurnRecord
     from tui.sessions.store import SessionStore
     from tui.turn import TurnResult
@@ -94,7 +96,65 @@ class TurnLog(Protocol):
 
     def revise_transcript(self, ref: TurnRef, transcript: Transcript) -> None: ...
 
+    def identify_speakers(self, clip: Clip, transcript: Transcript) -> tuple[Transcript, dict[str, str]]: ...
+
+    def names(self) -> dict[str, str]: ...
+
+    def suggestions(self) -> dict[str, str]: ...
+
     def retry_job(self, index: int | None = None) -> RetryJob | None: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Who speaks: voices matched to the session's people, and (with consent) to voice profiles
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Speakers:
+    """How a session recognises voices: the match threshold, and the voice profiles kept across
+    meetings when the user turned them on (``diarization.voice_profiles``; off by default)."""
+
+    threshold: float = 0.25
+    profiles: VoiceProfiles | None = None
+    suggestions: dict[str, str] = field(default_factory=dict)
+    """Person label -> a profile's name that sounds close but not certain (say it, never apply it)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Speakers | None:
+        from tui.diarize.people import MATCH_THRESHOLD, VoiceProfiles
+
+        if not settings.diarization.enabled:
+            return None
+        profiles = (
+            VoiceProfiles(settings.data_dir / "voices") if settings.diarization.voice_profiles else None
+        )
+        return cls(MATCH_THRESHOLD, profiles)
+
+    def recognise(self, session: Session, label: str) -> None:
+        """A new person: named at once when their voice is confidently a profile's."""
+        person = next((p for p in session.people if p.label == label), None)
+        if self.profiles is None or person is None or person.voiceprint is None:
+            return
+        try:
+            profile, tier = self.profiles.identify(person.voiceprint)
+        except VoxroomError:
+            return
+        if profile is None or not profile.name:
+            return
+        if tier == "confident" and profile.name not in session.speaker_names.values():
+            session.speaker_names[label] = profile.name
+        elif tier == "borderline":
+            self.suggestions[label] = profile.name
+
+    def remember(self, session: Session, label: str, name: str) -> None:
+        """Keep ``label``'s voice as a profile named ``name`` (only with profiles on)."""
+        person = next((p for p in session.people if p.label == label), None)
+        if self.profiles is None or person is None or person.voiceprint is None:
+            return
+        reference = session.folder / person.reference if session.folder and person.reference else None
+        for old in self.profiles.list():  # one profile per name: the newest voice wins
+            if old.name == name:
+                self.profiles.forget(old.label)
+        self.profiles.add(name, person.voiceprint, seconds=person.seconds, reference=reference)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,23 +180,34 @@ class SessionLog:
 
     saved = True
 
-    def __init__(self, store: SessionStore, session: Session, backends: Backends | None = None) -> None:
+    def __init__(
+        self,
+        store: SessionStore,
+        session: Session,
+        backends: Backends | None = None,
+        speakers: Speakers | None = None,
+    ) -> None:
         if session.read_only:  # a sample: continue it as a copy
             session = store.copy_in(session)
         self.store = store
         self.session = session
         self.backends = backends
+        self.speakers = speakers
+        """How voices are matched to people (``None``: labels are kept as the transcriber gave them)."""
         self._lock = threading.RLock()
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def new(cls, store: SessionStore, backends: Backends) -> SessionLog:
-        return cls(store, store.create(backend=backends.label, models=dict(backends.models)), backends)
+    def new(cls, store: SessionStore, backends: Backends, speakers: Speakers | None = None) -> SessionLog:
+        session = store.create(backend=backends.label, models=dict(backends.models))
+        return cls(store, session, backends, speakers)
 
     @classmethod
-    def open(cls, store: SessionStore, ref: str, backends: Backends | None = None) -> SessionLog:
+    def open(
+        cls, store: SessionStore, ref: str, backends: Backends | None = None, speakers: Speakers | None = None
+    ) -> SessionLog:
         """An existing session (id, prefix, folder, or ``sample:NAME``, which is copied in first)."""
-        return cls(store, store.open(ref), backends)
+        return cls(store, store.open(ref), backends, speakers)
 
     # -- TurnLog ----------------------------------------------------------------------------------
     @property
@@ -251,6 +322,61 @@ class SessionLog:
         record.reply_audio = target.name
         self.store.update_turn(self.session, record)
         return Completed(record)
+
+    @_locked
+    def identify_speakers(self, clip: Clip, transcript: Transcript) -> tuple[Transcript, dict[str, str]]:
+        """Match the turn's speaker labels to the session's people by voice (new voices become new
+        people, each with a reference clip); returns the relabelled transcript and the names known.
+
+        With consented voice profiles (``diarization.voice_profiles``), a new person whose voice is
+        confidently a profile's is named after it."""
+        from tui.audio.clip import TRANSCRIBE_RATE
+        from tui.diarize.identity import identify
+
+        if self.speakers is None or not transcript.segments:
+            return transcript, dict(self.session.speaker_names)
+        samples = clip.at_rate(TRANSCRIBE_RATE).samples
+        found = identify(self.session.people, samples, transcript, threshold=self.speakers.threshold)
+        self.session.people = found.people
+        for label in found.new:
+            self._keep_reference(label, samples, found.transcript)
+            self.speakers.recognise(self.session, label)
+        self.store.save(self.session)
+        return found.transcript, dict(self.session.speaker_names)
+
+    def names(self) -> dict[str, str]:
+        return dict(self.session.speaker_names)
+
+    def suggestions(self) -> dict[str, str]:
+        """Person label -> a remembered name that sounds close (never applied without the user)."""
+        if self.speakers is None:
+            return {}
+        return {k: v for k, v in self.speakers.suggestions.items() if k not in self.session.speaker_names}
+
+    def _keep_reference(self, label: str, samples: Any, transcript: Transcript) -> None:
+        """A few seconds of a new person's clearest speech, to play back or to send as a reference."""
+        import numpy as np
+        import soundfile as sf
+
+        from tui.audio.clip import TRANSCRIBE_RATE
+        from tui.diarize.identity import reference_span
+        from tui.sessions.fsutil import make_private
+
+        span = reference_span(transcript.segments, label)
+        person = next((p for p in self.session.people if p.label == label), None)
+        if span is None or person is None:
+            return
+        a, b = (int(x * TRANSCRIBE_RATE) for x in span)
+        name = f"person-{label}.flac"
+        try:
+            path = self.store.audio_path(self.session, name)
+            sf.write(
+                str(path), np.clip(samples[a:b], -1.0, 1.0), TRANSCRIBE_RATE, format="FLAC", subtype="PCM_16"
+            )
+            make_private(path)
+        except (OSError, RuntimeError, VoxroomError):
+            return  # the person is kept without a clip
+        person.reference = name
 
     @_locked
     def revise_transcript(self, ref: TurnRef, transcript: Transcript) -> None:
@@ -370,6 +496,15 @@ class ScratchLog:
         if result.reply is not None and result.reply.conversation_id:
             self.conversation = result.reply.conversation_id
         return Completed(None)
+
+    def identify_speakers(self, clip: Clip, transcript: Transcript) -> tuple[Transcript, dict[str, str]]:
+        return transcript, {}  # nothing outlives an unsaved session, voices included
+
+    def names(self) -> dict[str, str]:
+        return {}
+
+    def suggestions(self) -> dict[str, str]:
+        return {}
 
     def revise_transcript(self, ref: TurnRef, transcript: Transcript) -> None:
         _, result = self.turns[ref.index]

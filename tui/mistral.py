@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 from tui.config import Settings
 from tui.errors import BackendError
+from tui.net import ResponseRefused, make_client, split_credentials
+from tui.redact import display_url
 
 PUBLIC_SERVER = "https://api.mistral.ai"
 
@@ -18,19 +20,20 @@ PUBLIC_SERVER = "https://api.mistral.ai"
 class MistralConnection:
     """Holds the SDK client. Every backend of one process shares it (and its HTTP connections)."""
 
-    _instances: ClassVar[dict[tuple[str, int], MistralConnection]] = {}
+    _instances: ClassVar[dict[tuple[str, int, float, float], MistralConnection]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.server_url = settings.server_url or PUBLIC_SERVER
-        self.timeout_ms = int(settings.timeout_s * 1000)
+        """With any credentials it holds: for the HTTP client only (show :attr:`display`)."""
+        self.display = display_url(self.server_url)
         self._client: Any = None
         self._client_lock = threading.Lock()
 
     @classmethod
     def shared(cls, settings: Settings) -> MistralConnection:
-        key = (settings.server_url, hash(settings.api_key))
+        key = (settings.server_url, hash(settings.api_key), settings.timeout_s, settings.deadline_s)
         with cls._lock:
             conn = cls._instances.get(key)
             if conn is None:
@@ -54,19 +57,22 @@ class MistralConnection:
                         exponent=2.0,
                         max_elapsed_time=int(self.settings.retry_max_s * 1000),
                     ),
-                    retry_connection_errors=True,
+                    # An unreachable server fails at once (issue 14); 429/5xx answers are retried.
+                    retry_connection_errors=False,
                 )
-                http = httpx2.Client(
-                    timeout=self.settings.timeout_s,
+                url, gateway = split_credentials(self.server_url)
+                http = make_client(
+                    httpx2,
+                    self.settings,
+                    headers=gateway,
                     limits=httpx2.Limits(max_keepalive_connections=8, keepalive_expiry=120),
-                    follow_redirects=True,
                 )
+                # Timeouts: the client's own (make_client), whatever the SDK sets per call.
                 self._client = Mistral(
                     api_key=self.settings.api_key.reveal() or "none",
-                    server_url=self.server_url,
+                    server_url=url,
                     client=http,
                     retry_config=retries,
-                    timeout_ms=self.timeout_ms,
                 )
             return self._client
 
@@ -76,7 +82,7 @@ class MistralConnection:
 
     def translate(self, err: BaseException, step: str, what: str) -> BackendError:
         """Turn any SDK / transport error into one clear sentence naming what failed."""
-        return translate_error(err, step, what, self.server_url)
+        return translate_error(err, step, what, self.display)
 
 
 def _body_message(body: str) -> str:
@@ -92,8 +98,21 @@ def _body_message(body: str) -> str:
     return ""
 
 
-def translate_error(err: BaseException, step: str, what: str, server_url: str) -> BackendError:
+def translate_error(
+    err: BaseException, step: str, what: str, server: str, setting: str = "MISTRAL_SERVER_URL"
+) -> BackendError:
+    """One sentence for a failed call to ``server`` (a display URL); ``setting`` is where it is set."""
     cls = _error_class(step)
+    if isinstance(err, ResponseRefused):
+        hints = {
+            "redirect": f"Set {setting} to the address the service really answers at.",
+            "deadline": "Retry the turn, or raise deadline_s if answers are this slow.",
+        }
+        return cls(
+            f"{what} failed: {err.reason}.",
+            hint=hints.get(err.kind, f"Check that {setting} points at the right service."),
+            retryable=err.retryable,
+        )
     status = getattr(err, "status_code", None)
     if isinstance(status, int) and status >= 400:
         detail = _body_message(getattr(err, "body", "") or "")
@@ -132,15 +151,15 @@ def translate_error(err: BaseException, step: str, what: str, server_url: str) -
         )
     name = type(err).__name__
     text = str(err).lower()
+    if "Connect" in name or isinstance(err, ConnectionError):
+        return cls(
+            f"{what} failed: could not reach {server}.",
+            hint=f"Check the network or {setting}, then retry.",
+        )
     if "Timeout" in name or "timed out" in text:
         return cls(f"{what} failed: Mistral did not answer in time.", hint="Retry the turn.")
     if "RemoteProtocolError" in name or "ReadError" in name or "incomplete" in text or "peer closed" in text:
         return cls(f"{what} failed: the connection was cut mid-answer.", hint="Retry the turn.")
-    if "Connect" in name or isinstance(err, ConnectionError):
-        return cls(
-            f"{what} failed: could not reach {server_url}.",
-            hint="Check the network or MISTRAL_SERVER_URL, then retry.",
-        )
     if name in {"ResponseValidationError", "ValidationError", "JSONDecodeError"}:
         return cls(f"{what} failed: the server sent a response Voxroom could not read.")
     return cls(f"{what} failed: {name}.", hint="Retry the turn.")

@@ -5,6 +5,7 @@ Plain dataclasses, no Textual, no SDK: everything here serialises to JSON with `
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,24 @@ STATUS_NOTES = {
     "pending": "Not finished",
 }
 """What a turn's status says to a person (replies pane, ``voxroom ask``, exports); never a reply."""
+
+MAX_SECONDS = 10 * 24 * 3600.0
+"""No recording or segment time beyond ten days is believed."""
+UNKNOWN_SPEAKER = "unknown"
+"""The label of a segment the service did not attribute to anyone (as Mistral's own examples print it)."""
+
+
+def bounded_seconds(value: Any, limit: float = MAX_SECONDS) -> float:
+    """A time in seconds from outside: finite, ``0 <= t <= limit``; anything unusable is 0.0."""
+    if value is None or isinstance(value, bool):
+        return 0.0
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    if not math.isfinite(number) or number < 0:
+        return 0.0
+    return min(number, limit)
 
 
 @dataclass(slots=True)
@@ -48,6 +67,15 @@ class Segment:
         )
 
 
+@dataclass(slots=True, frozen=True)
+class Word:
+    """One recognised word with its times (seconds), as offline Whisper gives them."""
+
+    start: float
+    end: float
+    text: str
+
+
 @dataclass(slots=True)
 class Transcript:
     segments: list[Segment] = field(default_factory=list)
@@ -57,15 +85,24 @@ class Transcript:
     provisional: bool = False
     """True when speakers or times are missing (a live transcript): a diarized batch pass can
     replace it later."""
+    words: list[Word] = field(default_factory=list)
+    """Word timings (offline only), for diarization; not saved."""
+    voiceprints: dict[str, list[float]] = field(default_factory=dict)
+    """Speaker label -> unit 256-d voice embedding from offline diarization; not saved (a voice is
+    stored only in consented voice profiles, see :mod:`tui.diarize.people`)."""
 
     def lines(self, names: dict[str, str] | None = None) -> list[str]:
         return [seg.line(names) for seg in self.segments]
 
-    def plain(self) -> str:
-        """What is sent to the agent: one line per segment, speakers kept, times dropped."""
+    def plain(self, names: dict[str, str] | None = None) -> str:
+        """What is sent to the agent: one line per segment, speakers (by name when known) kept,
+        times dropped."""
         if not self.segments:
             return self.text.strip()
-        return "\n".join(f"{s.speaker}: {s.text.strip()}" for s in self.segments if s.text.strip())
+        names = names or {}
+        return "\n".join(
+            f"{names.get(s.speaker, s.speaker)}: {s.text.strip()}" for s in self.segments if s.text.strip()
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -1,8 +1,12 @@
-"""Text helpers: neutralising terminal escapes, and cutting a streamed reply into sentences."""
+"""Text helpers: neutralising terminal escapes, strict JSON, and cutting a streamed reply into sentences."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from pathlib import PurePath
+from typing import Any
 
 # C0 controls except tab/newline, DEL, and C1 controls (which include CSI 0x9b on some terminals).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -19,6 +23,32 @@ def clean(text: str) -> str:
     fields) goes through this before it reaches the screen or an export.
     """
     return _CONTROL.sub("", _ESCAPE_SEQ.sub("", text))
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float as ``None``, tuples/sets as lists, keys and paths as text."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if isinstance(value, PurePath):
+        return str(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return json_safe(value.item())
+    return str(value)
+
+
+def dump_json(value: Any, *, indent: int | None = 2) -> str:
+    """The one JSON writer for output people and programs read (``--json``, exports): strict JSON.
+
+    Non-finite numbers become ``null`` first, so ``allow_nan=False`` never fires; text stays as is
+    (JSON escapes control characters, so nothing reaches a terminal raw).
+    """
+    return json.dumps(json_safe(value), ensure_ascii=False, indent=indent, allow_nan=False)
 
 
 _ABBREVIATIONS = frozenset(
@@ -48,7 +78,12 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 # A sentence ends at . ! ? … (optionally followed by closing quotes/brackets), then whitespace.
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+# The look-behind and the possessive quantifiers keep the scan linear on long runs of punctuation: a
+# match can start only at the first mark of a run, and a failed run is never re-tried from inside.
+_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s)")
+_SPACE = re.compile(r"\s*")
+_WORD_LOOKBACK = 24
+"""Characters looked at before a full stop to find its word (abbreviations are shorter)."""
 
 
 class SentenceSplitter:
@@ -57,52 +92,72 @@ class SentenceSplitter:
     A sentence is complete when its end punctuation is followed by whitespace (so ``3.5`` or
     ``e.g.`` mid-stream do not cut it). Very long runs without punctuation are cut at a comma or
     space after ``max_chars`` so speech never waits on a run-on reply. Newlines end a sentence.
+    Only the next ``max_chars`` characters are searched for each cut, so a feed costs time linear
+    in its length and the buffer kept between feeds is at most about ``max_chars`` long.
     """
 
     def __init__(self, max_chars: int = 240, min_chars: int = 2) -> None:
-        self.max_chars = max_chars
+        self.max_chars = max(8, max_chars)
         self.min_chars = min_chars
         self._buffer = ""
 
     def feed(self, delta: str) -> list[str]:
-        self._buffer += delta
+        buf = self._buffer + delta
         out: list[str] = []
+        carry = ""  # a piece too short to say alone, waiting for the next sentence
+        pos = _SPACE.match(buf).end()  # type: ignore[union-attr]
+        newline = -1
         while True:
-            cut = self._find_cut()
+            if newline < pos:
+                newline = buf.find("\n", pos)
+                if newline == -1:
+                    newline = len(buf)
+            cut = self._find_cut(buf, pos, newline)
             if cut is None:
                 break
-            sentence, self._buffer = self._buffer[:cut].strip(), self._buffer[cut:].lstrip()
+            sentence = buf[pos:cut].strip()
+            pos = _SPACE.match(buf, cut).end()  # type: ignore[union-attr]
+            if carry:
+                sentence, carry = f"{carry} {sentence}".strip(), ""
             if len(sentence) >= self.min_chars:
                 out.append(sentence)
-            elif sentence and out:
-                out[-1] += " " + sentence
-            elif sentence:
-                self._buffer = sentence + " " + self._buffer
-                break
+            elif sentence and out and len(out[-1]) + len(sentence) < self.max_chars:
+                out[-1] += " " + sentence  # bounded: a merged sentence stays under max_chars
+            else:
+                carry = sentence
+        rest = buf[pos:]
+        self._buffer = f"{carry} {rest}" if carry else rest
         return out
 
     def flush(self) -> list[str]:
         rest, self._buffer = self._buffer.strip(), ""
         return [rest] if rest else []
 
-    def _find_cut(self) -> int | None:
-        buf = self._buffer
-        newline = buf.find("\n")
-        for match in _END.finditer(buf):
-            if newline != -1 and newline < match.start():
-                break
-            word = buf[: match.start()].rsplit(None, 1)[-1].lower() if buf[: match.start()].strip() else ""
-            if buf[match.start()] == "." and (word.rstrip(".") in _ABBREVIATIONS or len(word) == 1):
-                continue
+    def _find_cut(self, buf: str, pos: int, newline: int) -> int | None:
+        """Where the sentence starting at ``pos`` ends (``newline`` is the next newline, or the end)."""
+        size = len(buf)
+        window = pos + self.max_chars + 1
+        limit = newline if newline < window else window
+        search = _END.search
+        at = pos
+        endpos = limit + 1 if limit < size else size
+        while (match := search(buf, at, endpos)) is not None:
+            start = match.start()
+            if buf[start] == ".":
+                before = buf[start - _WORD_LOOKBACK if start - _WORD_LOOKBACK > pos else pos : start].rstrip()
+                word = before.rsplit(None, 1)[-1].lower() if before else ""
+                if len(word) == 1 or word.rstrip(".") in _ABBREVIATIONS:
+                    at = match.end()
+                    continue
             return match.end()
-        if newline != -1:
+        if newline < size and newline - pos <= self.max_chars:
             return newline + 1
-        if len(buf) > self.max_chars:
-            window = buf[: self.max_chars]
-            pos = max(window.rfind(", "), window.rfind("; "), window.rfind(": "))
-            if pos < self.max_chars // 3:
-                pos = window.rfind(" ")
-            return (pos + 1) if pos > 0 else self.max_chars
+        if size - pos > self.max_chars:
+            end = pos + self.max_chars
+            cut = max(buf.rfind(", ", pos, end), buf.rfind("; ", pos, end), buf.rfind(": ", pos, end))
+            if cut - pos < self.max_chars // 3:
+                cut = buf.rfind(" ", pos, end)
+            return (cut + 1) if cut > pos else end
         return None
 
 

@@ -42,6 +42,8 @@ class TurnResult:
     ``interrupted`` or ``failed``; ``pending`` until the turn ends."""
     failed_step: str | None = None
     error: str | None = None
+    refused: list[int] = field(default_factory=list)
+    """Indexes (in ``sentences``) of sentences the speech service refused (moderation); not spoken."""
 
     @property
     def ok(self) -> bool:
@@ -55,6 +57,7 @@ class TurnResult:
             "transcript": self.transcript.to_dict() if self.transcript else None,
             "reply": self.reply.to_dict() if self.reply else None,
             "sentences": self.sentences,
+            "refused": self.refused,
             "timings": self.timings.to_dict(),
         }
 
@@ -74,8 +77,17 @@ class _Clock:
 _DONE = object()
 
 
+SpeakerMatcher = Callable[[Clip, Transcript], tuple[Transcript, dict[str, str]]]
+"""Relabels a turn's transcript with the session's people; gives the names known."""
+
+
 class SpeechQueue:
-    """A thread that speaks queued sentences in order into a sink, one request at a time."""
+    """A thread that speaks queued sentences in order into a sink, one request at a time.
+
+    A sentence the service refuses (:class:`SpeechError` with ``refused``) is listed in
+    :attr:`refused` and the queue goes on; only when every sentence is refused does it become
+    :attr:`error`. Every block is made finite and clipped to [-1, 1] before it reaches the sink.
+    """
 
     def __init__(
         self,
@@ -89,6 +101,9 @@ class SpeechQueue:
         self.on_first_block = on_first_block
         self.cancel = cancel
         self.error: VoxroomError | None = None
+        self.refused: list[int] = []
+        self._refusal: SpeechError | None = None
+        self._spoken = 0
         self.first_request_at: float | None = None
         self.first_audio_at: float | None = None
         self._queue: queue.Queue[object] = queue.Queue()
@@ -102,6 +117,8 @@ class SpeechQueue:
     def finish(self) -> None:
         self._queue.put(_DONE)
         self._thread.join()
+        if self.error is None and self._refusal is not None and self._spoken == 0:
+            self.error = self._refusal  # nothing could be said: a refusal of everything is a failure
 
     def _run(self) -> None:
         while True:
@@ -113,6 +130,13 @@ class SpeechQueue:
             index, sentence = item  # type: ignore[misc]
             try:
                 self._speak(index, sentence)
+                self._spoken += 1
+            except SpeechError as err:
+                if err.refused:
+                    self.refused.append(index)
+                    self._refusal = err
+                else:
+                    self.error = err
             except VoxroomError as err:
                 self.error = err
             except Exception as err:  # a backend bug must not kill the turn silently
@@ -128,6 +152,8 @@ class SpeechQueue:
             block = np.asarray(block, dtype=np.float32).reshape(-1)
             if block.size == 0:
                 continue
+            if not np.isfinite(block).all() or np.abs(block).max() > 1.0:
+                block = np.clip(np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)
             if not self._opened:
                 self.sink.open(self.speaker.sample_rate)
                 self._opened = True
@@ -205,11 +231,14 @@ class TurnRunner:
         ended_at: float | None = None,
         transcript: Transcript | None = None,
         wait_for_playback: bool = True,
+        speakers: SpeakerMatcher | None = None,
     ) -> TurnResult:
         """Run a whole turn. ``ended_at`` (``time.perf_counter()``) is when the recording stopped.
 
-        Pass ``transcript`` to retry a turn whose transcription already succeeded. Never raises
-        for backend failures: they are reported in the result (and to ``observer.on_error``).
+        Pass ``transcript`` to retry a turn whose transcription already succeeded. ``speakers``
+        relabels a fresh transcript with the session's people (and gives their names, which the agent
+        is told). Never raises for backend failures: they are reported in the result (and to
+        ``observer.on_error``).
         """
         obs = observer or TurnObserver()
         clock = _Clock(ended_at if ended_at is not None else time.perf_counter())
@@ -227,6 +256,9 @@ class TurnRunner:
                 t = clock.now()
                 transcript = self._transcribe(clip, obs)
                 result.timings.transcription_ms = clock.since(t)
+            names: dict[str, str] = {}
+            if speakers is not None:
+                transcript, names = self._identify(speakers, clip, transcript)
             result.transcript = transcript
             obs.on_transcript(transcript)
             if not transcript.plain():
@@ -235,7 +267,7 @@ class TurnRunner:
             if isinstance(self.agent, NoAgent) or self.agent.name == "none":
                 result.status = "no-agent"  # the notice is the status's, never a reply
                 return result
-            self._reply(transcript, conversation_id, sink, obs, clock, result, wait_for_playback)
+            self._reply(transcript, names, conversation_id, sink, obs, clock, result, wait_for_playback)
         except VoxroomError as err:
             self._fail(result, err, obs)
         finally:
@@ -243,9 +275,23 @@ class TurnRunner:
             obs.on_stage("failed" if result.status == "failed" else "done")
         return result
 
+    @staticmethod
+    def _identify(
+        speakers: SpeakerMatcher, clip: Clip, transcript: Transcript
+    ) -> tuple[Transcript, dict[str, str]]:
+        """Who spoke: never a reason to fail the turn (the labels stay as they came)."""
+        try:
+            return speakers(clip, transcript)
+        except Exception as err:
+            import logging
+
+            logging.getLogger("voxroom").warning("speakers were not identified: %s", err)
+            return transcript, {}
+
     def _reply(
         self,
         transcript: Transcript,
+        names: dict[str, str],
         conversation_id: str | None,
         sink: AudioSink | None,
         obs: TurnObserver,
@@ -286,7 +332,7 @@ class TurnRunner:
 
         obs.on_stage("thinking")
         try:
-            reply = self.agent.ask(transcript.plain(), conversation_id, on_text)
+            reply = self.agent.ask(transcript.plain(names), conversation_id, on_text)
             if reply.blocked:
                 splitter.flush()
                 queue_sentences([BLOCKED_LINE])
@@ -301,6 +347,7 @@ class TurnRunner:
             raise
         if speech is not None:
             speech.finish()
+            result.refused = list(speech.refused)
             if speech.first_request_at is not None and speech.first_audio_at is not None:
                 result.timings.speech_first_audio_ms = (
                     speech.first_audio_at - speech.first_request_at

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import resample_poly
 
-from tui.audio.capture import StreamResampler
+from tui.audio.resample import StreamResampler
 
 PAIRS = [(48000, 16000), (44100, 16000), (24000, 48000), (22050, 48000), (16000, 48000), (16000, 16000)]
 

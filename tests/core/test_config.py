@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tui.config import Secret, load_settings
+from tui.config import MODERATION_CATEGORIES, SPECS, Secret, Settings, load_settings
 from tui.errors import ConfigError
 
 
@@ -59,8 +60,8 @@ def test_config_with_key_readable_by_others_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("backend = 'cloud'\n", "Unknown backend"),
-        ("nonsense = 1\n", "Unknown config key 'nonsense'"),
+        ("backend = 'cloud'\n", "backend = 'cloud' is not allowed"),
+        ("nonsense = 1\n", "nonsense = 1 is not a setting"),
         ("[agent]\ntemperature = 'hot'\n", "agent.temperature"),
         ("[agent\n", "not valid TOML"),
     ],
@@ -73,3 +74,129 @@ def test_bad_config_gives_one_clear_error(tmp_path: Path, text: str, match: str)
 def test_mistral_without_key_is_explained(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="MISTRAL_API_KEY"):
         load_settings(env={"VOXROOM_CONFIG": str(tmp_path / "x")}, overrides={"backend": "mistral"})
+
+
+def test_diarization_section_is_read_and_range_checked(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[diarization]\nthreshold = 0.3\nnum_speakers = 3\nvoice_profiles = true\n")
+    section = load_settings(cfg, env={}).diarization
+    assert (section.enabled, section.threshold, section.num_speakers, section.voice_profiles) == (
+        True,
+        0.3,
+        3,
+        True,
+    )
+    assert load_settings(env={"VOXROOM_CONFIG": str(tmp_path / "none.toml")}).diarization.threshold == 0.40
+    for text, match in (
+        ("threshold = 1.5", "diarization.threshold = 1.5"),
+        ("threshold = nan", "diarization.threshold"),
+        ("num_speakers = -1", "diarization.num_speakers = -1"),
+        ("enabled = 'yes'", "diarization.enabled"),
+    ):
+        cfg.write_text(f"[diarization]\n{text}\n")
+        with pytest.raises(ConfigError, match=match):
+            load_settings(cfg, env={})
+
+
+def test_every_problem_is_named_at_once_with_file_key_and_range(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path / "c.toml",
+        "timeout_s = -1\n[transcription]\nmax_chunk_seconds = 0\nchunk_concurrency = 2.5\n"
+        "[agent]\ntemperature = 'hot'\ntop_p = nan\nmoderation_thresholds = { hate = 0.3, pii = 2 }\n"
+        "[hotkey]\ndebounce = 3\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cfg, env={})
+    text = str(caught.value)
+    assert text.startswith(f"7 problems in config file {cfg}: ")
+    for part in (
+        "timeout_s = -1 is out of range (allowed: a number from 1 to 3600)",
+        "transcription.max_chunk_seconds = 0 is out of range (allowed: a number from 5 to 10800)",
+        "transcription.chunk_concurrency = 2.5 is not a whole number",
+        "agent.temperature = 'hot' is text, not a number",
+        "agent.top_p = nan is out of range",
+        "names unknown category hate and has thresholds outside 0 to 1 for pii",
+        "hotkey.debounce = 3 is not a setting (known in [hotkey]: debounce_ms,",
+    ):
+        assert part in text
+    assert "\n" not in text
+
+
+def test_moderation_categories_match_the_sdk() -> None:
+    from mistralai.client.models import ModerationLlmv2CategoryThresholds
+
+    assert set(MODERATION_CATEGORIES) == set(ModerationLlmv2CategoryThresholds.model_fields)
+
+
+def test_valid_thresholds_are_kept(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "c.toml", "[agent]\nmoderation_thresholds = { pii = 0.5, selfharm = 1 }\n")
+    assert load_settings(cfg, env={}).agent.moderation_thresholds == {"pii": 0.5, "selfharm": 1.0}
+
+
+def test_environment_and_flags_go_through_the_same_checks(tmp_path: Path) -> None:
+    env = {"VOXROOM_CONFIG": str(tmp_path / "none.toml"), "VOXROOM_BACKEND": "cloud"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env=env, overrides={"server_url": "ftp://x", "audio.input_device": "mic\x1b[2J"})
+    text = str(caught.value)
+    assert text.startswith("3 problems in the environment and flags: ")
+    assert "environment variable VOXROOM_BACKEND = 'cloud' is not allowed" in text
+    assert "flag --server-url = 'ftp://x' is not allowed" in text
+    assert "flag --input-device = " in text and "holds control characters" in text
+    assert "\x1b" not in text
+
+
+def test_every_declared_spec_names_a_real_setting() -> None:
+    s = Settings()
+    for key in SPECS:
+        target, name = (getattr(s, key.split(".")[0]), key.split(".")[1]) if "." in key else (s, key)
+        assert hasattr(target, name), key
+
+
+def test_min_recording_longer_than_max_is_refused(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "c.toml", "[audio]\nmin_recording_s = 30\nmax_recording_s = 10\n")
+    with pytest.raises(ConfigError, match=r"is longer than audio\.max_recording_s"):
+        load_settings(cfg, env={})
+
+
+def test_config_with_key_writable_by_others_is_refused(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "c.toml", 'api_key = "sk-abc"\n', mode=0o622)
+    with pytest.raises(ConfigError, match="other users can change it"):
+        load_settings(cfg, env={})
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda p: p.mkdir(), "is a folder"),
+        (lambda p: p.write_bytes(b"\xff\xfe\x00junk"), "not UTF-8"),
+        (lambda p: p.write_bytes(b"#" * 1_000_001), "larger than"),
+    ],
+)
+def test_unreadable_config_files(tmp_path: Path, make: Any, match: str) -> None:
+    path = tmp_path / "c.toml"
+    make(path)
+    with pytest.raises(ConfigError, match=match):
+        load_settings(path, env={})
+
+
+def test_readme_states_the_declared_number_ranges() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for key, spec in SPECS.items():
+        if spec.kind in (int, float):
+            (row,) = [line for line in readme.splitlines() if line.startswith(f"| `{key}` |")]
+            low, high = (str(int(v)) if float(v).is_integer() else str(v) for v in (spec.low, spec.high))
+            assert f"{low} to {high}" in row, (key, row)
+
+
+def test_long_recordings_are_split_at_each_models_documented_limit() -> None:
+    from tui.config import Secret, Settings, chunk_seconds
+
+    settings = Settings(backend="mistral", api_key=Secret("k"))
+    assert chunk_seconds(settings) == 10_500  # Transcribe 2 takes about 3 hours per file
+    settings.transcription.model = "voxtral-mini-2507"
+    assert chunk_seconds(settings) == 900  # about 15 minutes for the 2507 models
+    settings.transcription.model_max_seconds = {"voxtral-mini-2507": 600}
+    assert chunk_seconds(settings) == 600
+    settings.transcription.max_chunk_seconds = 12  # set by the user: every model
+    assert chunk_seconds(settings) == 12
+    assert chunk_seconds(Settings(backend="offline")) == 900

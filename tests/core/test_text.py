@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.text import SentenceSplitter, clean, split_sentences
@@ -36,6 +36,7 @@ def test_newline_ends_a_sentence_and_long_runs_are_cut() -> None:
     assert all(len(p) <= 240 for p in parts)
 
 
+@settings(deadline=None)  # correctness, not timing: the machine may be loaded
 @given(st.text(alphabet="ab .!?\n,", max_size=300), st.integers(min_value=1, max_value=7))
 def test_splitting_loses_no_words_whatever_the_delta_size(text: str, step: int) -> None:
     out = feed_all(text, step)
@@ -45,3 +46,40 @@ def test_splitting_loses_no_words_whatever_the_delta_size(text: str, step: int) 
 def test_clean_removes_escape_sequences() -> None:
     evil = "Hi \x1b[31mred\x1b[0m \x1b]0;title\x07 bell\x07 \x9b2J done\ttab\nline"
     assert clean(evil) == "Hi red  bell 2J done\ttab\nline"
+
+
+@settings(deadline=None)
+@given(
+    st.text(alphabet="ab .!?…\n,\"')", max_size=2000),
+    st.integers(min_value=1, max_value=50),
+    st.integers(min_value=8, max_value=60),
+)
+def test_pieces_and_the_kept_buffer_stay_bounded(text: str, step: int, max_chars: int) -> None:
+    splitter = SentenceSplitter(max_chars=max_chars)
+    out: list[str] = []
+    for i in range(0, len(text), step):
+        out += splitter.feed(text[i : i + step])
+        assert len(splitter._buffer) <= max_chars + step + 4
+    out += splitter.flush()
+    # No character lost (a word longer than max_chars is cut inside, so compare without spaces).
+    assert "".join("".join(out).split()) == "".join(text.split())
+    assert all(len(piece) <= max_chars + 4 for piece in out[:-1])
+
+
+def test_long_runs_of_punctuation_are_cut_into_bounded_pieces() -> None:
+    for text in ("." * 50_000, ". ! ? " * 10_000, "?!" * 20_000 + " end"):
+        parts = split_sentences(text)
+        assert "".join("".join(parts).split()) == "".join(text.split())
+        assert max(len(p) for p in parts) <= 244
+
+
+def test_json_output_is_strict() -> None:
+    import json
+    import math
+    from pathlib import Path
+
+    from tui.text import dump_json
+
+    text = dump_json({"a": math.nan, "b": [math.inf, -math.inf, 1.5], 3: Path("/x"), "c": ("t", "\x1b[2J")})
+    assert json.loads(text) == {"a": None, "b": [None, None, 1.5], "3": "/x", "c": ["t", "\x1b[2J"]}
+    assert "NaN" not in text and "Infinity" not in text and "\x1b" not in text

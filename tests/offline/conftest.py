@@ -10,6 +10,7 @@ import pytest
 
 from tests.offline.openai_standin import OpenAIStandin
 from tui.config import Settings
+from tui.speech.hibari import HibariSpeaker
 from tui.speech.piper import PiperSpeaker
 from tui.stt.offline import WhisperTranscriber
 
@@ -37,6 +38,13 @@ def whisper() -> WhisperTranscriber:
 @pytest.fixture(scope="session")
 def piper() -> PiperSpeaker:
     speaker = PiperSpeaker(offline_settings())
+    speaker.warm_up()
+    return speaker
+
+
+@pytest.fixture(scope="session")
+def hibari() -> HibariSpeaker:
+    speaker = HibariSpeaker(offline_settings())
     speaker.warm_up()
     return speaker
 

@@ -36,6 +36,8 @@ class Stream:
 class Fail:
     status: int
     body: str = '{"error": {"message": "model crashed", "type": "server_error"}}'
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra headers, e.g. ``Location`` for a redirect."""
 
 
 @dataclass
@@ -112,6 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(action.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            for name, value in action.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
             return

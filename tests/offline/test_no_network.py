@@ -28,6 +28,7 @@ def watch(event, args):
 sys.addaudithook(watch)
 
 from tui.audio.clip import load_clip
+from tui.backends import make_speaker
 from tui.config import Settings
 from tui.speech.piper import PiperSpeaker
 from tui.stt.offline import WhisperTranscriber
@@ -35,7 +36,10 @@ from tui.stt.offline import WhisperTranscriber
 settings = Settings(backend="offline")
 transcript = WhisperTranscriber(settings).transcribe(load_clip(sys.argv[1]))
 samples = sum(block.size for block in PiperSpeaker(settings).synthesize("Nothing leaves this machine."))
-print(json.dumps({"events": events, "text": transcript.text, "samples": samples}))
+default = make_speaker(settings)  # hibari, the default offline engine
+hibari = sum(block.size for block in default.synthesize("Nothing leaves this machine."))
+print(json.dumps({"events": events, "text": transcript.text, "samples": samples, "hibari": hibari,
+                  "default": type(default).__name__}))
 """
 
 
@@ -44,6 +48,7 @@ def test_models_load_and_run_without_any_network_call(tmp_path: Path) -> None:
     env.update(
         HF_HUB_OFFLINE="1",
         HF_HOME=str(tmp_path / "hf"),  # an empty hub cache: nothing could come from there either
+        HIBARI_HOME=str(tmp_path / "hibari"),  # where hibari would cache a downloaded voice
         HTTP_PROXY="http://127.0.0.1:9",  # any attempt to go out would fail loudly
         HTTPS_PROXY="http://127.0.0.1:9",
         PYTHONPATH=str(REPO),
@@ -62,4 +67,6 @@ def test_models_load_and_run_without_any_network_call(tmp_path: Path) -> None:
     assert result["events"] == []
     assert result["text"].lower().startswith("ever tried")
     assert result["samples"] > 22_050
+    assert result["default"] == "HibariSpeaker" and result["hibari"] > 24_000
     assert not (tmp_path / "hf").exists()
+    assert not (tmp_path / "hibari").exists()

@@ -38,10 +38,18 @@ def test_dialogue_streamed_in_blocks_matches_the_recording(whisper: WhisperTrans
     text = words(transcript.text)
     assert text.startswith("do you hear me yes do you hear me yes")
     assert "do you remember the day i went and fetched you from that ditch" in text
-    assert transcript.segments[: len(early)] == early
+    # Diarization (on by default) labels the speakers at the end; the settled text stays.
+    assert [(s.start, s.text) for s in transcript.segments[: len(early)]] == [
+        (s.start, s.text) for s in early
+    ]
     starts = [s.start for s in transcript.segments]
     assert starts == sorted(starts)
-    assert all(s.speaker == "speaker_1" for s in transcript.segments)
+    assert [s.speaker for s in transcript.segments[:4]] == [
+        "speaker_1",
+        "speaker_2",
+        "speaker_1",
+        "speaker_2",
+    ]
     assert 27.5 < transcript.segments[-1].end <= clip.duration + 0.05
     # "Do you remember the day ..." starts at about 23.7 s in the recording: absolute times kept.
     ditch = next(s for s in transcript.segments if "ditch" in s.text)

@@ -155,4 +155,4 @@ def test_doctor_names_a_broken_model_folder(tmp_path: Path, capsys: pytest.Captu
         f"[FAIL] whisper model: No faster-whisper model at {broken} (config.json, tokenizer.json missing)"
         in out
     )
-    assert "[ok  ] piper voice:" in out
+    assert "[ok  ] hibari voice: af_heart (bundled)" in out

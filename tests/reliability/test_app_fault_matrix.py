@@ -190,7 +190,8 @@ async def test_an_unexpected_error_in_a_worker_leaves_the_app_running(
 
 
 async def test_an_offline_session_made_in_the_app_records_what_really_ran(tmp_path: Path) -> None:
-    """Offline with no agent: models whisper/piper, status no-agent, and no notice stored as a reply."""
+    """Offline with no agent: the models that really ran (Whisper, the hibari voice), status no-agent,
+    and no notice stored as a reply."""
     from tui.sessions import export_session
 
     settings = Settings(backend="offline", data_dir=tmp_path / "data")
@@ -209,7 +210,7 @@ async def test_an_offline_session_made_in_the_app_records_what_really_ran(tmp_pa
     assert turn.models == {
         "transcription": "whisper-tiny.en",
         "agent": "none",
-        "speech": "piper-en_US-joe-medium",
+        "speech": "hibari-af_heart",
     }
     assert session.models == turn.models and session.backend == "offline"
     for fmt in ("md", "txt", "json"):

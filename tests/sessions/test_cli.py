@@ -99,7 +99,7 @@ def test_export_every_format(
     code, _, err = run(
         capsys, "sessions", "export", session.id, "-f", "srt", "-o", str(tmp_path / "no" / "x.srt")
     )
-    assert code == 2 and "Cannot write" in err
+    assert code == 2 and "does not exist" in err and "Create it first" in err
 
 
 def test_rename_and_merge_speakers(cli_store: SessionStore, capsys: pytest.CaptureFixture[str]) -> None:

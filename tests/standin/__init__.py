@@ -7,6 +7,7 @@ from tests.standin.faults import GUARDRAIL_MESSAGE, Fault
 from tests.standin.records import RecordedRequest, UploadedFile
 from tests.standin.scripts import (
     DEFAULT_SEGMENTS,
+    HOSTILE_SEGMENTS,
     LatencyProfile,
     Reply,
     ScriptedReference,
@@ -20,6 +21,7 @@ from tests.standin.wire import UNKNOWN_EVENT
 __all__ = [
     "DEFAULT_SEGMENTS",
     "GUARDRAIL_MESSAGE",
+    "HOSTILE_SEGMENTS",
     "UNKNOWN_EVENT",
     "Fault",
     "LatencyProfile",

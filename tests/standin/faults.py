@@ -78,7 +78,11 @@ class Fault:
     an unknown type right after the first event), ``cut_after_events`` (SSE: the socket is closed
     after that many events; JSON: after half the body), ``error_event`` (SSE: after
     ``error_after_events`` events, send ``conversation.response.error`` and end the stream),
-    ``stall_after_events`` (realtime WebSocket: after that many events, neither read nor answer).
+    ``stall_after_events`` (realtime WebSocket: after that many events, neither read nor answer),
+    ``references_status`` (transcription: refuse a request that carries ``speaker_references``
+    with this HTTP status; requests without them are answered normally).
+    Hostile answers: ``oversize``, ``gzip_bomb``, ``redirect``, ``trickle`` (see the class methods),
+    and ``echo_key`` (the HTTP error's message quotes the ``Authorization`` header).
     """
 
     status: int | None = None
@@ -96,6 +100,13 @@ class Fault:
     error_event: tuple[str, int] | None = None
     error_after_events: int = 1
     stall_after_events: int | None = None
+    references_status: int | None = None
+    # Hostile answers (tests/standin/hostile.py): they replace the route's answer entirely.
+    oversize: int | None = None
+    gzip_bomb: int | None = None
+    redirect: tuple[int, str] | None = None
+    echo_key: bool = False
+    trickle: float | None = None
 
     @classmethod
     def http(
@@ -154,6 +165,49 @@ class Fault:
         """Realtime WebSocket: after ``after_events`` events stop reading and answering (no
         ``transcription.done`` ever; the client's audio piles up in the TCP buffers)."""
         return cls(stall_after_events=after_events)
+
+    @classmethod
+    def refuse_speaker_references(cls, status: int = 422, message: str | None = None) -> Fault:
+        """Transcription: answer ``status`` to requests that carry ``speaker_references`` (the
+        message names the field); requests without references are answered normally."""
+        return cls(references_status=status, message=message)
+
+    @classmethod
+    def oversized(cls, nbytes: int = 48 * 1024 * 1024) -> Fault:
+        """200 with an answer of ``nbytes``: one JSON body, or (SSE) one event that big, sent for real."""
+        return cls(oversize=nbytes)
+
+    @classmethod
+    def gzip_bomb_reply(cls, decoded_bytes: int = 96 * 1024 * 1024) -> Fault:
+        """200, ``Content-Encoding: gzip``: a few hundred kB on the wire, ``decoded_bytes`` decoded."""
+        return cls(gzip_bomb=decoded_bytes)
+
+    @classmethod
+    def redirect_to(cls, location: str, status: int = 307) -> Fault:
+        """A redirect (307/308 keep the method and body) to ``location``, e.g. another stand-in."""
+        return cls(redirect=(status, location))
+
+    @classmethod
+    def echo_secret(cls, status: int = 401) -> Fault:
+        """An HTTP error whose message quotes the request's ``Authorization`` header (the key)."""
+        return cls(status=status, echo_key=True)
+
+    @classmethod
+    def slow_trickle(cls, interval: float = 0.05) -> Fault:
+        """200, then one byte of an answer that never ends every ``interval`` seconds, forever."""
+        return cls(trickle=interval)
+
+    @property
+    def hostile(self) -> bool:
+        """True when :mod:`tests.standin.hostile` answers instead of the route."""
+        return any(
+            (
+                self.oversize is not None,
+                self.gzip_bomb is not None,
+                self.redirect is not None,
+                self.trickle is not None,
+            )
+        )
 
     def error_body(self) -> dict[str, Any]:
         if self.guardrail is not None:

@@ -9,6 +9,8 @@ arrives while audio streams), and after ``input_audio.end``: the remaining delta
 ``transcription.segment`` per scripted segment when the session has ``diarize`` (like the batch
 route: segments spread over the audio received, ``speaker_id`` included), then
 ``transcription.done``. Problems are ``error`` events ``{"type": "error", "error": {message, code}}``.
+With ``TranscriptionScript(by_voice=True)`` the received audio is diarized by pitch at
+``input_audio.end`` (all deltas come then), naming voices after the session's ``speaker_references``.
 """
 
 from __future__ import annotations
@@ -19,10 +21,17 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
+import numpy as np
+
 from tests.standin.calls import Call, StandInState
 from tests.standin.faults import Fault, error_body
 from tests.standin.scripts import TranscriptionScript
-from tests.standin.transcription import TranscriptionRoute
+from tests.standin.transcription import (
+    REFUSED_REFERENCES,
+    TranscriptionRoute,
+    reference_pitches,
+    voice_script,
+)
 from tests.standin.websocket import WebSocket, WebSocketClosed, handshake_problem
 from tests.standin.wire import MALFORMED_JSON, UNKNOWN_EVENT
 
@@ -157,9 +166,8 @@ class _Session:
         }
         self.audio_bytes = 0
         self.ended = False
-        text = script.text if script.text is not None else " ".join(s.text for s in script.segments)
-        words = text.split(" ")
-        self.deltas = [w if i == 0 else " " + w for i, w in enumerate(words)] if text else []
+        self.references: dict[str, float] = {}
+        self.deltas = [] if script.by_voice else _deltas(script)
         self.sent_deltas = 0
 
     @property
@@ -232,6 +240,13 @@ class _Session:
         refs = fields.get("speaker_references")
         if refs is not None and not (fields.get("diarize") or self.session.get("diarize")):
             raise _Rejected("speaker_references requires diarize", CODE_INVALID_SESSION)
+        if refs is not None:
+            if self.call.respond.fault.references_status is not None:
+                raise _Rejected(self.call.respond.fault.message or REFUSED_REFERENCES, CODE_INVALID_SESSION)
+            try:
+                self.references = reference_pitches(refs)
+            except ValueError as err:
+                raise _Rejected(f"Invalid speaker_references: {err}", CODE_INVALID_SESSION) from None
         for name, value in fields.items():
             if value is None:
                 continue
@@ -267,6 +282,11 @@ class _Session:
         self.ended = True
         if not self.state.pause(self.state.latency.realtime_done):
             return
+        if self.script.by_voice:
+            fmt = self.session["audio_format"]
+            samples = _samples(bytes(self.call.record.ws_audio), fmt["encoding"])
+            self.script = voice_script(self.script, samples, fmt["sample_rate"], self.references or None)
+            self.deltas = _deltas(self.script)
         self._send_deltas(len(self.deltas))
         diarize = bool(self.session.get("diarize"))
         answer = TranscriptionRoute._answer(
@@ -277,3 +297,20 @@ class _Session:
             if not self.events.send(event):
                 return
         self.events.send({**answer, "type": "transcription.done"})
+
+
+def _deltas(script: TranscriptionScript) -> list[str]:
+    """The script's text as word deltas (each word after the first with its leading space)."""
+    text = script.text if script.text is not None else " ".join(s.text for s in script.segments)
+    words = text.split(" ")
+    return [w if i == 0 else " " + w for i, w in enumerate(words)] if text else []
+
+
+def _samples(data: bytes, encoding: str) -> np.ndarray:
+    """Float samples of the received PCM (the linear encodings; mu-law/A-law give silence)."""
+    kinds = {"pcm_s16le": ("<i2", 32768.0), "pcm_s32le": ("<i4", 2.0**31), "pcm_f16le": ("<f2", 1.0)}
+    dtype, scale = kinds.get(encoding, ("<f4", 1.0))
+    if encoding in ("pcm_mulaw", "pcm_alaw"):
+        return np.zeros(len(data), dtype=np.float32)
+    size = np.dtype(dtype).itemsize
+    return (np.frombuffer(data[: len(data) // size * size], dtype=dtype) / scale).astype(np.float32)

@@ -17,15 +17,27 @@ class ScriptedSegment:
     """One transcription segment. ``start``/``end`` left as ``None`` are spread over the audio."""
 
     text: str
-    speaker_id: str = "speaker_1"
+    speaker_id: str | int | None = "speaker_1"
+    """Sent as given: ``None`` is JSON ``null`` (see :data:`HOSTILE_SEGMENTS` for odd ones)."""
     start: float | None = None
     end: float | None = None
+    """Sent as given: ``nan``/``inf`` become the JSON texts ``NaN``/``Infinity`` (a careless server)."""
 
 
 DEFAULT_SEGMENTS: tuple[ScriptedSegment, ...] = (
     ScriptedSegment("Good morning everyone, shall we start?", "speaker_1"),
     ScriptedSegment("Yes. What is the weather in Paris today?", "speaker_2"),
 )
+
+
+HOSTILE_SEGMENTS: tuple[ScriptedSegment, ...] = (
+    ScriptedSegment("Not a number.", "speaker_1", start=float("nan"), end=float("inf")),
+    ScriptedSegment("Far future.", "speaker_\u00b2", start=1e306, end=-float("inf")),
+    ScriptedSegment("Huge id.", "speaker_" + "9" * 5000, start=0.5, end=1e306),
+    ScriptedSegment("Nobody.", None, start=1.0, end=1.5),
+    ScriptedSegment("What is the weather in Paris today?", "speaker_2", start=2.0, end=float("nan")),
+)
+"""Non-finite and absurd times (``NaN``, ``Infinity``, ``1e306`` in the JSON) and odd speaker ids."""
 
 
 @dataclass(frozen=True)
@@ -35,12 +47,17 @@ class TranscriptionScript:
     ``segments`` defaults to two speakers (:data:`DEFAULT_SEGMENTS`) spread evenly over the
     uploaded audio's duration. ``text`` defaults to the segments' texts joined by spaces.
     ``duration`` overrides the duration read from the upload (needed with ``file_url``).
+    ``by_voice=True`` ignores ``segments`` and diarizes the audio itself: each voiced stretch
+    (``tests/standin/voices.py``) becomes a segment labelled by its pitch, ``speaker_1`` for the
+    first pitch heard in the request, ``speaker_2`` for the next new one..., or the name of a
+    ``speaker_references`` clip of the same pitch; its text is ``"Voice at 180 hertz, part 2."``.
     """
 
     segments: tuple[ScriptedSegment, ...] = DEFAULT_SEGMENTS
     language: str | None = "en"
     text: str | None = None
     duration: float | None = None
+    by_voice: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))
@@ -99,6 +116,8 @@ class SpeechScript:
     block_seconds: float = 0.1
     sample_rate: int = 24_000
     amplitude: float = 0.3
+    non_finite: bool = False
+    """``pcm`` only: some samples are NaN, +Inf and -Inf (a broken or hostile service)."""
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,12 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.standin import hostile
 from tests.standin.agents import AgentRoutes, new_agent
 from tests.standin.calls import Call, StandInState
 from tests.standin.conversations import ConversationRoutes
 from tests.standin.faults import Fault, FaultPlan, error_body
+from tests.standin.hostile import echoed_key_message
 from tests.standin.realtime import RealtimeRoute
 from tests.standin.records import RecordedRequest, RequestLog, sha256_text
 from tests.standin.scripts import LatencyProfile, Reply, SpeechScript, TranscriptionScript
@@ -379,7 +381,12 @@ class MistralStandIn:
         elif self.api_key is not None and not call.record.has_key(self.api_key):
             call.respond.error(401, error_body(401))
         elif fault.rejects:
-            call.respond.error(fault.reject_status, fault.error_body(), fault.retry_after)
+            body = fault.error_body()
+            if fault.echo_key:
+                body["message"] = echoed_key_message(call.respond.request_header("Authorization"))
+            call.respond.error(fault.reject_status, body, fault.retry_after)
+        elif fault.hostile:
+            hostile.answer(call)
         else:
             route.handler(call)
 

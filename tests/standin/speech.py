@@ -32,6 +32,9 @@ class SpeechRoute:
             call.respond.error(422, error_body(422, f"Unsupported response_format {fmt!r}"))
             return
         samples = synthesize(text, script)
+        if script.non_finite and fmt == "pcm":
+            samples = samples.astype(np.float32)
+            samples[::97], samples[1::211], samples[2::307] = np.nan, np.inf, -np.inf
         pieces = self._pieces(samples, fmt, script)
         usage = {
             "prompt_tokens": len(text),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -130,6 +130,26 @@ class Responder:
     def error(self, status: int, payload: dict[str, Any], retry_after: float | None = None) -> None:
         headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
         self.json(status, payload, headers)
+
+    def raw(self, status: int, headers: dict[str, str], parts: Iterable[bytes]) -> None:
+        """Any status, headers and body bytes as given (hostile answers)."""
+        self._start(status, headers)
+        for part in parts:
+            if not self._write(part):
+                return
+
+    def trickle(self, status: int, headers: dict[str, str], data: bytes, interval: float) -> None:
+        """Headers, then one byte of ``data`` (cycled) per ``interval`` until the client or server stops."""
+        self._start(status, headers)
+        position = 0
+        while self.pause(interval) and self._write(data[position : position + 1]):
+            position = (position + 1) % len(data)
+        self.record.client_disconnected = True
+        self._handler.close_connection = True
+
+    def request_header(self, name: str) -> str | None:
+        """A header of the request being answered (e.g. to echo it back)."""
+        return self._handler.headers.get(name)
 
     def no_content(self) -> None:
         self._start(204, {"Content-Length": "0"})

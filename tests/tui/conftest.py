@@ -17,7 +17,7 @@ from tests.standin import MistralStandIn
 from tui.backends import make_backends
 from tui.config import Secret, Settings
 from tui.room import Room
-from tui.room.wiring import new_log
+from tui.room.wiring import live_transcription, new_log
 from tui.testing import FileRecorder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,7 +58,15 @@ RoomFactory = Callable[..., Room]
 def make_room(tui_settings: Settings, clip: Path) -> Iterator[RoomFactory]:
     rooms: list[Room] = []
 
-    def build(settings: Settings | None = None, *, realtime: bool = False, recorder: object = "file") -> Room:
+    def build(
+        settings: Settings | None = None,
+        *,
+        realtime: bool = False,
+        recorder: object = "file",
+        live: bool = False,
+    ) -> Room:
+        """``realtime``: the file is "heard" at its own pace; ``live``: transcribe while recording, as
+        the app does (the realtime socket for Mistral)."""
         settings = settings or tui_settings
         backends = make_backends(settings)
         room = Room(
@@ -68,6 +76,7 @@ def make_room(tui_settings: Settings, clip: Path) -> Iterator[RoomFactory]:
             runner=backends.runner(settings),
             player=None,
             log=new_log(settings, backends),
+            live=live_transcription(settings, backends) if live else None,
             debounce_s=settings.hotkey.debounce_ms / 1000.0,
             backends=backends,
         )

@@ -509,3 +509,20 @@ async def test_a_bare_right_shift_from_the_terminal_toggles_too(tui_settings, ma
         await pilot.press("space")
         await wait_until(pilot, lambda: app.turns_finished == 1)
         assert room.trigger.history[-1].source == "fallback"
+
+
+async def test_a_sentence_the_speech_service_refuses_is_marked_and_the_rest_spoken(
+    tui_settings, make_room, mistral_server: MistralStandIn
+) -> None:
+    mistral_server.fail("speech", Fault.http(403, message="Refused by moderation"), on_calls=[2])
+    room = make_room()
+    finished = finished_turns(room)
+    app = make_app(tui_settings, room)
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        assert finished[0].status == "done" and len(finished[0].refused) == 1
+        await wait_until(
+            pilot, lambda: any("refused by the speech service" in n for n in app.replies_pane.notes)
+        )
+        assert finished[0].refused[0] in app.replies_pane.notes[0]
+    assert mistral_server.call_count("speech") == 3  # the sentence after the refused one was spoken

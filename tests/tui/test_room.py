@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.standin import MistralStandIn
+from tests.standin import Fault, MistralStandIn, ScriptedSegment, TranscriptionScript
 from tui.config import Settings
 from tui.errors import AudioDeviceError
 from tui.room import (
@@ -21,11 +21,14 @@ from tui.room import (
     RecordingStarted,
     RoomEvent,
     RoomFailed,
+    RoomNotice,
     StageChanged,
     StateChanged,
     TranscriptReady,
+    TranscriptRevised,
     TurnFinished,
 )
+from tui.sessions import SessionStore
 from tui.testing import FileRecorder
 
 
@@ -298,3 +301,60 @@ def test_continuing_a_session_offers_its_interrupted_turn_for_retry(
     stored = store.open(crashed.id)
     assert [(t.index, t.status, t.recording) for t in stored.turns] == [(1, "done", "turn-001.wav")]
     assert stored.turns[0].reply.startswith("Stand-in reply to:")
+
+
+def test_a_turn_through_the_realtime_socket(make_room, mistral_server: MistralStandIn) -> None:
+    """Mistral transcribes while the room speaks: the audio went to the realtime socket, no upload."""
+    room = make_room(live=True)
+    events = Events()
+    room.subscribe(events)
+    room.press("fallback")
+    room.press("fallback")
+    assert events.wait(finished(1)).status == "done"
+    assert room.wait_idle(10)
+    assert len(mistral_server.requests_to("realtime")) == 1
+    assert mistral_server.call_count("transcriptions") == 0
+    turn = room.log.session.turns[0]  # type: ignore[attr-defined]
+    assert [s.speaker for s in turn.segments] == ["speaker_1", "speaker_2"]
+    assert not events.of(RoomNotice)
+
+
+def test_a_failing_socket_falls_back_to_the_recording_with_a_note(
+    make_room, mistral_server: MistralStandIn
+) -> None:
+    mistral_server.fail("realtime", Fault.cut(after_events=2))
+    room = make_room(live=True)
+    events = Events()
+    room.subscribe(events)
+    room.press("fallback")
+    room.press("fallback")
+    assert events.wait(finished(1)).status == "done"
+    note = events.wait(lambda e: isinstance(e, RoomNotice))
+    assert "Transcribing the recording instead" in note.message
+    assert mistral_server.call_count("transcriptions") == 1  # the whole recording, from disk
+    turn = room.log.session.turns[0]  # type: ignore[attr-defined]
+    assert [s.speaker for s in turn.segments] == ["speaker_1", "speaker_2"]
+
+
+def test_a_live_transcript_without_speakers_is_completed_after_the_reply(
+    make_room, mistral_server: MistralStandIn
+) -> None:
+    """The reply starts from the live text; the saved transcript is the diarized batch one."""
+    mistral_server.script(TranscriptionScript(segments=(ScriptedSegment("Good morning.", None, 0.0, 1.0),)))  # type: ignore[arg-type]
+    room = make_room(live=True)
+    events = Events()
+    room.subscribe(events)
+    room.press("fallback")
+    room.press("fallback")
+    done = events.wait(finished(1))
+    assert done.status == "done"
+    first = events.of(TranscriptReady)[0].transcript
+    assert first.provisional and first.text == "Good morning."
+    revised = events.wait(lambda e: isinstance(e, TranscriptRevised)).transcript
+    assert [s.speaker for s in revised.segments] == ["speaker_1", "speaker_2"]
+    # The reply was asked from the live text, before the batch request was made.
+    ask = mistral_server.requests_to("conversations")[0]
+    upload = mistral_server.requests_to("transcriptions")[0]
+    assert ask.received_at < upload.received_at
+    stored = SessionStore(room.log.store.root).open(room.log.session_id)  # type: ignore[attr-defined]
+    assert [s.speaker for s in stored.turns[0].segments] == ["speaker_1", "speaker_2"]

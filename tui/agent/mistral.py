@@ -18,6 +18,7 @@ from tui.config import Settings
 from tui.errors import AgentError
 from tui.mistral import MistralConnection
 from tui.model import Reference, Reply
+from tui.redact import scrub
 from tui.text import clean
 
 _BLOCK_WORDS = ("moderation", "guardrail", "blocked")
@@ -201,7 +202,7 @@ class MistralAgent:
             message = clean(str(getattr(data, "message", "") or ""))
             if _mentions_block(message):
                 reply.blocked = True
-                reply.moderation = message or "Blocked by moderation."
+                reply.moderation = scrub(message) or "Blocked by moderation."
                 return True
             code = getattr(data, "code", None)
             raise AgentError(f"The reply failed: the service reported an error ({code}): {message}.")

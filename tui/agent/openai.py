@@ -19,9 +19,9 @@ from typing import Any
 from tui.config import Settings
 from tui.errors import AgentError
 from tui.model import Reply
+from tui.net import ResponseRefused, make_client, split_credentials
+from tui.redact import display_url, register_secret
 from tui.text import clean
-
-CONNECT_TIMEOUT_S = 5.0
 
 
 def _server_message(body: bytes | str) -> str:
@@ -54,6 +54,8 @@ class OpenAICompatAgent:
         """Cheap: the HTTP client is opened by :meth:`warm_up` or the first :meth:`ask`."""
         self.settings = settings
         self.url = settings.agent.openai_url.strip().rstrip("/")
+        """With any credentials it holds: for the HTTP client only. Messages show :attr:`display`."""
+        self.display = display_url(self.url)
         self.model = settings.agent.openai_model.strip()
         self._client: Any = None
         self._lock = threading.Lock()
@@ -69,13 +71,13 @@ class OpenAICompatAgent:
             )
         if not self.url.startswith(("http://", "https://")):
             raise AgentError(
-                f"agent.openai_url '{self.url}' is not an http(s) URL.",
+                f"agent.openai_url '{self.display}' is not an http(s) URL.",
                 hint="Use e.g. http://127.0.0.1:11434/v1.",
                 retryable=False,
             )
         if not self.model:
             raise AgentError(
-                f"No model is set for the agent server at {self.url}.",
+                f"No model is set for the agent server at {self.display}.",
                 hint="Set agent.openai_model (e.g. mistral-small for Ollama).",
                 retryable=False,
             )
@@ -91,6 +93,7 @@ class OpenAICompatAgent:
                     hint=f"Export {env_name} with the server's key, or clear agent.openai_api_key_env.",
                     retryable=False,
                 )
+            register_secret(key)
             headers["Authorization"] = f"Bearer {key}"
         return headers
 
@@ -101,9 +104,9 @@ class OpenAICompatAgent:
                     self._check_config()
                     import httpx
 
-                    timeout = httpx.Timeout(max(1.0, self.settings.timeout_s), connect=CONNECT_TIMEOUT_S)
                     # trust_env=False: no proxy variables or .netrc; talk to exactly this URL.
-                    self._client = httpx.Client(timeout=timeout, trust_env=False)
+                    self.url, gateway = split_credentials(self.url)
+                    self._client = make_client(httpx, self.settings, headers=gateway, trust_env=False)
         return self._client
 
     def warm_up(self) -> None:
@@ -169,19 +172,23 @@ class OpenAICompatAgent:
                         finish = reason
         except AgentError:
             raise
+        except ResponseRefused as err:
+            from tui.mistral import translate_error
+
+            raise translate_error(err, "agent", "The reply", self.display, "agent.openai_url") from None
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            raise AgentError(
+                f"Cannot reach the agent server at {self.display}.",
+                hint="Start the server, or check agent.openai_url.",
+            ) from None
         except httpx.TimeoutException:
             raise AgentError(
-                f"The agent server at {self.url} did not answer within {self.settings.timeout_s:g} s.",
+                f"The agent server at {self.display} did not answer within {self.settings.timeout_s:g} s.",
                 hint="Retry the turn, or check that the server is not overloaded.",
-            ) from None
-        except httpx.ConnectError:
-            raise AgentError(
-                f"Cannot reach the agent server at {self.url}.",
-                hint="Start the server, or check agent.openai_url.",
             ) from None
         except httpx.HTTPError as err:
             raise AgentError(
-                f"The connection to the agent server at {self.url} broke during the reply "
+                f"The connection to the agent server at {self.display} broke during the reply "
                 f"({type(err).__name__}).",
                 hint="Retry the turn.",
             ) from None
@@ -214,14 +221,14 @@ class OpenAICompatAgent:
                 event = json.loads(payload)
             except ValueError:
                 raise AgentError(
-                    f"The agent server at {self.url} sent a reply Voxroom cannot read.",
+                    f"The agent server at {self.display} sent a reply Voxroom cannot read.",
                     hint="Check that agent.openai_url points at an OpenAI-compatible /v1 endpoint.",
                 ) from None
             if not isinstance(event, dict):
                 continue
             if event.get("error"):
                 message = _server_message(json.dumps(event))
-                raise AgentError(f"The agent server at {self.url} failed mid-reply: {message}.")
+                raise AgentError(f"The agent server at {self.display} failed mid-reply: {message}.")
             choices = event.get("choices") or []
             if not choices or not isinstance(choices[0], dict):
                 continue
@@ -235,7 +242,7 @@ class OpenAICompatAgent:
             yield text, (reason if isinstance(reason, str) else None)
         if not (done or finished):
             raise AgentError(
-                f"The reply from the agent server at {self.url} stopped before it was finished.",
+                f"The reply from the agent server at {self.display} stopped before it was finished.",
                 hint="Retry the turn.",
             )
 
@@ -244,20 +251,20 @@ class OpenAICompatAgent:
         detail = f": {message}" if message else ""
         if status in (401, 403):
             return AgentError(
-                f"The agent server at {self.url} refused the request ({status}){detail}.",
+                f"The agent server at {self.display} refused the request ({status}){detail}.",
                 hint="Check the key named by agent.openai_api_key_env.",
                 status=status,
                 retryable=False,
             )
         if status == 404:
             return AgentError(
-                f"The agent server at {self.url} has no such model or endpoint (404){detail}.",
+                f"The agent server at {self.display} has no such model or endpoint (404){detail}.",
                 hint="Check agent.openai_url (it usually ends in /v1) and agent.openai_model.",
                 status=status,
                 retryable=False,
             )
         return AgentError(
-            f"The agent server at {self.url} answered {status}{detail}.",
+            f"The agent server at {self.display} answered {status}{detail}.",
             hint="Retry the turn." if status >= 500 or status == 429 else "",
             status=status,
             retryable=status >= 500 or status == 429,

@@ -59,7 +59,7 @@ class Clip:
     def samples(self) -> np.ndarray:
         if self._samples is None:
             assert self.path is not None
-            loaded = load_clip(self.path).at_rate(self.rate)
+            loaded = load_clip(self.path, rate=self.rate)
             self._samples = loaded.samples
             self._frames = len(loaded.samples)
         return self._samples
@@ -147,29 +147,189 @@ class Clip:
             )
 
 
-def load_clip(path: Path | str) -> Clip:
+MIN_FILE_RATE = 1_000
+MAX_FILE_RATE = 384_000
+MAX_FILE_CHANNELS = 64
+DEFAULT_MAX_SECONDS = 4 * 3600.0
+"""Longest file :func:`load_clip` decodes unless told otherwise (``audio.max_recording_s``'s default)."""
+_BLOCK_FRAMES = 65_536
+_UNKNOWN_SIZES = (0, 0xFFFFFFFF)  # streamed WAVs leave the data size at 0 or all ones
+
+
+def _wav_claimed_bytes(path: Path) -> tuple[int, int] | None:
+    """``(claimed data bytes, data offset)`` from a RIFF/WAVE header, or ``None`` if not one."""
+    with path.open("rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        offset = 12
+        for _ in range(64):  # a header has a handful of chunks; stop on garbage
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                return None
+            size = int.from_bytes(chunk[4:8], "little")
+            offset += 8
+            if chunk[:4] == b"data":
+                return size, offset
+            offset += size + (size & 1)
+            f.seek(offset)
+    return None
+
+
+def _check_header(path: Path, max_seconds: float) -> None:
+    """Refuse, before decoding, a file whose header claims more than the file holds or allows."""
+    import soundfile as sf
+
+    size = path.stat().st_size
+    claimed = _wav_claimed_bytes(path)
+    if claimed is not None:
+        data_bytes, offset = claimed
+        if data_bytes not in _UNKNOWN_SIZES and data_bytes > size - offset + 4096:
+            raise AudioInputError(
+                f"{path.name} is cut short or damaged: its header claims {data_bytes / 1e6:.2f} MB of audio "
+                f"but the file holds {max(0, size - offset) / 1e6:.2f} MB.",
+                hint="Export the recording again.",
+            )
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
+        return  # not a libsndfile format: PyAV decodes it with the same bounds
+    _check_format(path, int(info.samplerate), int(info.channels))
+    if info.samplerate and info.frames / info.samplerate > max_seconds:
+        raise _too_long(path, info.frames / info.samplerate, max_seconds)
+
+
+def _check_format(path: Path, rate: int, channels: int) -> None:
+    if not MIN_FILE_RATE <= rate <= MAX_FILE_RATE:
+        raise AudioInputError(
+            f"{path.name} claims a sample rate of {rate} Hz; Voxroom reads {MIN_FILE_RATE // 1000} to "
+            f"{MAX_FILE_RATE // 1000} kHz.",
+            hint="Convert it to a common rate such as 48 kHz.",
+        )
+    if not 1 <= channels <= MAX_FILE_CHANNELS:
+        raise AudioInputError(
+            f"{path.name} claims {channels} channels; Voxroom reads 1 to {MAX_FILE_CHANNELS}.",
+            hint="Mix it down to mono or stereo.",
+        )
+
+
+def _too_long(path: Path, seconds: float, max_seconds: float) -> AudioInputError:
+    return AudioInputError(
+        f"{path.name} is {seconds / 60:.1f} minutes long; the limit is {max_seconds / 60:.0f} minutes "
+        "(audio.max_recording_s).",
+        hint="Cut it into shorter files or raise that setting.",
+    )
+
+
+class _Collector:
+    """Mono blocks in, optionally resampled as they come; refuses more than ``max_seconds``."""
+
+    def __init__(
+        self, path: Path, src_rate: int, rate: int | None, max_seconds: float, frames: int = 0
+    ) -> None:
+        self.path = path
+        self.src_rate = src_rate
+        self.rate = rate or src_rate
+        self.max_frames = int(max_seconds * src_rate)
+        self.seen = 0
+        self.max_seconds = max_seconds
+        self.parts: list[np.ndarray] = []
+        # With a known length the result is written into one array (no second copy to join parts).
+        expected = -(-min(frames, self.max_frames) * self.rate // src_rate) if frames > 0 else 0
+        self._out = np.empty(expected + 16, np.float32) if expected else None
+        self._filled = 0
+        self._resampler = None
+        if self.rate != src_rate:
+            from tui.audio.resample import StreamResampler
+
+            self._resampler = StreamResampler(src_rate, self.rate)
+
+    def add(self, block: np.ndarray) -> None:
+        self.seen += len(block)
+        if self.seen > self.max_frames:
+            raise _too_long(self.path, self.seen / self.src_rate, self.max_seconds)
+        block = np.nan_to_num(block.astype(np.float32, copy=False), nan=0.0, posinf=1.0, neginf=-1.0)
+        mono = to_mono(block)
+        self._keep(self._resampler.process(mono) if self._resampler is not None else mono)
+
+    def _keep(self, out: np.ndarray) -> None:
+        if not out.size:
+            return
+        if self._out is not None and self._filled + out.size <= self._out.size:
+            self._out[self._filled : self._filled + out.size] = out
+            self._filled += out.size
+            return
+        if self._out is not None:  # longer than the header said: fall back to parts
+            self.parts.append(self._out[: self._filled])
+            self._out = None
+        self.parts.append(np.array(out, dtype=np.float32))  # a copy: decoders reuse their buffers
+
+    def clip(self) -> Clip:
+        if self._resampler is not None:
+            self._keep(self._resampler.flush())
+        if self._out is not None:
+            samples = self._out[: self._filled]
+        elif self.parts:
+            samples = np.concatenate(self.parts)
+        else:
+            samples = np.zeros(0, np.float32)
+        return Clip(samples, self.rate, self.path)
+
+
+def check_audio_file(path: Path, max_seconds: float | None = None) -> None:
+    """The checks :func:`load_clip` makes before decoding: a readable, non-empty file whose header
+    agrees with its size and whose length is within ``max_seconds``. Raises :class:`AudioInputError`."""
+    limit = DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds
+    try:
+        if not path.exists():
+            raise AudioInputError(f"{path} does not exist.", hint="Check the file name.")
+        if path.is_dir():
+            raise AudioInputError(f"{path} is a folder, not an audio file.", hint="Give an audio file.")
+        if not path.is_file():
+            raise AudioInputError(f"{path} is not a regular file.", hint="Give an audio file.")
+        if path.stat().st_size == 0:
+            raise AudioInputError(f"{path.name} is empty (0 bytes).", hint="Give a file that holds audio.")
+        _check_header(path, limit)
+    except PermissionError:
+        raise AudioInputError(
+            f"Cannot read {path}: permission denied.", hint="Check its permissions."
+        ) from None
+    except OSError as err:
+        raise AudioInputError(f"Cannot read {path}: {err.strerror or err}.") from None
+
+
+def load_clip(path: Path | str, *, rate: int | None = None, max_seconds: float | None = None) -> Clip:
     """Decode WAV, FLAC, MP3, OGG (libsndfile) or anything PyAV reads, any rate and channel count.
 
-    Errors are one sentence naming the file; nothing is sent anywhere.
+    The file is decoded in blocks, mixed to mono and (with ``rate``) resampled block by block, so
+    memory holds only the mono result. The header is checked against the file's size, its rate and
+    channel count against sane bounds, and its length against ``max_seconds`` (default
+    :data:`DEFAULT_MAX_SECONDS`) before decoding. Errors are one sentence naming the file.
     """
     path = Path(path)
-    if not path.exists():
-        raise AudioInputError(f"{path} does not exist.")
-    if path.is_dir():
-        raise AudioInputError(f"{path} is a folder, not an audio file.")
-    if path.stat().st_size == 0:
-        raise AudioInputError(f"{path.name} is empty (0 bytes).")
+    limit = DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds
+    check_audio_file(path, limit)
     import soundfile as sf
 
     try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-        return Clip(to_mono(data), int(rate), path)
+        with sf.SoundFile(str(path)) as f:
+            _check_format(path, int(f.samplerate), int(f.channels))
+            collector = _Collector(path, int(f.samplerate), rate, limit, frames=int(f.frames))
+            for block in f.blocks(blocksize=_BLOCK_FRAMES, dtype="float32", always_2d=True):
+                collector.add(block)
+        return collector.clip()
+    except AudioInputError:
+        raise
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
         pass
-    return _load_with_av(path)
+    except MemoryError:
+        raise AudioInputError(
+            f"{path.name} is too large to decode here.", hint="Cut it into shorter files."
+        ) from None
+    return _load_with_av(path, rate, limit)
 
 
-def _load_with_av(path: Path) -> Clip:
+def _load_with_av(path: Path, rate: int | None, max_seconds: float) -> Clip:
     try:
         import av
     except ImportError:  # pragma: no cover - av comes with faster-whisper
@@ -177,17 +337,28 @@ def _load_with_av(path: Path) -> Clip:
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
-                raise AudioInputError(f"{path.name} has no audio stream.")
+                raise AudioInputError(f"{path.name} has no audio stream.", hint="Give an audio file.")
             stream = container.streams.audio[0]
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=stream.rate or 48000)
-            chunks = []
+            src_rate = int(stream.rate or 48000)
+            _check_format(path, src_rate, 1)
+            out_rate = rate or src_rate
+            # PyAV resamples to mono at the wanted rate as it decodes; the limit counts output frames.
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=out_rate)
+            collector = _Collector(path, out_rate, None, max_seconds)
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
-            rate = stream.rate or 48000
+                    collector.add(out.to_ndarray().reshape(-1))
+            for out in resampler.resample(None):
+                collector.add(out.to_ndarray().reshape(-1))
     except AudioInputError:
         raise
+    except MemoryError:
+        raise AudioInputError(
+            f"{path.name} is too large to decode here.", hint="Cut it into shorter files."
+        ) from None
     except Exception:  # PyAV raises many error types for non-audio input
-        raise AudioInputError(f"{path.name} is not an audio file Voxroom can read.") from None
-    samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-    return Clip(samples, int(rate), path)
+        raise AudioInputError(
+            f"{path.name} is not an audio file Voxroom can read.",
+            hint="Use WAV, FLAC, MP3 or OGG.",
+        ) from None
+    return collector.clip()

@@ -3,7 +3,7 @@
 :class:`Player` implements :class:`tui.audio.sinks.AudioSink`:
 
 * ``open(rate)`` starts the output stream (48 kHz on the device by default; blocks at any other
-  rate are resampled with the streaming polyphase :class:`~tui.audio.capture.StreamResampler`);
+  rate are resampled with the streaming polyphase :class:`~tui.audio.resample.StreamResampler`);
 * ``write(block, tag=None)`` only queues (never blocks); the PortAudio callback pulls from the
   queue, zero-fills and counts an underflow when the producer is late;
 * ``drain()`` appends the resampler's tail plus ``latency + 50 ms`` of silence (PortAudio drops the
@@ -28,8 +28,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tui.audio.capture import StreamResampler
 from tui.audio.meter import LevelMeter, LevelSnapshot
+from tui.audio.resample import StreamResampler
 from tui.errors import SpeechError
 
 DEVICE_RATE = 48_000

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from tui.commands import add_common
+from tui.text import dump_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
             }
             for d in devices
         ]
-        print(json.dumps(rows, indent=2))
+        print(dump_json(rows))
         return 0
     if not devices:
         print("No sound devices found. Is the sound server (PulseAudio/PipeWire) running?")

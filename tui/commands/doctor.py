@@ -33,13 +33,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def check_config(args: argparse.Namespace) -> tuple[Settings | None, Check]:
     from tui.commands import settings_from_args
+    from tui.config import config_file_path
 
+    path = config_file_path(getattr(args, "config", None))
     try:
         settings = settings_from_args(args)
     except VoxroomError as err:
         return None, Check("config", False, str(err))
-    where = str(settings.config_path) if settings.config_path else "no config file (defaults)"
-    return settings, Check("config", True, where)
+    if settings.config_path is None:
+        return settings, Check("config", True, f"{path} does not exist: using the defaults")
+    return settings, Check("config", True, f"{path} (read)")
 
 
 def check_backends(settings: Settings) -> list[Check]:
@@ -68,6 +71,9 @@ def check_backends(settings: Settings) -> list[Check]:
                 essential=uses_mistral,
             )
         )
+    transport = check_transport(settings)
+    if transport is not None:
+        out.append(transport)
     if uses_mistral:
         out.append(check_server(settings))
     if settings.agent_backend == "none" and not settings.agent.openai_url:
@@ -76,22 +82,32 @@ def check_backends(settings: Settings) -> list[Check]:
 
 
 def check_server(settings: Settings) -> Check:
-    import httpx
+    """One cheap authenticated SDK call (a page of one agent): is the server there, is the key good?"""
+    from mistralai.client.utils import BackoffStrategy, RetryConfig
 
-    from tui.mistral import PUBLIC_SERVER
+    from tui.mistral import MistralConnection, translate_error
 
-    url = (settings.server_url or PUBLIC_SERVER).rstrip("/")
+    conn = MistralConnection(settings)
+    url = settings.server_display.rstrip("/")
     try:
-        res = httpx.get(
-            f"{url}/v1/models",
-            headers={"Authorization": f"Bearer {settings.api_key.reveal()}"},
-            timeout=5.0,
+        conn.client.beta.agents.list_pages(
+            page_size=1,
+            timeout_ms=5000,
+            retries=RetryConfig("none", BackoffStrategy(100, 100, 1.0, 100), False),
         )
-    except httpx.HTTPError as err:
-        return Check("server", False, f"cannot reach {url} ({type(err).__name__})")
-    if res.status_code == 401:
-        return Check("server", False, f"{url} answered but rejected the API key (401)")
-    return Check("server", True, f"{url} reachable (HTTP {res.status_code})")
+    except Exception as err:  # every SDK / transport error becomes one sentence with its fix
+        if getattr(err, "status_code", None) == 401:
+            return Check(
+                "server", False, f"{url}: the key was refused (401): set MISTRAL_API_KEY to a valid key."
+            )
+        return Check("server", False, str(translate_error(err, "doctor", "Checking the key", url)))
+    return Check("server", True, f"{url} accepted the key")
+
+
+def check_transport(settings: Settings) -> Check | None:
+    """A warning when the key would travel in clear text to another machine."""
+    warning = settings.transport_warning()
+    return Check("transport", False, warning, essential=False) if warning else None
 
 
 def check_data_dir(settings: Settings) -> Check:
@@ -117,7 +133,15 @@ def check_offline_models(settings: Settings) -> list[Check]:
             out.append(Check("whisper model", True, str(model)))
         except VoxroomError as err:
             out.append(Check("whisper model", False, str(err)))
-    if settings.speech_backend == "offline":
+    if settings.speech_backend == "offline" and settings.speech.offline_engine == "hibari":
+        from tui.speech.hibari import bundled_model_path, check_voice_name
+
+        try:
+            check_voice_name(settings)
+            out.append(Check("hibari voice", True, f"af_heart (bundled) {bundled_model_path()}"))
+        except VoxroomError as err:
+            out.append(Check("hibari voice", False, str(err)))
+    elif settings.speech_backend == "offline":
         from tui.speech.piper import check_voice, voice_paths_for
 
         voice, config = voice_paths_for(settings)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from tui.commands import add_common, settings_from_args
+from tui.commands import add_common, settings_from_args, whole_number
 
 if TYPE_CHECKING:
     from tui.audio.player import Player
@@ -131,14 +131,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from tui.sessions.samples import SAMPLE_PREFIX, sample_names
+
+    names = sample_names()
+    samples = (
+        "Bundled samples: " + ", ".join(SAMPLE_PREFIX + n for n in names) + "."
+        if names
+        else "This installation has no bundled samples."
+    )
     parser = sub.add_parser(
         "replay",
         help="print a saved session and play its recordings and spoken replies",
         description="SESSION is a session id (or a unique prefix), sample:<name> for a bundled sample, "
-        "or the path of a session folder.",
+        f"or the path of a session folder. {samples}",
     )
     add_common(parser)
     parser.add_argument("session", metavar="SESSION", help="id, sample:<name>, or folder path")
     parser.add_argument("--no-play", action="store_true", help="only print, play nothing")
-    parser.add_argument("--turn", type=int, metavar="N", help="only turn N")
+    parser.add_argument("--turn", type=whole_number(1, 100_000), metavar="N", help="only turn N")
     parser.set_defaults(func=run)

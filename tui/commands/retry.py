@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     store = SessionStore(settings.sessions_dir)
     backends = make_backends(settings)
-    log = open_log(store, backends, args.session, must_exist=True)
+    log = open_log(settings, store, backends, args.session, must_exist=True)
     job = log.retry_job(args.turn)
     if job is None:
         raise SessionError(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.commands import add_common, settings_from_args
+from tui.commands import add_common, add_out_option, settings_from_args, whole_number
 from tui.errors import VoxroomError
+from tui.text import dump_json
+
+FORMAT_ALIASES = {"text": "txt"}
+"""Other spellings of an export format (``transcribe --format`` says ``text``)."""
 
 if TYPE_CHECKING:
     from tui.config import Settings
@@ -36,7 +39,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     listing = store.list()
     shown = listing.filter(args.filter or "")
     if args.json:
-        print(json.dumps([s.to_dict() for s in shown], ensure_ascii=False, indent=2))
+        print(dump_json([s.to_dict() for s in shown]))
     elif not shown:
         print("No sessions yet." if not listing.sessions else "No session matches.")
     else:
@@ -72,7 +75,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     text = " ".join(args.text)
     hits = store.search(text, limit=args.limit)
     if args.json:
-        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        print(dump_json([h.to_dict() for h in hits]))
         return 0 if hits else 1
     if not hits:
         print(f"Nothing found for {text!r}.")
@@ -110,18 +113,19 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from tui.commands.outputs import check_output_path, write_private_output
     from tui.sessions.export import export_session
 
+    fmt = FORMAT_ALIASES.get(args.format, args.format)
+    out = Path(args.out) if args.out and args.out != "-" else None
+    if out is not None:
+        out = check_output_path(out, force=args.force)  # before any work
     store, settings = _store(args)
     session = store.open(args.session)
-    text = export_session(session, args.format, secrets=_secrets(settings))
-    if args.output and args.output != "-":
-        out = Path(args.output).expanduser()
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise VoxroomError(f"Cannot write {out}: {err.strerror}.") from None
-        print(f"Wrote {out} ({args.format}, {len(session.turns)} turns).", file=sys.stderr)
+    text = export_session(session, fmt, secrets=_secrets(settings))
+    if out is not None:
+        write_private_output(out, text, force=args.force)
+        print(f"Wrote {out} ({fmt}, {len(session.turns)} turns).", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
@@ -185,7 +189,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmds.add_parser("search", help="find text in every session's transcripts and replies")
     add_common(p)
     p.add_argument("text", nargs="+", metavar="TEXT")
-    p.add_argument("--limit", type=int, default=200, help="most hits to show (default 200)")
+    p.add_argument(
+        "--limit", type=whole_number(1, 100_000), default=200, help="most hits to show (default 200)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_search)
 
@@ -198,8 +204,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmds.add_parser("export", help="write a session as txt, md, srt, vtt or json")
     add_common(p)
     p.add_argument("session", metavar="SESSION")
-    p.add_argument("--format", "-f", choices=FORMATS, default="txt", help="output format (default txt)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=(*FORMATS, *FORMAT_ALIASES),
+        default="txt",
+        help="output format (default txt; text = txt)",
+    )
+    add_out_option(p, "write here (private, mode 0600) instead of standard output")
+    p.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     p.set_defaults(func=cmd_export)
 
     p = cmds.add_parser("rename-speaker", help="name a speaker: rename-speaker ID speaker_1 Alice")

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from tui.commands import add_common, settings_from_args
 from tui.model import Transcript
+from tui.text import dump_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("transcribe", help="print the diarized transcript of an audio file")
     p.add_argument("audio", help="WAV, FLAC, MP3, OGG... at any rate and channel count")
-    p.add_argument("--format", choices=("text", "json", "srt", "vtt"), default="text")
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=("text", "txt", "json", "srt", "vtt"),
+        default="text",
+        help="output format (default text; txt = text)",
+    )
     add_common(p)
     p.set_defaults(func=run)
 
@@ -49,30 +55,32 @@ def subtitles(transcript: Transcript, fmt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.audio.clip import load_clip
+    from tui.audio.clip import TRANSCRIBE_RATE, check_audio_file, load_clip
     from tui.backends import make_transcriber
+    from tui.config import chunk_seconds
     from tui.stt.chunked import transcribe_long
 
     settings = settings_from_args(args)
     path = Path(args.audio)
+    check_audio_file(path, settings.audio.max_recording_s)  # bad files fail before any model or request
     transcriber = make_transcriber(settings)
     duration = file_duration(path) if path.is_file() else None
-    if duration is not None and duration > settings.transcription.max_chunk_seconds:
+    if duration is not None and duration > chunk_seconds(settings):
         transcript = transcribe_long(
             path,
             transcriber,
-            max_seconds=settings.transcription.max_chunk_seconds,
+            max_seconds=chunk_seconds(settings),
             concurrency=settings.transcription.chunk_concurrency,
             progress=progress_bar,
             state_dir=settings.cache_dir / "transcribe",
             model=f"{settings.transcription_backend}:{settings.transcription.model}",
         )
     else:
-        clip = load_clip(path)
+        clip = load_clip(path, rate=TRANSCRIBE_RATE, max_seconds=settings.audio.max_recording_s)
         clip.check_usable(settings.audio.min_recording_s)
         transcript = transcriber.transcribe(clip)
     if args.format == "json":
-        print(json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False))
+        print(dump_json(transcript.to_dict()))
     elif args.format in ("srt", "vtt"):
         print(subtitles(transcript, args.format), end="")
     else:

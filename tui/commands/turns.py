@@ -6,7 +6,6 @@ The saving itself is :mod:`tui.lifecycle`'s, exactly as in the app.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -27,15 +26,16 @@ def add_turn_options(parser: argparse.ArgumentParser) -> None:
 
 
 def open_log(
-    store: SessionStore, backends: Backends, ref: str | None, *, must_exist: bool = False
+    settings: Settings, store: SessionStore, backends: Backends, ref: str | None, *, must_exist: bool = False
 ) -> SessionLog:
     """The session to save into: ``ref`` (a sample is continued as a copy), or a new one."""
-    from tui.lifecycle import SessionLog
+    from tui.lifecycle import SessionLog, Speakers
 
+    speakers = Speakers.from_settings(settings)
     if ref:
-        return SessionLog.open(store, ref, backends)
+        return SessionLog.open(store, ref, backends, speakers)
     assert not must_exist, "a session reference is required"
-    return SessionLog.new(store, backends)
+    return SessionLog.new(store, backends, speakers)
 
 
 def run_turn(
@@ -65,6 +65,7 @@ def run_turn(
             sink=sink,
             observer=observer,
             ended_at=ended_at,
+            speakers=None if transcript is not None else log.identify_speakers,
         )
     finally:
         if sink is not None:
@@ -84,6 +85,7 @@ def report_turn(
 ) -> int:
     """Print the outcome (JSON or the closing lines); the exit code: 1 when the turn failed."""
     from tui.model import STATUS_NOTES
+    from tui.text import dump_json
 
     record = completed.record
     if as_json:
@@ -95,7 +97,7 @@ def report_turn(
         payload["session_id"] = log.session_id
         payload["backend"] = backends.label
         payload["models"] = dict(backends.models)
-        out.write(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        out.write(dump_json(payload) + "\n")
     elif result.status in STATUS_NOTES:
         out.write(f"({STATUS_NOTES[result.status]}.)\n")
         if result.status == "no-agent":

@@ -32,6 +32,7 @@ from tui.room.events import (
     PROCESSING,
     RECORDING,
     SPEAKING,
+    PeopleChanged,
     RecordingStarted,
     RecordingStopped,
     ReplayProgress,
@@ -547,6 +548,8 @@ class Room:
                 observer=_Observer(self, pending.turn),
                 ended_at=pending.ended_at,
                 transcript=transcript,
+                # A saved transcript (a retry) already has the session's people; a fresh one is matched.
+                speakers=None if pending.transcript is not None else log.identify_speakers,
             )
             if live_ms is not None:
                 result.timings.transcription_ms = live_ms
@@ -564,7 +567,9 @@ class Room:
             )
             self._emit(RoomFailed(error, pending.turn, retryable=True))
         self._save(log, pending, result)
-        self._emit(TurnFinished(pending.turn, result.status, result.timings, result.error))
+        self._emit(PeopleChanged(log.names(), log.suggestions()))
+        refused = tuple(result.sentences[i] for i in result.refused if 0 <= i < len(result.sentences))
+        self._emit(TurnFinished(pending.turn, result.status, result.timings, result.error, refused))
         if transcript is not None and transcript.provisional and result.transcript is transcript:
             self._complete_transcript(log, pending)
 
@@ -575,7 +580,9 @@ class Room:
         def run() -> None:
             try:
                 transcript = self.runner.transcribe(pending.clip)
+                transcript, names = log.identify_speakers(pending.clip, transcript)
                 log.revise_transcript(pending.ref, transcript)
+                self._emit(PeopleChanged(names, log.suggestions()))
             except VoxroomError as err:
                 self._emit(
                     RoomNotice(

@@ -95,6 +95,8 @@ class TurnFinished(TurnEvent):
     status: str = "done"
     timings: Timings = field(default_factory=Timings)
     error: str | None = None
+    refused: tuple[str, ...] = ()
+    """Sentences of the reply the speech service refused to speak (shown, not spoken)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,15 @@ class RoomNotice(RoomEvent):
 
     message: str
     title: str = "Voxroom"
+
+
+@dataclass(frozen=True)
+class PeopleChanged(RoomEvent):
+    """The names known for the session's people (a voice was recognised, or a turn ended)."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    suggestions: dict[str, str] = field(default_factory=dict)
+    """Person label -> a remembered name that sounds close but is not certain."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,7 @@ __all__ = [
     "PROCESSING",
     "RECORDING",
     "SPEAKING",
+    "PeopleChanged",
     "RecordingStarted",
     "RecordingStopped",
     "ReplayProgress",

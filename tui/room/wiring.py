@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.errors import AudioDeviceError, VoxroomError
-from tui.lifecycle import ScratchLog, SessionLog, TurnLog
+from tui.lifecycle import ScratchLog, SessionLog, Speakers, TurnLog
 from tui.model import Reply, Timings, Transcript
 from tui.room.controller import Listener, Room
 from tui.room.ports import LiveFactory, Player, Recorder
@@ -73,12 +73,12 @@ def session_store(settings: Settings) -> SessionStore:
 
 def new_log(settings: Settings, backends: Backends) -> SessionLog:
     """A new saved session for the room's next turns."""
-    return SessionLog.new(session_store(settings), backends)
+    return SessionLog.new(session_store(settings), backends, Speakers.from_settings(settings))
 
 
 def open_log(settings: Settings, ref: str, backends: Backends | None) -> tuple[SessionLog, list[HistoryTurn]]:
     """An existing session (to show, or to continue) and its history for the panes."""
-    log = SessionLog.open(session_store(settings), ref, backends)
+    log = SessionLog.open(session_store(settings), ref, backends, Speakers.from_settings(settings))
     return log, session_history(log.session)
 
 
@@ -113,9 +113,12 @@ def replay_steps(log: TurnLog) -> list[ReplayStep]:
 
 
 def rename_speaker(log: TurnLog, label: str, name: str) -> None:
-    """Name a speaker in a saved session (a scratch log keeps names on screen only)."""
+    """Name a person in a saved session (a scratch log keeps names on screen only); with voice
+    profiles on, their voice is remembered under that name for later meetings."""
     if isinstance(log, SessionLog) and log.session.turns:
-        log.store.rename_speaker(log.session, label, name)
+        resolved = log.store.rename_speaker(log.session, label, name)
+        if log.speakers is not None and name.strip():
+            log.speakers.remember(log.session, resolved, name.strip())
 
 
 def export_log(log: TurnLog, fmt: str, path: Path, *, lines: list[str], replies: list[str]) -> Path:

@@ -15,7 +15,6 @@ in the text, Markdown and JSON exports but not in subtitles.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import Any
 
 from tui.model import STATUS_NOTES
 from tui.sessions.model import Session, format_created, format_duration, single_line
-from tui.text import clean
+from tui.text import clean, dump_json
 
 FORMATS = ("txt", "md", "srt", "vtt", "json")
 EXTENSIONS = {"txt": ".txt", "md": ".md", "srt": ".srt", "vtt": ".vtt", "json": ".json"}
@@ -215,7 +214,7 @@ def _scrub(value: Any) -> Any:
 
 def to_json(session: Session) -> str:
     """The session as stored (schema version 2), minus anything that looks like a secret."""
-    return json.dumps(_scrub(session.to_dict()), ensure_ascii=False, indent=2) + "\n"
+    return dump_json(_scrub(session.to_dict())) + "\n"
 
 
 _WRITERS = {"txt": to_txt, "md": to_markdown, "srt": to_srt, "vtt": to_vtt, "json": to_json}

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tui.model import Reference, Segment, Timings, Transcript
+from tui.diarize.people import Person
+from tui.model import MAX_SECONDS, Reference, Segment, Timings, Transcript, bounded_seconds
 from tui.text import clean
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ LIMITS: dict[str, int] = {
     "references": 200,  # per turn
     "turns": 10_000,
     "speakers": 1_000,
+    "sentences": 10_000,  # refused sentence indexes per turn
     "notes": 20,  # truncation notes per record
 }
 """The one table of limits on what a session may hold (characters, or items for lists), used both
@@ -56,12 +58,11 @@ MAX_SEGMENTS_PER_TURN = LIMITS["segments"]
 MAX_REFERENCES = LIMITS["references"]
 MAX_TURNS = LIMITS["turns"]
 MAX_SPEAKERS = LIMITS["speakers"]
-MAX_SECONDS = 10 * 24 * 3600.0
-"""No recording or segment time beyond ten days is believed."""
+MAX_SENTENCES = LIMITS["sentences"]
 
 TURN_STATUSES = ("done", "no-speech", "no-agent", "blocked", "interrupted", "failed", "pending")
 MODEL_KEYS = ("transcription", "agent", "speech")
-HEADER_FIELDS = ("title", "auto_title", "backend", "models", "conversation_id", "agent_id")
+HEADER_FIELDS = ("title", "auto_title", "backend", "models", "conversation_id", "agent_id", "speaker_names")
 """Session fields a caller may still assign directly before a store change (kept, not lost)."""
 
 _NEEDS_CLEAN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -165,13 +166,7 @@ def _opt_fit(value: str | None, cap: int, what: str, notes: list[str], line: boo
 
 
 def _seconds(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return 0.0
-    if not math.isfinite(number) or number < 0:
-        return 0.0
-    return min(number, MAX_SECONDS)
+    return bounded_seconds(value, MAX_SECONDS)
 
 
 def _ms(value: Any) -> float | None:
@@ -182,6 +177,16 @@ def _ms(value: Any) -> float | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
+
+
+def _indexes(value: Any) -> list[int]:
+    """Sentence indexes: distinct non-negative ints below :data:`MAX_SENTENCES`, sorted, at most that many."""
+    found = {
+        v
+        for v in _list(value)[:MAX_SENTENCES]
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < MAX_SENTENCES
+    }
+    return sorted(found)
 
 
 def _list(value: Any) -> list[Any]:
@@ -235,6 +240,16 @@ def _names(value: Any) -> dict[str, str]:
     return out
 
 
+def _people(data: Any, problems: list[str]) -> list[Person]:
+    people: list[Person] = []
+    for item in _list(data)[:MAX_SPEAKERS]:
+        try:
+            people.append(Person.from_dict(_dict(item)))
+        except (ValueError, TypeError):
+            problems.append("Ignored a malformed person in the session's people.")
+    return people
+
+
 def _models(data: Any) -> dict[str, str]:
     """``models`` from a file: at most 20 names, as text (limits apply when the record is built)."""
     return {_text(k): _text(v) for k, v in list(_dict(data).items())[:20] if isinstance(v, str)}
@@ -285,6 +300,8 @@ class TurnRecord:
     """The service's words about the block, if any."""
     reply_audio: str | None = None
     """File name of the spoken reply, relative to the session folder."""
+    refused_sentences: list[int] = field(default_factory=list)
+    """Indexes of reply sentences the speech service refused to say (moderation): not in the audio."""
     timings: Timings = field(default_factory=Timings)
     status: str = "done"
     failed_step: str | None = None
@@ -369,6 +386,7 @@ class TurnRecord:
                 "blocked": self.blocked,
                 "moderation": self.moderation,
                 "audio": self.reply_audio,
+                "refused_sentences": self.refused_sentences,
             },
             "timings": self.timings.to_dict(),
             "status": self.status,
@@ -411,6 +429,7 @@ class TurnRecord:
             blocked=reply.get("blocked") is True,
             moderation=_opt_text(reply.get("moderation")),
             reply_audio=_file_name(reply.get("audio"), "reply audio", problems),
+            refused_sentences=_indexes(reply.get("refused_sentences")),
             timings=_timings(data.get("timings")),
             status=_text(data.get("status")) or "done",
             failed_step=_opt_text(data.get("failed_step")),
@@ -449,6 +468,7 @@ class TurnRecord:
             blocked=bool(reply and reply.blocked),
             moderation=clean(reply.moderation) if reply and reply.moderation else None,
             reply_audio=reply_audio,
+            refused_sentences=_indexes(result.refused),
             timings=result.timings,
             status=result.status if result.status in TURN_STATUSES else "done",
             failed_step=result.failed_step,
@@ -472,6 +492,9 @@ class Session:
     turns: list[TurnRecord] = field(default_factory=list)
     speaker_names: dict[str, str] = field(default_factory=dict)
     """``{"speaker_1": "Alice"}``: shown instead of the label everywhere."""
+    people: list[Person] = field(default_factory=list)
+    """The voices heard in this session (label, voiceprint, reference clip): every turn's labels are
+    matched to them, so a person keeps their label through the meeting. Deleted with the session."""
     auto_title: bool = False
     """The title was not given by a person: it becomes the first words of the first transcript line."""
     truncated: list[str] = field(default_factory=list)
@@ -649,6 +672,7 @@ class Session:
             "conversation_id": self.conversation_id,
             "agent_id": self.agent_id,
             "speaker_names": dict(self.speaker_names),
+            "people": [p.to_dict() for p in self.people],
             "turns": [t.to_dict() for t in self.turns],
         }
         if self.truncated:
@@ -685,6 +709,7 @@ class Session:
             truncated=[
                 _text(n) for n in _list(data.get("truncated"))[: LIMITS["notes"]] if isinstance(n, str)
             ],
+            people=_people(data.get("people"), problems),
             problems=problems,
         )
 

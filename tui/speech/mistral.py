@@ -40,7 +40,11 @@ class MistralSpeaker:
                 stream=True,
             )
         except Exception as err:
-            raise self.connection.translate(err, "speech", "Speech") from None
+            error = self.connection.translate(err, "speech", "Speech")
+            # Mistral's TTS moderation answers 403 for text it will not say: this sentence only.
+            if isinstance(error, SpeechError):
+                error.refused = error.status == 403
+            raise error from None
         pending = b""
         done = False
         try:

@@ -116,13 +116,14 @@ def check_voice(model: Path, config: Path) -> dict[str, Any]:
     return data
 
 
-def split_for_speech(text: str) -> list[tuple[str, bool]]:
+def split_for_speech(text: str, *, clauses: bool = True) -> list[tuple[str, bool]]:
     """Cut text into chunks worth synthesizing one at a time: ``(chunk, ends_sentence)``.
 
     Sentences stay whole unless longer than ``SPLIT_MIN_WORDS`` words; those are cut at clause
     punctuation, and clauses over ``LONG_CLAUSE_WORDS`` words before a conjunction, never leaving a
-    piece under ``CLAUSE_MIN_WORDS`` words. The very first piece, which the listener waits for, is
-    kept near ``FIRST_PIECE_TARGET`` words when a conjunction or preposition allows it.
+    piece under ``CLAUSE_MIN_WORDS`` words (``clauses=False`` skips these cuts, for an engine fast
+    enough to say whole sentences). The very first piece, which the listener waits for, is kept near
+    ``FIRST_PIECE_TARGET`` words when a conjunction or preposition allows it.
     """
     out: list[tuple[str, bool]] = []
     for sentence in _SENTENCE.split(" ".join(text.split())):
@@ -130,7 +131,7 @@ def split_for_speech(text: str) -> list[tuple[str, bool]]:
         if not sentence:
             continue
         pieces = [sentence]
-        if len(sentence.split()) > SPLIT_MIN_WORDS:
+        if clauses and len(sentence.split()) > SPLIT_MIN_WORDS:
             clauses = _merge_short([p.strip() for p in _CLAUSE.split(sentence) if p.strip()])
             pieces = [cut for clause in clauses for cut in _cut_long(clause)]
         if not out and len(pieces[0].split()) > FIRST_PIECE_WORDS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tui.audio.clip import Clip
@@ -23,7 +25,10 @@ class Transcriber(Protocol):
     def warm_up(self) -> None:
         """Load models / open connections ahead of the first turn. Idempotent, may block."""
 
-    def transcribe(self, clip: Clip) -> Transcript: ...
+    def transcribe(self, clip: Clip, references: Mapping[str, Path] | None = None) -> Transcript:
+        """``references``: name -> reference clip of a known person. A service that diarizes can
+        name those people itself (Mistral's ``speaker_references``); others ignore them."""
+        ...
 
 
 class LiveTranscription(Protocol):

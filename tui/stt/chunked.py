@@ -7,7 +7,8 @@ computes a coarse energy envelope (one float per 50 ms), then each chunk is read
 
 Speaker labels: diarization runs per request, so ``speaker_1`` of one chunk need not be
 ``speaker_1`` of the next. Chunks after the first get their labels suffixed (``speaker_1_p2``)
-so they stay distinct; rename or merge them in the session afterwards.
+so they stay distinct; rename or merge them in the session afterwards. People named after
+``references`` (a diarizing service's ``speaker_references``) keep their name in every chunk.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,9 @@ import numpy as np
 
 from tui.audio.clip import TRANSCRIBE_RATE, Clip, resample, to_mono
 from tui.errors import AudioInputError
-from tui.model import Segment, Transcript
+from tui.model import UNKNOWN_SPEAKER, Segment, Transcript
 from tui.stt.base import Transcriber
+from tui.stt.references import reference_name
 
 FRAME_S = 0.05
 SEARCH_FRACTION = 0.25
@@ -157,12 +159,14 @@ def progress_key(path: Path, chunks: list[Chunk], model: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def stitch(parts: list[tuple[Chunk, Transcript]], rate: int) -> Transcript:
+def stitch(parts: list[tuple[Chunk, Transcript]], rate: int, names: Collection[str] = ()) -> Transcript:
+    """The chunks' segments with absolute times; labels not in ``names`` get the chunk suffix."""
     segments: list[Segment] = []
     for chunk, transcript in sorted(parts, key=lambda p: p[0].index):
         offset = chunk.start / rate
         for seg in transcript.segments:
-            speaker = seg.speaker if chunk.index == 0 else f"{seg.speaker}_p{chunk.index + 1}"
+            keep = chunk.index == 0 or seg.speaker == UNKNOWN_SPEAKER or seg.speaker in names
+            speaker = seg.speaker if keep else f"{seg.speaker}_p{chunk.index + 1}"
             segments.append(Segment(seg.start + offset, seg.end + offset, speaker, seg.text))
     model = next((t.model for _, t in parts if t.model), "")
     language = next((t.language for _, t in parts if t.language), None)
@@ -178,8 +182,10 @@ def transcribe_long(
     progress: Progress | None = None,
     state_dir: Path | None = None,
     model: str = "",
+    references: Mapping[str, Path] | None = None,
 ) -> Transcript:
-    """Transcribe a file of any length. With ``state_dir``, finished chunks survive an interrupt."""
+    """Transcribe a file of any length. With ``state_dir``, finished chunks survive an interrupt.
+    ``references`` go with every chunk (a diarizing service then names people the same way in each)."""
     envelope, rate, total = energy_envelope(path)
     if total == 0:
         raise AudioInputError(f"{path.name} holds no audio.")
@@ -199,7 +205,12 @@ def transcribe_long(
     def work(chunk: Chunk) -> tuple[Chunk, Transcript]:
         piece = scratch / f"chunk-{chunk.index:04d}.flac"
         try:
-            transcript = transcriber.transcribe(read_chunk(path, chunk, piece))
+            clip = read_chunk(path, chunk, piece)
+            transcript = (
+                transcriber.transcribe(clip, references=references)
+                if references
+                else transcriber.transcribe(clip)
+            )
         finally:
             piece.unlink(missing_ok=True)
         if store:
@@ -226,4 +237,4 @@ def transcribe_long(
         shutil.rmtree(scratch, ignore_errors=True)
     if store:
         store.clear()
-    return stitch(parts, rate)
+    return stitch(parts, rate, {reference_name(name) for name in references or {}})

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from tui.audio.clip import Clip
 from tui.config import Settings
 from tui.mistral import MistralConnection
-from tui.model import Segment, Transcript
+from tui.model import MAX_SECONDS, UNKNOWN_SPEAKER, Segment, Transcript, bounded_seconds
+from tui.stt.references import (
+    encode_references,
+    mark_refused,
+    reference_name,
+    references_refused,
+    refuses_references,
+)
 from tui.text import clean
 
 
@@ -28,7 +38,9 @@ class MistralTranscriber:
             with contextlib.suppress(ImportError):
                 _ = self.connection.client.audio.realtime
 
-    def transcribe(self, clip: Clip) -> Transcript:
+    def transcribe(self, clip: Clip, references: Mapping[str, Path] | None = None) -> Transcript:
+        """``references``: name -> a known person's reference clip, sent as ``speaker_references``
+        with diarization (unless the service refused them earlier in this process)."""
         cfg = self.settings.transcription
         flac = clip.flac_bytes()
         name = (clip.path.stem if clip.path else "recording") + ".flac"
@@ -36,47 +48,62 @@ class MistralTranscriber:
             "model": cfg.model,
             "file": {"file_name": name, "content": flac, "content_type": "audio/flac"},
             "diarize": cfg.diarize,
-            "timestamp_granularities": ["segment"],
         }
+        # The API refuses ``language`` together with ``timestamp_granularities``: segments come with
+        # diarization anyway, so ask for segment timestamps only when no language is forced.
         if cfg.language:
             kwargs["language"] = cfg.language
+        else:
+            kwargs["timestamp_granularities"] = ["segment"]
+        refs = encode_references(references) if cfg.diarize and not references_refused() else {}
         try:
-            res = self.connection.client.audio.transcriptions.complete(**kwargs)
+            try:
+                res = self.connection.client.audio.transcriptions.complete(
+                    **kwargs, **({"speaker_references": refs} if refs else {})
+                )
+            except Exception as err:
+                if not refs or not refuses_references(err):
+                    raise
+                mark_refused()
+                refs = {}
+                res = self.connection.client.audio.transcriptions.complete(**kwargs)
         except Exception as err:
             raise self.connection.translate(err, "transcription", "Transcription") from None
-        return self._to_transcript(res)
+        return self._to_transcript(res, clip.duration, frozenset(refs))
 
     @staticmethod
-    def _to_transcript(res: Any) -> Transcript:
-        segments: list[Segment] = []
-        raw_ids: list[Any] = []
-        for seg in getattr(res, "segments", None) or []:
-            extra = getattr(seg, "model_extra", None) or {}
-            raw = getattr(seg, "speaker_id", None) or extra.get("speaker_id") or extra.get("speaker")
-            raw_ids.append(raw)
+    def _to_transcript(res: Any, duration: float = 0.0, names: frozenset[str] = frozenset()) -> Transcript:
+        """The service's answer, cleaned: finite times within the recording, bounded speaker labels
+        (``speaker_<n>``, ``unknown``, or one of ``names``: the speaker references sent)."""
+        limit = duration if duration > 0 and math.isfinite(duration) else MAX_SECONDS
+        raw_segments = list(getattr(res, "segments", None) or [])[:MAX_SEGMENTS]
+        raw_ids = [_raw_speaker(seg) for seg in raw_segments]
+        numbers = [_speaker_number(r) for r in raw_ids]
         # Services number speakers from 0 or from 1; show them from 1 either way.
-        zero_based = any(str(r).strip() in ("0", "speaker_0") for r in raw_ids if r is not None)
-        for seg, raw in zip(getattr(res, "segments", None) or [], raw_ids, strict=True):
-            text = clean(str(getattr(seg, "text", "") or "")).strip()
+        shift = 1 if 0 in numbers else 0
+        segments: list[Segment] = []
+        for seg, raw, number in zip(raw_segments, raw_ids, numbers, strict=True):
+            text = clean(_bounded_text(getattr(seg, "text", ""), MAX_TEXT)).strip()
             if not text:
                 continue
-            segments.append(
-                Segment(
-                    start=seconds(getattr(seg, "start", None)) or 0.0,
-                    end=seconds(getattr(seg, "end", None)) or 0.0,
-                    speaker=_label(raw, zero_based),
-                    text=text,
-                )
-            )
-        text = clean(str(getattr(res, "text", "") or "")).strip()
+            start = bounded_seconds(getattr(seg, "start", None), limit)
+            end = bounded_seconds(getattr(seg, "end", None), limit)
+            if number is not None:
+                speaker = f"speaker_{number + shift}"
+            elif isinstance(raw, str) and reference_name(raw) in names:
+                speaker = reference_name(raw)
+            else:
+                speaker = UNKNOWN_SPEAKER
+            segments.append(Segment(start=start, end=max(start, end), speaker=speaker, text=text))
+        text = clean(_bounded_text(getattr(res, "text", ""), MAX_TEXT)).strip()
         if not segments and text:
             segments.append(Segment(0.0, 0.0, "speaker_1", text))
         language = getattr(res, "language", None)
         return Transcript(
             segments=segments,
             text=text or " ".join(s.text for s in segments),
-            language=language if isinstance(language, str) else None,
-            model=str(getattr(res, "model", "") or ""),
+            language=clean(language)[:MAX_SHORT] or None if isinstance(language, str) else None,
+            model=clean(_bounded_text(getattr(res, "model", ""), MAX_SHORT)),
         )
 
 
@@ -90,11 +117,33 @@ def seconds(value: Any) -> float | None:
     return min(max(number, 0.0), 86_400.0)
 
 
-def _label(raw: Any, zero_based: bool) -> str:
-    if raw is None or raw == "":
-        return "speaker_1"
-    text = str(raw).strip()
-    digits = text.lower().removeprefix("speaker").lstrip("_ -")
-    if digits.isdigit():
-        return f"speaker_{int(digits) + (1 if zero_based else 0)}"
-    return clean(text)[:40].strip() or "speaker_1"
+MAX_SPEAKER_NUMBER = 999
+MAX_SEGMENTS = 100_000
+MAX_TEXT = 2_000_000
+MAX_SHORT = 200
+_SPEAKER_ID = re.compile(r"(?:speaker)?[_ -]?([0-9]{1,4})", re.ASCII | re.IGNORECASE)
+
+
+def _raw_speaker(seg: Any) -> Any:
+    extra = getattr(seg, "model_extra", None) or {}
+    raw = getattr(seg, "speaker_id", None)
+    return raw if raw is not None else extra.get("speaker_id", extra.get("speaker"))
+
+
+def _speaker_number(raw: Any) -> int | None:
+    """``speaker_3``, ``3`` or ``"3"`` -> 3; anything else (null, ``speaker_²``, huge numbers) -> None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if 0 <= raw <= MAX_SPEAKER_NUMBER else None
+    if not isinstance(raw, str) or len(raw) > 40:
+        return None
+    found = _SPEAKER_ID.fullmatch(raw.strip())
+    if found is None:
+        return None
+    number = int(found.group(1))
+    return number if number <= MAX_SPEAKER_NUMBER else None
+
+
+def _bounded_text(value: Any, cap: int) -> str:
+    return value[:cap] if isinstance(value, str) else ""

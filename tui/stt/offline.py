@@ -13,14 +13,16 @@ Two things make a short utterance fast (see bench/README.md, "Offline"):
 * Decoding is greedy (beam 1) without conditioning on earlier text.
 
 Segments are cut per sentence from word timestamps, so their times follow the speech closely.
-Offline diarization is not claimed: every segment is ``speaker_1``.
+With ``diarization.enabled`` (the default) the segments get speaker labels from the voice encoder
+in :mod:`tui.diarize` (see bench/README.md, "Diarization", for its cost); otherwise every segment
+is ``speaker_1``.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ import numpy as np
 from tui.audio.clip import TRANSCRIBE_RATE, Clip
 from tui.config import Settings
 from tui.errors import ModelLoadError, TranscriptionError
-from tui.model import Segment, Transcript
+from tui.model import Segment, Transcript, Word
 from tui.text import clean
 
 SPEAKER = "speaker_1"
@@ -129,6 +131,10 @@ class WhisperTranscriber:
         with self._load_lock:
             if self._model is None:
                 self._model = self._load()
+        if self.settings.diarization.enabled:
+            from tui.diarize.diarizer import shared_encoder
+
+            shared_encoder().load()
 
     def _load(self) -> Any:
         import time
@@ -161,7 +167,28 @@ class WhisperTranscriber:
         self.load_seconds = time.perf_counter() - started
         return model
 
-    def transcribe(self, clip: Clip) -> Transcript:
+    def transcribe(self, clip: Clip, references: Mapping[str, Path] | None = None) -> Transcript:
+        """Whisper's sentences, with speaker labels when diarization is enabled. ``references`` are
+        not used here: people are matched to the labels by voice (:mod:`tui.diarize.people`)."""
+        samples = np.ascontiguousarray(clip.at_rate(TRANSCRIBE_RATE).samples, dtype=np.float32)
+        transcript = self.transcribe_words(Clip(samples, TRANSCRIBE_RATE))
+        if not self.settings.diarization.enabled or not transcript.segments:
+            return transcript
+        from tui.diarize.diarizer import diarize
+
+        result = diarize(
+            samples,
+            transcript.segments,
+            words=transcript.words,
+            num_speakers=self.settings.diarization.num_speakers or None,
+            threshold=self.settings.diarization.threshold,
+        )
+        transcript.segments = result.segments
+        transcript.voiceprints = {label: v.tolist() for label, v in result.voiceprints.items()}
+        return transcript
+
+    def transcribe_words(self, clip: Clip) -> Transcript:
+        """Whisper's sentences (all ``speaker_1``) and their words, without diarization."""
         self.warm_up()
         samples = np.ascontiguousarray(clip.at_rate(TRANSCRIBE_RATE).samples, dtype=np.float32)
         if samples.size == 0:
@@ -186,6 +213,11 @@ class WhisperTranscriber:
             text=" ".join(s.text for s in out),
             language=getattr(info, "language", None) or language,
             model=self._model_name(),
+            words=[
+                Word(_t(w.start), _t(w.end), str(w.word))
+                for seg in raw
+                for w in (getattr(seg, "words", None) or [])
+            ],
         )
 
     def _run(
@@ -336,6 +368,12 @@ class StreamingTranscription:
         """Sentences settled so far (absolute times); grows while the user speaks."""
         self.passes = 0
         """Transcriptions the worker ran before ``finish()`` (for tests and the benchmark)."""
+        self.voiceprints: dict[str, list[float]] = {}
+        """Speaker label -> voice embedding, set by ``finish()`` when diarization is enabled."""
+        diarization = transcriber.settings.diarization
+        self._diarization = diarization if diarization.enabled else None
+        self._pieces: list[Any] = []  # tui.diarize.diarizer.Piece, absolute times
+        self._embeddings: list[np.ndarray] = []
         self._blocks: list[np.ndarray] = []
         self._pending = 0  # samples in _blocks
         self._offset = 0  # absolute sample index of _blocks[0][0]
@@ -386,16 +424,42 @@ class StreamingTranscription:
             raise self._error
         tail, offset = self._take_all()
         if tail.size:
-            clip = Clip(tail, self.rate)
-            for seg in self.transcriber.transcribe(clip).segments:
-                self.segments.append(self._shift(seg, offset))
+            transcript = self.transcriber.transcribe_words(Clip(tail, self.rate))
+            self._keep(tail, transcript, transcript.segments, offset)
+        if self._diarization is not None and self._pieces:
+            from tui.diarize.diarizer import assemble
+
+            result = assemble(
+                self.segments,
+                self._pieces,
+                np.concatenate(self._embeddings),
+                threshold=self._diarization.threshold,
+                num_speakers=self._diarization.num_speakers or None,
+            )
+            self.segments = result.segments
+            self.voiceprints = {label: v.tolist() for label, v in result.voiceprints.items()}
         self.segments.sort(key=lambda s: s.start)
         return Transcript(
             segments=list(self.segments),
             text=" ".join(s.text for s in self.segments),
             language="en",
             model=self.transcriber._model_name(),
+            voiceprints=dict(self.voiceprints),
         )
+
+    def _keep(self, audio: np.ndarray, transcript: Transcript, settled: list[Segment], offset: int) -> None:
+        """Add ``settled`` (times relative to ``audio``, which starts at sample ``offset``) to the
+        transcript; with diarization on, embed their pieces now, while the audio is at hand."""
+        if self._diarization is not None and settled:
+            from tui.diarize.diarizer import embed_pieces, split_pieces
+
+            pieces = split_pieces(settled, transcript.words)
+            samples = Clip(audio, self.rate).at_rate(TRANSCRIBE_RATE).samples
+            self._embeddings.append(embed_pieces(samples, pieces))
+            base = offset / self.rate
+            self._pieces.extend(p.shifted(base, len(self.segments)) for p in pieces)
+        for seg in settled:
+            self.segments.append(self._shift(seg, offset))
 
     # -- worker ---------------------------------------------------------------------------------
     def _ready(self) -> bool:
@@ -426,7 +490,7 @@ class StreamingTranscription:
 
     def _settle(self, audio: np.ndarray, offset: int) -> None:
         self.passes += 1
-        transcript = self.transcriber.transcribe(Clip(audio, self.rate))
+        transcript = self.transcriber.transcribe_words(Clip(audio, self.rate))
         horizon = audio.size / self.rate - self.settle_s
         settled = [s for s in transcript.segments if s.end <= horizon]
         if settled:
@@ -435,8 +499,7 @@ class StreamingTranscription:
             cut_s = horizon  # no speech in the window: drop all but the last few seconds
         else:
             cut_s = 0.0  # one sentence still running: wait for more audio
-        for seg in settled:
-            self.segments.append(self._shift(seg, offset))
+        self._keep(audio, transcript, settled, offset)
         cut = int(cut_s * self.rate)
         if cut <= 0:
             # Nothing settled: let the window grow (up to Whisper's 30 s) before trying again.

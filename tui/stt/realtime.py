@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from tui.errors import TranscriptionError
 from tui.model import Segment, Transcript
 from tui.stt.base import LiveTranscription
 from tui.stt.mistral import MistralTranscriber, seconds
+from tui.stt.references import encode_references, mark_refused, references_refused
 from tui.text import clean
 
 RATE = 16_000
@@ -74,11 +76,15 @@ class RealtimeTranscription:
         delay_ms: int = 240,
         max_queued_s: float = 30.0,
         finish_timeout_s: float = 10.0,
+        references: Mapping[str, Path] | None = None,
     ) -> None:
         """``connection`` is a :class:`tui.mistral.MistralConnection`. ``max_queued_s`` bounds the
         audio waiting to be sent (more is dropped and the transcription fails);
-        ``finish_timeout_s`` bounds the wait for ``transcription.done`` after ``finish()``."""
+        ``finish_timeout_s`` bounds the wait for ``transcription.done`` after ``finish()``;
+        ``references`` (name -> clip) go as ``speaker_references`` with diarization (see
+        :mod:`tui.stt.references`); a refusal fails this session and stops them for the process."""
         self.connection = connection
+        self.references = dict(references or {})
         self.model = model
         self.diarize = diarize
         self.language = language.strip()
@@ -327,6 +333,10 @@ class RealtimeTranscription:
         }
         if self.diarize:
             kwargs["diarize"] = True
+            if self.references and not references_refused():
+                refs = await asyncio.to_thread(encode_references, self.references)
+                if refs:
+                    kwargs["speaker_references"] = refs
         if self.language:
             kwargs["language"] = self.language
         return await self.connection.client.audio.realtime.connect(self.model, **kwargs)
@@ -378,7 +388,10 @@ class RealtimeTranscription:
         elif kind == "transcription.language":
             self._language = _language(getattr(event, "audio_language", None))
         elif kind == "error":
-            raise TranscriptionError(_error_message(getattr(event, "error", None)), hint=RETRY)
+            message = _error_message(getattr(event, "error", None))
+            if self.references and "speaker_reference" in message.lower():
+                mark_refused()
+            raise TranscriptionError(message, hint=RETRY)
         elif kind == "transcription.done":
             if not self._ending:
                 raise TranscriptionError(f"{WHAT} failed: Mistral ended the session before the recording.")
@@ -491,7 +504,9 @@ def _error_message(detail: Any) -> str:
     return f"{WHAT} failed: Mistral reported an error{where}" + (f": {text}." if text else ".")
 
 
-def make_live_transcription(settings: Settings, transcriber: Any) -> LiveTranscription | None:
+def make_live_transcription(
+    settings: Settings, transcriber: Any, references: Mapping[str, Path] | None = None
+) -> LiveTranscription | None:
     """The live transcription for a recording about to start, or None (transcribe at the end).
 
     Offline: :class:`tui.stt.offline.StreamingTranscription` (6 s windows, 1.5 s settle, as the
@@ -511,5 +526,6 @@ def make_live_transcription(settings: Settings, transcriber: Any) -> LiveTranscr
             diarize=cfg.diarize,
             language=cfg.language,
             delay_ms=cfg.realtime_delay_ms,
+            references=references,
         )
     return None

@@ -34,13 +34,18 @@ class StatusBar(Static):
     session: reactive[str] = reactive("")
     timings: reactive[Timings | None] = reactive(None)
     note: reactive[str] = reactive("")
+    people: reactive[str] = reactive("")
+    """Who has spoken in this session (names when given)."""
 
     def render(self) -> Content:
         return Content(self.text)
 
     @property
     def text(self) -> str:
-        parts = [self.backend or "…", f"session {clean(self.session) or '–'}", timings_text(self.timings)]
+        parts = [self.backend or "…", f"session {clean(self.session) or '–'}"]
+        if self.people:
+            parts.append(clean(self.people))
+        parts.append(timings_text(self.timings))
         if self.note:
             parts.append(clean(self.note))
         return " │ ".join(parts)

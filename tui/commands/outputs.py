@@ -1,0 +1,119 @@
+"""Files the commands write for people (``export -o``, ``say -o``, ``ask -o``): private, whole, or absent.
+
+Every such file is written to a hidden temporary file in the target folder with mode 0600 and renamed
+into place only once complete, so a failure never leaves a partial (or world-readable) file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from tui.errors import VoxroomError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+AUDIO_FORMATS: dict[str, tuple[str, str]] = {
+    ".wav": ("WAV", "PCM_16"),
+    ".flac": ("FLAC", "PCM_16"),
+    ".ogg": ("OGG", "VORBIS"),
+    ".mp3": ("MP3", "MPEG_LAYER_III"),
+}
+"""Extension -> (libsndfile format, subtype). ``.mp3`` only where libsndfile can write MP3."""
+
+
+def audio_extensions() -> list[str]:
+    """The extensions ``say -o`` / ``ask -o`` can write with this libsndfile."""
+    import soundfile as sf
+
+    formats = sf.available_formats()
+    return [ext for ext, (fmt, _) in AUDIO_FORMATS.items() if fmt in formats]
+
+
+def check_output_path(path: Path, *, force: bool = False, audio: bool = False) -> Path:
+    """Refuse, before any work is done, an output path that cannot be written as asked.
+
+    The folder must exist (it is never created silently), the path must not be a folder, an
+    existing file needs ``force``, and audio paths need a supported extension.
+    """
+    path = path.expanduser()
+    if audio:
+        supported = audio_extensions()
+        if path.suffix.lower() not in supported:
+            what = (
+                f"{path.name} has no extension, so the audio format is unknown"
+                if not path.suffix
+                else f"Voxroom cannot write {path.suffix} audio ({path.name})"
+            )
+            raise VoxroomError(
+                f"{what}.",
+                hint="Use a file name ending in " + ", ".join(supported[:-1]) + f" or {supported[-1]}.",
+            )
+    folder = path.parent
+    if not folder.is_dir():
+        raise VoxroomError(
+            f"The folder {folder} does not exist.", hint="Create it first, or choose another path."
+        )
+    if path.is_dir():
+        raise VoxroomError(f"{path} is a folder.", hint="Give a file name inside it.")
+    if path.exists() and not force:
+        raise VoxroomError(
+            f"{path} already exists.", hint="Add --force to replace it, or choose another name."
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise VoxroomError(f"Cannot write in {folder}: permission denied.", hint="Choose another folder.")
+    return path
+
+
+@contextlib.contextmanager
+def _private_temp(path: Path) -> Iterator[tuple[IO[bytes], Path]]:
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as err:
+        raise VoxroomError(f"Cannot write {path}: {err.strerror}.", hint="Choose another path.") from None
+    tmp = Path(name)  # mkstemp creates it 0600
+    try:
+        with os.fdopen(fd, "w+b") as f:
+            yield f, tmp
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as err:
+        tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise VoxroomError(
+                f"Cannot write {path}: {err.strerror or err}.", hint="Choose another path."
+            ) from None
+        raise
+
+
+def write_private_output(path: Path, data: bytes | str, *, force: bool = False) -> Path:
+    """Write ``data`` to ``path`` (0600, atomically), after :func:`check_output_path`."""
+    path = check_output_path(path, force=force)
+    body = data.encode("utf-8") if isinstance(data, str) else data
+    with _private_temp(path) as (f, _tmp):
+        f.write(body)
+    return path
+
+
+def write_audio_output(path: Path, samples: np.ndarray, rate: int, *, force: bool = True) -> Path:
+    """Write mono float samples as the format named by the extension (0600, atomically)."""
+    import numpy as np
+    import soundfile as sf
+
+    path = check_output_path(path, force=force, audio=True)
+    fmt, subtype = AUDIO_FORMATS[path.suffix.lower()]
+    data = np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, 1.0)
+    with _private_temp(path) as (f, _tmp):
+        try:
+            sf.write(f, data, rate or 24_000, format=fmt, subtype=subtype)
+        except (sf.LibsndfileError, RuntimeError, ValueError) as err:
+            raise VoxroomError(
+                f"Cannot encode {path.name} as {fmt}: {err}.", hint="Use a .wav or .flac name."
+            ) from None
+    return path
