@@ -162,6 +162,15 @@ def run(count: int) -> list[tuple[str, str, str]]:
         rows.append(("  open (read, migrate, check, build)", f"{load * 1000:.0f} ms", "-"))
         save, _ = timed(lambda: long_store.save(session))
         rows.append(("  save (atomic: temp file, fsync, rename, fsync dir)", f"{save * 1000:.0f} ms", "-"))
+        last = session.turns[-1]
+        change, _ = timed(lambda: long_store.update_turn(session, last))
+        rows.append(
+            (
+                "  update a turn (lock, read the latest file, apply, atomic save)",
+                f"{change * 1000:.0f} ms",
+                "-",
+            )
+        )
         for fmt in ("srt", "md", "json"):
             t_fmt, _ = timed(lambda fmt=fmt: export_session(session, fmt))
             rows.append((f"  export {fmt}", f"{t_fmt * 1000:.0f} ms", "-"))

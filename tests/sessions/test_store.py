@@ -15,7 +15,7 @@ from tui.lifecycle import SessionLog
 from tui.sessions.model import SCHEMA_VERSION, TurnRecord
 from tui.sessions.replay import replay_plan
 from tui.sessions.samples import sample_names, sample_sessions_dir
-from tui.sessions.store import INDEX_FILE, SessionError, SessionStore
+from tui.sessions.store import INDEX_FILE, INDEX_VERSION, SessionError, SessionStore
 
 
 def mode(path: Path) -> int:
@@ -79,7 +79,7 @@ def test_index_lost_or_damaged_is_rebuilt(store: SessionStore) -> None:
     ids = {make_session(store, turns=1).id for _ in range(3)}
     first = store.list()
     index = store.root / INDEX_FILE
-    assert json.loads(index.read_text())["version"] == 1
+    assert json.loads(index.read_text())["version"] == INDEX_VERSION
     for damage in (b"", b"{not json", b'{"version": 1, "entries": []}', b"[1,2,3]"):
         index.write_bytes(damage)
         assert {s.id for s in store.list().sessions} == ids
@@ -196,7 +196,8 @@ def test_huge_fields_are_capped_and_cleaned(store: SessionStore) -> None:
     path.write_text(json.dumps(data))
     again = store.open(session.id)
     assert again.title.startswith("RedTTT") and len(again.title) == 200
-    assert len(again.turns[0].reply) == 100_000
+    assert again.title.endswith(" […cut at 200 characters]")
+    assert len(again.turns[0].reply) == 100_000 and again.turns[0].reply.endswith(" characters]")
     assert again.turns[0].segments[0].text == "hello"
     assert again.turns[0].segments[0].start == 0.0
     assert again.turns[0].duration == 10 * 24 * 3600.0

@@ -237,11 +237,11 @@ async def test_rename_speaker_with_nobody_yet_says_so(tui_settings, make_room) -
 
 async def test_new_session_then_open_the_old_one_read_only_then_continue_it(tui_settings, make_room) -> None:
     room = make_room()
-    first = room.log.name
     app = make_app(tui_settings, room)
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)
         first_id = room.log.session_id
+        first = room.log.name
 
         await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: room.log.session_id != first_id)

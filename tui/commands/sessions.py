@@ -33,8 +33,7 @@ def _secrets(settings: Settings) -> list[str]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from tui.sessions.model import format_created, format_duration
-    from tui.text import clean
+    from tui.sessions.model import format_created, format_duration, single_line
 
     store, _ = _store(args)
     listing = store.list()
@@ -44,16 +43,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     elif not shown:
         print("No sessions yet." if not listing.sessions else "No session matches.")
     else:
-        for s in shown:
-            title = clean(s.title) or "(untitled)"
-            first = clean(s.first_line)
+        for s in shown:  # one line per session, whatever its title, names or words hold
+            title = single_line(s.title) or "(untitled)"
+            first = single_line(s.first_line)
+            mark = f"[{s.status}] " if s.status else ""
             print(
-                f"{s.id}  {format_created(s.created)}  {format_duration(s.duration):>8}  "
-                f"{s.turns:>3} turn{'s' if s.turns != 1 else ' '}  {title}"
+                f"{single_line(s.id)}  {format_created(s.created)}  {format_duration(s.duration):>8}  "
+                f"{s.turns:>3} turn{'s' if s.turns != 1 else ' '}  {mark}{title}"
                 + (f"  — {first[:60]}" if first else "")
             )
     for broken in listing.broken:
-        print(f"voxroom: {clean(broken.reason)}", file=sys.stderr)
+        print(f"voxroom: {single_line(broken.reason)}", file=sys.stderr)
     return 0
 
 
@@ -69,7 +69,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from tui.sessions.model import format_duration
+    from tui.sessions.model import format_duration, single_line
 
     store, _ = _store(args)
     text = " ".join(args.text)
@@ -82,7 +82,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 1
     for hit in hits:
         at = f" at {format_duration(hit.start)}" if hit.start is not None else ""
-        print(f"{hit.session_id} turn {hit.turn}{at}  {hit.speaker}: {hit.snippet}")
+        print(
+            f"{single_line(hit.session_id)} turn {hit.turn}{at}  "
+            f"{single_line(hit.speaker)}: {single_line(hit.snippet)}"
+        )
     return 0
 
 

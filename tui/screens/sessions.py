@@ -13,8 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label
 
-from tui.sessions.model import format_created, format_duration
-from tui.text import clean
+from tui.sessions.model import format_created, format_duration, single_line
 
 
 class SummaryLike(Protocol):
@@ -24,6 +23,7 @@ class SummaryLike(Protocol):
     duration: float
     turns: int
     first_line: str
+    status: str
 
     def matches(self, text: str) -> bool: ...
 
@@ -72,13 +72,14 @@ class SessionBrowser(ModalScreen[tuple[str, str] | None]):
         table = self.query_one(DataTable)
         table.clear()
         self.shown = [s for s in self.summaries if not text.strip() or s.matches(text)]
-        for s in self.shown:
+        for s in self.shown:  # Text cells: a title like "[/b]" is shown as it is, never read as markup
+            mark = f"[{s.status}] " if s.status else ""
             table.add_row(
                 format_created(s.created),
                 format_duration(s.duration),
                 str(s.turns),
-                Text(clean(s.title)[:30]),  # plain text: titles and lines are never markup
-                Text(clean(s.first_line)[:80]),
+                Text(mark + single_line(s.title)[:30]),
+                Text(single_line(s.first_line)[:80]),
                 key=s.id,
             )
 

@@ -2,8 +2,12 @@
 
 Core code only (no Textual). Public API:
 
-- :class:`SessionStore` (``store.py``): create / open / list / save / delete / search, audio paths,
-  speaker renaming and merging (turns are written by :mod:`tui.lifecycle`).
+- :class:`SessionStore` (``store.py``): create (``persist=False`` for lazy creation) / open / list /
+  delete / search, audio paths (``reserve_recording``, ``open_audio``); every change under the
+  session's lock: ``add_turn``, ``update_turn``, ``update(session, fn)``, ``set_title``,
+  ``set_conversation``, speaker renaming and merging (turns are written by :mod:`tui.lifecycle`).
+- :data:`~tui.sessions.model.LIMITS` and :func:`~tui.sessions.model.single_line` (``model.py``): the
+  one table of limits, and the one cleaner for a single line of outside text.
 - :class:`Session`, :class:`TurnRecord`, :class:`SessionSummary`, :class:`BrokenSession`
   (``model.py``).
 - :func:`export_session` and :data:`FORMATS` (``export.py``).

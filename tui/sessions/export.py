@@ -1,7 +1,10 @@
 """Exports of a session: plain text, Markdown, SRT, WebVTT and JSON.
 
-Speaker names replace ``speaker_N`` everywhere. Every text field is passed through
-:func:`tui.text.clean` again, and any secret handed in (the API key) is replaced by ``[redacted]``.
+Speaker names replace ``speaker_N`` everywhere. Every one-line field (titles, names, segments,
+references) goes through :func:`tui.sessions.model.single_line` again and is escaped for its format
+(Markdown specials and line-start markers; SRT/WebVTT arrows and tags); multi-line replies keep their
+lines but every continuation line is indented (txt) or escaped (md), so no text from a session can
+forge a line of the export's own structure. Any secret handed in (the API key) becomes ``[redacted]``.
 
 Times: subtitles (SRT, WebVTT) and the transcript lines use one timeline for the whole session,
 the turns' recordings laid end to end. A turn starts where the previous one ended: its offset is
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.model import STATUS_NOTES
-from tui.sessions.model import Session, format_created, format_duration
+from tui.sessions.model import Session, format_created, format_duration, single_line
 from tui.text import clean, dump_json
 
 FORMATS = ("txt", "md", "srt", "vtt", "json")
@@ -48,8 +51,12 @@ def default_export_folder(start_dir: Path, home: Path) -> Path:
     return start_dir
 
 
-def _one_line(text: str) -> str:
-    return " ".join(clean(text).split())
+_one_line = single_line
+
+
+def _lines(text: str) -> list[str]:
+    """A multi-line text (a reply) as cleaned, non-empty single lines."""
+    return [line for line in map(single_line, clean(text).splitlines()) if line]
 
 
 def cues(session: Session) -> list[Cue]:
@@ -122,8 +129,10 @@ def to_txt(session: Session) -> str:
         if not turn.segments and turn.transcript_text.strip():
             lines.append(_one_line(turn.transcript_text))
         lines.extend(_outcome(turn.status, turn.failed_step, turn.error, turn.blocked, turn.moderation))
-        if turn.reply.strip():
-            lines.append("Voxroom: " + clean(turn.reply).strip())
+        reply = _lines(turn.reply)
+        if reply:
+            lines.append("Voxroom: " + reply[0])
+            lines.extend("  " + line for line in reply[1:])  # indented: never a line of its own
         for ref in turn.references:
             lines.append(f"  - {_one_line(ref.title)} <{_one_line(ref.url)}>")
     return "\n".join(lines) + "\n"
@@ -144,12 +153,15 @@ def _outcome(
     return out
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#&])")
+_MD_LINE_START = re.compile(r"^(\d*)([-+=~:.)])")
+"""What would start a list, a heading underline, a rule, a fence or a definition at a line's start."""
 
 
 def md(text: str) -> str:
     """Markdown-escape one line of text taken from a session."""
-    return _MD_SPECIAL.sub(r"\\\1", _one_line(text))
+    escaped = _MD_SPECIAL.sub(r"\\\1", _one_line(text))
+    return _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] or m[2] in "-+=~:" else m[0], escaped)
 
 
 def _md_link(title: str, url: str) -> str:
@@ -187,7 +199,7 @@ def to_markdown(session: Session) -> str:
         for note in _outcome(turn.status, turn.failed_step, turn.error, turn.blocked, turn.moderation):
             out += [f"*{md(note)}*", ""]
         if turn.reply.strip():
-            paragraphs = [md(p) for p in clean(turn.reply).split("\n\n") if p.strip()]
+            paragraphs = [md(p) for p in clean(turn.reply).split("\n\n") if _one_line(p)]
             out.append("**Voxroom:** " + "\n\n".join(paragraphs))
             out.append("")
         if turn.references:

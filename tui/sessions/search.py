@@ -9,15 +9,34 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from tui.sessions.migrate import SchemaError, migrate
-from tui.sessions.model import Session
+from tui.sessions.model import Session, single_line
 from tui.text import clean
 
-if TYPE_CHECKING:
-    from tui.sessions.store import SessionStore
+
+class _Summary(Protocol):
+    id: str
+
+
+class _Listing(Protocol):
+    @property
+    def sessions(self) -> Sequence[_Summary]: ...
+
+
+class SearchableStore(Protocol):
+    """What search needs of :class:`tui.sessions.store.SessionStore` (no import: no cycle)."""
+
+    max_file_bytes: int
+
+    def list(self) -> _Listing: ...
+
+    def session_file(self, session_id: str) -> Path | None: ...
+
 
 SNIPPET_CONTEXT = 40
 
@@ -52,9 +71,9 @@ class SearchHit:
 
 
 def snippet(text: str, position: int, length: int, context: int = SNIPPET_CONTEXT) -> str:
-    text = " ".join(text.split()) if "\n" in text else text
+    """The match with ``context`` characters either side, on one line (:func:`single_line`)."""
     lo, hi = max(0, position - context), min(len(text), position + length + context)
-    return ("…" if lo > 0 else "") + text[lo:hi].strip() + ("…" if hi < len(text) else "")
+    return ("…" if lo > 0 else "") + single_line(text[lo:hi]) + ("…" if hi < len(text) else "")
 
 
 def _find(text: str, words: list[str]) -> int | None:
@@ -114,13 +133,11 @@ def search_session(session: Session, text: str, limit: int = 200) -> list[Search
     return hits[:limit]
 
 
-def search_store(store: SessionStore, text: str, limit: int = 200) -> list[SearchHit]:
+def search_store(store: SearchableStore, text: str, limit: int = 200) -> list[SearchHit]:
     """Hits across every readable session in ``store``, newest session first, then by turn.
 
     Unreadable sessions are skipped here (``SessionStore.list`` reports them).
     """
-    from tui.sessions.store import MAX_FILE_BYTES, SESSION_FILE, valid_id
-
     words = [w for w in text.casefold().split() if w]
     if not words:
         return []
@@ -129,14 +146,16 @@ def search_store(store: SessionStore, text: str, limit: int = 200) -> list[Searc
     order = [summary.id for summary in store.list().sessions]
     out: list[SearchHit] = []
     for name in order:
-        if not valid_id(name):
+        path = store.session_file(name)
+        if path is None:
             continue
-        try:
-            with open(os.path.join(store.root, name, SESSION_FILE), "rb") as f:
-                raw = f.read(MAX_FILE_BYTES + 1)
+        try:  # never through a link planted as a session file
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as f:
+                raw = f.read(store.max_file_bytes + 1)
         except OSError:
             continue
-        if len(raw) > MAX_FILE_BYTES:
+        if len(raw) > store.max_file_bytes:
             continue
         try:
             decoded = raw.decode("utf-8")
