@@ -205,7 +205,8 @@ class SessionLog:
     # -- construction ----------------------------------------------------------------------------
     @classmethod
     def new(cls, store: SessionStore, backends: Backends, speakers: Speakers | None = None) -> SessionLog:
-        session = store.create(backend=backends.label, models=dict(backends.models))
+        # Written on its first recording: a launch that records nothing leaves no session behind.
+        session = store.create(backend=backends.label, models=dict(backends.models), persist=False)
         return cls(store, session, backends, speakers)
 
     @classmethod
@@ -237,17 +238,8 @@ class SessionLog:
 
     @_locked
     def recording_path(self) -> Path:
-        """Where the next turn records (a name no file or turn uses yet, inside the session folder)."""
-        from tui.sessions.fsutil import make_private_dir
-
-        index = self._next_index()
-        path = self.store.recording_path(self.session, index)
-        n = 1
-        while path.exists():
-            n += 1
-            path = self.store.audio_path(self.session, f"turn-{index:03d}-{n}.flac")
-        make_private_dir(path.parent)
-        return path
+        """Where the next turn records: a name no file, turn or other process uses (reserved)."""
+        return self.store.reserve_recording(self.session)
 
     @_locked
     def keep_recording(self, clip: Clip) -> tuple[TurnRef, Clip]:
@@ -359,7 +351,14 @@ class SessionLog:
         for label in found.new:
             self._keep_reference(label, samples, found.transcript)
             self.speakers.recognise(self.session, label)
-        self.store.save(self.session)
+        people, names = self.session.people, dict(self.session.speaker_names)
+
+        def keep(latest: Session) -> None:  # applied to the latest saved copy, under its lock
+            latest.people = people
+            for label, name in names.items():
+                latest.speaker_names.setdefault(label, name)
+
+        self.store.update(self.session, keep)
         return found.transcript, dict(self.session.speaker_names)
 
     def names(self) -> dict[str, str]:

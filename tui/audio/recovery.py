@@ -96,7 +96,7 @@ def recover_all(directory: Path | str) -> tuple[list[RecoveredRecording], list[t
 
 def _final_name(src: Path) -> Path:
     final = src.with_name(src.name[: -len(PARTIAL_SUFFIX)]) if src.name.endswith(PARTIAL_SUFFIX) else src
-    if final != src and final.exists():
+    if final != src and final.exists() and final.stat().st_size > 0:  # an empty one was only reserved
         final = final.with_name(f"{final.stem}.recovered{final.suffix}")
     return final
 

@@ -390,6 +390,9 @@ class Room:
             self.recorder.start(path)
         except Exception as err:  # PortAudio raises its own types too
             self._stop_live(live)
+            with contextlib.suppress(OSError):
+                if path.stat().st_size == 0:  # the reserved name: nothing was recorded into it
+                    path.unlink()
             error = (
                 err
                 if isinstance(err, VoxroomError)
