@@ -40,10 +40,10 @@ from tui.themes import (
     VARIABLE_DEFAULTS,
     choose_theme,
     remember_theme,
-    textual_themes,
     theme_css_paths,
 )
 from tui.widgets import PlaybackMeter, RecordingPane, RepliesPane, StatusBar, TranscriptPane
+from tui.widgets.themes import textual_themes
 from tui.widgets.trigger_keys import TriggerKeys
 
 if TYPE_CHECKING:

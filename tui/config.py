@@ -210,7 +210,6 @@ class Settings:
     @property
     def server_display(self) -> str:
         """The Mistral server as it may be shown or saved: no credentials (see :func:`display_url`)."""
-        from tui.mistral import PUBLIC_SERVER
 
         return display_url(self.server_url or PUBLIC_SERVER)
 
@@ -272,6 +271,8 @@ _SECTIONS = {
     "diarization": DiarizationSettings,
 }
 _BACKENDS = {"auto", "mistral", "offline"}
+PUBLIC_SERVER = "https://api.mistral.ai"
+"""Where Mistral calls go without ``server_url``."""
 DEFAULT_CHUNK_SECONDS = 900.0
 MODEL_MAX_SECONDS: dict[str, float] = {
     "voxtral-mini-latest": 10_500.0,

@@ -248,7 +248,7 @@ class SessionLog:
         import soundfile as sf
 
         from tui.audio.clip import TRANSCRIBE_RATE, Clip
-        from tui.sessions.fsutil import make_private
+        from tui.fsutil import make_private
 
         path = self.recording_path()
         at16k = clip.at_rate(TRANSCRIBE_RATE)
@@ -271,7 +271,7 @@ class SessionLog:
 
     @_locked
     def begin(self, recording: Path, duration: float = 0.0) -> TurnRef:
-        from tui.sessions.fsutil import make_private
+        from tui.fsutil import make_private
         from tui.sessions.model import TurnRecord
 
         name = self._own_file(recording)
@@ -283,7 +283,7 @@ class SessionLog:
 
     @_locked
     def recorded(self, ref: TurnRef, duration: float) -> None:
-        from tui.sessions.fsutil import make_private
+        from tui.fsutil import make_private
 
         turn = self._turn(ref)
         if turn.recording:
@@ -293,7 +293,7 @@ class SessionLog:
 
     @_locked
     def complete(self, ref: TurnRef, result: TurnResult) -> Completed:
-        from tui.sessions.fsutil import make_private
+        from tui.fsutil import make_private
         from tui.sessions.model import TurnRecord
 
         turn = self._turn(ref)
@@ -390,7 +390,7 @@ class SessionLog:
 
         from tui.audio.clip import TRANSCRIBE_RATE
         from tui.diarize.identity import reference_span
-        from tui.sessions.fsutil import make_private
+        from tui.fsutil import make_private
 
         span = reference_span(transcript.segments, label)
         person = next((p for p in self.session.people if p.label == label), None)

@@ -9,12 +9,10 @@ import json
 import threading
 from typing import Any, ClassVar
 
-from tui.config import Settings
+from tui.config import PUBLIC_SERVER, Settings
 from tui.errors import BackendError
 from tui.net import ResponseRefused, make_client, split_credentials
 from tui.redact import display_url
-
-PUBLIC_SERVER = "https://api.mistral.ai"
 
 
 class MistralConnection:

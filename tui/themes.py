@@ -1,5 +1,6 @@
 """Voxroom's themes: colour data for Textual ``Theme`` objects, the ``.tcss`` files that go with them,
-and the remembered choice. Textual is imported only inside :func:`textual_themes`.
+and the remembered choice. No Textual here: the UI turns these specs into themes
+(:func:`tui.widgets.themes.textual_themes`).
 
 Each theme is a Textual ``Theme`` (colours, plus Voxroom's own variables: meter bands and speaker
 colours) and a ``themes/<name>.tcss`` file with the rules that differ per theme (borders, emphasis),
@@ -110,18 +111,6 @@ THEME_SPECS: dict[str, dict[str, Any]] = {
 THEME_NAMES: tuple[str, ...] = tuple(THEME_SPECS)
 
 
-def textual_themes() -> list[Any]:
-    """The Voxroom themes as ``textual.theme.Theme`` objects (imports Textual)."""
-    from textual.theme import Theme
-
-    themes = []
-    for name, spec in THEME_SPECS.items():
-        spec = dict(spec)
-        variables = {**VARIABLE_DEFAULTS, **spec.pop("variables", {})}
-        themes.append(Theme(name=name, variables=variables, **spec))
-    return themes
-
-
 def themes_dir() -> Path:
     """Where the ``.tcss`` theme files are: ``tui/_themes`` in a wheel, ``./themes`` in a checkout."""
     package = Path(__file__).resolve().parent
@@ -167,7 +156,7 @@ def remember_theme(data_dir: Path, name: str) -> None:
     state = read_state(data_dir)
     state["theme"] = name
     path = _state_path(data_dir)
-    from tui.sessions.fsutil import atomic_write, make_private_dir
+    from tui.fsutil import atomic_write, make_private_dir
 
     try:
         make_private_dir(path.parent)

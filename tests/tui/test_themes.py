@@ -16,10 +16,10 @@ from tui.themes import (
     remember_theme,
     remembered_theme,
     speaker_index,
-    textual_themes,
     theme_css_paths,
     themes_dir,
 )
+from tui.widgets.themes import textual_themes
 
 REPO = Path(__file__).resolve().parents[2]
 

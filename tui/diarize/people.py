@@ -225,7 +225,7 @@ class VoiceProfiles:
         self, name: str, voiceprint: Sequence[float], *, seconds: float, reference: Path | None = None
     ) -> Person:
         """A new profile; ``reference`` (a clip file) is copied into the profiles folder."""
-        from tui.sessions.fsutil import atomic_write, make_private, make_private_dir
+        from tui.fsutil import atomic_write, make_private, make_private_dir
 
         try:
             person = Person(next_label(self.list()), _clean_name(name), list(voiceprint), None, seconds)
@@ -285,7 +285,7 @@ class VoiceProfiles:
         return None, "none"
 
     def _save(self, profiles: Sequence[Person]) -> None:
-        from tui.sessions.fsutil import atomic_write, make_private_dir
+        from tui.fsutil import atomic_write, make_private_dir
 
         make_private_dir(self.folder)
         data = {"version": 1, "profiles": [p.to_dict() for p in profiles]}

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tui.sessions.fsutil import atomic_write, make_private_dir
+from tui.fsutil import atomic_write, make_private_dir
 from tui.sessions.model import MAX_SHORT, now_iso
 from tui.text import clean
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from tui.errors import VoxroomError
-from tui.sessions.fsutil import FILE_MODE, atomic_write, make_private_dir
+from tui.fsutil import FILE_MODE, atomic_write, make_private_dir
 from tui.sessions.migrate import NewerSchemaError, SchemaError, migrate
 from tui.sessions.model import (
     HEADER_FIELDS,
