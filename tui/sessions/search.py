@@ -99,8 +99,13 @@ def search_session(session: Session, text: str, limit: int = 200) -> list[Search
     hits: list[SearchHit] = []
     offsets = session.offsets()
     for turn, offset in zip(session.turns, offsets, strict=True):
-        for seg in turn.segments:
-            pos = _find(seg.text, words)
+        places = [
+            ("transcript", session.name(seg.speaker), round(offset + seg.start, 3), seg.text)
+            for seg in turn.segments
+        ]
+        places.append(("reply", "Voxroom", None, turn.reply))
+        for kind, who, at, found_in in places:
+            pos = _find(found_in, words)
             if pos is not None:
                 hits.append(
                     SearchHit(
@@ -108,26 +113,12 @@ def search_session(session: Session, text: str, limit: int = 200) -> list[Search
                         session.title,
                         session.created,
                         turn.index,
-                        "transcript",
-                        session.name(seg.speaker),
-                        round(offset + seg.start, 3),
-                        snippet(clean(seg.text), pos, len(words[0])),
+                        kind,
+                        who,
+                        at,
+                        snippet(clean(found_in), pos, len(words[0])),
                     )
                 )
-        pos = _find(turn.reply, words)
-        if pos is not None:
-            hits.append(
-                SearchHit(
-                    session.id,
-                    session.title,
-                    session.created,
-                    turn.index,
-                    "reply",
-                    "Voxroom",
-                    None,
-                    snippet(clean(turn.reply), pos, len(words[0])),
-                )
-            )
         if len(hits) >= limit:
             break
     return hits[:limit]
