@@ -573,7 +573,10 @@ class Room:
                 step=result.failed_step or "voxroom",
             )
             self._emit(RoomFailed(error, pending.turn, retryable=True))
+        name = log.name
         self._save(log, pending, result)
+        if log.name != name:  # the session is now named after its first words
+            self._emit(SessionChanged(log.name, log.saved))
         self._emit(PeopleChanged(log.names(), log.suggestions()))
         refused = tuple(result.sentences[i] for i in result.refused if 0 <= i < len(result.sentences))
         self._emit(TurnFinished(pending.turn, result.status, result.timings, result.error, refused))

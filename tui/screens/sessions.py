@@ -61,7 +61,7 @@ class SessionBrowser(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Date", "Duration", "Turns", "Title", "First line")
+        table.add_columns("Date", "Duration", "Turns", "Title", "First line", "Id")
         self._fill("")
         self.query_one("#filter", Input).focus()
 
@@ -80,6 +80,7 @@ class SessionBrowser(ModalScreen[tuple[str, str] | None]):
                 str(s.turns),
                 Text(mark + single_line(s.title)[:30]),
                 Text(single_line(s.first_line)[:80]),
+                Text(single_line(s.id)[:40]),
                 key=s.id,
             )
 
