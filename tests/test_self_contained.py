@@ -9,9 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # A path outside the repository that only exists on some machine, or the sibling shared/ folder.
-FORBIDDEN = re.compile(
-    r"(\.\./shared\b|parent\s*/\s*\"shared\"|/work/(shared|venv|main)\b|/root/)"
-)
+FORBIDDEN = re.compile(r"(\.\./shared\b|parent\s*/\s*\"shared\"|/work/(shared|venv|main)\b|/root/)")
 
 
 def tracked_files() -> list[Path]:

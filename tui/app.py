@@ -47,7 +47,7 @@ from tui.widgets.themes import textual_themes
 from tui.widgets.trigger_keys import TriggerKeys
 
 if TYPE_CHECKING:
-    from tui.lifecycle import TurnLog
+    from tui.lifecycle import Speakers, TurnLog
     from tui.room.ports import Player, Recorder
     from tui.room.wiring import HistoryTurn
     from tui.sessions.model import SessionSummary
@@ -808,13 +808,16 @@ class VoxroomApp(App[None]):
     replay_speed = 1.0
     """How fast a replay without a speaker is timed (tests)."""
 
-    def action_rename_speaker(self) -> None:
+    def action_rename_speaker(self, first: str = "") -> None:
         from tui.screens.rename import RenameSpeakerDialog
 
         speakers = list(self.transcript_pane.speakers)
         if not speakers:
             self.notify("Nobody has spoken yet, so there is no speaker to rename.", severity="information")
             return
+        if first in speakers:
+            speakers.remove(first)
+            speakers.insert(0, first)
         self.push_screen(RenameSpeakerDialog(speakers, self.transcript_pane.names), self._renamed)
 
     def _renamed(self, choice: tuple[str, str] | None) -> None:
@@ -826,8 +829,75 @@ class VoxroomApp(App[None]):
         target = self.viewing or (self.room.log if self.room is not None else None)
         if _is_sample(target):
             self.notify("Samples are not changed: the name shows until you leave it.")
-        elif target is not None:
-            self._save_name_worker(target, label, name)
+            return
+        if target is None:
+            return
+        speakers = _speakers_of(target)
+        if speakers is not None and speakers.profiles is not None and speakers.consent is None:
+            from tui.screens.people import RememberVoicesDialog
+
+            def answered(consent: bool | None) -> None:
+                speakers.set_consent(bool(consent))
+                self._save_name_worker(target, label, name)
+
+            self.push_screen(RememberVoicesDialog(), answered)
+            return
+        self._save_name_worker(target, label, name)
+
+    def action_people(self) -> None:
+        from tui.screens.people import PeopleDialog, PersonRow
+
+        target = self.viewing or (self.room.log if self.room is not None else None)
+        session = getattr(target, "session", None)
+        people = list(getattr(session, "people", []) or [])
+        if session is None or not people:
+            self.notify("Nobody has spoken yet in this session.", severity="information")
+            return
+        rows = [
+            PersonRow(
+                p.label,
+                self.transcript_pane.names.get(p.label, ""),
+                p.seconds,
+                bool(p.reference and session.folder and (session.folder / p.reference).is_file()),
+            )
+            for p in people
+        ]
+        self.push_screen(PeopleDialog(rows), self._person_chosen)
+
+    def _person_chosen(self, choice: tuple[str, str] | None) -> None:
+        if choice is None:
+            return
+        what, label = choice
+        if what == "rename":
+            self.action_rename_speaker(label)
+            return
+        target = self.viewing or (self.room.log if self.room is not None else None)
+        session = getattr(target, "session", None)
+        person = next((p for p in getattr(session, "people", []) if p.label == label), None)
+        room = self.room
+        if person is None or not person.reference or session is None or session.folder is None:
+            self.notify("There is no sample of that voice yet.", severity="information")
+        elif room is None or room.player is None:
+            self.notify("No speaker is available to play the sample on.", severity="warning")
+        elif room.busy or room.replaying:
+            self.notify("Wait for the current turn to finish, then play the sample.", severity="warning")
+        else:
+            self._play_sample(room, session.folder / person.reference)
+
+    @background("replay", exclusive=True)
+    def _play_sample(self, room: Room, path: Path) -> None:
+        from tui.audio.clip import load_clip
+
+        try:
+            clip = load_clip(path)
+        except VoxroomError as err:
+            self.post_message(AppProblem(err, "Play a sample"))
+            return
+        player = room.player
+        if player is not None:
+            player.open(clip.rate)
+            player.write(clip.samples)
+            player.drain()
 
     @background("session")
     def _save_name_worker(self, target: TurnLog, label: str, name: str) -> None:
@@ -1000,6 +1070,12 @@ def _is_sample(log: TurnLog | None) -> bool:
 def _titled(widget: Any, title: str) -> Any:
     widget.border_title = title
     return widget
+
+
+def _speakers_of(target: object) -> Speakers | None:
+    from tui.lifecycle import SessionLog
+
+    return target.speakers if isinstance(target, SessionLog) else None
 
 
 def default_core(app: VoxroomApp) -> Room:

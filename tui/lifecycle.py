@@ -117,6 +117,7 @@ class Speakers:
 
     threshold: float = 0.25
     profiles: VoiceProfiles | None = None
+    data_dir: Path | None = None
     suggestions: dict[str, str] = field(default_factory=dict)
     """Person label -> a profile's name that sounds close but not certain (say it, never apply it)."""
 
@@ -129,7 +130,25 @@ class Speakers:
         profiles = (
             VoiceProfiles(settings.data_dir / "voices") if settings.diarization.voice_profiles else None
         )
-        return cls(MATCH_THRESHOLD, profiles)
+        return cls(MATCH_THRESHOLD, profiles, settings.data_dir)
+
+    CONSENT = "voice_profiles_consent"
+
+    @property
+    def consent(self) -> bool | None:
+        """The user's answer to "remember voices across meetings?" (``None``: not asked yet)."""
+        from tui.themes import read_state
+
+        if self.data_dir is None:
+            return None
+        answer = read_state(self.data_dir).get(self.CONSENT)
+        return answer if isinstance(answer, bool) else None
+
+    def set_consent(self, answer: bool) -> None:
+        from tui.themes import write_state
+
+        if self.data_dir is not None:
+            write_state(self.data_dir, **{self.CONSENT: bool(answer)})
 
     def recognise(self, session: Session, label: str) -> None:
         """A new person: named at once when their voice is confidently a profile's."""
@@ -150,7 +169,7 @@ class Speakers:
     def remember(self, session: Session, label: str, name: str) -> None:
         """Keep ``label``'s voice as a profile named ``name`` (only with profiles on)."""
         person = next((p for p in session.people if p.label == label), None)
-        if self.profiles is None or person is None or person.voiceprint is None:
+        if self.profiles is None or person is None or person.voiceprint is None or self.consent is not True:
             return
         reference = session.folder / person.reference if session.folder and person.reference else None
         for old in self.profiles.list():  # one profile per name: the newest voice wins

@@ -151,18 +151,23 @@ def remembered_theme(data_dir: Path) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def remember_theme(data_dir: Path, name: str) -> None:
-    """Store the theme chosen from the palette. Failure to write is not worth bothering anyone."""
-    state = read_state(data_dir)
-    state["theme"] = name
-    path = _state_path(data_dir)
+def write_state(data_dir: Path, **values: Any) -> None:
+    """Store small choices (the palette's theme, the answer about voice profiles) in ``state.json``.
+    Failure to write is not worth bothering anyone."""
     from tui.fsutil import atomic_write, make_private_dir
 
+    state = {**read_state(data_dir), **values}
+    path = _state_path(data_dir)
     try:
         make_private_dir(path.parent)
         atomic_write(path, json.dumps(state, indent=2).encode("utf-8"))
     except OSError:
         pass
+
+
+def remember_theme(data_dir: Path, name: str) -> None:
+    """Store the theme chosen from the palette."""
+    write_state(data_dir, theme=name)
 
 
 def choose_theme(configured: str, data_dir: Path, flag: str | None = None) -> str:

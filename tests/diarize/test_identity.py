@@ -18,6 +18,7 @@ from tests.standin import MistralStandIn
 from tui.audio.clip import TRANSCRIBE_RATE, Clip
 from tui.backends import make_backends
 from tui.config import Secret, Settings
+from tui.lifecycle import Speakers
 from tui.room import Room, RoomEvent, TranscriptReady, TurnFinished
 from tui.room.wiring import new_log, open_log, rename_speaker
 from tui.sessions import SessionStore
@@ -136,8 +137,22 @@ def test_voice_profiles_name_a_person_in_a_later_meeting_only_when_on(
     SessionStore(settings.sessions_dir).delete(room.log.session_id)
     assert not list(data.rglob("person-*")) and not list(data.rglob("*voice*"))
 
-    # Meeting 2, profiles on: naming Nagg keeps his voice (private)...
+    # Profiles on, but the question "remember voices?" was answered no: still nothing is kept.
     settings = settings_for(mistral_server, data, profiles=True)
+    speakers = Speakers.from_settings(settings)
+    assert speakers is not None and speakers.consent is None
+    speakers.set_consent(False)
+    turns = Turns()
+    room = build(settings, turns)
+    try:
+        take_turn(room, turns, half(1))
+        rename_speaker(room.log, "speaker_1", "Nagg")
+    finally:
+        room.close()
+    assert not (data / "voices" / "voice_profiles.json").exists()
+
+    # Meeting 2, profiles on and consented: naming Nagg keeps his voice (private)...
+    speakers.set_consent(True)
     turns = Turns()
     room = build(settings, turns)
     try:

@@ -528,3 +528,25 @@ async def test_a_sentence_the_speech_service_refuses_is_marked_and_the_rest_spok
         )
         assert finished[0].refused[0] in app.replies_pane.notes[0]
     assert mistral_server.call_count("speech") == 3  # the sentence after the refused one was spoken
+
+
+async def test_the_people_of_a_session_can_be_listed_and_named(tui_settings, make_room) -> None:
+    from tui.screens.people import PeopleDialog, RememberVoicesDialog
+
+    tui_settings.diarization.voice_profiles = True
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        await run_command(pilot, app, "people in this session")
+        await wait_until(pilot, lambda: isinstance(app.screen, PeopleDialog))
+        rows = app.screen.people
+        assert [r.label for r in rows] == ["speaker_1", "speaker_2"] and all(r.has_sample for r in rows)
+        await pilot.press("down", "r")  # name the second person
+        await wait_until(pilot, lambda: isinstance(app.screen, RenameSpeakerDialog))
+        await pilot.press(*"Bea", "enter")
+        # Profiles are on and nobody was asked yet: the one-time question comes first.
+        await wait_until(pilot, lambda: isinstance(app.screen, RememberVoicesDialog))
+        await pilot.click("#no")
+        await wait_until(pilot, lambda: app.room.log.session.speaker_names.get("speaker_2") == "Bea")  # type: ignore[union-attr]
+        assert "Bea : Yes." in app.transcript_pane.lines[1]
+    assert not (tui_settings.data_dir / "voices").exists()  # the answer was no
