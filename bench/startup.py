@@ -276,12 +276,39 @@ def section(start: dict[str, float], tmux: dict[str, float] | None, fps: dict[st
     return "\n".join(rows)
 
 
+def meter_only(runs: int, busy: int) -> int:
+    """The meter during a turn, ``runs`` times, with ``busy`` CPU-bound processes competing."""
+    from bench.latency import BusyLoad
+
+    loads = [os.getloadavg()[0]]
+    results = []
+    with BusyLoad(busy):
+        for _ in range(runs):
+            results.append(meter_fps())
+            loads.append(os.getloadavg()[0])
+            print("meter during a turn:", json.dumps({k: round(v, 1) for k, v in results[-1].items()}))
+    gaps = [r["longest_gap_ms"] for r in results]
+    fps = [r["fps"] for r in results]
+    print(
+        f"{runs} turns, {busy} busy processes, 1-minute load average {min(loads):.1f}-{max(loads):.1f}: "
+        f"longest gap median {statistics.median(gaps):.0f} ms, max {max(gaps):.0f} ms; "
+        f"redraws/s median {statistics.median(fps):.1f}"
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update the TUI section of bench/README.md")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-tmux", action="store_true", help="skip the real-terminal start-up")
+    parser.add_argument(
+        "--meter-only", type=int, default=0, metavar="N", help="only the meter during a turn, N times"
+    )
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound competing processes (--meter-only)")
     args = parser.parse_args()
+    if args.meter_only:
+        return meter_only(args.meter_only, args.busy)
     start = headless_startup(args.runs)
     print("headless start-up:", json.dumps({k: round(v, 1) for k, v in start.items()}))
     tmux = None if args.no_tmux else tmux_startup(args.runs)

@@ -41,11 +41,15 @@ class MistralSpeaker:
             )
         except Exception as err:
             raise self.connection.translate(err, "speech", "Speech") from None
+        from mistralai.client.models import SpeechStreamEvents
+
+        from tui.sse import events
+
         pending = b""
         done = False
         try:
             with stream:
-                for event in stream:
+                for event in events(stream, SpeechStreamEvents):
                     data = event.data
                     kind = getattr(data, "type", None)
                     if kind == "speech.audio.delta":
