@@ -204,7 +204,7 @@ def meter_fps() -> dict[str, float]:
             bar = app.recording_pane.bar
             await pilot.press("space")
             end_idle = time.perf_counter() + 1.5
-            idle_frames, idle_s, _ = await count(pilot, bar, lambda: time.perf_counter() > end_idle)
+            idle_frames, idle_s, idle_gap = await count(pilot, bar, lambda: time.perf_counter() > end_idle)
             await pilot.press("space")  # turn 1 goes off to the (slow) service
             await pilot.press("space")  # the next recording starts: the meter stays live
             while app.recording_pane.state != "recording":
@@ -214,6 +214,7 @@ def meter_fps() -> dict[str, float]:
         room.close()
         return {
             "idle_fps": idle_frames / idle_s,
+            "idle_longest_gap_ms": idle_gap * 1000,
             "turn_in_flight_s": seconds,
             "meter_redraws": frames,
             "fps": frames / seconds,
@@ -288,11 +289,13 @@ def meter_only(runs: int, busy: int) -> int:
             loads.append(os.getloadavg()[0])
             print("meter during a turn:", json.dumps({k: round(v, 1) for k, v in results[-1].items()}))
     gaps = [r["longest_gap_ms"] for r in results]
+    idle = [r["idle_longest_gap_ms"] for r in results]
     fps = [r["fps"] for r in results]
     print(
         f"{runs} turns, {busy} busy processes, 1-minute load average {min(loads):.1f}-{max(loads):.1f}: "
         f"longest gap median {statistics.median(gaps):.0f} ms, max {max(gaps):.0f} ms; "
-        f"redraws/s median {statistics.median(fps):.1f}"
+        f"redraws/s median {statistics.median(fps):.1f}; recording with nothing in flight (1.5 s): "
+        f"longest gap median {statistics.median(idle):.0f} ms"
     )
     return 0
 
