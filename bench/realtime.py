@@ -192,27 +192,30 @@ def main() -> int:
 SECTION = """## Realtime transcription
 
 `bench/realtime.py` ({runs} runs per cell, medians; the stand-in Mistral server in its own process;
-client opened and agent ensured before the turn; x86_64, 2 CPUs shared with other jobs). Profiles
-as in "Latency" above (batch transcription **fast** 0.15 s + 0.02 s per audio second, **slow** 0.6 s
-+ 0.08 s/s), plus the realtime tail: `transcription.done` 0.24 s (fast: the service's default
+x86_64, 2 CPUs shared with other jobs; {busy} extra CPU-bound processes; 1-minute load average
+{load} while measuring). Both columns are one turn of the real room (`tui.room.Room` with
+`live_transcription`, a `FileRecorder` and a player that plays in simulated real time), timed from
+the key press that stops the recording to the first block handed to the player. Profiles as in
+"Latency" above (batch transcription **fast** 0.15 s + 0.02 s per audio second, **slow** 0.6 s +
+0.08 s/s), plus the realtime tail: `transcription.done` 0.24 s (fast: the service's default
 `target_streaming_delay_ms`) or 0.6 s (slow) after `input_audio.end`.
 
 {table}
 
 - **floor**: agent time to the delta that completes the first sentence + speech time to first
-  audio: what remains once transcription costs nothing. Realtime over floor is the realtime tail
-  plus the last 100 ms of audio, `finish()`'s round trip and Voxroom's turn overhead.
-- Load average while measuring: {load} (2 CPUs; above 2, other processes compete for the cores).
-- **batch**: the whole recording is uploaded and transcribed after the key press, so its cost
-  grows with the utterance (60 s slow: 0.6 + 4.8 s of transcription before the agent starts).
-- **realtime**: the utterance is streamed while the room speaks (20 ms blocks; all but the last
-  100 ms sent before the end of recording), so stopping costs only the tail, whatever the length.
+  audio: what cannot be hidden under the recording. "Over floor + tail" also takes off the
+  profile's realtime tail (the service's streaming delay, which no client can hide either): what
+  is left is `finish()`'s round trip and Voxroom's turn overhead.
+- **batch**: the recorder hands over the whole file at the press; the room uploads and transcribes
+  it, so its cost grows with the utterance.
+- **realtime**: the recorder "hears" the utterance at its real pace (`FileRecorder(realtime=True)`,
+  20 ms blocks) and the room streams it to the realtime socket while recording, so stopping costs
+  only the tail, whatever the length.
 - The stand-in answers realtime audio instantly (text deltas as the audio arrives), so the tail is
   the profile's; on the real service it is about the configured `realtime_delay_ms` plus a round
-  trip. The batch diarized pass a provisional transcript may need afterwards is off the critical
-  path (it runs after the reply has started).
+  trip.
 
-Run: `.venv/bin/python bench/realtime.py --runs 5 --write`.
+Run: `.venv/bin/python bench/realtime.py --runs 5 --write` (`--profiles fast`, `--busy 2`).
 """
 
 

@@ -6,6 +6,8 @@ It only renders the level it is given; the app samples the meter on a timer (~30
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -32,7 +34,22 @@ def band(value_dbfs: float) -> str:
 
 def bar_markup(value_dbfs: float, width: int) -> str:
     """The bar as Content markup: cells coloured by the band of the level each cell stands for."""
-    filled = round(fraction(value_dbfs) * width)
+    return _cells_markup(round(fraction(value_dbfs) * width), width)
+
+
+@lru_cache(maxsize=1024)
+def bar_content(filled: int, width: int) -> Content:
+    """The bar with ``filled`` of ``width`` cells lit, parsed once: a frame reuses it (parsing the
+    markup is most of a frame's cost, and a bar has only ``width + 1`` looks)."""
+    return Content.from_markup(_cells_markup(filled, width))
+
+
+@lru_cache(maxsize=8)
+def _marks(markup: str) -> Content:
+    return Content.from_markup(markup)
+
+
+def _cells_markup(filled: int, width: int) -> str:
     parts: list[str] = []
     current: str | None = None
     run = 0
@@ -86,7 +103,9 @@ class LevelBar(Widget):
             marks = " [$meter-no-signal]no signal[/]"
         rows = []
         for label, value in (("RMS ", level.rms_dbfs), ("PEAK", level.peak_dbfs)):
-            bar = bar_markup(value if self.active else -200.0, width)
-            rows.append(f"{label} {bar} {format_dbfs(value)} dBFS")
-        rows[1] += marks
-        return Content.from_markup("\n".join(rows))
+            filled = round(fraction(value if self.active else -200.0) * width)
+            value_text = f" {format_dbfs(value)} dBFS"
+            rows.append(Content.assemble(f"{label} ", bar_content(filled, width), value_text))
+        if marks:
+            rows[1] = rows[1] + _marks(marks)
+        return Content("\n").join(rows)
