@@ -174,6 +174,9 @@ def meter_fps() -> dict[str, float]:
     from tui.room import Room, TurnFinished
     from tui.testing import FileRecorder
 
+    trace: list[tuple[float, str]] = []
+    worst: list[float] = [0.0, 0.0]
+
     async def count(pilot, bar, until) -> tuple[int, float, float]:  # type: ignore[no-untyped-def]
         frames0 = last_frames = bar.frames
         t0 = last_t = time.perf_counter()
@@ -182,7 +185,8 @@ def meter_fps() -> dict[str, float]:
             await pilot.pause(0.01)
             if bar.frames != last_frames:
                 now = time.perf_counter()
-                longest = max(longest, now - last_t)
+                if now - last_t > longest:
+                    longest, worst[:] = now - last_t, [last_t, now]
                 last_frames, last_t = bar.frames, now
         return bar.frames - frames0, time.perf_counter() - t0, longest
 
@@ -199,6 +203,7 @@ def meter_fps() -> dict[str, float]:
         backends.warm_up()
         done: list[float] = []
         room.subscribe(lambda e: done.append(time.perf_counter()) if isinstance(e, TurnFinished) else None)
+        room.subscribe(lambda e: trace.append((time.perf_counter(), type(e).__name__)))
         app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
         async with app.run_test(size=(120, 34)) as pilot:
             bar = app.recording_pane.bar
@@ -212,6 +217,12 @@ def meter_fps() -> dict[str, float]:
             frames, seconds, gap = await count(pilot, bar, lambda: bool(done))
             await pilot.press("space")
         room.close()
+        if os.environ.get("BENCH_TRACE"):  # room events around the longest gap, for diagnosis
+            a, b = worst
+            print(
+                f"longest gap {(b - a) * 1000:.0f} ms:",
+                [(round((t - a) * 1000), n) for t, n in trace if a - 1 < t < b + 0.2],
+            )
         return {
             "idle_fps": idle_frames / idle_s,
             "idle_longest_gap_ms": idle_gap * 1000,
