@@ -204,6 +204,19 @@ def meter_fps() -> dict[str, float]:
         done: list[float] = []
         room.subscribe(lambda e: done.append(time.perf_counter()) if isinstance(e, TurnFinished) else None)
         room.subscribe(lambda e: trace.append((time.perf_counter(), type(e).__name__)))
+        if os.environ.get("BENCH_TRACE"):  # garbage collections of 10 ms or more, in the same trace
+            import gc
+
+            began: list[float] = [0.0]
+
+            def on_gc(phase: str, info: dict[str, int]) -> None:
+                now = time.perf_counter()
+                if phase == "start":
+                    began[0] = now
+                elif now - began[0] > 0.01:
+                    trace.append((began[0], f"gc{info['generation']} {(now - began[0]) * 1000:.0f} ms"))
+
+            gc.callbacks.append(on_gc)
         app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
         async with app.run_test(size=(120, 34)) as pilot:
             bar = app.recording_pane.bar
