@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import statistics
 import sys
 import tempfile
@@ -186,13 +187,43 @@ def run_bare_sdk_chain(settings, clip: Clip) -> float:  # type: ignore[no-untype
     return took
 
 
+def _spin(stop: mp.Event) -> None:  # type: ignore[type-arg]
+    """A CPU-bound competitor: pure Python arithmetic until told to stop."""
+    n = 0
+    while not stop.is_set():
+        for _ in range(100_000):
+            n = (n * 31 + 7) % 1_000_003
+
+
+class BusyLoad:
+    """``count`` CPU-bound processes competing for the cores while a benchmark runs."""
+
+    def __init__(self, count: int) -> None:
+        self.stop = mp.Event()
+        self.procs = [mp.Process(target=_spin, args=(self.stop,), daemon=True) for _ in range(count)]
+
+    def __enter__(self) -> BusyLoad:
+        for proc in self.procs:
+            proc.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for proc in self.procs:
+            proc.join(5)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--clip", default=str(ROOT / "tests" / "data" / "audio" / "beckett.wav"))
+    parser.add_argument("--profiles", default=",".join(PROFILES), help="comma-separated profile names")
+    parser.add_argument("--no-sequential", action="store_true", help="skip the sequential pipeline")
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound competing processes to run")
     args = parser.parse_args()
     source = load_clip(args.clip)
     rows = []
+    loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         # The recorder leaves a 16 kHz mono FLAC on disk: the turn starts from that.
         import soundfile as sf
@@ -201,7 +232,8 @@ def main() -> int:
         at16k = source.at_rate(16000)
         sf.write(str(flac), at16k.samples, 16000, format="FLAC", subtype="PCM_16")
         clip = Clip(at16k.samples, 16000, flac)
-        for name, profile in PROFILES.items():
+        for name in args.profiles.split(","):
+            profile = PROFILES[name]
             urls: mp.Queue = mp.Queue()  # type: ignore[type-arg]
             stop = mp.Event()
             proc = mp.Process(target=serve, args=(profile, urls, stop), daemon=True)
@@ -219,19 +251,23 @@ def main() -> int:
                 floor = floor_seconds(profile, clip.duration)
                 run_voxroom(settings, clip)  # warm-up turn (server-side imports), not counted
                 vox, seq, gaps, bare = [], [], [], []
-                for _ in range(args.runs):
-                    first, gap = run_voxroom(settings, clip)
-                    vox.append(first)
-                    gaps.append(gap)
-                    seq.append(run_sequential(settings, clip))
-                    bare.append(run_bare_sdk_chain(settings, clip))
+                with BusyLoad(args.busy):
+                    for _ in range(args.runs):
+                        first, gap = run_voxroom(settings, clip)
+                        vox.append(first)
+                        gaps.append(gap)
+                        if not args.no_sequential:
+                            seq.append(run_sequential(settings, clip))
+                        bare.append(run_bare_sdk_chain(settings, clip))
+                        loads.append(os.getloadavg()[0])
             finally:
                 stop.set()
                 proc.join(10)
-            v, s = statistics.median(vox), statistics.median(seq)
+            v, s = statistics.median(vox), statistics.median(seq) if seq else float("nan")
             b = statistics.median(bare)
             rows.append((name, floor, v, v - floor, b, s, v / s, statistics.median(gaps)))
     print(f"clip: {Path(args.clip).name} ({clip.duration:.1f} s), {args.runs} runs each, medians")
+    print(f"busy processes: {args.busy}; 1-minute load average {min(loads):.1f}-{max(loads):.1f}")
     print(
         "| profile | floor | Voxroom first audio | over floor | bare SDK chain | Voxroom - bare "
         "| sequential first audio | Voxroom/sequential | gaps |"

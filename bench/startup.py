@@ -174,6 +174,9 @@ def meter_fps() -> dict[str, float]:
     from tui.room import Room, TurnFinished
     from tui.testing import FileRecorder
 
+    trace: list[tuple[float, str]] = []
+    worst: list[float] = [0.0, 0.0]
+
     async def count(pilot, bar, until) -> tuple[int, float, float]:  # type: ignore[no-untyped-def]
         frames0 = last_frames = bar.frames
         t0 = last_t = time.perf_counter()
@@ -182,7 +185,8 @@ def meter_fps() -> dict[str, float]:
             await pilot.pause(0.01)
             if bar.frames != last_frames:
                 now = time.perf_counter()
-                longest = max(longest, now - last_t)
+                if now - last_t > longest:
+                    longest, worst[:] = now - last_t, [last_t, now]
                 last_frames, last_t = bar.frames, now
         return bar.frames - frames0, time.perf_counter() - t0, longest
 
@@ -199,12 +203,26 @@ def meter_fps() -> dict[str, float]:
         backends.warm_up()
         done: list[float] = []
         room.subscribe(lambda e: done.append(time.perf_counter()) if isinstance(e, TurnFinished) else None)
+        room.subscribe(lambda e: trace.append((time.perf_counter(), type(e).__name__)))
+        if os.environ.get("BENCH_TRACE"):  # garbage collections of 10 ms or more, in the same trace
+            import gc
+
+            began: list[float] = [0.0]
+
+            def on_gc(phase: str, info: dict[str, int]) -> None:
+                now = time.perf_counter()
+                if phase == "start":
+                    began[0] = now
+                elif now - began[0] > 0.01:
+                    trace.append((began[0], f"gc{info['generation']} {(now - began[0]) * 1000:.0f} ms"))
+
+            gc.callbacks.append(on_gc)
         app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
         async with app.run_test(size=(120, 34)) as pilot:
             bar = app.recording_pane.bar
             await pilot.press("space")
             end_idle = time.perf_counter() + 1.5
-            idle_frames, idle_s, _ = await count(pilot, bar, lambda: time.perf_counter() > end_idle)
+            idle_frames, idle_s, idle_gap = await count(pilot, bar, lambda: time.perf_counter() > end_idle)
             await pilot.press("space")  # turn 1 goes off to the (slow) service
             await pilot.press("space")  # the next recording starts: the meter stays live
             while app.recording_pane.state != "recording":
@@ -212,8 +230,15 @@ def meter_fps() -> dict[str, float]:
             frames, seconds, gap = await count(pilot, bar, lambda: bool(done))
             await pilot.press("space")
         room.close()
+        if os.environ.get("BENCH_TRACE"):  # room events around the longest gap, for diagnosis
+            a, b = worst
+            print(
+                f"longest gap {(b - a) * 1000:.0f} ms:",
+                [(round((t - a) * 1000), n) for t, n in trace if a - 1 < t < b + 0.2],
+            )
         return {
             "idle_fps": idle_frames / idle_s,
+            "idle_longest_gap_ms": idle_gap * 1000,
             "turn_in_flight_s": seconds,
             "meter_redraws": frames,
             "fps": frames / seconds,
@@ -276,12 +301,41 @@ def section(start: dict[str, float], tmux: dict[str, float] | None, fps: dict[st
     return "\n".join(rows)
 
 
+def meter_only(runs: int, busy: int) -> int:
+    """The meter during a turn, ``runs`` times, with ``busy`` CPU-bound processes competing."""
+    from bench.latency import BusyLoad
+
+    loads = [os.getloadavg()[0]]
+    results = []
+    with BusyLoad(busy):
+        for _ in range(runs):
+            results.append(meter_fps())
+            loads.append(os.getloadavg()[0])
+            print("meter during a turn:", json.dumps({k: round(v, 1) for k, v in results[-1].items()}))
+    gaps = [r["longest_gap_ms"] for r in results]
+    idle = [r["idle_longest_gap_ms"] for r in results]
+    fps = [r["fps"] for r in results]
+    print(
+        f"{runs} turns, {busy} busy processes, 1-minute load average {min(loads):.1f}-{max(loads):.1f}: "
+        f"longest gap median {statistics.median(gaps):.0f} ms, max {max(gaps):.0f} ms; "
+        f"redraws/s median {statistics.median(fps):.1f}; recording with nothing in flight (1.5 s): "
+        f"longest gap median {statistics.median(idle):.0f} ms"
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update the TUI section of bench/README.md")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-tmux", action="store_true", help="skip the real-terminal start-up")
+    parser.add_argument(
+        "--meter-only", type=int, default=0, metavar="N", help="only the meter during a turn, N times"
+    )
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound competing processes (--meter-only)")
     args = parser.parse_args()
+    if args.meter_only:
+        return meter_only(args.meter_only, args.busy)
     start = headless_startup(args.runs)
     print("headless start-up:", json.dumps({k: round(v, 1) for k, v in start.items()}))
     tmux = None if args.no_tmux else tmux_startup(args.runs)

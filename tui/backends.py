@@ -5,6 +5,7 @@ Construction is cheap: nothing heavy is imported or loaded until ``warm_up()`` o
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass
 
@@ -53,6 +54,10 @@ class Backends:
             t.start()
         for t in threads:
             t.join()
+        # Everything built so far (modules, the SDK and its models, the UI) lives as long as the
+        # process: keep it out of later full collections, which otherwise scan it all and stop every
+        # thread, the UI's meter included, for 150-200 ms during a turn (bench/startup.py).
+        gc.freeze()
         return errors
 
 

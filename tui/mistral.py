@@ -14,6 +14,17 @@ from tui.errors import BackendError
 from tui.net import ResponseRefused, make_client, split_credentials
 from tui.redact import display_url
 
+TURN_MODELS = (
+    "ConversationStreamRequest",
+    "ConversationAppendStreamRequest",
+    "ConversationInputs",
+    "ConversationEvents",
+    "SpeechRequest",
+    "SpeechStreamEvents",
+    "TranscriptionResponse",
+)
+"""SDK models a turn builds or reads, imported by :meth:`MistralConnection.warm_up`."""
+
 
 class MistralConnection:
     """Holds the SDK client. Every backend of one process shares it (and its HTTP connections)."""
@@ -77,8 +88,15 @@ class MistralConnection:
             return self._client
 
     def warm_up(self) -> None:
-        """Create the client so the first turn does not pay for the import."""
-        _ = self.client
+        """Create the client, and import the parts of the SDK a turn uses (the SDK imports each
+        sub-API and model module on first use: over a second of import under the GIL on a busy
+        machine, which would otherwise fall on the first turn and stall the UI's meter)."""
+        client = self.client
+        _ = client.beta.conversations, client.audio.speech, client.audio.transcriptions
+        from mistralai.client import models
+
+        for name in TURN_MODELS:
+            getattr(models, name)
 
     def translate(self, err: BaseException, step: str, what: str) -> BackendError:
         """Turn any SDK / transport error into one clear sentence naming what failed."""

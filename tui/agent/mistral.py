@@ -150,6 +150,10 @@ class MistralAgent:
         agent_id: str,
         on_text: Callable[[str], None],
     ) -> Reply:
+        from mistralai.client.models import ConversationEvents
+
+        from tui.sse import events as sse_events
+
         conversations = self.connection.client.beta.conversations
         reply = Reply(conversation_id=conversation_id)
         parts: list[str] = []
@@ -161,7 +165,7 @@ class MistralAgent:
             else:
                 stream = conversations.start_stream(agent_id=agent_id, inputs=prompt, store=True)
             with stream:
-                for event in stream:
+                for event in sse_events(stream, ConversationEvents):
                     events += 1
                     finished = self._handle(event.data, reply, parts, on_text) or finished
         except AgentError:

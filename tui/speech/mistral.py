@@ -45,11 +45,15 @@ class MistralSpeaker:
             if isinstance(error, SpeechError):
                 error.refused = error.status == 403
             raise error from None
+        from mistralai.client.models import SpeechStreamEvents
+
+        from tui.sse import events
+
         pending = b""
         done = False
         try:
             with stream:
-                for event in stream:
+                for event in events(stream, SpeechStreamEvents):
                     data = event.data
                     kind = getattr(data, "type", None)
                     if kind == "speech.audio.delta":

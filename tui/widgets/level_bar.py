@@ -9,6 +9,8 @@ bar shows no numbers.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from textual.content import Content
 from textual.markup import escape
 from textual.reactive import reactive
@@ -40,9 +42,19 @@ def band(value_dbfs: float) -> str:
 def bar_markup(value_dbfs: float, width: int, mark: str = "", mark_style: str = "") -> str:
     """The bar as Content markup: cells coloured by the band of the level each cell stands for;
     ``mark`` (escaped) is written over the bar's right end in ``mark_style``."""
+    return _cells_markup(round(fraction(value_dbfs) * width), width, mark, mark_style)
+
+
+@lru_cache(maxsize=2048)
+def bar_content(filled: int, width: int, mark: str = "", mark_style: str = "") -> Content:
+    """The bar with ``filled`` of ``width`` cells lit, parsed once: a frame reuses it (parsing the
+    markup is most of a frame's cost, and a bar has only a few dozen looks)."""
+    return Content.from_markup(_cells_markup(filled, width, mark, mark_style))
+
+
+def _cells_markup(filled: int, width: int, mark: str = "", mark_style: str = "") -> str:
     mark = mark[:width]
     cells = width - len(mark)
-    filled = round(fraction(value_dbfs) * width)
     parts: list[str] = []
     current: str | None = None
     run = 0
@@ -102,8 +114,8 @@ class LevelBar(Widget):
         rows = []
         peak = max(level.peak_dbfs, level.held_peak_dbfs)
         for label, value, row_mark in (("RMS ", level.rms_dbfs, ""), ("PEAK", peak, mark)):
-            shown = value if self.active else -200.0
-            bar = bar_markup(shown, width, row_mark, style)
+            filled = round(fraction(value if self.active else -200.0) * width)
+            bar = bar_content(filled, width, row_mark, style)
             number = format_dbfs(value) if self.active else "     –"
-            rows.append(f"{label} {bar} {number} dB" if numbers else f"{label} {bar}")
-        return Content.from_markup("\n".join(rows))
+            rows.append(Content.assemble(f"{label} ", bar, f" {number} dB" if numbers else ""))
+        return Content("\n").join(rows)
