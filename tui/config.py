@@ -607,7 +607,16 @@ def _apply_file(settings: Settings, path: Path) -> None:
     problems.raise_if_any(f"config file {path}")
 
 
-_TOP_LEVEL = ("backend", "theme", "api_key", "server_url", "timeout_s", "retry_max_s", "data_dir")
+_TOP_LEVEL = (
+    "backend",
+    "theme",
+    "api_key",
+    "server_url",
+    "timeout_s",
+    "deadline_s",
+    "retry_max_s",
+    "data_dir",
+)
 ENV_VARS = {
     "MISTRAL_API_KEY": "api_key",
     "MISTRAL_SERVER_URL": "server_url",

@@ -76,7 +76,7 @@ def test_transport_warning_only_for_clear_text_to_another_machine() -> None:
         ("timeout_s = nan\n", "timeout_s"),
         ("timeout_s = -1.0\n", "timeout_s"),
         ("retry_max_s = inf\n", "retry_max_s"),
-        ('server_url = "ftp://x"\n', "not an http(s) URL"),
+        ('server_url = "ftp://x"\n', "an http:// or https:// URL"),
     ],
 )
 def test_time_limits_and_server_url_are_checked(tmp_path: Path, text: str, message: str) -> None:

@@ -269,5 +269,6 @@ def test_credentials_in_the_server_url_are_never_shown(
     assert message.startswith(f"Transcription failed: could not reach {closed_mistral_url}.")
     assert "MISTRAL_SERVER_URL" in message
     code, doctor_out, doctor_err = run_cli(capsys, "doctor", "--no-audio", "--config", str(config))
-    assert f"cannot reach {closed_mistral_url}" in doctor_out
+    server_line = next(line for line in doctor_out.splitlines() if line.startswith("[FAIL] server:"))
+    assert closed_mistral_url in server_line and "could not reach" in server_line
     check_clean(out + doctor_out, err + doctor_err, isolated_env)
