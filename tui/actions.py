@@ -45,6 +45,12 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("rename_speaker", "Rename speaker", "Show a name instead of a speaker label"),
     Command("people", "People in this session", "Who has spoken: play a sample of a voice, or name them"),
+    Command(
+        "accept_suggestion",
+        "Accept the suggested name",
+        "Name a voice as the remembered one it sounds like",
+        "ctrl+y",
+    ),
     Command("choose_devices", "Choose devices", "Pick the microphone and the speaker"),
     Command("stop", "Stop speaking or replay", "Interrupt the reply being spoken, or the replay", "escape"),
     Command("replay", "Replay session", "Play the session's recordings and replies, following the text"),

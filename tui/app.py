@@ -204,6 +204,7 @@ class VoxroomApp(App[None]):
         self.replays_finished = 0
         self.worker_failures = 0
         self._suggested: set[tuple[str, str]] = set()
+        self._suggestion: tuple[str, str] | None = None
         self.first_frame_at: float | None = None
         self.start_dir = Path.cwd()
         """The folder Voxroom was started in (the export dialog's default, see README)."""
@@ -545,12 +546,21 @@ class VoxroomApp(App[None]):
             if (label, name) in self._suggested:
                 continue
             self._suggested.add((label, name))
+            self._suggestion = (label, name)
             self.notify(
                 f"{label} sounds like {name}, remembered from an earlier meeting. "
-                "If it is them, name them with Rename speaker (ctrl+p).",
+                f"Press ctrl+y if it is {name}.",
                 title="Voice recognised?",
-                timeout=12,
+                timeout=20,
             )
+
+    def action_accept_suggestion(self) -> None:
+        """ctrl+y: the voice suggested last is who it sounded like."""
+        suggestion, self._suggestion = self._suggestion, None
+        if suggestion is None:
+            self.notify("There is no name to accept.", severity="information")
+            return
+        self._renamed(suggestion)
 
     def _show_people(self) -> None:
         speakers = [self.transcript_pane.names.get(s, s) for s in self.transcript_pane.speakers]

@@ -550,3 +550,18 @@ async def test_the_people_of_a_session_can_be_listed_and_named(tui_settings, mak
         await wait_until(pilot, lambda: app.room.log.session.speaker_names.get("speaker_2") == "Bea")  # type: ignore[union-attr]
         assert "Bea : Yes." in app.transcript_pane.lines[1]
     assert not (tui_settings.data_dir / "voices").exists()  # the answer was no
+
+
+async def test_a_suggested_voice_is_named_with_one_key(tui_settings, make_room) -> None:
+    from tui.app import RoomUpdate
+    from tui.room import PeopleChanged
+
+    room = make_room()
+    app = make_app(tui_settings, room)
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        app.post_message(RoomUpdate(PeopleChanged({}, {"speaker_2": "Ann"})))
+        await wait_until(pilot, lambda: any("sounds like Ann" in n and "ctrl+y" in n for n in notes(app)))
+        await pilot.press("ctrl+y")
+        await wait_until(pilot, lambda: room.log.session.speaker_names.get("speaker_2") == "Ann")  # type: ignore[attr-defined]
+        assert "Ann : Yes." in app.transcript_pane.lines[1]

@@ -207,7 +207,7 @@ async def _palette(pilot) -> None:  # type: ignore[no-untyped-def]
     await _fill(pilot)
     await pilot.press("ctrl+p")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
-    await pilot.press(*"theme")
+    await pilot.press(*"switch theme")
     commands = pilot.app.screen.query_one(CommandList)
     await wait_until(pilot, lambda: commands.option_count == 3)
     await _still(pilot)
