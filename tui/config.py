@@ -167,6 +167,8 @@ class Settings:
     """How long transient errors (429, 5xx, refused connections) are retried before giving up."""
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
     config_path: Path | None = None
+    explicit: set[str] = field(default_factory=set, repr=False, compare=False)
+    """The ``section.key`` settings the config file sets (where a default means "the model's own")."""
     transcription: TranscriptionSettings = field(default_factory=TranscriptionSettings)
     agent: AgentSettings = field(default_factory=AgentSettings)
     speech: SpeechSettings = field(default_factory=SpeechSettings)
@@ -253,6 +255,8 @@ class Settings:
                 out[f.name] = dataclasses.asdict(value)  # type: ignore[arg-type]
             elif isinstance(value, Path):
                 out[f.name] = str(value)
+            elif isinstance(value, set):
+                out[f.name] = sorted(value)
             else:
                 out[f.name] = value
         return out
@@ -286,7 +290,8 @@ MODEL_MAX_SECONDS: dict[str, float] = {
 def chunk_seconds(settings: Settings) -> float:
     """The longest recording sent in one request with these settings (longer ones are split)."""
     fallback = settings.transcription.max_chunk_seconds
-    if settings.transcription_backend != "mistral" or fallback != DEFAULT_CHUNK_SECONDS:
+    explicit = "transcription.max_chunk_seconds" in settings.explicit or fallback != DEFAULT_CHUNK_SECONDS
+    if settings.transcription_backend != "mistral" or explicit:
         return fallback  # offline, or set by the user: it applies to every model
     limits = {**MODEL_MAX_SECONDS, **settings.transcription.model_max_seconds}
     limit = limits.get(settings.transcription.model, fallback)
@@ -596,6 +601,7 @@ def _apply_file(settings: Settings, path: Path) -> None:
                     problems.add(f"{key}.{name}", item, f"is not a setting (known in [{key}]: {known})", None)
                 else:
                     _set(section, name, f"{key}.{name}", item, problems)
+                    settings.explicit.add(f"{key}.{name}")
         elif key in _TOP_LEVEL:
             if key == "api_key" and value:
                 _check_private(path)

@@ -138,8 +138,8 @@ def test_offline_engine_setting_picks_the_speaker(tmp_path: Path) -> None:
     config.write_text('[speech]\noffline_engine = "espeak"\n')
     with pytest.raises(ConfigError) as info:
         load_settings(config, env={})
-    assert info.value.message == "Unknown offline speech engine 'espeak'."
-    assert info.value.hint == 'Set speech.offline_engine to "hibari" or "piper".'
+    assert "speech.offline_engine = 'espeak'" in info.value.message and "hibari" in info.value.message
+    assert "piper" in info.value.message
 
 
 def test_doctor_names_the_offline_engine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

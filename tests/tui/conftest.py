@@ -88,7 +88,7 @@ def make_room(tui_settings: Settings, clip: Path) -> Iterator[RoomFactory]:
         room.close()
 
 
-async def wait_until(pilot: object, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+async def wait_until(pilot: object, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
     """Let the app run until ``predicate()`` holds (checked between frames), or fail."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -88,7 +88,7 @@ async def test_a_turn_fills_the_transcript_replies_and_status_bar(tui_settings, 
         t = app.last_timings
         assert t is not None and t.transcription_ms is not None and t.first_audio_ms is not None
         text = app.status_bar.text
-        assert text.startswith("Mistral │ session Meeting ")
+        assert text.startswith("Mistral │ session Good morning everyone")  # named after its first words
         assert f"stt {ms(t.transcription_ms)}" in text
         assert f"agent 1st token {ms(t.agent_first_token_ms)}" in text
         assert f"tts 1st audio {ms(t.speech_first_audio_ms)}" in text
