@@ -59,7 +59,9 @@ def test_round_trip_through_the_virtual_mic(rec_dir: Path, beckett: Clip) -> Non
 
     lag, corr = align(clip.samples, beckett.samples)
     assert corr > 0.9, (lag, corr)
-    assert 0 <= lag < 16000  # the clip starts within a second of the recording's start
+    # The clip starts within a second of the recording's start (cross-correlation places it to within
+    # a few samples: -9, half a millisecond, was seen when playback and capture started together).
+    assert -80 <= lag < 16000
     again = load_clip(target)
     assert np.array_equal(again.samples, clip.samples)
 

@@ -189,7 +189,7 @@ async def test_the_palette_offers_only_voxroom_themes(tui_settings, make_room) -
         assert "Theme" not in [c.title for c in app.get_system_commands(app.screen)]
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
-        await pilot.press(*"theme")
+        await pilot.press(*"switch theme")
         commands = app.screen.query_one(CommandList)
         await wait_until(pilot, lambda: commands.option_count >= 3)
         await pilot.pause()
