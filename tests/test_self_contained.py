@@ -1,4 +1,4 @@
-"""The repository needs nothing beside it: no test, benchmark or script reads ../shared or an
+"""The repository needs nothing beside it: no test, benchmark or script reads the sibling shared folder or an
 absolute path of one particular machine."""
 
 from __future__ import annotations

@@ -263,18 +263,15 @@ class SessionLog:
     @_locked
     def keep_recording(self, clip: Clip) -> tuple[TurnRef, Clip]:
         """Store a recording made elsewhere (``voxroom ask``) as 16 kHz mono FLAC, and begin its turn."""
-        import numpy as np
         import soundfile as sf
 
-        from tui.audio.clip import TRANSCRIBE_RATE, Clip
+        from tui.audio.clip import TRANSCRIBE_RATE, Clip, write_flac
         from tui.fsutil import make_private
 
         path = self.recording_path()
         at16k = clip.at_rate(TRANSCRIBE_RATE)
         try:
-            sf.write(
-                str(path), np.clip(at16k.samples, -1.0, 1.0), TRANSCRIBE_RATE, format="FLAC", subtype="PCM_16"
-            )
+            write_flac(path, at16k.samples)
             make_private(path)
         except (OSError, RuntimeError, sf.LibsndfileError) as err:
             from tui.sessions.store import SessionError
@@ -404,10 +401,7 @@ class SessionLog:
 
     def _keep_reference(self, label: str, samples: Any, transcript: Transcript) -> None:
         """A few seconds of a new person's clearest speech, to play back or to send as a reference."""
-        import numpy as np
-        import soundfile as sf
-
-        from tui.audio.clip import TRANSCRIBE_RATE
+        from tui.audio.clip import TRANSCRIBE_RATE, write_flac
         from tui.diarize.identity import reference_span
         from tui.fsutil import make_private
 
@@ -419,9 +413,7 @@ class SessionLog:
         name = f"person-{label}.flac"
         try:
             path = self.store.audio_path(self.session, name)
-            sf.write(
-                str(path), np.clip(samples[a:b], -1.0, 1.0), TRANSCRIBE_RATE, format="FLAC", subtype="PCM_16"
-            )
+            write_flac(path, samples[a:b])
             make_private(path)
         except (OSError, RuntimeError, VoxroomError):
             return  # the person is kept without a clip

@@ -156,12 +156,9 @@ class FileRecorder:
 
 
 def _write_flac(clip: Clip, path: Path) -> Clip:
-    import numpy as np
-    import soundfile as sf
-
-    from tui.audio.clip import Clip
+    from tui.audio.clip import Clip, write_flac
 
     path.parent.mkdir(parents=True, exist_ok=True)
     small = clip.at_rate()
-    sf.write(str(path), np.clip(small.samples, -1.0, 1.0), small.rate, format="FLAC", subtype="PCM_16")
+    write_flac(path, small.samples, small.rate)
     return Clip(small.samples, small.rate, path)

@@ -298,6 +298,13 @@ def check_audio_file(path: Path, max_seconds: float | None = None) -> None:
         raise AudioInputError(f"Cannot read {path}: {err.strerror or err}.") from None
 
 
+def write_flac(path: Path, samples: np.ndarray, rate: int = TRANSCRIBE_RATE) -> None:
+    """Write mono samples as 16-bit FLAC (how every recording is kept), clipped to full scale."""
+    import soundfile as sf
+
+    sf.write(str(path), np.clip(samples, -1.0, 1.0), rate, format="FLAC", subtype="PCM_16")
+
+
 def load_clip(path: Path | str, *, rate: int | None = None, max_seconds: float | None = None) -> Clip:
     """Decode WAV, FLAC, MP3, OGG (libsndfile) or anything PyAV reads, any rate and channel count.
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from tui.audio.capture import PARTIAL_SUFFIX
+from tui.audio.clip import write_flac
 from tui.errors import AudioInputError
 
 
@@ -135,13 +136,11 @@ def _decode_stream(src: Path) -> tuple[np.ndarray, int]:
 
 
 def _recover_flac(src: Path, final: Path) -> RecoveredRecording:
-    import soundfile as sf
-
     samples, rate = _decode_stream(src)
     if samples.size == 0 or rate <= 0:
         raise AudioInputError(f"{src.name} holds no complete audio frame; nothing to recover.")
     tmp = final.with_name(final.name + ".tmp")
-    sf.write(str(tmp), np.clip(samples, -1.0, 1.0), rate, format="FLAC", subtype="PCM_16")
+    write_flac(tmp, samples, rate)
     os.replace(tmp, final)
     if final != src:
         src.unlink(missing_ok=True)
