@@ -25,9 +25,10 @@ def test_dialogue_streamed_in_blocks_matches_the_recording(whisper: WhisperTrans
     most_buffered = 0.0
     for start in range(0, clip.samples.size, block):
         stream.feed(clip.samples[start : start + block])
-        if (start // block) % 50 == 49:  # every 5 s of "speech", let the worker catch up
-            assert stream.wait_idle(60.0)
-            most_buffered = max(most_buffered, stream.buffered_seconds)
+        # The worker catches up after every block, so its windows (and so Whisper's sentences and the
+        # pieces diarized) are the same on every run, whatever the machine's load.
+        assert stream.wait_idle(60.0)
+        most_buffered = max(most_buffered, stream.buffered_seconds)
     assert stream.wait_idle(60.0)
     assert stream.passes >= 2, "nothing was transcribed before the recording stopped"
     early = list(stream.segments)
