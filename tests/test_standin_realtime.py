@@ -7,9 +7,11 @@ import http.client
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import numpy as np
 import pytest
+from mistralai.client.models import TurnDetectionConfig
 
-from tests.standin import Fault, MistralStandIn
+from tests.standin import Fault, MistralStandIn, TranscriptionScript
 from tests.standin.realtime import MAX_APPEND_BYTES
 
 MODEL = "voxtral-mini-transcribe-realtime-3"
@@ -157,3 +159,72 @@ def test_plain_get_is_not_upgraded(mistral_server: MistralStandIn) -> None:
     answer = conn.getresponse()
     assert answer.status == 400 and b"Upgrade: websocket" in answer.read()
     conn.close()
+
+
+def tone(seconds: float, level: float = 0.3) -> bytes:
+    """A 220 Hz tone as 16 kHz pcm_s16le (speech, for the stand-in's turn detector)."""
+    t = np.arange(int(seconds * 16_000)) / 16_000
+    return (level * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2").tobytes()
+
+
+def test_turn_events_follow_the_audio_and_the_turns_text_comes_first(mistral_server: MistralStandIn) -> None:
+    mistral_server.script(TranscriptionScript(text="Is the room free at three?"))
+
+    async def body(client: Any) -> list[Any]:
+        async with await client.audio.realtime.connect(MODEL, turn_detection=TurnDetectionConfig()) as conn:
+            await conn.send_audio(tone(1.0))
+            await conn.send_audio(bytes(len(SECOND)))  # one second of silence
+            await conn.send_audio(tone(0.5))  # speech again, still going at the end
+            await conn.end_audio()
+            return await collect(conn)
+
+    events = run(mistral_server, body)
+    kinds = types(events)
+    turns = [(e.type, e.time_s) for e in events if str(e.type).startswith("turn.")]
+    assert turns == [("turn.start", 0.0), ("turn.end", 1.0), ("turn.start", 2.0)]
+    end = kinds.index("turn.end")
+    # The whole (scripted) text of the turn was out before its end, as on the service.
+    assert "".join(e.text for e in events[:end] if e.type == "transcription.text.delta") == (
+        "Is the room free at three?"
+    )
+    assert next(e for e in events if e.type == "turn.end").end_reason == "threshold"
+    (req,) = mistral_server.requests_to("realtime")
+    assert req.ws_messages[0]["session"]["turn_detection"]["min_silence_ms"] == 500
+
+
+def test_no_turn_events_without_turn_detection_and_late_words_wait_for_the_end(
+    mistral_server: MistralStandIn,
+) -> None:
+    mistral_server.script(
+        TranscriptionScript(text="Is the room free at three?", late_words=2),
+        TranscriptionScript(text="Is the room free at three?", late_words=2),
+    )
+
+    async def session(client: Any, turns: bool) -> list[Any]:
+        options = {"turn_detection": TurnDetectionConfig()} if turns else {}
+        async with await client.audio.realtime.connect(MODEL, **options) as conn:
+            await conn.send_audio(tone(3.0))
+            await conn.send_audio(bytes(len(SECOND)))
+            await conn.end_audio()
+            return await collect(conn)
+
+    async def body(client: Any) -> tuple[list[Any], list[Any]]:
+        return await session(client, False), await session(client, True)
+
+    plain, with_turns = run(mistral_server, body)
+    assert not [e for e in plain if str(e.type).startswith("turn.")]
+    end = types(with_turns).index("turn.end")
+    before = "".join(e.text for e in with_turns[:end] if e.type == "transcription.text.delta")
+    after = "".join(e.text for e in with_turns[end:] if e.type == "transcription.text.delta")
+    assert (before, after) == ("Is the room free", " at three?")
+    assert with_turns[-1].text == "Is the room free at three?"
+
+
+def test_turn_detection_config_is_checked(mistral_server: MistralStandIn) -> None:
+    async def body(client: Any) -> list[Any]:
+        async with await client.audio.realtime.connect(MODEL) as conn:
+            await conn.update_session(turn_detection={"min_silence_ms": -5})
+            return await collect(conn, until="error")
+
+    events = run(mistral_server, body)
+    assert [e.error.message for e in events if e.type == "error"] == ["Invalid turn_detection"]

@@ -45,6 +45,9 @@ class StandInState:
     agents: dict[str, dict[str, Any]] = field(default_factory=dict)
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    held_done: list[threading.Event] = field(default_factory=list)
+    """Realtime sessions wait for each of these before ``transcription.done`` (the server sets them
+    all when it stops)."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_script(self, queue: ScriptQueue[T]) -> T:
@@ -54,6 +57,14 @@ class StandInState:
     def new_id(self, prefix: str) -> str:
         with self.lock:
             return f"{prefix}_{next(self._ids):024x}"
+
+    def wait_held(self) -> bool:
+        """Wait until every hold on ``transcription.done`` is released; False when stopping."""
+        with self.lock:
+            gates = list(self.held_done)
+        for gate in gates:
+            gate.wait()
+        return self.pause(0.0)
 
     def set_latency(self, **changes: float | None) -> LatencyProfile:
         with self.lock:

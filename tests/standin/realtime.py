@@ -11,6 +11,13 @@ route: segments spread over the audio received, ``speaker_id`` included), then
 ``transcription.done``. Problems are ``error`` events ``{"type": "error", "error": {message, code}}``.
 With ``TranscriptionScript(by_voice=True)`` the received audio is diarized by pitch at
 ``input_audio.end`` (all deltas come then), naming voices after the session's ``speaker_references``.
+
+Turn detection (a session with ``turn_detection``): ``turn.start`` when speech begins and
+``turn.end`` once ``min_silence_ms`` of quiet followed it (``time_s``: where the speech ended), from
+an energy detector on 20 ms frames (:class:`TurnDetector`; the real service's is semantic). As on the
+service, a turn's text is out before its ``turn.end``: the stand-in sends the rest of the script's
+words first (all of them: its text is not tied to the audio), except ``late_words``, which wait for
+``input_audio.end``. :meth:`MistralStandIn.hold_realtime_done` keeps ``transcription.done`` back.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -57,6 +65,12 @@ SESSION_FIELDS = {
     "turn_detection",
 }
 DEFAULT_FORMAT = {"encoding": "pcm_s16le", "sample_rate": 16_000}
+TURN_FIELDS = {"start_threshold", "eager_end_threshold", "end_threshold", "min_silence_ms", "end_timeout_ms"}
+TURN_FRAME_S = 0.02
+TURN_FLOOR = 0.01
+"""A frame quieter than this (RMS) is never speech."""
+TURN_RELATIVE = 0.1
+"""... nor one quieter than this fraction of the loudest frame so far (20 dB down)."""
 # Error codes of the stand-in's error events (the real service's codes are not documented).
 CODE_INVALID_MESSAGE = 3001
 CODE_INVALID_SESSION = 3002
@@ -126,6 +140,10 @@ class _Events:
             return False
         self.count += 1
         self._call.record.events_sent = self.count
+        try:
+            self._call.record.ws_sent.append(str(json.loads(data).get("type")))
+        except (ValueError, AttributeError):
+            self._call.record.ws_sent.append("<malformed>")
         return True
 
 
@@ -169,6 +187,7 @@ class _Session:
         self.references: dict[str, float] = {}
         self.deltas = [] if script.by_voice else _deltas(script)
         self.sent_deltas = 0
+        self.turns: TurnDetector | None = None
 
     @property
     def seconds(self) -> float:
@@ -235,6 +254,9 @@ class _Session:
         delay = fields.get("target_streaming_delay_ms")
         if delay is not None and (not isinstance(delay, int) or not 80 <= delay <= 1200):
             raise _Rejected("target_streaming_delay_ms must be between 80 and 1200", CODE_INVALID_SESSION)
+        turn = fields.get("turn_detection")
+        if turn is not None and not _valid_turn_detection(turn):
+            raise _Rejected("Invalid turn_detection", CODE_INVALID_SESSION)
         if fields.get("diarize") not in (None, True, False):
             raise _Rejected("diarize must be a boolean", CODE_INVALID_SESSION)
         refs = fields.get("speaker_references")
@@ -265,8 +287,23 @@ class _Session:
             raise _Rejected(f"Audio chunk exceeds {MAX_APPEND_BYTES} bytes", CODE_INVALID_AUDIO)
         self.audio_bytes += len(data)
         self.call.record.ws_audio.extend(data)
-        due = min(len(self.deltas), int(self.seconds / SECONDS_PER_WORD))
+        on_time = len(self.deltas) - min(len(self.deltas), self.script.late_words)
+        due = min(on_time, int(self.seconds / SECONDS_PER_WORD))
         self._send_deltas(due)
+        turn = self.session.get("turn_detection")
+        if turn is not None:
+            fmt = self.session["audio_format"]
+            if self.turns is None:
+                self.turns = TurnDetector(fmt["sample_rate"], turn.get("min_silence_ms", 500))
+            for kind, at in self.turns.feed(_samples(data, fmt["encoding"])):
+                if kind == "turn.end":
+                    self._send_deltas(on_time)  # a turn's text is out before its end
+                    when = at if self.script.turn_end_at is None else self.script.turn_end_at
+                    event = {"type": kind, "time_s": when, "end_reason": "threshold"}
+                else:
+                    event = {"type": kind, "time_s": at}
+                if not self.events.send(event):
+                    break
         return len(data)
 
     def _send_deltas(self, upto: int) -> None:
@@ -280,7 +317,7 @@ class _Session:
 
     def _end(self) -> None:
         self.ended = True
-        if not self.state.pause(self.state.latency.realtime_done):
+        if not self.state.pause(self.state.latency.realtime_done) or not self.state.wait_held():
             return
         if self.script.by_voice:
             fmt = self.session["audio_format"]
@@ -297,6 +334,66 @@ class _Session:
             if not self.events.send(event):
                 return
         self.events.send({**answer, "type": "transcription.done"})
+
+
+class TurnDetector:
+    """Turn events from audio: an energy detector on 20 ms frames (fed any block size).
+
+    ``turn.start`` at the first loud frame after quiet; ``turn.end`` once ``min_silence_ms`` of quiet
+    frames followed, at the time the last loud frame ended. A frame is loud when its RMS is at least
+    :data:`TURN_FLOOR` and :data:`TURN_RELATIVE` of the loudest frame so far.
+    """
+
+    def __init__(self, rate: int, min_silence_ms: int) -> None:
+        self.frame = max(1, int(rate * TURN_FRAME_S))
+        self.rate = rate
+        self.min_quiet = max(1, math.ceil(min_silence_ms / 1000.0 / TURN_FRAME_S))
+        self.pending = np.zeros(0, dtype=np.float32)
+        self.frames = 0
+        self.peak = 0.0
+        self.speaking = False
+        self.quiet = 0
+        self.last_loud_end = 0.0
+
+    def feed(self, samples: np.ndarray) -> list[tuple[str, float]]:
+        audio = np.concatenate([self.pending, np.nan_to_num(samples.astype(np.float32))])
+        whole = audio.size // self.frame * self.frame
+        self.pending = audio[whole:]
+        events: list[tuple[str, float]] = []
+        for frame in audio[:whole].reshape(-1, self.frame):
+            rms = float(np.sqrt(np.mean(frame * frame)))
+            self.peak = max(self.peak, rms)
+            start = self.frames * TURN_FRAME_S
+            self.frames += 1
+            if rms >= max(TURN_FLOOR, TURN_RELATIVE * self.peak):
+                if not self.speaking:
+                    self.speaking = True
+                    events.append(("turn.start", round(start, 3)))
+                self.quiet = 0
+                self.last_loud_end = self.frames * TURN_FRAME_S
+            elif self.speaking:
+                self.quiet += 1
+                if self.quiet >= self.min_quiet:
+                    self.speaking = False
+                    events.append(("turn.end", round(self.last_loud_end, 3)))
+        return events
+
+
+def _valid_turn_detection(turn: Any) -> bool:
+    """The SDK's ``TurnDetectionConfig``: thresholds in 0..1, durations in ms (``end_timeout_ms`` null)."""
+    if not isinstance(turn, dict) or set(turn) - TURN_FIELDS:
+        return False
+    for name in ("start_threshold", "eager_end_threshold", "end_threshold"):
+        value = turn.get(name, 0.5)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+            return False
+    for name in ("min_silence_ms", "end_timeout_ms"):
+        value = turn.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60_000:
+            return False
+    return True
 
 
 def _deltas(script: TranscriptionScript) -> list[str]:

@@ -54,6 +54,8 @@ class RecordedRequest:
     ws_messages: list[dict[str, Any]] = field(default_factory=list)
     """WebSocket (realtime) only: the client's messages in order, ``audio`` replaced by
     ``audio_bytes`` (its decoded size)."""
+    ws_sent: list[str] = field(default_factory=list)
+    """WebSocket (realtime) only: the type of every event the server sent, in order."""
     ws_audio: bytearray = field(default_factory=bytearray, repr=False)
     """WebSocket (realtime) only: every decoded ``input_audio.append`` byte, in order."""
     stalled: bool = False

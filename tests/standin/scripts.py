@@ -58,6 +58,12 @@ class TranscriptionScript:
     text: str | None = None
     duration: float | None = None
     by_voice: bool = False
+    late_words: int = 0
+    """Realtime with turn detection: the text's last ``late_words`` words are held back until
+    ``input_audio.end``, so they come after ``turn.end`` (a service that ended a turn too soon)."""
+    turn_end_at: float | None = None
+    """Realtime with turn detection: the ``time_s`` every ``turn.end`` carries (None: where the
+    speech ended); a hostile service's NaN, negative or far-future times."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))

@@ -166,6 +166,9 @@ class MistralStandIn:
         if self._httpd is None:
             return
         self._stopping.set()
+        with self._state.lock:
+            for gate in self._state.held_done:
+                gate.set()
         self._httpd.shutdown()
         with self._connections_lock:
             connections = list(self._connections)
@@ -246,6 +249,14 @@ class MistralStandIn:
     def latency(self, profile: LatencyProfile) -> None:
         with self._state.lock:
             self._state.latency = profile
+
+    def hold_realtime_done(self) -> threading.Event:
+        """Realtime sessions keep ``transcription.done`` (and what comes with it) until the returned
+        event is set: a deterministic "the service has not finished yet" for tests."""
+        gate = threading.Event()
+        with self._state.lock:
+            self._state.held_done.append(gate)
+        return gate
 
     def set_latency(self, **changes: float | None) -> LatencyProfile:
         """Change some :class:`LatencyProfile` fields, e.g. ``set_latency(agent_first_token=0.2)``."""
