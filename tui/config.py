@@ -81,6 +81,9 @@ class TranscriptionSettings:
     ``language`` are Voxtral 3 session fields (the SDK's docs: other realtime models answer 422)."""
     realtime_delay_ms: int = 240
     """``target_streaming_delay_ms``: how far the live text trails the audio (80 to 1200)."""
+    realtime_turn_detection: bool = True
+    """Ask the realtime service for turn events; when it has said the speaker finished and nothing
+    was said since, the reply starts from the live text without waiting for the transcript's end."""
 
 
 @dataclass
@@ -481,6 +484,7 @@ SPECS: dict[str, Spec] = {
     "transcription.realtime": Spec(bool),
     "transcription.realtime_model": Spec(str, pattern=_NAME, max_len=100),
     "transcription.realtime_delay_ms": Spec(int, *REALTIME_DELAY_MS),
+    "transcription.realtime_turn_detection": Spec(bool),
     "speech.offline_engine": Spec(str, choices=OFFLINE_ENGINES),
     "diarization.enabled": Spec(bool),
     "diarization.threshold": Spec(float, 0.05, 0.95),

@@ -96,8 +96,8 @@ class Transcript:
 
     def plain(self, names: dict[str, str] | None = None) -> str:
         """What is sent to the agent: one line per segment, speakers (by name when known) kept,
-        times dropped."""
-        if not self.segments:
+        times dropped. A provisional transcript is its text alone: its speakers are not known yet."""
+        if not self.segments or self.provisional:
             return self.text.strip()
         names = names or {}
         return "\n".join(

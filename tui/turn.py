@@ -262,7 +262,9 @@ class TurnRunner:
                 transcript = self._transcribe(clip, obs, references)
                 result.timings.transcription_ms = clock.since(t)
             names: dict[str, str] = {}
-            if speakers is not None:
+            if speakers is not None and not transcript.provisional:
+                # A provisional (live) transcript has no real speakers yet: its one label would mix
+                # every voice into one person. It is identified when it is completed.
                 transcript, names = self._identify(speakers, clip, transcript)
             result.transcript = transcript
             obs.on_transcript(transcript)

@@ -382,3 +382,97 @@ def test_realtime_config_keys(isolated_env: Path, tmp_path: Path) -> None:
     config.write_text('[transcription]\nrealtime = "yes"\n')
     with pytest.raises(ConfigError):
         load_settings(config, env={})
+
+
+def spoken(*parts: tuple[float, float]) -> np.ndarray:
+    """Test audio as (seconds, level) parts: a 220 Hz tone at ``level``, or silence at 0."""
+    out = []
+    for seconds, level in parts:
+        t = np.arange(int(seconds * RATE)) / RATE
+        out.append((level * np.sin(2 * np.pi * 220 * t)).astype(np.float32))
+    return np.concatenate(out)
+
+
+def test_finish_answers_from_the_live_text_once_the_turn_is_over(
+    mistral_settings: Settings, mistral_server: MistralStandIn, live: list
+) -> None:
+    """The service said the speaker finished and nothing was said after: finish() does not wait for
+    transcription.done (held back here), and final() returns the finished, diarized transcript."""
+    mistral_server.script(
+        TranscriptionScript(segments=(ScriptedSegment("Is the room free at three?", "speaker_1", 0.1, 1.9),))
+    )
+    held = mistral_server.hold_realtime_done()
+    rt = start(mistral_settings, live, turn_detection=True)
+    feed_all(rt, spoken((2.0, 0.3), (1.0, 0.0)))
+    early = rt.finish()
+    assert rt.answered_early and not held.is_set()
+    assert early.provisional and early.text == "Is the room free at three?"
+    held.set()
+    final = rt.final()
+    assert final is not None and not final.provisional
+    assert [(s.speaker, s.text, s.start, s.end) for s in final.segments] == [
+        ("speaker_1", "Is the room free at three?", 0.1, 1.9)
+    ]
+    (req,) = mistral_server.requests_to("realtime")
+    assert req.ws_messages[0]["session"]["turn_detection"]["min_silence_ms"] == 500
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ((2.0, 0.3),),  # speaking until the key press: no turn.end at all
+        ((1.0, 0.3), (1.0, 0.0), (0.5, 0.3)),  # a pause (turn.end), then speech again (turn.start)
+    ],
+    ids=["speech-to-the-end", "spoke-again"],
+)
+def test_finish_waits_for_done_while_the_turn_is_open(
+    parts: tuple[tuple[float, float], ...],
+    mistral_settings: Settings,
+    mistral_server: MistralStandIn,
+    live: list,
+) -> None:
+    rt = start(mistral_settings, live, turn_detection=True)
+    feed_all(rt, spoken(*parts))
+    transcript = rt.finish()
+    assert not rt.answered_early and rt.final() is None
+    assert not transcript.provisional and [s.speaker for s in transcript.segments] == [
+        "speaker_1",
+        "speaker_2",
+    ]
+
+
+def test_without_turn_detection_finish_always_waits_for_done(
+    mistral_settings: Settings, mistral_server: MistralStandIn, live: list
+) -> None:
+    rt = start(mistral_settings, live)
+    feed_all(rt, spoken((2.0, 0.3), (1.0, 0.0)))
+    assert not rt.finish().provisional and not rt.answered_early
+    (req,) = mistral_server.requests_to("realtime")
+    assert "turn_detection" not in req.ws_messages[0]["session"]
+
+
+def test_a_service_that_never_finishes_after_the_early_answer_fails_final_only(
+    mistral_settings: Settings, mistral_server: MistralStandIn, live: list
+) -> None:
+    held = mistral_server.hold_realtime_done()
+    rt = start(mistral_settings, live, turn_detection=True, finish_timeout_s=0.5)
+    feed_all(rt, spoken((2.0, 0.3), (1.0, 0.0)))
+    early = rt.finish()
+    assert rt.answered_early and early.text == " ".join(s.text for s in DEFAULT_SEGMENTS)
+    with pytest.raises(TranscriptionError) as caught:
+        rt.final()  # done never comes: bounded by finish_timeout_s
+    assert "did not finish the transcript within 0.5 s" in one_sentence(caught.value)
+    held.set()
+
+
+@pytest.mark.parametrize("when", [math.nan, -1.0, 1e12], ids=["nan", "negative", "far-future"])
+def test_an_impossible_turn_end_never_starts_the_reply_early(
+    when: float, mistral_settings: Settings, mistral_server: MistralStandIn, live: list
+) -> None:
+    mistral_server.script(TranscriptionScript(turn_end_at=when))
+    rt = start(mistral_settings, live, turn_detection=True)
+    feed_all(rt, spoken((2.0, 0.3), (1.0, 0.0)))
+    transcript = rt.finish()  # waits for transcription.done
+    assert not rt.answered_early and not transcript.provisional
+    (req,) = mistral_server.requests_to("realtime")
+    assert "turn.end" in req.ws_sent  # it was sent, and ignored

@@ -3,14 +3,17 @@ real turns against the stand-in Mistral server and a file-fed recorder."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.standin import Fault, MistralStandIn, ScriptedSegment, TranscriptionScript
+from tui.audio.clip import Clip
 from tui.config import Settings
 from tui.errors import AudioDeviceError
 from tui.room import (
@@ -358,3 +361,69 @@ def test_a_live_transcript_without_speakers_is_completed_after_the_reply(
     assert ask.received_at < upload.received_at
     stored = SessionStore(room.log.store.root).open(room.log.session_id)  # type: ignore[attr-defined]
     assert [s.speaker for s in stored.turns[0].segments] == ["speaker_1", "speaker_2"]
+
+
+def _spoken_then_quiet() -> Clip:
+    """Two seconds of "speech" (a tone) and one of silence, as the room hears a finished question."""
+    rate = 16_000
+    t = np.arange(2 * rate) / rate
+    tone = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    return Clip(np.concatenate([tone, np.zeros(rate, np.float32)]), rate)
+
+
+def test_the_reply_starts_when_the_service_says_the_turn_is_over(
+    make_room, mistral_server: MistralStandIn
+) -> None:
+    """Turn detection: the reply is asked from the live text while the realtime session has not
+    finished (its transcription.done is held back); the finished, diarized transcript then replaces
+    the saved one, with no upload of the recording."""
+    mistral_server.script(
+        TranscriptionScript(segments=(ScriptedSegment("Is the room free at three?", "speaker_1", 0.1, 1.9),))
+    )
+    held = mistral_server.hold_realtime_done()
+    room = make_room(live=True, recorder=FileRecorder(_spoken_then_quiet()))
+    events = Events()
+    room.subscribe(events)
+    room.press("fallback")
+    room.press("fallback")
+    assert events.wait(finished(1)).status == "done"
+    assert not held.is_set()  # the whole reply came before the service finished the transcript
+    first = events.of(TranscriptReady)[0].transcript
+    assert first.provisional and first.text == "Is the room free at three?"
+    (ask,) = mistral_server.requests_to("conversations")
+    assert "Is the room free at three?" in json.dumps(ask.json)
+    held.set()
+    revised = events.wait(lambda e: isinstance(e, TranscriptRevised)).transcript
+    assert not revised.provisional and [s.speaker for s in revised.segments] == ["speaker_1"]
+    assert mistral_server.call_count("transcriptions") == 0  # the realtime session finished it
+    stored = SessionStore(room.log.store.root).open(room.log.session_id)  # type: ignore[attr-defined]
+    assert [(s.speaker, s.text) for s in stored.turns[0].segments] == [
+        ("speaker_1", "Is the room free at three?")
+    ]
+    assert not events.of(RoomNotice)
+
+
+def test_words_that_came_after_the_turn_end_are_kept_and_said(
+    make_room, mistral_server: MistralStandIn
+) -> None:
+    mistral_server.script(
+        TranscriptionScript(
+            segments=(ScriptedSegment("Is the room free at three?", "speaker_1", 0.1, 1.9),), late_words=2
+        )
+    )
+    held = mistral_server.hold_realtime_done()
+    room = make_room(live=True, recorder=FileRecorder(_spoken_then_quiet()))
+    events = Events()
+    room.subscribe(events)
+    room.press("fallback")
+    room.press("fallback")
+    events.wait(finished(1))
+    assert events.of(TranscriptReady)[0].transcript.text == "Is the room free"
+    held.set()
+    note = events.wait(lambda e: isinstance(e, RoomNotice))
+    assert note.message == (
+        "Turn 1's reply started before its last words were transcribed; the saved transcript has them, "
+        "so ask again if the answer missed them."
+    )
+    revised = events.wait(lambda e: isinstance(e, TranscriptRevised)).transcript
+    assert revised.text == "Is the room free at three?"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -473,15 +474,19 @@ class Room:
             with contextlib.suppress(Exception):
                 live.close()
 
-    def _finish_live(self, pending: PendingTurn) -> tuple[Transcript | None, float | None]:
-        """The live transcript (only the tail was left to do), or None to transcribe the recording."""
+    def _finish_live(
+        self, pending: PendingTurn
+    ) -> tuple[Transcript | None, float | None, LiveTranscription | None]:
+        """The live transcript (only the tail was left to do), or None to transcribe the recording;
+        and the live transcription itself while its transcript is provisional (it may still finish
+        it, see :meth:`_complete_transcript`), else None (closed)."""
         live, pending.live = pending.live, None
         if live is None or pending.transcript is not None:
             self._stop_live(live)
-            return pending.transcript, None
+            return pending.transcript, None, None
         if pending.clip.duration < self.runner.min_seconds:
             self._stop_live(live)
-            return None, None
+            return None, None, None
         self._on_stage(pending.turn, "transcribing")
         started = time.perf_counter()
         try:
@@ -489,8 +494,12 @@ class Room:
         except VoxroomError as err:
             self._stop_live(live)
             self._emit(RoomNotice(f"{err.message} Transcribing the recording instead.", "Transcription"))
-            return None, None
-        return transcript, (time.perf_counter() - started) * 1000.0
+            return None, None, None
+        took = (time.perf_counter() - started) * 1000.0
+        if not transcript.provisional:
+            self._stop_live(live)
+            return transcript, took, None
+        return transcript, took, live
 
     def _fall_back_to_scratch(self, err: VoxroomError) -> None:
         self._emit(
@@ -545,8 +554,9 @@ class Room:
         self._emit(TurnStarted(pending.turn, pending.retry))
         log = self.log
         transcript: Transcript | None = None
+        live: LiveTranscription | None = None
         try:
-            transcript, live_ms = self._finish_live(pending)
+            transcript, live_ms, live = self._finish_live(pending)
             result = self.runner.run(
                 pending.clip,
                 conversation_id=log.conversation_id,
@@ -581,15 +591,22 @@ class Room:
         refused = tuple(result.sentences[i] for i in result.refused if 0 <= i < len(result.sentences))
         self._emit(TurnFinished(pending.turn, result.status, result.timings, result.error, refused))
         if transcript is not None and transcript.provisional and result.transcript is transcript:
-            self._complete_transcript(log, pending)
+            self._complete_transcript(log, pending, transcript, live)
+        else:
+            self._stop_live(live)
 
-    def _complete_transcript(self, log: TurnLog, pending: PendingTurn) -> None:
-        """The live transcript lacked speakers or times: the recording is transcribed whole in the
-        background (the reply did not wait for it), and the saved turn gets the diarized transcript."""
+    def _complete_transcript(
+        self, log: TurnLog, pending: PendingTurn, early: Transcript, live: LiveTranscription | None
+    ) -> None:
+        """The live transcript lacked speakers or times: in the background (the reply did not wait
+        for it), the live transcription's finished transcript when it has them, else the recording
+        transcribed whole, replaces it in the saved turn."""
 
         def run() -> None:
             try:
-                transcript = self.runner.transcribe(pending.clip)
+                transcript = self._finished_live(live, early, pending.turn)
+                if transcript is None or transcript.provisional:
+                    transcript = self.runner.transcribe(pending.clip)
                 transcript, names = log.identify_speakers(pending.clip, transcript)
                 log.revise_transcript(pending.ref, transcript)
                 self._emit(PeopleChanged(names, log.suggestions()))
@@ -609,6 +626,29 @@ class Room:
             self._emit(TranscriptRevised(pending.turn, transcript))
 
         threading.Thread(target=run, name="voxroom-transcript", daemon=True).start()
+
+    def _finished_live(
+        self, live: LiveTranscription | None, early: Transcript, turn: int
+    ) -> Transcript | None:
+        """What the live transcription finished after answering early (None: nothing more, or it
+        failed; the recording is there). Says so when the reply began without words it then sent."""
+        if live is None:
+            return None
+        try:
+            finished = live.final()
+        except VoxroomError:
+            return None
+        finally:
+            self._stop_live(live)
+        if finished is not None and _words(finished.text) != _words(early.text):
+            self._emit(
+                RoomNotice(
+                    f"Turn {turn}'s reply started before its last words were transcribed; the saved "
+                    "transcript has them, so ask again if the answer missed them.",
+                    "Transcription",
+                )
+            )
+        return finished
 
     def _save(self, log: TurnLog, pending: PendingTurn, result: TurnResult) -> None:
         try:
@@ -662,3 +702,8 @@ class Room:
 
 
 __all__ = ["CLOSED_WHILE_RECORDING", "Listener", "PendingTurn", "Room"]
+
+
+def _words(text: str) -> list[str]:
+    """The words of a text, for comparing two transcripts of one recording."""
+    return re.findall(r"\w+", text.lower())

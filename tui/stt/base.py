@@ -36,11 +36,15 @@ class LiveTranscription(Protocol):
 
     ``feed`` takes 16 kHz mono float32 blocks from the recorder's thread and never blocks;
     ``finish`` returns the whole transcript or raises :class:`tui.errors.TranscriptionError`
-    (then transcribe the recording file instead); ``close`` abandons it (idempotent).
+    (then transcribe the recording file instead); it may answer early with a provisional transcript
+    (the text only), and then ``final`` waits for the finished one (None: ``finish`` was final);
+    ``close`` abandons it (idempotent).
     """
 
     def feed(self, samples: np.ndarray) -> None: ...
 
     def finish(self) -> Transcript: ...
+
+    def final(self) -> Transcript | None: ...
 
     def close(self) -> None: ...

@@ -414,6 +414,10 @@ class StreamingTranscription:
         with self._cond:
             return self._cond.wait_for(lambda: not self._busy and not self._ready(), timeout)
 
+    def final(self) -> Transcript | None:
+        """Always None: :meth:`finish` returns the finished transcript."""
+        return None
+
     def finish(self) -> Transcript:
         """Stop feeding, transcribe the unsettled tail, and return the whole transcript."""
         with self._cond:

@@ -3,10 +3,18 @@
 :class:`RealtimeTranscription` has the shape of :class:`tui.stt.offline.StreamingTranscription`:
 ``feed()`` 16 kHz mono float32 blocks from the recorder's thread (never blocks: blocks go to a
 bounded queue that a sender drains), ``finish()`` returns the transcript once the service says
-``transcription.done``, ``close()`` aborts. The SDK's async realtime client runs on its own event
-loop in its own thread. Any failure (connect, ``error`` event, dropped connection, deadline, queue
-overflow) makes ``finish()`` raise :class:`TranscriptionError`, so the caller can fall back to the
-batch request on the recording file, which always holds all the audio.
+``transcription.done``, ``close()`` aborts.
+
+With turn detection, ``finish()`` does not wait for ``transcription.done`` when the service has
+already said the speaker's turn is over (``turn.end``, no ``turn.start`` since) and the audio after
+that point is quiet: the live text is then the whole of what was said, and the reply can start at
+once instead of after the service's tail. That transcript is provisional (text only); ``final()``
+waits for the finished one (segments, speakers) to replace it.
+
+The SDK's async realtime client runs on its own event loop in its own thread. Any failure
+(connect, ``error`` event, dropped connection, deadline, queue overflow) makes ``finish()`` raise
+:class:`TranscriptionError`, so the caller can fall back to the batch request on the recording
+file, which always holds all the audio.
 
 :func:`make_live_transcription` picks the live transcriber the settings ask for, or None.
 """
@@ -41,6 +49,12 @@ MAX_SEGMENTS = 50_000
 MAX_SEGMENT_CHARS = 10_000
 MAX_MESSAGE_CHARS = 200
 """Longest server error message repeated to the user."""
+LOUD_FLOOR = 0.01
+"""A block quieter than this (RMS, about -40 dBFS) is never speech for the early answer."""
+LOUD_RELATIVE = 0.1
+"""... nor one quieter than this fraction of the loudest block so far (20 dB down)."""
+LOUD_MARGIN_S = 0.1
+"""Loud audio may end this long after the service's ``turn.end`` time (frames differ)."""
 CLOSE_TIMEOUT_S = 1.0
 """How long a clean WebSocket close may take before the socket is dropped."""
 JOIN_TIMEOUT_S = 3.0
@@ -77,12 +91,14 @@ class RealtimeTranscription:
         max_queued_s: float = 30.0,
         finish_timeout_s: float = 10.0,
         references: Mapping[str, Path] | None = None,
+        turn_detection: bool = False,
     ) -> None:
         """``connection`` is a :class:`tui.mistral.MistralConnection`. ``max_queued_s`` bounds the
         audio waiting to be sent (more is dropped and the transcription fails);
         ``finish_timeout_s`` bounds the wait for ``transcription.done`` after ``finish()``;
         ``references`` (name -> clip) go as ``speaker_references`` with diarization (see
-        :mod:`tui.stt.references`); a refusal fails this session and stops them for the process."""
+        :mod:`tui.stt.references`); a refusal fails this session and stops them for the process;
+        ``turn_detection`` asks for the service's turn events and lets ``finish()`` answer early."""
         self.connection = connection
         self.references = dict(references or {})
         self._reference_names: frozenset[str] = frozenset()
@@ -91,6 +107,7 @@ class RealtimeTranscription:
         self.language = language.strip()
         self.delay_ms = int(delay_ms)
         self.finish_timeout_s = float(finish_timeout_s)
+        self.turn_detection = bool(turn_detection)
         self._max_queued = max(MAX_APPEND_SAMPLES, int(max_queued_s * RATE))
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -114,6 +131,12 @@ class RealtimeTranscription:
         self._text_chars = 0
         self._segments: list[_Raw] = []
         self._language: str | None = None
+        self._turn_open = False
+        self._turn_end_s: float | None = None
+        self._peak_rms = 0.0
+        self._last_loud_s = 0.0
+        self.answered_early = False
+        """True when ``finish()`` returned the live text before the service was done."""
         self.events_received = 0
         self.on_text: Callable[[str], None] | None = None
         """Called from the worker thread with each piece of live text (cleaned) as it arrives, e.g.
@@ -137,12 +160,16 @@ class RealtimeTranscription:
             return
         if block.size == 0:
             return
+        rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64)))) if self.turn_detection else 0.0
         overflow = wake = False
         with self._lock:
             if self._stop_feeding:
                 return
             self.fed_blocks += 1
             self.fed_samples += block.size
+            self._peak_rms = max(self._peak_rms, rms) if rms == rms else self._peak_rms
+            if not rms < max(LOUD_FLOOR, LOUD_RELATIVE * self._peak_rms):  # NaN counts as loud
+                self._last_loud_s = self.fed_samples / RATE
             if self._error is not None or self._queued + block.size > self._max_queued:
                 self.dropped_blocks += 1
                 overflow = self._error is None
@@ -166,13 +193,33 @@ class RealtimeTranscription:
         """Send what is left, end the audio, and return the transcript once the service is done.
 
         Raises :class:`TranscriptionError` (one sentence) on any failure or after
-        ``finish_timeout_s``; the caller then transcribes the recording file instead.
+        ``finish_timeout_s``; the caller then transcribes the recording file instead. With turn
+        detection it returns the live text (provisional) as soon as the speaker's turn is over, and
+        the session goes on to ``transcription.done`` in the background (see :meth:`final`).
         """
         with self._lock:
             self._stop_feeding = True
             self._ending = True
         self._call_soon(self._wake.set)
-        if not self._settled.wait(self.finish_timeout_s):
+        with self._changed:
+            self._changed.wait_for(lambda: self._settled.is_set() or self._turn_over(), self.finish_timeout_s)
+            self.answered_early = not self._settled.is_set() and self._turn_over()
+            text, language = "".join(self._deltas), self._language
+        if self.answered_early:
+            return self._build(_Raw(text=text, language=language, model=self.model), provisional=True)
+        return self._outcome(0.0)
+
+    def final(self) -> Transcript | None:
+        """After ``finish()`` answered early: wait (at most ``finish_timeout_s``) for the finished
+        transcript and return it; None when ``finish()`` already returned it. Raises
+        :class:`TranscriptionError` when the service fails to finish (the early text stays usable)."""
+        if not self.answered_early:
+            return None
+        return self._outcome(self.finish_timeout_s)
+
+    def _outcome(self, timeout: float) -> Transcript:
+        """The finished transcript once settled (waiting at most ``timeout`` more), or its error."""
+        if not self._settled.wait(timeout):
             self._fail(
                 TranscriptionError(
                     f"{WHAT} failed: Mistral did not finish the transcript within "
@@ -186,6 +233,16 @@ class RealtimeTranscription:
         # Done: the worker closes the socket by itself; nobody waits for that goodbye.
         assert self._result is not None
         return self._result
+
+    def _turn_over(self) -> bool:
+        """(Lock held.) The service said the turn ended, nothing was said after, text arrived."""
+        return (
+            self.turn_detection
+            and not self._turn_open
+            and self._turn_end_s is not None
+            and self._last_loud_s <= self._turn_end_s + LOUD_MARGIN_S
+            and any(piece.strip() for piece in self._deltas)
+        )
 
     def close(self) -> None:
         """Abort: stop feeding, drop the connection, wait (bounded) for the thread. Idempotent; after
@@ -255,6 +312,7 @@ class RealtimeTranscription:
                 return
             self._result = transcript
             self._settled.set()
+            self._changed.notify_all()
 
     def _call_soon(self, callback: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to wake
@@ -341,6 +399,10 @@ class RealtimeTranscription:
                     self._reference_names = frozenset(refs)
         if self.language:
             kwargs["language"] = self.language
+        if self.turn_detection:
+            from mistralai.client.models import TurnDetectionConfig
+
+            kwargs["turn_detection"] = TurnDetectionConfig()
         return await self.connection.client.audio.realtime.connect(self.model, **kwargs)
 
     async def _send_loop(self, conn: Any) -> None:
@@ -389,6 +451,8 @@ class RealtimeTranscription:
             self._segments.append(_segment(event))
         elif kind == "transcription.language":
             self._language = _language(getattr(event, "audio_language", None))
+        elif kind in ("turn.start", "turn.resume", "turn.end"):
+            self._on_turn(kind, getattr(event, "time_s", None))
         elif kind == "error":
             message = _error_message(getattr(event, "error", None))
             if self.references and "speaker_reference" in message.lower():
@@ -399,7 +463,21 @@ class RealtimeTranscription:
                 raise TranscriptionError(f"{WHAT} failed: Mistral ended the session before the recording.")
             self._succeed(self._transcript(event))
             return True
-        return False  # session.*, turn.*, unknown events: nothing to do
+        return False  # session.*, turn.eager_end, unknown events: nothing to do
+
+    def _on_turn(self, kind: str, time_s: Any) -> None:
+        """Turn events: speech began again, or the turn ended at ``time_s`` (seconds of audio).
+        An end at an impossible time (not finite, negative, after the audio sent) is ignored."""
+        with self._lock:
+            if kind != "turn.end":
+                self._turn_open, self._turn_end_s = True, None
+            elif (
+                isinstance(time_s, float | int)
+                and not isinstance(time_s, bool)
+                and 0.0 <= time_s <= self.fed_samples / RATE + 1.0
+            ):
+                self._turn_open, self._turn_end_s = False, float(time_s)
+            self._changed.notify_all()
 
     def _add_text(self, text: str) -> None:
         piece = clean(text)
@@ -423,13 +501,17 @@ class RealtimeTranscription:
             model=clean(str(getattr(done, "model", "") or self.model))[:100],
             segments=[s for s in segments if s.text.strip()],
         )
+        return self._build(result)
+
+    def _build(self, result: _Raw, *, provisional: bool = False) -> Transcript:
+        """The transcript of a result; provisional when it lacks times or (diarized) speakers."""
         transcript = MistralTranscriber._to_transcript(result, names=self._reference_names)
         timed = bool(result.segments) and all(s.end is not None and s.end > 0 for s in result.segments)
         speakers = not self.diarize or all(s.speaker_id for s in result.segments)
         if not result.segments:
             end = round(self.sent_samples / RATE, 2)
             transcript.segments = [Segment(0.0, end, s.speaker, s.text) for s in transcript.segments]
-        transcript.provisional = not (timed and speakers)
+        transcript.provisional = provisional or not (timed and speakers)
         return transcript
 
     def _translate(self, err: BaseException) -> TranscriptionError:
@@ -529,5 +611,6 @@ def make_live_transcription(
             language=cfg.language,
             delay_ms=cfg.realtime_delay_ms,
             references=references,
+            turn_detection=cfg.realtime_turn_detection,
         )
     return None
