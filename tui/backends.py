@@ -25,6 +25,8 @@ class Backends:
     label: str
     models: dict[str, str]
     """What each step really runs (``transcription``, ``agent``, ``speech``), as saved with every turn."""
+    voices: bool = False
+    """Turns are matched to the session's people by voice: the voice encoder is loaded at warm-up."""
 
     def runner(self, settings: Settings) -> TurnRunner:
         return TurnRunner(
@@ -50,6 +52,8 @@ class Backends:
                 errors.append(err)
 
         threads = [threading.Thread(target=warm, args=(p,), daemon=True) for p in parts]
+        if self.voices:  # so a turn's identification (before its reply) never pays the load
+            threads.append(threading.Thread(target=_warm_voice_encoder, daemon=True))
         for t in threads:
             t.start()
         for t in threads:
@@ -59,6 +63,17 @@ class Backends:
         # thread, the UI's meter included, for 150-200 ms during a turn (bench/startup.py).
         gc.freeze()
         return errors
+
+
+def _warm_voice_encoder() -> None:
+    from tui.diarize.diarizer import shared_encoder
+
+    try:
+        shared_encoder().load()
+    except Exception as err:  # never fatal here: identification says so on the turn that needs it
+        import logging
+
+        logging.getLogger("voxroom").warning("the voice encoder did not load: %s", err)
 
 
 def _mistral_client_factory(settings: Settings):  # type: ignore[no-untyped-def]
@@ -157,4 +172,5 @@ def make_backends(settings: Settings) -> Backends:
         speaker=make_speaker(settings),
         label=settings.backend_label,
         models=used_models(settings),
+        voices=settings.diarization.enabled,
     )

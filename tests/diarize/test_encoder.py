@@ -101,3 +101,29 @@ def test_concurrent_first_use_loads_the_weights_once() -> None:
     assert Counting.reads == 1 and len(results) == 4
     for vector in results[1:]:
         np.testing.assert_allclose(vector, results[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("voices", [False, True])
+def test_backends_warm_up_loads_the_encoder_only_when_voices_are_matched(voices: bool) -> None:
+    """A fresh process: with diarization on, start-up loads the encoder, so a turn's identification
+    (before its reply) never pays for it; with it off, nothing about voices is loaded."""
+    import subprocess
+    import sys
+
+    code = f"""
+from tui.agent.base import NoAgent
+from tui.backends import Backends
+
+class Idle:
+    name = "idle"
+    def warm_up(self) -> None:
+        pass
+
+Backends(Idle(), NoAgent(), None, "test", {{}}, voices={voices}).warm_up()  # type: ignore[arg-type]
+from tui.diarize.diarizer import shared_encoder
+print(shared_encoder().loaded)
+"""
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(voices)
