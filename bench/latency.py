@@ -14,12 +14,14 @@ SDK, side by side in one run. Usage: ``python bench/latency.py [--runs N]`` from
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing as mp
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,8 @@ from tests.standin import LatencyProfile, MistralStandIn, Reply  # noqa: E402
 from tests.standin.scripts import split_text  # noqa: E402
 from tui.audio.clip import Clip, load_clip  # noqa: E402
 from tui.backends import make_backends  # noqa: E402
-from tui.config import load_settings  # noqa: E402
+from tui.config import Settings, load_settings  # noqa: E402
+from tui.room.wiring import new_log  # noqa: E402
 from tui.text import SentenceSplitter  # noqa: E402
 
 REPLY = (
@@ -100,6 +103,29 @@ def serve(profile: LatencyProfile, urls: mp.Queue, stop: mp.Event) -> None:  # t
         stop.wait()
 
 
+@contextlib.contextmanager
+def standin_settings(profile: LatencyProfile, folder: str) -> Iterator[Settings]:
+    """Voxroom's settings for a stand-in with ``profile`` serving in its own process (stopped at the
+    end); sessions and caches go to ``folder``, no config file is read."""
+    urls: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+    stop = mp.Event()
+    proc = mp.Process(target=serve, args=(profile, urls, stop), daemon=True)
+    proc.start()
+    try:
+        url = urls.get(timeout=30)
+        yield load_settings(
+            env={
+                "MISTRAL_API_KEY": "bench-key",
+                "MISTRAL_SERVER_URL": url,
+                "VOXROOM_CONFIG": str(Path(folder) / "none.toml"),
+            },
+            overrides={"data_dir": folder},
+        )
+    finally:
+        stop.set()
+        proc.join(10)
+
+
 def floor_seconds(profile: LatencyProfile, audio_seconds: float) -> float:
     deltas = split_text(REPLY, None)
     splitter = SentenceSplitter()
@@ -112,13 +138,16 @@ def floor_seconds(profile: LatencyProfile, audio_seconds: float) -> float:
     )
 
 
-def run_voxroom(settings, clip: Clip) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def run_voxroom(settings, clip: Clip, log=None) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """One turn; with ``log`` (the app's session log), the transcript is matched to the session's
+    people by voice before the agent is asked, and their reference clips go with the request."""
     backends = make_backends(settings)
-    backends.warm_up()  # done at start-up in the app: client opened, agent ensured
+    backends.warm_up()  # done at start-up in the app: client opened, agent ensured, encoder loaded
     runner = backends.runner(settings)
     sink = PlayoutSink()
     ended = time.perf_counter()
-    result = runner.run(clip, sink=sink, ended_at=ended)
+    people = {"speakers": log.identify_speakers, "references": log.references()} if log is not None else {}
+    result = runner.run(clip, sink=sink, ended_at=ended, **people)
     assert result.status == "done", result.error
     assert sink.first_at is not None
     return sink.first_at - ended, sum(sink.gaps)
@@ -234,50 +263,39 @@ def main() -> int:
         clip = Clip(at16k.samples, 16000, flac)
         for name in args.profiles.split(","):
             profile = PROFILES[name]
-            urls: mp.Queue = mp.Queue()  # type: ignore[type-arg]
-            stop = mp.Event()
-            proc = mp.Process(target=serve, args=(profile, urls, stop), daemon=True)
-            proc.start()
-            try:
-                url = urls.get(timeout=30)
-                settings = load_settings(
-                    env={
-                        "MISTRAL_API_KEY": "bench-key",
-                        "MISTRAL_SERVER_URL": url,
-                        "VOXROOM_CONFIG": str(Path(tmp) / "none.toml"),
-                    },
-                    overrides={"data_dir": tmp},
-                )
+            with standin_settings(profile, tmp) as settings:
                 floor = floor_seconds(profile, clip.duration)
                 run_voxroom(settings, clip)  # warm-up turn (server-side imports), not counted
-                vox, seq, gaps, bare = [], [], [], []
+                log = new_log(settings, make_backends(settings))
+                run_voxroom(settings, clip, log)  # the session meets its people, not counted
+                vox, seq, gaps, bare, people = [], [], [], [], []
                 with BusyLoad(args.busy):
                     for _ in range(args.runs):
                         first, gap = run_voxroom(settings, clip)
                         vox.append(first)
                         gaps.append(gap)
+                        people.append(run_voxroom(settings, clip, log)[0])
                         if not args.no_sequential:
                             seq.append(run_sequential(settings, clip))
                         bare.append(run_bare_sdk_chain(settings, clip))
                         loads.append(os.getloadavg()[0])
-            finally:
-                stop.set()
-                proc.join(10)
             v, s = statistics.median(vox), statistics.median(seq) if seq else float("nan")
             b = statistics.median(bare)
-            rows.append((name, floor, v, v - floor, b, s, v / s, statistics.median(gaps)))
+            p = statistics.median(people)
+            rows.append((name, floor, v, v - floor, b, s, v / s, statistics.median(gaps), p))
     print(f"clip: {Path(args.clip).name} ({clip.duration:.1f} s), {args.runs} runs each, medians")
     print(f"busy processes: {args.busy}; 1-minute load average {min(loads):.1f}-{max(loads):.1f}")
     print(
         "| profile | floor | Voxroom first audio | over floor | bare SDK chain | Voxroom - bare "
-        "| sequential first audio | Voxroom/sequential | gaps |"
+        "| sequential first audio | Voxroom/sequential | gaps | with the session's people | people cost |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, floor, v, over, b, s, ratio, gap in rows:
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, floor, v, over, b, s, ratio, gap, p in rows:
         print(
             f"| {name} | {floor * 1000:.0f} ms | {v * 1000:.0f} ms | {over * 1000:+.0f} ms "
             f"| {b * 1000:.0f} ms | {(v - b) * 1000:+.0f} ms "
-            f"| {s * 1000:.0f} ms | {ratio:.2f} | {gap * 1000:.0f} ms |"
+            f"| {s * 1000:.0f} ms | {ratio:.2f} | {gap * 1000:.0f} ms "
+            f"| {p * 1000:.0f} ms | {(p - v) * 1000:+.0f} ms |"
         )
     return 0
 
