@@ -499,6 +499,7 @@ class VoxroomApp(App[None]):
 
     def _on_transcript_revised(self, event: events.TranscriptRevised) -> None:
         self.transcript_pane.replace_transcript(event.transcript, event.turn)
+        self._show_people()  # a live transcript named nobody; the finished one has its speakers
 
     def _on_reply_delta(self, event: events.ReplyDelta) -> None:
         self.replies_pane.append(event.turn, event.text)

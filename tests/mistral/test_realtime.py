@@ -393,17 +393,21 @@ def spoken(*parts: tuple[float, float]) -> np.ndarray:
     return np.concatenate(out)
 
 
+@pytest.mark.parametrize("block", [BLOCK, 16_000], ids=["20ms-blocks", "1s-blocks-off-the-frame-grid"])
 def test_finish_answers_from_the_live_text_once_the_turn_is_over(
-    mistral_settings: Settings, mistral_server: MistralStandIn, live: list
+    block: int, mistral_settings: Settings, mistral_server: MistralStandIn, live: list
 ) -> None:
     """The service said the speaker finished and nothing was said after: finish() does not wait for
-    transcription.done (held back here), and final() returns the finished, diarized transcript."""
+    transcription.done (held back here), and final() returns the finished, diarized transcript.
+    Loudness is measured per 20 ms frame, whatever the size of the blocks fed."""
     mistral_server.script(
         TranscriptionScript(segments=(ScriptedSegment("Is the room free at three?", "speaker_1", 0.1, 1.9),))
     )
     held = mistral_server.hold_realtime_done()
     rt = start(mistral_settings, live, turn_detection=True)
-    feed_all(rt, spoken((2.0, 0.3), (1.0, 0.0)))
+    audio = spoken((2.0, 0.3), (1.0, 0.0))
+    feed_all(rt, audio[:1920])  # 0.12 s, so the big blocks straddle the end of speech
+    feed_all(rt, audio[1920:], block)
     early = rt.finish()
     assert rt.answered_early and not held.is_set()
     assert early.provisional and early.text == "Is the room free at three?"

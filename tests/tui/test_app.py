@@ -565,3 +565,30 @@ async def test_a_suggested_voice_is_named_with_one_key(tui_settings, make_room) 
         await pilot.press("ctrl+y")
         await wait_until(pilot, lambda: room.log.session.speaker_names.get("speaker_2") == "Ann")  # type: ignore[attr-defined]
         assert "Ann : Yes." in app.transcript_pane.lines[1]
+
+
+async def test_a_live_transcript_names_nobody_until_the_finished_one_replaces_it(
+    tui_settings, make_room, mistral_server: MistralStandIn
+) -> None:
+    """The reply starts from the live text (the service said the turn was over); until the finished,
+    diarized transcript arrives, its line says "live" and no speaker is counted in the status bar."""
+    import numpy as np
+
+    from tui.audio.clip import Clip
+    from tui.testing import FileRecorder
+
+    rate = 16_000
+    tone = (0.3 * np.sin(2 * np.pi * 220 * np.arange(2 * rate) / rate)).astype(np.float32)
+    question = Clip(np.concatenate([tone, np.zeros(rate, np.float32)]), rate)
+    held = mistral_server.hold_realtime_done()
+    app = make_app(tui_settings, make_room(live=True, recorder=FileRecorder(question)))
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        assert [line.split("] ", 1)[1] for line in app.transcript_pane.lines] == [
+            "live : Good morning everyone, shall we start? Yes. What is the weather in Paris today?"
+        ]
+        assert app.transcript_pane.speakers == [] and "speaking" not in app.status_bar.text
+        held.set()
+        await wait_until(pilot, lambda: len(app.transcript_pane.lines) == 2)
+        assert [line.split("] ", 1)[1] for line in app.transcript_pane.lines] == LINES
+        await wait_until(pilot, lambda: "2 speaking: speaker_1, speaker_2" in app.status_bar.text)

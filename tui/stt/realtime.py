@@ -49,10 +49,12 @@ MAX_SEGMENTS = 50_000
 MAX_SEGMENT_CHARS = 10_000
 MAX_MESSAGE_CHARS = 200
 """Longest server error message repeated to the user."""
+FRAME = RATE // 50
+"""Samples in the 20 ms frames whose loudness is measured."""
 LOUD_FLOOR = 0.01
-"""A block quieter than this (RMS, about -40 dBFS) is never speech for the early answer."""
+"""A frame quieter than this (RMS, about -40 dBFS) is never speech for the early answer."""
 LOUD_RELATIVE = 0.1
-"""... nor one quieter than this fraction of the loudest block so far (20 dB down)."""
+"""... nor one quieter than this fraction of the loudest frame so far (20 dB down)."""
 LOUD_MARGIN_S = 0.1
 """Loud audio may end this long after the service's ``turn.end`` time (frames differ)."""
 CLOSE_TIMEOUT_S = 1.0
@@ -160,16 +162,15 @@ class RealtimeTranscription:
             return
         if block.size == 0:
             return
-        rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64)))) if self.turn_detection else 0.0
+        rms = _frame_rms(block) if self.turn_detection else None
         overflow = wake = False
         with self._lock:
             if self._stop_feeding:
                 return
+            if rms is not None:
+                self._note_loudness(rms)
             self.fed_blocks += 1
             self.fed_samples += block.size
-            self._peak_rms = max(self._peak_rms, rms) if rms == rms else self._peak_rms
-            if not rms < max(LOUD_FLOOR, LOUD_RELATIVE * self._peak_rms):  # NaN counts as loud
-                self._last_loud_s = self.fed_samples / RATE
             if self._error is not None or self._queued + block.size > self._max_queued:
                 self.dropped_blocks += 1
                 overflow = self._error is None
@@ -188,6 +189,16 @@ class RealtimeTranscription:
             )
         elif self._error is None and wake:
             self._call_soon(self._wake.set)
+
+    def _note_loudness(self, rms: np.ndarray) -> None:
+        """(Lock held, before ``fed_samples`` counts the block.) Where the last loud 20 ms frame of
+        the block ends, if any: the end of speech the early answer checks against ``turn.end``."""
+        finite = rms[np.isfinite(rms)]
+        if finite.size:
+            self._peak_rms = max(self._peak_rms, float(finite.max()))
+        loud = np.flatnonzero(~(rms < max(LOUD_FLOOR, LOUD_RELATIVE * self._peak_rms)))  # NaN is loud
+        if loud.size:
+            self._last_loud_s = (self.fed_samples + (int(loud[-1]) + 1) * FRAME) / RATE
 
     def finish(self) -> Transcript:
         """Send what is left, end the audio, and return the transcript once the service is done.
@@ -552,6 +563,15 @@ class _HttpFailure:
     status_code: int
     body: str
     headers: Any = None
+
+
+def _frame_rms(block: np.ndarray) -> np.ndarray:
+    """RMS of each 20 ms frame of a block (the last one may be shorter)."""
+    whole = block.size // FRAME * FRAME
+    parts = [np.sqrt(np.mean(np.square(block[:whole], dtype=np.float64).reshape(-1, FRAME), axis=1))]
+    if whole < block.size:
+        parts.append(np.sqrt(np.mean(np.square(block[whole:], dtype=np.float64), keepdims=True)))
+    return np.concatenate(parts)
 
 
 def _pcm16(samples: np.ndarray) -> np.ndarray:

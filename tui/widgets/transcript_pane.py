@@ -19,25 +19,35 @@ class SegmentLine(Static):
     SegmentLine.-current { background: $speaking-highlight; }
     """
 
-    def __init__(self, segment: Segment, colour: int, turn: int, names: dict[str, str]) -> None:
+    def __init__(
+        self, segment: Segment, colour: int, turn: int, names: dict[str, str], *, live: bool = False
+    ) -> None:
         super().__init__()
         self.segment = segment
         self.colour = colour
         self.turn = turn
+        self.live = live
+        """A provisional (live) line: its speakers are not known yet, so it names none."""
         self.show(names)
 
     def show(self, names: dict[str, str]) -> None:
         seg = self.segment
+        when = f"[dim]\\[{seg.start:.1f}s -> {seg.end:.1f}s][/]"
+        if self.live:
+            self.update(Content.from_markup(f"{when} [dim i]live[/] : $said", said=clean(seg.text)))
+            return
         speaker = clean(names.get(seg.speaker, seg.speaker))
         self.update(
             Content.from_markup(
-                f"[dim]\\[{seg.start:.1f}s -> {seg.end:.1f}s][/] [b $speaker-{self.colour}]$who[/] : $said",
+                f"{when} [b $speaker-{self.colour}]$who[/] : $said",
                 who=speaker,
                 said=clean(seg.text),
             )
         )
 
     def plain(self, names: dict[str, str]) -> str:
+        if self.live:
+            return clean(self.segment.line({self.segment.speaker: "live"}))
         return clean(self.segment.line(names))
 
 
@@ -81,8 +91,10 @@ class TranscriptPane(FollowingScroll):
             [Segment(0.0, 0.0, "speaker_1", transcript.text)] if transcript.text.strip() else []
         )
         lines = []
+        live = transcript.provisional  # no speakers yet: none is named, counted or coloured
         for i, seg in enumerate(segments):
-            line = SegmentLine(seg, speaker_index(seg.speaker, self.speakers), turn, self.names)
+            colour = 0 if live else speaker_index(seg.speaker, self.speakers)
+            line = SegmentLine(seg, colour, turn, self.names, live=live)
             if i == 0 and first:
                 line.add_class("-first")
             lines.append(line)
