@@ -188,16 +188,22 @@ times `finish()` (Whisper on the unsettled tail + embedding its pieces + cluster
 the recording). "Of which diarization" runs it on the whole 10 s turn at once, the worst case.
 
 Reading the numbers: on the room's path the pieces of each settled window are embedded during the
-recording, so at the stop only the tail's pieces are left: `finish()` costs the same with and
-without diarization (on an idle machine: 0.56 vs 0.59 s wall, 0.95 vs 0.97 s CPU, within the
-run-to-run noise). The worst case, a whole 10 s turn embedded at the stop, costs about 0.1 s wall.
-The < 0.5 s goal for stop -> transcript is not met, and not because of diarization: it is Whisper's
-tail. At the stop the room's streamer is left with its unsettled tail (here the last 4 s, "Fail
-again. Fail better."), and a window with under 3 s of speech keeps Whisper's full 30 s encoder:
-alone, that tail takes 0.8-0.9 s, the whole 10 s clip 0.55-0.6 s. Trimming short windows too was
-measured and rejected: on 30 random 0.8-4.5 s cuts of the three clips it took 0.35 s instead of
-0.80 s (median) but its words matched stock faster-whisper at 0.958 instead of 0.983 (it drops
-words: "America could do it" lost "could").
+recording, so at the stop only the tail's pieces are left: `finish()` costs about the same with
+and without diarization (two runs of 7 on the idle machine: -10 ms and +59 ms median wall, the
+run-to-run noise is about that size). The worst case, a whole 10 s turn embedded at the
+stop, costs about 0.09 s wall. Whisper's tail is the rest, and it was the reason the goal was first
+missed (0.56 s with, 0.59 s without diarization, same idle machine): at the stop the room's streamer
+is left with its unsettled tail (beckett.wav: the last 4.3 s, 1.3 s of it speech, "Fail again.
+Fail better."), and a window with under 3 s of speech keeps Whisper's full 30 s encoder: 0.57-0.66 s
+for that tail alone. `finish()` now transcribes such a tail (under 2 s of speech by the 20 ms
+frames' loudness) after the last 3 s of audio that already settled and keeps only the words whose
+middle lies after that point: 0.37-0.39 s, the window now in the trimmed encoder's range (where its
+words match stock faster-whisper's at 0.993, see "Offline"). A tail with more speech is transcribed
+alone as before (endgame_nagg_nell.wav's 5.1 s tail holds 2.5 s of speech: alone 0.38-0.40 s, with
+the context 0.49-0.53 s). Trimming short windows instead was measured and rejected: on 30 random
+0.8-4.5 s cuts of the three clips, a 15 s encoder floor took 0.35-0.39 s instead of 0.80 s (median)
+but its words matched stock faster-whisper at 0.958 instead of 0.983 (it drops words: "America
+could do it" lost "could"); a 20 s floor 0.50 s at 0.962, 25 s 0.63 s at 0.972.
 
 Design notes:
 

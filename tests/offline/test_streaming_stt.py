@@ -75,3 +75,23 @@ def test_silence_is_dropped_while_recording(whisper: WhisperTranscriber) -> None
         assert stream.wait_idle(30.0)
     assert stream.buffered_seconds < 4.0
     assert stream.finish().segments == []
+
+
+def test_a_short_tail_is_transcribed_after_some_settled_audio(whisper: WhisperTranscriber) -> None:
+    """The room's windows (6 s, settle 1.5 s) leave the end of beckett.wav as a short tail; Whisper
+    hears it after the last 3 s that already settled (a window with that little speech would keep
+    the full 30 s encoder), and only the tail's words are kept, at their own times."""
+    clip = load_clip(shared_clip("beckett.wav")).at_rate(16_000)
+    stream = StreamingTranscription(whisper, clip.rate, window_s=6.0, settle_s=1.5)
+    for start in range(0, clip.samples.size, clip.rate // 10):
+        stream.feed(clip.samples[start : start + clip.rate // 10])
+        assert stream.wait_idle(60.0)
+    full = "ever tried ever failed no matter try again fail again fail better"
+    settled = [s.text for s in stream.segments]
+    assert settled and full.startswith(words(" ".join(settled))) and stream.buffered_seconds < 6.0
+    transcript = stream.finish()
+    assert stream.context_tails == 1
+    assert words(transcript.text) == full  # nothing twice, nothing lost
+    assert [s.text for s in transcript.segments[: len(settled)]] == settled
+    last = transcript.segments[-1]
+    assert last.text == "Fail better." and 8.0 < last.start < last.end < 9.0  # at about 8.2-8.7 s

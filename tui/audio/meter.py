@@ -44,6 +44,27 @@ def block_levels(block: np.ndarray) -> tuple[float, float]:
     return to_dbfs(rms), to_dbfs(peak)
 
 
+def frame_rms(block: np.ndarray, frame: int) -> np.ndarray:
+    """RMS of each ``frame``-sample frame of a block (the last one may be shorter; NaN stays NaN)."""
+    whole = block.size // frame * frame
+    parts = [np.sqrt(np.mean(np.square(block[:whole], dtype=np.float64).reshape(-1, frame), axis=1))]
+    if whole < block.size:
+        parts.append(np.sqrt(np.mean(np.square(block[whole:], dtype=np.float64), keepdims=True)))
+    return np.concatenate(parts)
+
+
+SPEECH_FLOOR = 0.01
+"""A frame quieter than this (RMS, about -40 dBFS) is never counted as speech."""
+SPEECH_RELATIVE = 0.1
+"""... nor one quieter than this fraction of the loudest frame (20 dB down)."""
+
+
+def is_loud(rms: np.ndarray, peak: float) -> np.ndarray:
+    """Which frames sound like speech: at least :data:`SPEECH_FLOOR` and :data:`SPEECH_RELATIVE` of
+    ``peak`` (the loudest frame heard). A NaN frame counts as loud (never as quiet)."""
+    return ~(rms < max(SPEECH_FLOOR, SPEECH_RELATIVE * peak))
+
+
 def count_clipped(block: np.ndarray, level: float = CLIP_LEVEL) -> int:
     """How many samples of ``block`` sit at or beyond ``level`` (full scale by default)."""
     if block.size == 0:

@@ -50,6 +50,15 @@ MIN_TRIM_SECONDS = 3.0
 """Windows with less audio than this are encoded whole (30 s): trimming them invites loops."""
 MAX_TRIM_SECONDS = 20.0
 """Windows with more audio than this are encoded whole: trimming them saves little."""
+CONTEXT_S = 3.0
+"""At the stop, a tail with under :data:`CONTEXT_SPEECH_S` of speech is transcribed after this much
+of the audio that already settled, whose words are then dropped: a window with under 3 s of speech
+keeps the full 30 s encoder (beckett.wav's 4.3 s tail, 1.3 s of it speech: 0.57-0.66 s alone,
+0.37-0.39 s after the context; bench/README "Diarization")."""
+CONTEXT_SPEECH_S = 2.0
+"""Speech (20 ms frames :func:`tui.audio.meter.is_loud`) under which a tail gets the context; with
+the VAD's padding such a tail holds under 3 s of speech. endgame_nagg_nell.wav's 5.1 s tail holds
+2.5 s: alone 0.38-0.40 s, after the context 0.49-0.53 s."""
 COMPRESSION_RATIO_LIMIT = 2.4
 LOG_PROB_LIMIT = -1.0
 NO_SPEECH_LIMIT = 0.6
@@ -279,6 +288,44 @@ def _sentences(raw: Iterable[Any]) -> list[Segment]:
     return out
 
 
+def _speech_seconds(audio: np.ndarray, rate: int) -> float:
+    """Seconds of ``audio`` in 20 ms frames that sound like speech."""
+    from tui.audio.meter import frame_rms, is_loud
+
+    frame = max(1, rate // 50)
+    rms = frame_rms(audio, frame)
+    finite = rms[np.isfinite(rms)]
+    return float(np.count_nonzero(is_loud(rms, float(finite.max()) if finite.size else 0.0))) * frame / rate
+
+
+def _words_after(transcript: Transcript, start: float) -> Transcript:
+    """The part of ``transcript`` from ``start`` (seconds) on, as sentences of its words with times
+    from ``start``: the words of the context before it are dropped (a word belongs to the side of
+    ``start`` that holds its middle)."""
+    kept = [
+        Word(_t(max(0.0, w.start - start)), _t(max(0.0, w.end - start)), w.text)
+        for w in transcript.words
+        if (w.start + w.end) / 2 >= start
+    ]
+    out: list[Segment] = []
+    current: list[Word] = []
+    for word in [*kept, None]:
+        if word is not None:
+            current.append(word)
+        if current and (word is None or word.text.strip().endswith(_SENTENCE_END)):
+            text = clean("".join(w.text for w in current)).strip()
+            if text:
+                out.append(Segment(current[0].start, current[-1].end, SPEAKER, text))
+            current = []
+    return Transcript(
+        segments=out,
+        text=" ".join(s.text for s in out),
+        language=transcript.language,
+        model=transcript.model,
+        words=kept,
+    )
+
+
 def _flush(words: list[Any], out: list[Segment]) -> None:
     text = clean("".join(str(w.word) for w in words)).strip()
     if text:
@@ -377,6 +424,9 @@ class StreamingTranscription:
         self._blocks: list[np.ndarray] = []
         self._pending = 0  # samples in _blocks
         self._offset = 0  # absolute sample index of _blocks[0][0]
+        self._context = np.zeros(0, np.float32)  # the last CONTEXT_S of settled (dropped) audio
+        self.context_tails = 0
+        """Tails ``finish()`` transcribed after some settled audio (for tests and the benchmark)."""
         self._closed = False
         self._busy = False
         self._error: BaseException | None = None
@@ -428,7 +478,13 @@ class StreamingTranscription:
             raise self._error
         tail, offset = self._take_all()
         if tail.size:
-            transcript = self.transcriber.transcribe_words(Clip(tail, self.rate))
+            short = _speech_seconds(tail, self.rate) < CONTEXT_SPEECH_S
+            context = self._context if short else self._context[:0]
+            audio = np.concatenate([context, tail]) if context.size else tail
+            transcript = self.transcriber.transcribe_words(Clip(audio, self.rate))
+            if context.size:
+                self.context_tails += 1
+                transcript = _words_after(transcript, context.size / self.rate)
             self._keep(tail, transcript, transcript.segments, offset)
         if self._diarization is not None and self._pieces:
             from tui.diarize.diarizer import assemble
@@ -516,14 +572,17 @@ class StreamingTranscription:
     def _drop(self, count: int) -> None:
         """Forget the first ``count`` samples (caller holds the lock)."""
         remaining = count
+        gone: list[np.ndarray] = [self._context]
         while remaining > 0 and self._blocks:
             head = self._blocks[0]
             if head.size <= remaining:
-                self._blocks.pop(0)
+                gone.append(self._blocks.pop(0))
                 remaining -= head.size
             else:
+                gone.append(head[:remaining])
                 self._blocks[0] = head[remaining:]
                 remaining = 0
+        self._context = np.concatenate(gone)[-int(CONTEXT_S * self.rate) :]
         dropped = count - remaining
         self._pending -= dropped
         self._offset += dropped

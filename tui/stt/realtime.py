@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from tui.audio.meter import frame_rms, is_loud
 from tui.config import Settings
 from tui.errors import TranscriptionError
 from tui.model import Segment, Transcript
@@ -50,11 +51,7 @@ MAX_SEGMENT_CHARS = 10_000
 MAX_MESSAGE_CHARS = 200
 """Longest server error message repeated to the user."""
 FRAME = RATE // 50
-"""Samples in the 20 ms frames whose loudness is measured."""
-LOUD_FLOOR = 0.01
-"""A frame quieter than this (RMS, about -40 dBFS) is never speech for the early answer."""
-LOUD_RELATIVE = 0.1
-"""... nor one quieter than this fraction of the loudest frame so far (20 dB down)."""
+"""Samples in the 20 ms frames whose loudness is measured (:func:`tui.audio.meter.is_loud`)."""
 LOUD_MARGIN_S = 0.1
 """Loud audio may end this long after the service's ``turn.end`` time (frames differ)."""
 CLOSE_TIMEOUT_S = 1.0
@@ -162,7 +159,7 @@ class RealtimeTranscription:
             return
         if block.size == 0:
             return
-        rms = _frame_rms(block) if self.turn_detection else None
+        rms = frame_rms(block, FRAME) if self.turn_detection else None
         overflow = wake = False
         with self._lock:
             if self._stop_feeding:
@@ -196,7 +193,7 @@ class RealtimeTranscription:
         finite = rms[np.isfinite(rms)]
         if finite.size:
             self._peak_rms = max(self._peak_rms, float(finite.max()))
-        loud = np.flatnonzero(~(rms < max(LOUD_FLOOR, LOUD_RELATIVE * self._peak_rms)))  # NaN is loud
+        loud = np.flatnonzero(is_loud(rms, self._peak_rms))
         if loud.size:
             self._last_loud_s = (self.fed_samples + (int(loud[-1]) + 1) * FRAME) / RATE
 
@@ -563,15 +560,6 @@ class _HttpFailure:
     status_code: int
     body: str
     headers: Any = None
-
-
-def _frame_rms(block: np.ndarray) -> np.ndarray:
-    """RMS of each 20 ms frame of a block (the last one may be shorter)."""
-    whole = block.size // FRAME * FRAME
-    parts = [np.sqrt(np.mean(np.square(block[:whole], dtype=np.float64).reshape(-1, FRAME), axis=1))]
-    if whole < block.size:
-        parts.append(np.sqrt(np.mean(np.square(block[whole:], dtype=np.float64), keepdims=True)))
-    return np.concatenate(parts)
 
 
 def _pcm16(samples: np.ndarray) -> np.ndarray:
