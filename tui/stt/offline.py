@@ -482,7 +482,10 @@ class StreamingTranscription:
             context = self._context if short else self._context[:0]
             audio = np.concatenate([context, tail]) if context.size else tail
             transcript = self.transcriber.transcribe_words(Clip(audio, self.rate))
-            if context.size:
+            if context.size and transcript.segments and not transcript.words:
+                # No word times to cut the context off at (never seen): hear the tail alone.
+                transcript = self.transcriber.transcribe_words(Clip(tail, self.rate))
+            elif context.size:
                 self.context_tails += 1
                 transcript = _words_after(transcript, context.size / self.rate)
             self._keep(tail, transcript, transcript.segments, offset)
