@@ -24,6 +24,15 @@ def clip_path(name: str) -> Path:
     return path
 
 
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``voxroom ARGS...`` in this process (:func:`tui.cli.main`): exit code, stdout, stderr."""
+    from tui.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 @pytest.fixture
 def shared_audio() -> Path:
     return SHARED_AUDIO

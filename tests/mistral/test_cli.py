@@ -9,15 +9,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conftest import FAKE_KEY, clip_path
+from tests.conftest import FAKE_KEY, clip_path, run_cli
 from tests.standin import MistralStandIn, Reply, ScriptedReference, ScriptedSegment, TranscriptionScript
-from tui.cli import main
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_ask_json_is_one_object_and_the_turn_is_saved(

@@ -7,14 +7,8 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
+from tests.conftest import run_cli
 from tests.standin import MistralStandIn
-from tui.cli import main
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("ext", [".wav", ".flac", ".ogg", ".mp3"])

@@ -1,14 +1,27 @@
 """A ledger of injected faults, printed as a table at the end of the run: the command line's and the
 app's paths side by side, per step, and per class (``fault``: the fault matrix; ``hostile``: the
-hostile-server set)."""
+hostile-server set), and what the fault tests read back from a saved session."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 PATHS = ("cli", "app")
+
+
+def saved_turn(
+    data_dir: Path, session_id: str, index: int = -1, *, loads: Callable[[str], Any] = json.loads
+) -> tuple[Path, dict]:
+    """A session's folder and one of its saved turns (the last by default), read with ``loads``."""
+    folder = data_dir / "sessions" / session_id
+    session = loads((folder / "session.json").read_text())
+    return folder, session["turns"][index]
 
 
 @dataclass

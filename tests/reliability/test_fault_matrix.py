@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from tests.conftest import clip_path
-from tests.reliability.conftest import Ledger
+from tests.conftest import clip_path, run_cli
+from tests.reliability.conftest import Ledger, saved_turn
 from tests.standin import Fault, MistralStandIn
-from tui.cli import main
 
 STEPS = {
     # route faulted: the step Voxroom must report
@@ -56,18 +55,6 @@ def config(isolated_env: Path, tmp_path: Path) -> Path:
     return path
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def saved_turn(data_dir: Path, session_id: str, index: int = -1) -> tuple[Path, dict]:
-    folder = data_dir / "sessions" / session_id
-    session = json.loads((folder / "session.json").read_text())
-    return folder, session["turns"][index]
-
-
 def check_one_sentence(message: str) -> None:
     assert message and "\n" not in message and len(message) < 220, message
     assert message.rstrip().endswith("."), message
@@ -89,11 +76,11 @@ def test_fault_at_each_step(
     base = ["--config", str(config), "--no-play", "--json"]
     session_args: list[str] = []
     if route == "conversations.append":
-        code, out, err = cli(capsys, "ask", wav, *base)
+        code, out, err = run_cli(capsys, "ask", wav, *base)
         assert code == 0, err
         session_args = ["--session", json.loads(out)["session_id"]]
     mistral_env.fail(route, FAULTS[fault_name])
-    code, out, err = cli(capsys, "ask", wav, *base, *session_args)
+    code, out, err = run_cli(capsys, "ask", wav, *base, *session_args)
     data = json.loads(out)
     folder, turn = saved_turn(isolated_env, data["session_id"])
     recording_kept = (folder / turn["recording"]).is_file() and sf.info(
@@ -113,7 +100,7 @@ def test_fault_at_each_step(
     assert err.strip() == f"voxroom: {turn['error']}"
 
     mistral_env.clear_faults()
-    code, out, err = cli(capsys, "retry", data["session_id"], *base)
+    code, out, err = run_cli(capsys, "retry", data["session_id"], *base)
     assert code == 0, err
     folder, turn = saved_turn(isolated_env, data["session_id"])
     assert turn["status"] == "done" and turn["reply"]["text"]
@@ -140,7 +127,7 @@ def test_transient_faults_are_absorbed(
     ledger: Ledger,
 ) -> None:
     mistral_env.fail(route, fault, times=1)
-    code, out, err = cli(capsys, "ask", str(clip_path("clone-test.wav")), "--no-play", "--json")
+    code, out, err = run_cli(capsys, "ask", str(clip_path("clone-test.wav")), "--no-play", "--json")
     data = json.loads(out)
     folder, turn = saved_turn(isolated_env, data["session_id"])
     kept = (folder / turn["recording"]).is_file()
@@ -159,7 +146,7 @@ def test_server_unreachable_then_back(
     ledger: Ledger,
 ) -> None:
     monkeypatch.setenv("MISTRAL_SERVER_URL", closed_mistral_url)
-    code, out, err = cli(
+    code, out, err = run_cli(
         capsys, "ask", str(clip_path("clone-test.wav")), "--config", str(config), "--no-play", "--json"
     )
     data = json.loads(out)
@@ -170,6 +157,8 @@ def test_server_unreachable_then_back(
     assert turn["failed_step"] == "transcription"
     assert turn["error"].startswith("Transcription failed: could not reach http://127.0.0.1:")
     monkeypatch.setenv("MISTRAL_SERVER_URL", mistral_env.url)
-    code, out, err = cli(capsys, "retry", data["session_id"], "--config", str(config), "--no-play", "--json")
+    code, out, err = run_cli(
+        capsys, "retry", data["session_id"], "--config", str(config), "--no-play", "--json"
+    )
     assert code == 0, err
     ledger.mark_survived("all", "connection refused")

@@ -16,11 +16,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conftest import clip_path
-from tests.reliability.conftest import Ledger
+from tests.conftest import clip_path, run_cli
+from tests.reliability.conftest import Ledger, saved_turn
 from tests.standin import HOSTILE_SEGMENTS, Fault, MistralStandIn, Reply, SpeechScript, TranscriptionScript
 from tests.standin.hostile import gzip_bomb
-from tui.cli import main
 
 CANARY = "sk-VOXROOM-HOSTILE-3b9d0c6e1f2a4785"
 PROXY_PASSWORD = "proxy-pass-5e1c9a77"
@@ -95,12 +94,6 @@ FAULT_NAMES = [
 ]
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def session_files(data_dir: Path) -> list[Path]:
     return [p for p in (data_dir / "sessions").rglob("*") if p.is_file()]
 
@@ -140,8 +133,7 @@ def test_hostile_answer_at_each_step(
     )
     data = strict_json(out)
     assert isinstance(data, dict)
-    folder = isolated_env / "sessions" / data["session_id"]
-    turn = strict_json((folder / "session.json").read_text())["turns"][-1]  # type: ignore[index]
+    folder, turn = saved_turn(isolated_env, data["session_id"], loads=strict_json)
     kept = (folder / turn["recording"]).is_file() and sf.info(str(folder / turn["recording"])).frames > 0
     ledger.add(route, fault_name, survived=False, recording_kept=kept, kind="hostile")
     assert kept
@@ -191,8 +183,8 @@ def test_non_finite_times_and_odd_speakers(
     assert code == 0, err
     data = strict_json(out)
     assert isinstance(data, dict)
-    session = strict_json((isolated_env / "sessions" / data["session_id"] / "session.json").read_text())
-    segments = session["turns"][-1]["transcript"]["segments"]  # type: ignore[index]
+    _, turn = saved_turn(isolated_env, data["session_id"], loads=strict_json)
+    segments = turn["transcript"]["segments"]
     assert [s["speaker"] for s in segments] == speakers
     check_clean(out, err, isolated_env)
 
@@ -213,8 +205,7 @@ def test_one_refused_sentence_does_not_end_the_turn(
     assert code == 0, err
     data = strict_json(out)
     assert isinstance(data, dict)
-    folder = isolated_env / "sessions" / data["session_id"]
-    turn = strict_json((folder / "session.json").read_text())["turns"][-1]  # type: ignore[index]
+    folder, turn = saved_turn(isolated_env, data["session_id"], loads=strict_json)
     assert turn["status"] == "done"
     assert turn["reply"]["refused_sentences"] == [1]
     assert mistral_env.call_count("speech") == 3  # the third sentence was still asked for
@@ -239,8 +230,7 @@ def test_reply_audio_is_made_finite_and_clipped(
     assert code == 0, err
     data = strict_json(out)
     assert isinstance(data, dict)
-    folder = isolated_env / "sessions" / data["session_id"]
-    turn = strict_json((folder / "session.json").read_text())["turns"][-1]  # type: ignore[index]
+    folder, turn = saved_turn(isolated_env, data["session_id"], loads=strict_json)
     audio, _ = sf.read(str(folder / turn["reply"]["audio"]), dtype="float32")
     assert audio.size > 0 and np.isfinite(audio).all()
     assert np.abs(audio).max() <= 1.0
