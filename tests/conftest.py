@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.standin import MistralStandIn
@@ -22,6 +23,16 @@ def clip_path(name: str) -> Path:
     path = SHARED_AUDIO / name
     assert path.is_file(), f"{path} is missing: tests/data/audio ships with the repository"
     return path
+
+
+def spoken(*parts: tuple[float, float], rate: int = 16_000) -> np.ndarray:
+    """Test audio (float32 at ``rate``) as ``(seconds, level)`` parts: a 220 Hz tone at ``level``
+    ("speech" for loudness and turn detection), or silence at 0."""
+    out = [np.zeros(0, np.float32)]
+    for seconds, level in parts:
+        t = np.arange(int(seconds * rate)) / rate
+        out.append((level * np.sin(2 * np.pi * 220 * t)).astype(np.float32))
+    return np.concatenate(out)
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -7,10 +7,10 @@ import http.client
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import numpy as np
 import pytest
 from mistralai.client.models import TurnDetectionConfig
 
+from tests.conftest import spoken
 from tests.standin import Fault, MistralStandIn, TranscriptionScript
 from tests.standin.realtime import MAX_APPEND_BYTES
 
@@ -161,10 +161,9 @@ def test_plain_get_is_not_upgraded(mistral_server: MistralStandIn) -> None:
     conn.close()
 
 
-def tone(seconds: float, level: float = 0.3) -> bytes:
-    """A 220 Hz tone as 16 kHz pcm_s16le (speech, for the stand-in's turn detector)."""
-    t = np.arange(int(seconds * 16_000)) / 16_000
-    return (level * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2").tobytes()
+def tone(seconds: float) -> bytes:
+    """A tone (:func:`tests.conftest.spoken`) as 16 kHz pcm_s16le: speech for the turn detector."""
+    return (spoken((seconds, 0.3)) * 32767).astype("<i2").tobytes()
 
 
 def test_turn_events_follow_the_audio_and_the_turns_text_comes_first(mistral_server: MistralStandIn) -> None:

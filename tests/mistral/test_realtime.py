@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import clip_path
+from tests.conftest import clip_path, spoken
 from tests.standin import DEFAULT_SEGMENTS, Fault, MistralStandIn, ScriptedSegment, TranscriptionScript
 from tests.standin.realtime import MAX_APPEND_BYTES
 from tui.audio.clip import load_clip
@@ -382,15 +382,6 @@ def test_realtime_config_keys(isolated_env: Path, tmp_path: Path) -> None:
     config.write_text('[transcription]\nrealtime = "yes"\n')
     with pytest.raises(ConfigError):
         load_settings(config, env={})
-
-
-def spoken(*parts: tuple[float, float]) -> np.ndarray:
-    """Test audio as (seconds, level) parts: a 220 Hz tone at ``level``, or silence at 0."""
-    out = []
-    for seconds, level in parts:
-        t = np.arange(int(seconds * RATE)) / RATE
-        out.append((level * np.sin(2 * np.pi * 220 * t)).astype(np.float32))
-    return np.concatenate(out)
 
 
 @pytest.mark.parametrize("block", [BLOCK, 16_000], ids=["20ms-blocks", "1s-blocks-off-the-frame-grid"])

@@ -572,14 +572,11 @@ async def test_a_live_transcript_names_nobody_until_the_finished_one_replaces_it
 ) -> None:
     """The reply starts from the live text (the service said the turn was over); until the finished,
     diarized transcript arrives, its line says "live" and no speaker is counted in the status bar."""
-    import numpy as np
-
+    from tests.conftest import spoken
     from tui.audio.clip import Clip
     from tui.testing import FileRecorder
 
-    rate = 16_000
-    tone = (0.3 * np.sin(2 * np.pi * 220 * np.arange(2 * rate) / rate)).astype(np.float32)
-    question = Clip(np.concatenate([tone, np.zeros(rate, np.float32)]), rate)
+    question = Clip(spoken((2.0, 0.3), (1.0, 0.0)), 16_000)
     held = mistral_server.hold_realtime_done()
     app = make_app(tui_settings, make_room(live=True, recorder=FileRecorder(question)))
     async with app.run_test(size=SIZE) as pilot:

@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from tests.conftest import spoken
 from tests.standin import Fault, MistralStandIn, ScriptedSegment, TranscriptionScript
 from tui.audio.clip import Clip
 from tui.config import Settings
@@ -22,6 +22,7 @@ from tui.room import (
     RECORDING,
     SPEAKING,
     RecordingStarted,
+    Room,
     RoomEvent,
     RoomFailed,
     RoomNotice,
@@ -363,12 +364,26 @@ def test_a_live_transcript_without_speakers_is_completed_after_the_reply(
     assert [s.speaker for s in stored.turns[0].segments] == ["speaker_1", "speaker_2"]
 
 
-def _spoken_then_quiet() -> Clip:
-    """Two seconds of "speech" (a tone) and one of silence, as the room hears a finished question."""
-    rate = 16_000
-    t = np.arange(2 * rate) / rate
-    tone = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
-    return Clip(np.concatenate([tone, np.zeros(rate, np.float32)]), rate)
+def _early_turn(
+    make_room, mistral_server: MistralStandIn, late_words: int = 0
+) -> tuple[Room, Events, threading.Event]:
+    """One turn of "Is the room free at three?" (two seconds of a tone, then one of silence, as the
+    room hears a finished question) through the realtime socket, its ``transcription.done`` held back
+    until the returned event is set; the turn has finished when this returns."""
+    mistral_server.script(
+        TranscriptionScript(
+            segments=(ScriptedSegment("Is the room free at three?", "speaker_1", 0.1, 1.9),),
+            late_words=late_words,
+        )
+    )
+    held = mistral_server.hold_realtime_done()
+    room = make_room(live=True, recorder=FileRecorder(Clip(spoken((2.0, 0.3), (1.0, 0.0)), 16_000)))
+    events = Events()
+    room.subscribe(events)
+    room.press("fallback")
+    room.press("fallback")
+    events.wait(finished(1))
+    return room, events, held
 
 
 def test_the_reply_starts_when_the_service_says_the_turn_is_over(
@@ -377,15 +392,7 @@ def test_the_reply_starts_when_the_service_says_the_turn_is_over(
     """Turn detection: the reply is asked from the live text while the realtime session has not
     finished (its transcription.done is held back); the finished, diarized transcript then replaces
     the saved one, with no upload of the recording."""
-    mistral_server.script(
-        TranscriptionScript(segments=(ScriptedSegment("Is the room free at three?", "speaker_1", 0.1, 1.9),))
-    )
-    held = mistral_server.hold_realtime_done()
-    room = make_room(live=True, recorder=FileRecorder(_spoken_then_quiet()))
-    events = Events()
-    room.subscribe(events)
-    room.press("fallback")
-    room.press("fallback")
+    room, events, held = _early_turn(make_room, mistral_server)
     assert events.wait(finished(1)).status == "done"
     assert not held.is_set()  # the whole reply came before the service finished the transcript
     first = events.of(TranscriptReady)[0].transcript
@@ -406,18 +413,7 @@ def test_the_reply_starts_when_the_service_says_the_turn_is_over(
 def test_words_that_came_after_the_turn_end_are_kept_and_said(
     make_room, mistral_server: MistralStandIn
 ) -> None:
-    mistral_server.script(
-        TranscriptionScript(
-            segments=(ScriptedSegment("Is the room free at three?", "speaker_1", 0.1, 1.9),), late_words=2
-        )
-    )
-    held = mistral_server.hold_realtime_done()
-    room = make_room(live=True, recorder=FileRecorder(_spoken_then_quiet()))
-    events = Events()
-    room.subscribe(events)
-    room.press("fallback")
-    room.press("fallback")
-    events.wait(finished(1))
+    _, events, held = _early_turn(make_room, mistral_server, late_words=2)
     assert events.of(TranscriptReady)[0].transcript.text == "Is the room free"
     held.set()
     note = events.wait(lambda e: isinstance(e, RoomNotice))
