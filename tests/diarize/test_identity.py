@@ -26,6 +26,8 @@ from tui.testing import FileRecorder
 
 pytestmark = pytest.mark.offline_models
 HALF = 14.4
+SECOND_HALF_LINES = [(a - HALF, b - HALF, who) for a, b, who in ENDGAME_LINES if a > HALF]
+"""The lines of the second half, timed from its start."""
 
 
 def settings_for(server: MistralStandIn, data: Path, *, profiles: bool = False) -> Settings:
@@ -89,6 +91,22 @@ def build(settings: Settings, turns: Turns, log: object = None) -> Room:
     )
 
 
+def meeting(
+    settings: Settings, part: Clip, *, name_first: str | None = None, log: object = None
+) -> tuple[Room, Turns]:
+    """A room (a new session, or ``log``) that hears ``part`` as one turn, names ``speaker_1``
+    ``name_first`` if given, and is closed again."""
+    turns = Turns()
+    room = build(settings, turns, log)
+    try:
+        take_turn(room, turns, part)
+        if name_first is not None:
+            rename_speaker(room.log, "speaker_1", name_first)
+    finally:
+        room.close()
+    return room, turns
+
+
 def test_each_person_keeps_their_label_and_name_across_turns(
     mistral_server: MistralStandIn, tmp_path: Path
 ) -> None:
@@ -102,8 +120,7 @@ def test_each_person_keeps_their_label_and_name_across_turns(
         rename_speaker(room.log, "speaker_1", "Nagg")
 
         take_turn(room, turns, half(2))
-        second_lines = [(a - HALF, b - HALF, who) for a, b, who in ENDGAME_LINES if a > HALF]
-        second = people_of(turns.transcripts[2], second_lines)
+        second = people_of(turns.transcripts[2], SECOND_HALF_LINES)
         assert second == {"A": {"speaker_1"}, "B": {"speaker_2"}}  # Nell spoke first, still speaker_2
     finally:
         room.close()
@@ -126,13 +143,7 @@ def test_voice_profiles_name_a_person_in_a_later_meeting_only_when_on(
     data = tmp_path / "data"
     # Meeting 1, profiles off: a name is given, and nothing about a voice outlives the session.
     settings = settings_for(mistral_server, data)
-    turns = Turns()
-    room = build(settings, turns)
-    try:
-        take_turn(room, turns, half(1))
-        rename_speaker(room.log, "speaker_1", "Nagg")
-    finally:
-        room.close()
+    room, _ = meeting(settings, half(1), name_first="Nagg")
     assert not (data / "voices").exists()
     SessionStore(settings.sessions_dir).delete(room.log.session_id)
     assert not list(data.rglob("person-*")) and not list(data.rglob("*voice*"))
@@ -142,59 +153,30 @@ def test_voice_profiles_name_a_person_in_a_later_meeting_only_when_on(
     speakers = Speakers.from_settings(settings)
     assert speakers is not None and speakers.consent is None
     speakers.set_consent(False)
-    turns = Turns()
-    room = build(settings, turns)
-    try:
-        take_turn(room, turns, half(1))
-        rename_speaker(room.log, "speaker_1", "Nagg")
-    finally:
-        room.close()
+    room, _ = meeting(settings, half(1), name_first="Nagg")
     assert not (data / "voices" / "voice_profiles.json").exists()
 
     # Meeting 2, profiles on and consented: naming Nagg keeps his voice (private)...
     speakers.set_consent(True)
-    turns = Turns()
-    room = build(settings, turns)
-    try:
-        take_turn(room, turns, half(1))
-        rename_speaker(room.log, "speaker_1", "Nagg")
-    finally:
-        room.close()
+    room, _ = meeting(settings, half(1), name_first="Nagg")
     profiles = data / "voices" / "voice_profiles.json"
     assert profiles.is_file() and (profiles.stat().st_mode & 0o777) == 0o600
 
     # ...and meeting 3 names him as soon as he speaks, in the transcript the agent gets.
-    turns = Turns()
-    room = build(settings, turns)
-    try:
-        take_turn(room, turns, half(2))
-    finally:
-        room.close()
+    room, turns = meeting(settings, half(2))
     session = SessionStore(settings.sessions_dir).open(room.log.session_id)
     nagg = [label for label, name in session.speaker_names.items() if name == "Nagg"]
     assert len(nagg) == 1
-    second_lines = [(a - HALF, b - HALF, who) for a, b, who in ENDGAME_LINES if a > HALF]
-    assert people_of(turns.transcripts[1], second_lines)["A"] == set(nagg)
+    assert people_of(turns.transcripts[1], SECOND_HALF_LINES)["A"] == set(nagg)
     assert "Nagg:" in str(mistral_server.requests_to("conversations")[-1].json)
 
 
 def test_continuing_a_session_keeps_its_people(mistral_server: MistralStandIn, tmp_path: Path) -> None:
     settings = settings_for(mistral_server, tmp_path / "data")
-    turns = Turns()
-    room = build(settings, turns)
-    try:
-        take_turn(room, turns, half(1))
-    finally:
-        room.close()
+    room, _ = meeting(settings, half(1))
     log, _ = open_log(settings, room.log.session_id, make_backends(settings))
-    turns = Turns()
-    room = build(settings, turns, log)
-    try:
-        take_turn(room, turns, half(2))
-    finally:
-        room.close()
-    second_lines = [(a - HALF, b - HALF, who) for a, b, who in ENDGAME_LINES if a > HALF]
-    assert people_of(turns.transcripts[2], second_lines) == {"A": {"speaker_1"}, "B": {"speaker_2"}}
+    room, turns = meeting(settings, half(2), log=log)
+    assert people_of(turns.transcripts[2], SECOND_HALF_LINES) == {"A": {"speaker_1"}, "B": {"speaker_2"}}
     assert np.isfinite(log.session.people[0].seconds)
 
 
