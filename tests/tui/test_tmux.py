@@ -61,6 +61,26 @@ class Tmux:
         raise AssertionError(f"timed out waiting for {what!r}; the screen was:\n{screen}")
 
 
+def app_env(devices_env: dict[str, str], server: MistralStandIn, home: Path) -> dict[str, str]:
+    """The environment of a Voxroom in tmux: the virtual devices, the stand-in, and a fresh home,
+    data, cache and config in ``home``. The X display may be shared with other test runs injecting
+    Right Shift, so the config turns the global listener off: these runs drive the fallback key
+    (the listener has its own tests in tests/trigger)."""
+    config = home / "config" / "voxroom" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[hotkey]\nglobal_listener = false\n", encoding="utf-8")
+    return {
+        **{k: devices_env[k] for k in PASS_VARS},
+        "TERM": "xterm-256color",
+        "MISTRAL_API_KEY": "test-key",
+        "MISTRAL_SERVER_URL": server.url,
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "HOME": str(home),
+    }
+
+
 @pytest.fixture
 def tmux(tmp_path: Path) -> Iterator[Tmux]:
     t = Tmux(tmp_path / "tmux.sock")
@@ -72,21 +92,7 @@ def test_voxroom_in_tmux_records_the_virtual_mic_and_shows_transcript_and_reply(
     tmux: Tmux, devices_env: dict[str, str], mistral_server: MistralStandIn, tmp_path: Path
 ) -> None:
     assert VOXROOM.is_file(), f"{VOXROOM} is missing: install the project (pip install -e .)"
-    env = {
-        **{k: devices_env[k] for k in PASS_VARS},
-        "TERM": "xterm-256color",
-        "MISTRAL_API_KEY": "test-key",
-        "MISTRAL_SERVER_URL": mistral_server.url,
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "HOME": str(tmp_path),
-    }
-    # The X display may be shared with other test runs injecting Right Shift: this run drives the
-    # fallback key only, so the global listener stays off (it has its own tests in tests/trigger).
-    config = tmp_path / "config" / "voxroom" / "config.toml"
-    config.parent.mkdir(parents=True)
-    config.write_text("[hotkey]\nglobal_listener = false\n", encoding="utf-8")
+    env = app_env(devices_env, mistral_server, tmp_path)
     exit_file = tmp_path / "exit-status"
     command = f"{VOXROOM} --input-device virtual_mic --output-device virtual_speaker; echo $? > {exit_file}"
     args = ["new-session", "-d", "-s", "vox", "-x", "120", "-y", "34"]
@@ -160,20 +166,7 @@ def test_a_first_run_as_a_new_user_would(
     code runs (``python -m tui`` with PYTHONPATH), with a fresh home, data and config."""
     work = tmp_path / "work"
     work.mkdir()
-    env = {
-        **{k: devices_env[k] for k in PASS_VARS},
-        "TERM": "xterm-256color",
-        "PYTHONPATH": str(REPO),
-        "MISTRAL_API_KEY": "test-key",
-        "MISTRAL_SERVER_URL": mistral_server.url,
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "HOME": str(tmp_path),
-    }
-    config = tmp_path / "config" / "voxroom" / "config.toml"
-    config.parent.mkdir(parents=True)
-    config.write_text("[hotkey]\nglobal_listener = false\n", encoding="utf-8")
+    env = {**app_env(devices_env, mistral_server, tmp_path), "PYTHONPATH": str(REPO)}
     exit_file = tmp_path / "exit-status"
     command = (
         f"{sys.executable} -m tui --input-device virtual_mic --output-device virtual_speaker; "
