@@ -81,6 +81,20 @@ def app_env(devices_env: dict[str, str], server: MistralStandIn, home: Path) -> 
     }
 
 
+def speak_clip(tmux: Tmux, devices_env: dict[str, str]) -> None:
+    """Record one question as a user would: the fallback key, :data:`CLIP` played into the virtual
+    microphone, the key again."""
+    tmux("send-keys", "-t", "vox", "space")
+    tmux.wait_for("● RECORDING")
+    subprocess.run(
+        ["paplay", "--device=micfeed", str(CLIP)],
+        env={**os.environ, **{k: devices_env[k] for k in PASS_VARS}},
+        check=True,
+        timeout=30,
+    )
+    tmux("send-keys", "-t", "vox", "space")
+
+
 @pytest.fixture
 def tmux(tmp_path: Path) -> Iterator[Tmux]:
     t = Tmux(tmp_path / "tmux.sock")
@@ -104,15 +118,7 @@ def test_voxroom_in_tmux_records_the_virtual_mic_and_shows_transcript_and_reply(
     tmux.wait_for("mic: virtual_mic")  # the core is up, with the real recorder
     first_frame_s = time.monotonic() - started
 
-    tmux("send-keys", "-t", "vox", "space")
-    tmux.wait_for("● RECORDING")
-    subprocess.run(
-        ["paplay", "--device=micfeed", str(CLIP)],
-        env={**os.environ, **{k: devices_env[k] for k in PASS_VARS}},
-        check=True,
-        timeout=30,
-    )
-    tmux("send-keys", "-t", "vox", "space")
+    speak_clip(tmux, devices_env)
 
     screen = tmux.wait_for(lambda s: "speaker_2 : Yes. What is" in s and "Stand-in reply to:" in s, 30)
     assert "speaker_1 : Good morning everyone, shall we start?" in screen, screen
@@ -189,15 +195,7 @@ def test_a_first_run_as_a_new_user_would(
         tmux("kill-session", "-t", "vox")
 
     def ask() -> str:
-        tmux("send-keys", "-t", "vox", "space")
-        tmux.wait_for("● RECORDING")
-        subprocess.run(
-            ["paplay", "--device=micfeed", str(CLIP)],
-            env={**os.environ, **{k: devices_env[k] for k in PASS_VARS}},
-            check=True,
-            timeout=30,
-        )
-        tmux("send-keys", "-t", "vox", "space")
+        speak_clip(tmux, devices_env)
         return tmux.wait_for(lambda s: "● IDLE" in s and "stt " in s, 40)
 
     launch(120, 40)
