@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from tui.audio.clip import TRANSCRIBE_RATE, Clip
+from tui.audio.meter import frame_rms, is_loud
 from tui.config import Settings
 from tui.errors import ModelLoadError, TranscriptionError
 from tui.model import Segment, Transcript, Word
@@ -278,20 +279,28 @@ def _sentences(raw: Iterable[Any]) -> list[Segment]:
             if text:
                 out.append(Segment(_t(seg.start), _t(seg.end), SPEAKER, text))
             continue
-        current: list[Any] = []
-        for word in words:
+        out.extend(_split([Word(w.start, w.end, str(w.word)) for w in words]))
+    return out
+
+
+def _split(words: list[Word]) -> list[Segment]:
+    """Words into sentences (a word ending with ``.``, ``?``, ``!`` or ``…`` ends one), each timed
+    from its first word's start to its last word's end."""
+    out: list[Segment] = []
+    current: list[Word] = []
+    for word in [*words, None]:
+        if word is not None:
             current.append(word)
-            if str(word.word).strip().endswith(_SENTENCE_END):
-                _flush(current, out)
-                current = []
-        _flush(current, out)
+        if current and (word is None or word.text.strip().endswith(_SENTENCE_END)):
+            text = clean("".join(w.text for w in current)).strip()
+            if text:
+                out.append(Segment(_t(current[0].start), _t(current[-1].end), SPEAKER, text))
+            current = []
     return out
 
 
 def _speech_seconds(audio: np.ndarray, rate: int) -> float:
     """Seconds of ``audio`` in 20 ms frames that sound like speech."""
-    from tui.audio.meter import frame_rms, is_loud
-
     frame = max(1, rate // 50)
     rms = frame_rms(audio, frame)
     finite = rms[np.isfinite(rms)]
@@ -307,16 +316,7 @@ def _words_after(transcript: Transcript, start: float) -> Transcript:
         for w in transcript.words
         if (w.start + w.end) / 2 >= start
     ]
-    out: list[Segment] = []
-    current: list[Word] = []
-    for word in [*kept, None]:
-        if word is not None:
-            current.append(word)
-        if current and (word is None or word.text.strip().endswith(_SENTENCE_END)):
-            text = clean("".join(w.text for w in current)).strip()
-            if text:
-                out.append(Segment(current[0].start, current[-1].end, SPEAKER, text))
-            current = []
+    out = _split(kept)
     return Transcript(
         segments=out,
         text=" ".join(s.text for s in out),
@@ -324,12 +324,6 @@ def _words_after(transcript: Transcript, start: float) -> Transcript:
         model=transcript.model,
         words=kept,
     )
-
-
-def _flush(words: list[Any], out: list[Segment]) -> None:
-    text = clean("".join(str(w.word) for w in words)).strip()
-    if text:
-        out.append(Segment(_t(words[0].start), _t(words[-1].end), SPEAKER, text))
 
 
 def _t(value: Any) -> float:
