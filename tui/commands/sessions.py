@@ -1,4 +1,4 @@
-"""`voxroom sessions`: list, show, search, delete, export, and name or merge speakers."""
+"""`voxroom sessions`: list, show, search, delete, export, rename (a title), and name or merge speakers."""
 
 from __future__ import annotations
 
@@ -140,6 +140,19 @@ def cmd_rename(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_title(args: argparse.Namespace) -> int:
+    from tui.sessions.model import single_line
+
+    store, _ = _store(args)
+    session = store.open(args.session)
+    title = store.set_title(session, args.title)
+    if session.auto_title:
+        print(f"Session {session.id} has no title of its own now; it is called {single_line(title)!r}.")
+    else:
+        print(f"Session {session.id} is now titled {single_line(title)!r}.")
+    return 0
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     store, _ = _store(args)
     session = store.open(args.session)
@@ -167,7 +180,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     parser = sub.add_parser(
         "sessions",
-        help="list, show, search, delete and export saved sessions; name speakers",
+        help="list, show, search, delete, export and rename saved sessions; name speakers",
         description="Saved sessions (one folder each under the data dir). SESSION is an id, a unique "
         "prefix of one, sample:<name>, or a session folder path.",
     )
@@ -221,6 +234,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("label", metavar="LABEL", help="speaker label (speaker_1) or current name")
     p.add_argument("name", metavar="NAME", help="the new name ('' removes it)")
     p.set_defaults(func=cmd_rename)
+
+    p = cmds.add_parser("rename", help="give a session a title: rename ID 'Budget review'")
+    add_common(p)
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("title", metavar="TITLE", help="the title (one line, at most 200 characters; '' = automatic)")
+    p.set_defaults(func=cmd_title)
 
     p = cmds.add_parser("merge-speakers", help="make two speaker labels one: merge-speakers ID FROM INTO")
     add_common(p)

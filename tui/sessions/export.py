@@ -10,7 +10,8 @@ Times: subtitles (SRT, WebVTT) and the transcript lines use one timeline for the
 the turns' recordings laid end to end. A turn starts where the previous one ended: its offset is
 the sum of the previous turns' spans (a span is the recording's duration, or its last segment's
 end if that is later). Replies are not on that timeline (they were never recorded), so they appear
-in the text, Markdown and JSON exports but not in subtitles.
+in the text, Markdown and JSON exports but not in subtitles. Transcript line times and turn headers
+are written by :mod:`tui.sessions.clock` (``0:07``; ``Turn 2 · 10:32 · question``), as everywhere.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.model import STATUS_NOTES
+from tui.sessions.clock import line_time, turn_header
 from tui.sessions.model import Session, format_created, format_duration, single_line
 from tui.text import clean, dump_json
 
@@ -111,10 +113,6 @@ def to_vtt(session: Session) -> str:
     return "\n".join(parts)
 
 
-def _clock(seconds: float) -> str:
-    return format_duration(seconds)
-
-
 def to_txt(session: Session) -> str:
     lines = [_one_line(session.title) or session.id]
     lines.append(f"Date: {format_created(session.created)}   Duration: {format_duration(session.duration)}")
@@ -122,9 +120,9 @@ def to_txt(session: Session) -> str:
         lines.append("Participants: " + ", ".join(_one_line(p) for p in session.participants))
     for turn, offset in zip(session.turns, session.offsets(), strict=True):
         lines.append("")
-        lines.append(f"Turn {turn.index}")
+        lines.append(turn_header(turn))
         for seg in turn.segments:
-            a, b = timestamp(offset + seg.start, "."), timestamp(offset + seg.end, ".")
+            a, b = line_time(offset + seg.start), line_time(offset + seg.end)
             lines.append(f"[{a} -> {b}] {_one_line(session.name(seg.speaker))} : {_one_line(seg.text)}")
         if not turn.segments and turn.transcript_text.strip():
             lines.append(_one_line(turn.transcript_text))
@@ -184,11 +182,11 @@ def to_markdown(session: Session) -> str:
         for seg in turn.segments:
             if seg.text.strip():
                 out.append(
-                    f"**[{_clock(offset + seg.start)}] {md(session.name(seg.speaker))}:** {md(seg.text)}  "
+                    f"**[{line_time(offset + seg.start)}] {md(session.name(seg.speaker))}:** {md(seg.text)}  "
                 )
     out += ["", "## Questions and answers", ""]
     for turn in session.turns:
-        out.append(f"### Turn {turn.index}")
+        out.append(f"### {md(turn_header(turn))}")
         out.append("")
         question = [
             f"> **{md(session.name(s.speaker))}:** {md(s.text)}  " for s in turn.segments if s.text.strip()
