@@ -24,7 +24,7 @@ def test_rename_gives_a_title_that_list_and_show_use(
     cli_store: SessionStore, capsys: pytest.CaptureFixture[str]
 ) -> None:
     session = make_session(cli_store, turns=1)
-    code, out, err = run_cli(capsys, "sessions", "rename", session.id[:15], "Budget: Q3 \"final\"\nreview")
+    code, out, err = run_cli(capsys, "sessions", "rename", session.id[:15], 'Budget: Q3 "final"\nreview')
     assert code == 0 and err == ""
     assert out == f"Session {session.id} is now titled 'Budget: Q3 \"final\" review'.\n"
     code, out, _ = run_cli(capsys, "sessions", "list")

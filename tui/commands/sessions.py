@@ -238,7 +238,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmds.add_parser("rename", help="give a session a title: rename ID 'Budget review'")
     add_common(p)
     p.add_argument("session", metavar="SESSION")
-    p.add_argument("title", metavar="TITLE", help="the title (one line, at most 200 characters; '' = automatic)")
+    p.add_argument(
+        "title", metavar="TITLE", help="the title (one line, at most 200 characters; '' = automatic)"
+    )
     p.set_defaults(func=cmd_title)
 
     p = cmds.add_parser("merge-speakers", help="make two speaker labels one: merge-speakers ID FROM INTO")
