@@ -11,7 +11,7 @@ test:
 	scripts/test.sh
 
 lint:
-	scripts/bootstrap.sh runtime && $(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	scripts/bootstrap.sh test && $(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 bench:
 	scripts/bootstrap.sh test && scripts/run-bench.sh
