@@ -1,4 +1,5 @@
-"""Text helpers: neutralising terminal escapes, strict JSON, and cutting a streamed reply into sentences."""
+"""Text helpers: neutralising terminal escapes, strict JSON, counted nouns, and cutting a streamed reply
+into sentences."""
 
 from __future__ import annotations
 
@@ -49,6 +50,14 @@ def dump_json(value: Any, *, indent: int | None = 2) -> str:
     (JSON escapes control characters, so nothing reaches a terminal raw).
     """
     return json.dumps(json_safe(value), ensure_ascii=False, indent=indent, allow_nan=False)
+
+
+def plural(count: int, word: str, many: str = "") -> str:
+    """``count`` and ``word`` as a person would say them: ``1 warning``, ``0 warnings``, ``2 people``.
+
+    ``many`` is the plural form when it is not ``word + "s"`` (``plural(n, "person", "people")``).
+    """
+    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 _ABBREVIATIONS = frozenset(

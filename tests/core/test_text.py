@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.text import SentenceSplitter, clean, split_sentences
+from tui.text import SentenceSplitter, clean, plural, split_sentences
 
 
 def feed_all(text: str, step: int) -> list[str]:
@@ -83,3 +83,8 @@ def test_json_output_is_strict() -> None:
     text = dump_json({"a": math.nan, "b": [math.inf, -math.inf, 1.5], 3: Path("/x"), "c": ("t", "\x1b[2J")})
     assert json.loads(text) == {"a": None, "b": [None, None, 1.5], "3": "/x", "c": ["t", "\x1b[2J"]}
     assert "NaN" not in text and "Infinity" not in text and "\x1b" not in text
+
+
+def test_plural_counts_say_one_thing_and_many_things() -> None:
+    assert [plural(n, "warning") for n in (0, 1, 2)] == ["0 warnings", "1 warning", "2 warnings"]
+    assert plural(1, "person", "people") == "1 person" and plural(3, "person", "people") == "3 people"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from tui.errors import AudioDeviceError
+from tui.text import plural
 
 if TYPE_CHECKING:
     from tui.config import Settings
@@ -237,7 +238,7 @@ def check_audio(settings: Settings, *, record_seconds: float = 1.0) -> list[Chec
         ]
     n_in = sum(1 for d in devices if d.max_input_channels)
     n_out = sum(1 for d in devices if d.max_output_channels)
-    rows.append(("Sound devices", True, f"{n_in} inputs, {n_out} outputs"))
+    rows.append(("Sound devices", True, f"{plural(n_in, 'input')}, {plural(n_out, 'output')}"))
     rows.extend(_check_input(settings.audio.input_device, record_seconds))
     rows.extend(_check_output(settings.audio.output_device))
     return rows
@@ -273,7 +274,7 @@ def _check_input(spec: str, seconds: float) -> list[Check]:
     rms, peak = block_levels(audio)
     detail = f"{seconds:g} s recorded: RMS {rms:.0f} dBFS, peak {peak:.0f} dBFS"
     if overflows:
-        detail += f", {overflows} overflows"
+        detail += f", {plural(overflows, 'overflow')}"
     if peak < -60.0:
         rows.append(
             (

@@ -21,12 +21,12 @@ def _say(text: str) -> None:
 
 def print_header(session: Session) -> None:
     from tui.sessions.model import format_created, format_duration
-    from tui.text import clean
+    from tui.text import clean, plural
 
     _say(f"{clean(session.title) or session.id}  ({session.id})")
     people = ", ".join(clean(p) for p in session.participants) or "-"
     when, length = format_created(session.created), format_duration(session.duration)
-    _say(f"{when} · {length} · {len(session.turns)} turns · {people}")
+    _say(f"{when} · {length} · {plural(len(session.turns), 'turn')} · {people}")
 
 
 def print_step(step: ReplayStep, session: Session) -> None:

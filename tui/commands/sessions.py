@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from tui.commands import add_common, add_out_option, settings_from_args, whole_number
 from tui.errors import VoxroomError
-from tui.text import dump_json
+from tui.text import dump_json, plural
 
 FORMAT_ALIASES = {"text": "txt"}
 """Other spellings of an export format (``transcribe --format`` says ``text``)."""
@@ -125,7 +125,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     text = export_session(session, fmt, secrets=_secrets(settings))
     if out is not None:
         write_private_output(out, text, force=args.force)
-        print(f"Wrote {out} ({fmt}, {len(session.turns)} turns).", file=sys.stderr)
+        print(f"Wrote {out} ({fmt}, {plural(len(session.turns), 'turn')}).", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
