@@ -256,15 +256,17 @@ class VoxroomApp(App[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        from tui.backends import plan_for, transport_warning
+
         for theme in textual_themes():
             self.register_theme(theme)
         self._apply_theme(self._initial_theme)
-        self.status_bar.backend = self.settings.backend_label
+        self.status_bar.backend = plan_for(self.settings).label
         self.recording_pane.key = self.settings.hotkey.fallback_key or "space"
         self.set_interval(1.0 / METER_HZ, self._sample_levels)
         if self.room is not None:
             self._attach(self.room)
-        warning = self.settings.transport_warning()
+        warning = transport_warning(self.settings)
         if warning:
             self.notify(warning, title="Connection not encrypted", severity="warning", timeout=15)
         self.call_after_refresh(self._first_frame)

@@ -1,6 +1,9 @@
-"""Build the transcriber, agent and speaker that the settings ask for (Mistral, offline or mixed).
+"""Which service serves each step of a turn, decided once (:func:`plan_for`), and the transcriber,
+agent and speaker built from that decision.
 
-Construction is cheap: nothing heavy is imported or loaded until ``warm_up()`` or first use.
+Everything that names or warns about the backends (the status bar, the transport warning, ``doctor``,
+the session's saved label, the room's live transcription) asks :func:`plan_for`. Construction is
+cheap: nothing heavy is imported or loaded until ``warm_up()`` or first use.
 """
 
 from __future__ import annotations
@@ -8,13 +11,142 @@ from __future__ import annotations
 import gc
 import threading
 from dataclasses import dataclass
+from enum import StrEnum
 
 from tui.agent.base import Agent, NoAgent
-from tui.config import Settings, chunk_seconds
+from tui.config import DEFAULT_CHUNK_SECONDS, MODEL_MAX_SECONDS, Settings
 from tui.errors import ConfigError, VoxroomError
 from tui.speech.base import Speaker
 from tui.stt.base import Transcriber
 from tui.turn import TurnRunner
+
+NO_AGENT_NEXT_STEP = (
+    "To get answers, set MISTRAL_API_KEY, or point Voxroom at an OpenAI-compatible server with "
+    "agent.openai_url and agent.openai_model in the config file's [agent] table "
+    '(for Ollama: openai_url = "http://127.0.0.1:11434/v1", openai_model = "llama3.2").'
+)
+"""What to do when no agent answers (offline without ``agent.openai_url``): the app and ``doctor`` say it."""
+
+
+class Service(StrEnum):
+    """Who serves a step."""
+
+    MISTRAL = "mistral"
+    OFFLINE = "offline"
+    OPENAI = "openai"
+    """An OpenAI-compatible server (``agent.openai_url``): the agent only."""
+    NONE = "none"
+
+
+_ALLOWED = {
+    "transcription": (Service.MISTRAL, Service.OFFLINE),
+    "agent": (Service.MISTRAL, Service.OPENAI, Service.NONE),
+    "speech": (Service.MISTRAL, Service.OFFLINE, Service.NONE),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which service serves each step, as decided from the settings by :func:`plan_for`."""
+
+    transcription: Service
+    realtime: bool
+    """Mistral transcription streams over the realtime WebSocket while the room speaks (a batch
+    request of the recording is the fallback); offline, Whisper transcribes in windows."""
+    agent: Service
+    speech: Service
+
+    @property
+    def uses_mistral(self) -> bool:
+        return Service.MISTRAL in (self.transcription, self.agent, self.speech)
+
+    @property
+    def label(self) -> str:
+        """For the status bar and the session: ``Mistral`` or ``offline`` when that serves
+        transcription and speech (and the agent, if any), else ``mixed``; `` + openai agent`` when an
+        OpenAI-compatible server answers."""
+        parts = {self.transcription, self.speech}
+        if self.agent is Service.MISTRAL:
+            parts.add(Service.MISTRAL)
+        base = (
+            "Mistral" if parts == {Service.MISTRAL} else "offline" if parts == {Service.OFFLINE} else "mixed"
+        )
+        return f"{base} + openai agent" if self.agent is Service.OPENAI else base
+
+    def describe(self) -> str:
+        """Each step and its service, for ``doctor``."""
+        mode = " (realtime)" if self.realtime else ""
+        return (
+            f"{self.label}: transcription {self.transcription}{mode}, agent {self.agent}, "
+            f"speech {self.speech}"
+        )
+
+
+def _service(step: str, value: str) -> Service:
+    try:
+        service = Service(value)
+    except ValueError:
+        service = None
+    if service not in _ALLOWED[step]:
+        allowed = ", ".join(_ALLOWED[step])
+        raise ConfigError(f"Unknown {step} backend '{value}'.", hint=f"Use {allowed}.")
+    return service
+
+
+def plan_for(settings: Settings) -> Plan:
+    """Which service serves each step with these settings.
+
+    Each step's own ``backend`` wins; empty follows the top-level backend (``auto``: Mistral when a
+    key is set). The agent, when not set: Mistral's with the Mistral backend, else the
+    OpenAI-compatible server when ``agent.openai_url`` is set, else none.
+    """
+    top = settings.resolved_backend
+    transcription = _service("transcription", settings.transcription.backend or top)
+    if settings.agent.backend:
+        agent = _service("agent", settings.agent.backend)
+    elif top == Service.MISTRAL:
+        agent = Service.MISTRAL
+    else:
+        agent = Service.OPENAI if settings.agent.openai_url.strip() else Service.NONE
+    return Plan(
+        transcription=transcription,
+        realtime=transcription is Service.MISTRAL and settings.transcription.realtime,
+        agent=agent,
+        speech=_service("speech", settings.speech.backend or top),
+    )
+
+
+def transport_warning(settings: Settings) -> str:
+    """One sentence when a service URL in use is plain ``http://`` to another machine, else ``""``."""
+    from tui.net import cleartext_hosts
+    from tui.redact import display_url
+
+    plan = plan_for(settings)
+    urls = []
+    if plan.uses_mistral:
+        urls.append(("MISTRAL_SERVER_URL", settings.server_url))
+    if plan.agent is Service.OPENAI:
+        urls.append(("agent.openai_url", settings.agent.openai_url))
+    hosts = cleartext_hosts(urls)
+    if not hosts:
+        return ""
+    names = " and ".join(f"{name} ({display_url(url)})" for name, url in hosts)
+    verb = "is" if len(hosts) == 1 else "are"
+    return (
+        f"{names} {verb} plain http:// to another machine: the key and what the room says travel "
+        "unencrypted; use https:// unless this network is trusted."
+    )
+
+
+def chunk_seconds(settings: Settings) -> float:
+    """The longest recording sent in one request with these settings (longer ones are split)."""
+    fallback = settings.transcription.max_chunk_seconds
+    explicit = "transcription.max_chunk_seconds" in settings.explicit or fallback != DEFAULT_CHUNK_SECONDS
+    if plan_for(settings).transcription is not Service.MISTRAL or explicit:
+        return fallback  # offline, or set by the user: it applies to every model
+    limits = {**MODEL_MAX_SECONDS, **settings.transcription.model_max_seconds}
+    limit = limits.get(settings.transcription.model, fallback)
+    return min(max(float(limit), 5.0), 3 * 3600.0)
 
 
 @dataclass
@@ -23,6 +155,7 @@ class Backends:
     agent: Agent
     speaker: Speaker | None
     label: str
+    """:attr:`Plan.label`, saved with the session."""
     models: dict[str, str]
     """What each step really runs (``transcription``, ``agent``, ``speech``), as saved with every turn."""
     voices: bool = False
@@ -83,74 +216,67 @@ def _mistral_client_factory(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def make_transcriber(settings: Settings) -> Transcriber:
-    kind = settings.transcription_backend
-    if kind == "mistral":
+    if plan_for(settings).transcription is Service.MISTRAL:
         from tui.stt.mistral import MistralTranscriber
 
         return MistralTranscriber(settings, _mistral_client_factory(settings))
-    if kind == "offline":
-        from tui.stt.offline import WhisperTranscriber
+    from tui.stt.offline import WhisperTranscriber
 
-        return WhisperTranscriber(settings)
-    raise ConfigError(f"Unknown transcription backend '{kind}'.", hint="Use mistral or offline.")
+    return WhisperTranscriber(settings)
 
 
 def make_agent(settings: Settings) -> Agent:
-    kind = settings.agent_backend
-    if kind == "mistral":
+    kind = plan_for(settings).agent
+    if kind is Service.MISTRAL:
         from tui.agent.mistral import MistralAgent
 
         return MistralAgent(settings, _mistral_client_factory(settings))
-    if kind == "openai" or (kind == "none" and settings.agent.openai_url):
+    if kind is Service.OPENAI:
         from tui.agent.openai import OpenAICompatAgent
 
         return OpenAICompatAgent(settings)
-    if kind == "none":
-        return NoAgent()
-    raise ConfigError(f"Unknown agent backend '{kind}'.", hint="Use mistral, openai or none.")
+    return NoAgent()
 
 
 def make_speaker(settings: Settings) -> Speaker | None:
-    kind = settings.speech_backend
-    if kind == "mistral":
+    kind = plan_for(settings).speech
+    if kind is Service.MISTRAL:
         from tui.speech.mistral import MistralSpeaker
 
         return MistralSpeaker(settings, _mistral_client_factory(settings))
-    if kind == "offline":
-        if settings.speech.offline_engine == "piper":
-            from tui.speech.piper import PiperSpeaker
-
-            return PiperSpeaker(settings)
-        from tui.speech.hibari import HibariSpeaker
-
-        return HibariSpeaker(settings)
-    if kind == "none":
+    if kind is Service.NONE:
         return None
-    raise ConfigError(f"Unknown speech backend '{kind}'.", hint="Use mistral, offline or none.")
+    if settings.speech.offline_engine == "piper":
+        from tui.speech.piper import PiperSpeaker
+
+        return PiperSpeaker(settings)
+    from tui.speech.hibari import HibariSpeaker
+
+    return HibariSpeaker(settings)
 
 
 def used_models(settings: Settings) -> dict[str, str]:
     """The model behind each step, as the backends below are built from ``settings``."""
 
-    def pick(kind: str, mistral: str, offline: str) -> str:
-        return mistral if kind == "mistral" else (offline if kind == "offline" else kind)
+    def pick(kind: Service, mistral: str, offline: str) -> str:
+        return mistral if kind is Service.MISTRAL else (offline if kind is Service.OFFLINE else str(kind))
 
-    agent = settings.agent_backend
-    if agent == "mistral":
+    plan = plan_for(settings)
+    if plan.agent is Service.MISTRAL:
         agent_model = settings.agent.model
-    elif agent == "openai" or (agent == "none" and settings.agent.openai_url):
+    elif plan.agent is Service.OPENAI:
         agent_model = f"openai:{settings.agent.openai_model.strip() or 'default'}"
     else:
         agent_model = "none"
     return {
         "transcription": pick(
-            settings.transcription_backend,
+            plan.transcription,
             settings.transcription.model,
             settings.transcription.offline_model or "whisper-tiny.en",
         ),
         "agent": agent_model,
         "speech": pick(
-            settings.speech_backend,
+            plan.speech,
             f"{settings.speech.model}/{settings.speech.voice}",
             offline_voice_label(settings),
         ),
@@ -170,7 +296,7 @@ def make_backends(settings: Settings) -> Backends:
         transcriber=make_transcriber(settings),
         agent=make_agent(settings),
         speaker=make_speaker(settings),
-        label=settings.backend_label,
+        label=plan_for(settings).label,
         models=used_models(settings),
         voices=settings.diarization.enabled,
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tui.backends import transport_warning
 from tui.config import Secret, Settings, load_settings
 from tui.errors import AgentError, ConfigError
 from tui.net import _event_bytes
@@ -57,7 +58,7 @@ def test_transport_warning_only_for_clear_text_to_another_machine() -> None:
         s = Settings(backend="mistral", api_key=Secret("k"), server_url=url)
         if openai:
             s.agent.backend, s.agent.openai_url = "openai", openai
-        return s.transport_warning()
+        return transport_warning(s)
 
     assert warning("") == "" and warning("https://gw.example") == ""
     assert warning("http://127.0.0.1:8080") == "" and warning("http://localhost:1") == ""

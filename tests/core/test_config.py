@@ -5,7 +5,10 @@ from typing import Any
 
 import pytest
 
-from tui.config import MODERATION_CATEGORIES, SPECS, Secret, Settings, load_settings
+from tui.backends import chunk_seconds, plan_for
+from tui.config import MODERATION_CATEGORIES, SPECS, Secret, Settings, load_settings, spec_for
+from tui.config.reference import BEGIN, END, block
+from tui.config.settings import default_of
 from tui.errors import ConfigError
 
 
@@ -34,12 +37,12 @@ def test_auto_backend_follows_the_key(tmp_path: Path) -> None:
     assert load_settings(env={"VOXROOM_CONFIG": str(missing)}).resolved_backend == "offline"
     with_key = load_settings(env={"VOXROOM_CONFIG": str(missing), "MISTRAL_API_KEY": "x"})
     assert with_key.resolved_backend == "mistral"
-    assert with_key.backend_label == "Mistral"
+    assert plan_for(with_key).label == "Mistral"
     mixed = load_settings(
         env={"VOXROOM_CONFIG": str(missing), "MISTRAL_API_KEY": "x"},
         overrides={"transcription.backend": "offline"},
     )
-    assert mixed.backend_label == "mixed"
+    assert plan_for(mixed).label == "mixed"
 
 
 def test_key_never_shows(tmp_path: Path) -> None:
@@ -145,11 +148,39 @@ def test_environment_and_flags_go_through_the_same_checks(tmp_path: Path) -> Non
     assert "\x1b" not in text
 
 
-def test_every_declared_spec_names_a_real_setting() -> None:
-    s = Settings()
-    for key in SPECS:
-        target, name = (getattr(s, key.split(".")[0]), key.split(".")[1]) if "." in key else (s, key)
-        assert hasattr(target, name), key
+def test_every_setting_is_declared_once_and_its_default_is_allowed() -> None:
+    settings = Settings()
+    for key, spec in SPECS.items():
+        section, _, name = key.rpartition(".")
+        assert hasattr(getattr(settings, section) if section else settings, name), key
+        assert spec.doc, key
+        default = default_of(key)
+        if isinstance(default, Secret):
+            default = default.reveal()
+        assert spec.check(str(default) if isinstance(default, Path) else default)[1] == "", key
+    assert len(SPECS) == 54
+
+
+def test_an_undeclared_key_is_an_error_never_a_guess(tmp_path: Path) -> None:
+    with pytest.raises(KeyError):
+        spec_for("agent.mood")
+    missing = {"VOXROOM_CONFIG": str(tmp_path / "none.toml")}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env=missing, overrides={"agent.mood": "calm", "volume": 3, "hotkey.key": "f9"})
+    text = str(caught.value)
+    assert text.startswith("2 problems in the environment and flags: ")
+    assert "flag --mood = 'calm' is not a setting" in text and "flag --volume = 3 is not a setting" in text
+
+
+def test_model_limits_are_a_table_of_model_names_and_seconds(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "c.toml", '[transcription]\nmodel_max_seconds = { "voxtral-mini-2507" = 600 }\n')
+    assert load_settings(cfg, env={}).transcription.model_max_seconds == {"voxtral-mini-2507": 600.0}
+    write(cfg, '[transcription]\nmodel_max_seconds = { "a b" = 600, ok = 1 }\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cfg, env={})
+    text = str(caught.value)
+    assert "names unknown model a b and has limits outside 5 to 10800 for ok" in text
+    assert "(allowed: a table of model = limit from 5 to 10800)" in text
 
 
 def test_min_recording_longer_than_max_is_refused(tmp_path: Path) -> None:
@@ -179,18 +210,15 @@ def test_unreadable_config_files(tmp_path: Path, make: Any, match: str) -> None:
         load_settings(path, env={})
 
 
-def test_readme_states_the_declared_number_ranges() -> None:
+def test_readme_holds_the_table_the_declarations_write() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    for key, spec in SPECS.items():
-        if spec.kind in (int, float):
-            (row,) = [line for line in readme.splitlines() if line.startswith(f"| `{key}` |")]
-            low, high = (str(int(v)) if float(v).is_integer() else str(v) for v in (spec.low, spec.high))
-            assert f"{low} to {high}" in row, (key, row)
+    assert readme.count(BEGIN) == 1 and readme.count(END) == 1
+    written = readme[readme.index(BEGIN) : readme.index(END) + len(END)]
+    assert written == block(), "run: python -m tui.config.reference --write README.md"
+    assert "| `transcription.max_chunk_seconds` | `900` | a number from 5 to 10800 |" in written
 
 
 def test_long_recordings_are_split_at_each_models_documented_limit() -> None:
-    from tui.config import Secret, Settings, chunk_seconds
-
     settings = Settings(backend="mistral", api_key=Secret("k"))
     assert chunk_seconds(settings) == 10_500  # Transcribe 2 takes about 3 hours per file
     settings.transcription.model = "voxtral-mini-2507"

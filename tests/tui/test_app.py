@@ -10,6 +10,7 @@ import pytest
 
 from tests.standin import Fault, MistralStandIn, Reply, ScriptedReference
 from tui.app import VoxroomApp
+from tui.backends import plan_for
 from tui.config import Settings
 from tui.lifecycle import ScratchLog
 from tui.room import IDLE, RECORDING, ReplayProgress, Room, RoomEvent, TranscriptReady, TurnFinished
@@ -494,7 +495,7 @@ async def test_the_status_bar_names_a_mixed_backend(tui_settings, make_room) -> 
     tui_settings.speech.backend = "none"
     tui_settings.transcription.backend = "mistral"
     tui_settings.agent.backend = "mistral"
-    assert tui_settings.backend_label == "mixed"
+    assert plan_for(tui_settings).label == "mixed"
     app = make_app(tui_settings, make_room(tui_settings))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tui.commands import add_common
 from tui.config import Settings, load_settings
 from tui.errors import VoxroomError
+from tui.text import plural
 
 
 @dataclass
@@ -46,19 +47,11 @@ def check_config(args: argparse.Namespace) -> tuple[Settings | None, Check]:
 
 
 def check_backends(settings: Settings) -> list[Check]:
-    out = [
-        Check(
-            "backend",
-            True,
-            f"{settings.backend_label}: transcription {settings.transcription_backend}, "
-            f"agent {settings.agent_backend}, speech {settings.speech_backend}",
-        )
-    ]
-    uses_mistral = "mistral" in {
-        settings.transcription_backend,
-        settings.agent_backend,
-        settings.speech_backend,
-    }
+    from tui.backends import NO_AGENT_NEXT_STEP, Service, plan_for
+
+    plan = plan_for(settings)
+    out = [Check("backend", True, plan.describe())]
+    uses_mistral = plan.uses_mistral
     if settings.api_key:
         source = "environment" if os.environ.get("MISTRAL_API_KEY") else "config file"
         out.append(Check("api key", True, f"MISTRAL_API_KEY is set (from the {source})"))
@@ -76,8 +69,15 @@ def check_backends(settings: Settings) -> list[Check]:
         out.append(transport)
     if uses_mistral:
         out.append(check_server(settings))
-    if settings.agent_backend == "none" and not settings.agent.openai_url:
-        out.append(Check("agent", False, "none configured: turns are transcribed only", essential=False))
+    if plan.agent is Service.NONE:
+        out.append(
+            Check(
+                "agent",
+                False,
+                f"none configured: turns are transcribed only. {NO_AGENT_NEXT_STEP}",
+                essential=False,
+            )
+        )
     return out
 
 
@@ -106,7 +106,9 @@ def check_server(settings: Settings) -> Check:
 
 def check_transport(settings: Settings) -> Check | None:
     """A warning when the key would travel in clear text to another machine."""
-    warning = settings.transport_warning()
+    from tui.backends import transport_warning
+
+    warning = transport_warning(settings)
     return Check("transport", False, warning, essential=False) if warning else None
 
 
@@ -123,8 +125,11 @@ def check_data_dir(settings: Settings) -> Check:
 
 def check_offline_models(settings: Settings) -> list[Check]:
     """The local models exist and hold every file they need (a missing tokenizer would be fetched)."""
+    from tui.backends import Service, plan_for
+
     out = []
-    if settings.transcription_backend == "offline":
+    plan = plan_for(settings)
+    if plan.transcription is Service.OFFLINE:
         from tui.stt.offline import check_model_dir, model_path_for
 
         model = model_path_for(settings)
@@ -133,7 +138,7 @@ def check_offline_models(settings: Settings) -> list[Check]:
             out.append(Check("whisper model", True, str(model)))
         except VoxroomError as err:
             out.append(Check("whisper model", False, str(err)))
-    if settings.speech_backend == "offline" and settings.speech.offline_engine == "hibari":
+    if plan.speech is Service.OFFLINE and settings.speech.offline_engine == "hibari":
         from tui.speech.hibari import bundled_model_path, check_voice_name
 
         try:
@@ -141,7 +146,7 @@ def check_offline_models(settings: Settings) -> list[Check]:
             out.append(Check("hibari voice", True, f"af_heart (bundled) {bundled_model_path()}"))
         except VoxroomError as err:
             out.append(Check("hibari voice", False, str(err)))
-    elif settings.speech_backend == "offline":
+    elif plan.speech is Service.OFFLINE:
         from tui.speech.piper import check_voice, voice_paths_for
 
         voice, config = voice_paths_for(settings)
@@ -195,5 +200,5 @@ def run(args: argparse.Namespace) -> int:
         print(c.line())
     failed = [c for c in checks if not c.ok and c.essential]
     warned = [c for c in checks if not c.ok and not c.essential]
-    print(f"\n{len(checks)} checks: {len(failed)} failed, {len(warned)} warnings.")
+    print(f"\n{plural(len(checks), 'check')}: {len(failed)} failed, {plural(len(warned), 'warning')}.")
     return 1 if failed else 0

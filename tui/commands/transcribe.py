@@ -56,8 +56,7 @@ def subtitles(transcript: Transcript, fmt: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from tui.audio.clip import TRANSCRIBE_RATE, check_audio_file, load_clip
-    from tui.backends import make_transcriber
-    from tui.config import chunk_seconds
+    from tui.backends import chunk_seconds, make_transcriber, plan_for
     from tui.stt.chunked import transcribe_long
 
     settings = settings_from_args(args)
@@ -73,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             concurrency=settings.transcription.chunk_concurrency,
             progress=progress_bar,
             state_dir=settings.cache_dir / "transcribe",
-            model=f"{settings.transcription_backend}:{settings.transcription.model}",
+            model=f"{plan_for(settings).transcription}:{settings.transcription.model}",
         )
     else:
         clip = load_clip(path, rate=TRANSCRIBE_RATE, max_seconds=settings.audio.max_recording_s)
