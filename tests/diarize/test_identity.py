@@ -7,19 +7,19 @@ Turn 1 is the first half of the two-reader dialogue (Nagg speaks first), turn 2 
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.diarize.conftest import ENDGAME_LINES, clip16k, reader_labels
+from tests.helpers import RoomEvents
 from tests.standin import MistralStandIn
 from tui.audio.clip import TRANSCRIBE_RATE, Clip
 from tui.backends import make_backends
 from tui.config import Secret, Settings
 from tui.lifecycle import Speakers
-from tui.room import Room, RoomEvent, TranscriptReady, TurnFinished
+from tui.room import Room
 from tui.room.wiring import new_log, open_log, rename_speaker
 from tui.sessions import SessionStore
 from tui.testing import FileRecorder
@@ -38,37 +38,18 @@ def settings_for(server: MistralStandIn, data: Path, *, profiles: bool = False) 
     return settings
 
 
-class Turns:
-    def __init__(self) -> None:
-        self.transcripts: dict[int, object] = {}
-        self.done = threading.Condition()
-        self.finished: list[TurnFinished] = []
-
-    def __call__(self, event: RoomEvent) -> None:
-        with self.done:
-            if isinstance(event, TranscriptReady):
-                self.transcripts[event.turn] = event.transcript
-            if isinstance(event, TurnFinished):
-                self.finished.append(event)
-            self.done.notify_all()
-
-    def wait(self, count: int) -> None:
-        with self.done:
-            assert self.done.wait_for(lambda: len(self.finished) >= count, 120), "the turn never finished"
-
-
 def half(which: int) -> Clip:
     dialogue = clip16k("endgame_nagg_nell.wav")
     cut = int(HALF * TRANSCRIBE_RATE)
     return Clip(dialogue[:cut] if which == 1 else dialogue[cut:], TRANSCRIBE_RATE)
 
 
-def take_turn(room: Room, turns: Turns, clip: Clip) -> None:
+def take_turn(room: Room, turns: RoomEvents, clip: Clip) -> None:
     room.recorder = FileRecorder(clip)
     count = len(turns.finished)
     room.press("fallback")
     room.press("fallback")
-    turns.wait(count + 1)
+    turns.wait_finished(count + 1)
     assert turns.finished[-1].status == "done", turns.finished[-1].error
 
 
@@ -79,7 +60,7 @@ def people_of(transcript: object, lines: list[tuple[float, float, str]]) -> dict
     return out
 
 
-def build(settings: Settings, turns: Turns, log: object = None) -> Room:
+def build(settings: Settings, turns: RoomEvents, log: object = None) -> Room:
     backends = make_backends(settings)
     return Room(
         recorder=None,
@@ -93,10 +74,10 @@ def build(settings: Settings, turns: Turns, log: object = None) -> Room:
 
 def meeting(
     settings: Settings, part: Clip, *, name_first: str | None = None, log: object = None
-) -> tuple[Room, Turns]:
+) -> tuple[Room, RoomEvents]:
     """A room (a new session, or ``log``) that hears ``part`` as one turn, names ``speaker_1``
     ``name_first`` if given, and is closed again."""
-    turns = Turns()
+    turns = RoomEvents()
     room = build(settings, turns, log)
     try:
         take_turn(room, turns, part)
@@ -111,7 +92,7 @@ def test_each_person_keeps_their_label_and_name_across_turns(
     mistral_server: MistralStandIn, tmp_path: Path
 ) -> None:
     settings = settings_for(mistral_server, tmp_path / "data")
-    turns = Turns()
+    turns = RoomEvents()
     room = build(settings, turns)
     try:
         take_turn(room, turns, half(1))
@@ -216,7 +197,7 @@ def test_online_people_keep_their_labels_and_names_across_turns(
         backend="mistral", api_key=Secret("test-key"), server_url=mistral_server.url, data_dir=tmp_path / "d"
     )
     settings.speech.backend = "none"
-    turns = Turns()
+    turns = RoomEvents()
     room = build(settings, turns)
 
     def by_pitch(turn: int) -> dict[int, set[str]]:

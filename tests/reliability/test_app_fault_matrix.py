@@ -6,15 +6,14 @@ from the app (ctrl+r), completed in place once the fault is gone. The ledger cou
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import soundfile as sf
 
 from tests.conftest import clip_path
+from tests.helpers import RoomEvents, record_one_turn, wait_until
 from tests.reliability.conftest import Ledger
 from tests.reliability.test_fault_matrix import FAULTS, SELF_HEALING, STEPS, check_one_sentence
 from tests.standin import MistralStandIn
@@ -22,7 +21,7 @@ from tui.app import VoxroomApp
 from tui.backends import make_backends
 from tui.config import Secret, Settings
 from tui.log import start_file_log
-from tui.room import IDLE, RECORDING, Room, RoomEvent, TurnFinished
+from tui.room import Room, TurnFinished
 from tui.room.wiring import live_transcription, new_log
 from tui.sessions import SessionStore
 from tui.testing import FileRecorder
@@ -43,40 +42,21 @@ def app_settings(server: MistralStandIn, data: Path) -> Settings:
 
 def build_room(settings: Settings) -> tuple[Room, list[TurnFinished]]:
     backends = make_backends(settings)
-    finished: list[TurnFinished] = []
-
-    def keep(event: RoomEvent) -> None:
-        if isinstance(event, TurnFinished):
-            finished.append(event)
-
+    events = RoomEvents()
     room = Room(
         recorder=FileRecorder(clip_path("clone-test.wav"), device="clone-test.wav"),
         runner=backends.runner(settings),
         log=new_log(settings, backends),
         live=live_transcription(settings, backends),
         backends=backends,
-        listener=keep,
+        listener=events,
         debounce_s=0.0,
     )
-    return room, finished
-
-
-async def until(pilot: object, predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "timed out"
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
+    return room, events.finished
 
 
 async def one_turn(pilot: object, app: VoxroomApp, finished: list[TurnFinished]) -> TurnFinished:
-    count = len(finished)
-    await pilot.press("space")  # type: ignore[attr-defined]
-    await until(pilot, lambda: app.recording_pane.state == RECORDING)
-    await pilot.press("space")  # type: ignore[attr-defined]
-    # The app has handled the turn's events too (they reach it as messages, in order).
-    await until(pilot, lambda: len(finished) > count and app.turns_finished >= len(finished))
-    await until(pilot, lambda: app.recording_pane.state == IDLE)
+    await record_one_turn(pilot, app)
     return finished[-1]
 
 
@@ -117,7 +97,7 @@ async def test_fault_at_each_step_in_the_app(
 
         mistral_server.clear_faults()
         await pilot.press("ctrl+r")
-        await until(pilot, lambda: finished[-1] is not ended and app.turns_finished >= len(finished))
+        await wait_until(pilot, lambda: finished[-1] is not ended and app.turns_finished >= len(finished))
         assert finished[-1].status == "done", finished[-1].error
         session = store.open(room.log.session_id)
         again = session.turns[-1]
@@ -177,7 +157,7 @@ async def test_an_unexpected_error_in_a_worker_leaves_the_app_running(
     try:
         async with app.run_test(size=(120, 34)) as pilot:
             await pilot.press("ctrl+r")
-            await until(pilot, lambda: app.worker_failures == 1)
+            await wait_until(pilot, lambda: app.worker_failures == 1)
             shown = [n for n in app._notifications if n.title == "Something went wrong"]
             assert len(shown) == 1
             message = str(shown[0].message)
@@ -205,7 +185,7 @@ async def test_an_offline_session_made_in_the_app_records_what_really_ran(tmp_pa
     async with app.run_test(size=(120, 34)) as pilot:
         ended = await one_turn(pilot, app, finished)
         assert ended.status == "no-agent"
-        await until(pilot, lambda: any("no agent is configured" in n for n in app.replies_pane.notes))
+        await wait_until(pilot, lambda: any("no agent is configured" in n for n in app.replies_pane.notes))
         assert app.replies_pane.texts == [""]  # a note, not a reply
     session = SessionStore(settings.sessions_dir).open(room.log.session_id)
     turn = session.turns[0]

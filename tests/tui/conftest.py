@@ -3,7 +3,6 @@ speech file instead of a microphone, and the app built around it (no patching: e
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shlex
@@ -86,16 +85,6 @@ def make_room(tui_settings: Settings, clip: Path) -> Iterator[RoomFactory]:
     yield build
     for room in rooms:
         room.close()
-
-
-async def wait_until(pilot: object, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Let the app run until ``predicate()`` holds (checked between frames), or fail."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {predicate.__doc__ or predicate}")
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
 
 
 def env_without_color() -> dict[str, str]:

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import RoomEvents, record_one_turn, wait_until
 from tests.standin import Fault, MistralStandIn, Reply, ScriptedReference
 from tui.app import VoxroomApp
 from tui.backends import plan_for
 from tui.config import Settings
 from tui.lifecycle import ScratchLog
-from tui.room import IDLE, RECORDING, ReplayProgress, Room, RoomEvent, TranscriptReady, TurnFinished
+from tui.room import IDLE, RECORDING, ReplayProgress, Room, TranscriptReady
 from tui.screens.export import ExportDialog
 from tui.screens.help import HelpScreen
 from tui.screens.rename import RenameSpeakerDialog
@@ -21,8 +22,6 @@ from tui.screens.sessions import SessionBrowser
 from tui.themes import remembered_theme
 from tui.widgets.replies_pane import ReplyView
 from tui.widgets.status_bar import ms
-
-from .conftest import wait_until
 
 SIZE = (120, 34)
 LINES = [
@@ -33,15 +32,6 @@ LINES = [
 
 def notes(app: VoxroomApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
-
-
-async def record_one_turn(pilot, app: VoxroomApp, *, expect: int | None = None) -> None:
-    """Press the fallback key, let the file "play", press again, wait for the turn to finish."""
-    target = app.turns_finished + 1 if expect is None else expect
-    await pilot.press("space")
-    await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
-    await pilot.press("space")
-    await wait_until(pilot, lambda: app.turns_finished >= target and app.recording_pane.state == IDLE)
 
 
 async def run_command(pilot, app: VoxroomApp, text: str) -> None:
@@ -55,18 +45,6 @@ async def run_command(pilot, app: VoxroomApp, text: str) -> None:
     await wait_until(pilot, lambda: commands.option_count > 0 and commands.highlighted is not None)
     await pilot.press("enter")
     await wait_until(pilot, lambda: not isinstance(app.screen, CommandPalette))
-
-
-def finished_turns(room: Room) -> list[TurnFinished]:
-    """Collects the room's finished turns (subscribe before the turn runs)."""
-    seen: list[TurnFinished] = []
-
-    def keep(event: RoomEvent) -> None:
-        if isinstance(event, TurnFinished):
-            seen.append(event)
-
-    room.subscribe(keep)
-    return seen
 
 
 def make_app(settings: Settings, room: Room, **kwargs: object) -> VoxroomApp:
@@ -354,7 +332,9 @@ async def test_a_core_that_fails_to_start_is_reported(tui_settings) -> None:
 async def test_stop_speaking_from_the_palette_interrupts(tui_settings, make_room, mistral_server) -> None:
     mistral_server.set_latency(speech_real_time_factor=1.0)
     room = make_room()
-    finished = finished_turns(room)
+    events = RoomEvents()
+    room.subscribe(events)
+    finished = events.finished
     app = make_app(tui_settings, room)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
@@ -400,7 +380,9 @@ async def test_a_long_silence_stops_the_recording(tui_settings, make_room, clip)
 
     silent = FileRecorder(Clip(np.zeros(16_000, np.float32), 16_000), realtime=True, device="silence")
     room = make_room(recorder=silent)
-    finished = finished_turns(room)
+    events = RoomEvents()
+    room.subscribe(events)
+    finished = events.finished
     room.auto_stop_silence_s = 0.5
     app = make_app(tui_settings, room)
     async with app.run_test(size=SIZE) as pilot:
@@ -519,7 +501,9 @@ async def test_a_sentence_the_speech_service_refuses_is_marked_and_the_rest_spok
 ) -> None:
     mistral_server.fail("speech", Fault.http(403, message="Refused by moderation"), on_calls=[2])
     room = make_room()
-    finished = finished_turns(room)
+    events = RoomEvents()
+    room.subscribe(events)
+    finished = events.finished
     app = make_app(tui_settings, room)
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)

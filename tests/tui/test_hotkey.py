@@ -8,10 +8,10 @@ import subprocess
 
 import pytest
 
+from tests.helpers import wait_until
 from tui.room import IDLE, RECORDING
 from tui.trigger import TERMINAL_WINDOW_S
 
-from .conftest import wait_until
 from .test_app import SIZE, make_app, run_command
 
 pytestmark = pytest.mark.display

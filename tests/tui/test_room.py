@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import spoken
+from tests.helpers import RoomEvents
 from tests.standin import Fault, MistralStandIn, ScriptedSegment, TranscriptionScript
 from tui.audio.clip import Clip
 from tui.config import Settings
@@ -36,44 +37,13 @@ from tui.sessions import SessionStore
 from tui.testing import FileRecorder
 
 
-class Events:
-    """Collects room events and lets a test wait for one that matches."""
-
-    def __init__(self) -> None:
-        self.items: list[RoomEvent] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, event: RoomEvent) -> None:
-        with self._cond:
-            self.items.append(event)
-            self._cond.notify_all()
-
-    def wait(self, match: Callable[[RoomEvent], bool], timeout: float = 15.0) -> RoomEvent:
-        with self._cond:
-            ok = self._cond.wait_for(lambda: any(match(e) for e in self.items), timeout)
-        assert ok, f"no matching event within {timeout} s; got {[type(e).__name__ for e in self.items]}"
-        return next(e for e in self.items if match(e))
-
-    def of(self, kind: type) -> list:
-        return [e for e in self.items if isinstance(e, kind)]
-
-    @property
-    def states(self) -> list[str]:
-        """The states the room went through (a change of the queue length alone is not a new state)."""
-        out: list[str] = []
-        for e in self.of(StateChanged):
-            if not out or out[-1] != e.state:
-                out.append(e.state)
-        return out
-
-
 def finished(n: int) -> Callable[[RoomEvent], bool]:
     return lambda e: isinstance(e, TurnFinished) and e.turn == n
 
 
 def test_toggle_records_runs_and_saves_a_turn(make_room, mistral_server: MistralStandIn) -> None:
     room = make_room()
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
 
     assert room.press("fallback")
@@ -100,7 +70,7 @@ def test_press_while_processing_records_the_next_turn_and_queues_it(
 ) -> None:
     mistral_server.set_latency(transcription_fixed=0.6)
     room = make_room()
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
 
     room.press("fallback")
@@ -124,7 +94,7 @@ def test_press_while_speaking_interrupts_and_records(make_room, mistral_server: 
     # Speech arrives at real-time pace, so the reply is still being spoken when the key is pressed.
     mistral_server.set_latency(speech_real_time_factor=1.0)
     room = make_room()
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
 
     room.press("fallback")
@@ -145,7 +115,7 @@ def test_retry_after_an_agent_failure_reuses_the_transcript(
     tui_settings.retry_max_s = 0.2
     mistral_server.fail("conversations", 500)
     room = make_room(tui_settings)
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
 
     room.press("fallback")
@@ -175,7 +145,7 @@ def test_retry_after_a_transcription_failure_sends_the_recording_again(
     tui_settings.retry_max_s = 0.2
     mistral_server.fail("transcriptions", 500)
     room = make_room(tui_settings)
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
     room.press("fallback")
     room.press("fallback")
@@ -199,7 +169,7 @@ def test_debounce_ignores_a_second_press_within_the_window(make_room, tui_settin
 
 def test_no_microphone_is_reported_and_nothing_records(make_room) -> None:
     room = make_room(recorder=None)
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
     room.press("fallback")
     failure = events.wait(lambda e: isinstance(e, RoomFailed))
@@ -264,7 +234,7 @@ def test_a_long_recording_reports_its_transcription_progress(
 
     tui_settings.transcription.max_chunk_seconds = 1.5  # the 4.1 s clip is cut in parts
     room = make_room(tui_settings)
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
     room.press("fallback")
     room.toggle("fallback")
@@ -294,7 +264,7 @@ def test_continuing_a_session_offers_its_interrupted_turn_for_retry(
     assert turn.status == "interrupted"
 
     room = make_room(tui_settings)
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
     log, _history = open_log(tui_settings, crashed.id, room.backends)
     room.use_log(log)
@@ -310,7 +280,7 @@ def test_continuing_a_session_offers_its_interrupted_turn_for_retry(
 def test_a_turn_through_the_realtime_socket(make_room, mistral_server: MistralStandIn) -> None:
     """Mistral transcribes while the room speaks: the audio went to the realtime socket, no upload."""
     room = make_room(live=True)
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
     room.press("fallback")
     room.press("fallback")
@@ -328,7 +298,7 @@ def test_a_failing_socket_falls_back_to_the_recording_with_a_note(
 ) -> None:
     mistral_server.fail("realtime", Fault.cut(after_events=2))
     room = make_room(live=True)
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
     room.press("fallback")
     room.press("fallback")
@@ -346,7 +316,7 @@ def test_a_live_transcript_without_speakers_is_completed_after_the_reply(
     """The reply starts from the live text; the saved transcript is the diarized batch one."""
     mistral_server.script(TranscriptionScript(segments=(ScriptedSegment("Good morning.", None, 0.0, 1.0),)))  # type: ignore[arg-type]
     room = make_room(live=True)
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
     room.press("fallback")
     room.press("fallback")
@@ -366,7 +336,7 @@ def test_a_live_transcript_without_speakers_is_completed_after_the_reply(
 
 def _early_turn(
     make_room, mistral_server: MistralStandIn, late_words: int = 0
-) -> tuple[Room, Events, threading.Event]:
+) -> tuple[Room, RoomEvents, threading.Event]:
     """One turn of "Is the room free at three?" (two seconds of a tone, then one of silence, as the
     room hears a finished question) through the realtime socket, its ``transcription.done`` held back
     until the returned event is set; the turn has finished when this returns."""
@@ -378,7 +348,7 @@ def _early_turn(
     )
     held = mistral_server.hold_realtime_done()
     room = make_room(live=True, recorder=FileRecorder(Clip(spoken((2.0, 0.3), (1.0, 0.0)), 16_000)))
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
     room.press("fallback")
     room.press("fallback")

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers import wait_until
 from tests.standin import closed_url
 from tui.app import VoxroomApp
 from tui.audio.clip import Clip
@@ -22,8 +23,6 @@ from tui.room import Level, Room
 from tui.sessions.model import SessionSummary
 from tui.testing import FixedMeter
 from tui.themes import THEME_NAMES
-
-from .conftest import wait_until
 
 
 class FrozenRecorder:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.helpers import record_one_turn, wait_until
 from tests.standin import Fault, MistralStandIn
 from tui.model import Segment, Transcript
 from tui.room import RECORDING, Level
@@ -16,8 +17,7 @@ from tui.screens.sessions import SessionBrowser
 from tui.themes import remember_theme, remembered_theme
 from tui.widgets.status_bar import StatusBar
 
-from .conftest import wait_until
-from .test_app import SIZE, make_app, notes, record_one_turn
+from .test_app import SIZE, make_app, notes
 
 HOSTILE = "boom [/b] [@click=app.quit]quit[/] [link=http://x]t[/link]"
 
