@@ -20,13 +20,6 @@ from tui.speech.base import Speaker
 from tui.stt.base import Transcriber
 from tui.turn import TurnRunner
 
-NO_AGENT_NEXT_STEP = (
-    "To get answers, set MISTRAL_API_KEY, or point Voxroom at an OpenAI-compatible server with "
-    "agent.openai_url and agent.openai_model in the config file's [agent] table "
-    '(for Ollama: openai_url = "http://127.0.0.1:11434/v1", openai_model = "llama3.2").'
-)
-"""What to do when no agent answers (offline without ``agent.openai_url``): the app and ``doctor`` say it."""
-
 
 class Service(StrEnum):
     """Who serves a step."""

@@ -20,6 +20,13 @@ STATUS_NOTES = {
     "pending": "Not finished",
 }
 """What a turn's status says to a person (replies pane, ``voxroom ask``, exports); never a reply."""
+NO_AGENT_NEXT_STEP = (
+    "To get answers, set MISTRAL_API_KEY, or point Voxroom at an OpenAI-compatible server with "
+    "agent.openai_url and agent.openai_model in the config file's [agent] table "
+    '(for Ollama: openai_url = "http://127.0.0.1:11434/v1", openai_model = "llama3.2").'
+)
+"""What to do when no agent answers (offline without ``agent.openai_url``): said by the app, ``doctor``
+and ``voxroom ask`` (:attr:`tui.agent.base.NoAgent.MESSAGE`)."""
 
 MAX_SECONDS = 10 * 24 * 3600.0
 """No recording or segment time beyond ten days is believed."""

@@ -8,7 +8,6 @@ import pytest
 from tui.agent.base import NoAgent
 from tui.agent.openai import OpenAICompatAgent
 from tui.backends import (
-    NO_AGENT_NEXT_STEP,
     Service,
     make_agent,
     make_backends,
@@ -19,6 +18,7 @@ from tui.backends import (
 from tui.commands.doctor import check_backends
 from tui.config import Secret, Settings
 from tui.errors import ConfigError
+from tui.model import NO_AGENT_NEXT_STEP
 
 
 def offline_with_openai(url: str) -> Settings:
@@ -86,3 +86,16 @@ def test_doctor_names_the_served_agent_and_the_next_step_without_one() -> None:
     assert bare["agent"].detail == f"none configured: turns are transcribed only. {NO_AGENT_NEXT_STEP}"
     for needed in ("MISTRAL_API_KEY", "agent.openai_url", "agent.openai_model", "http://127.0.0.1:11434/v1"):
         assert needed in NO_AGENT_NEXT_STEP
+    assert NoAgent.MESSAGE.endswith(NO_AGENT_NEXT_STEP)  # what `voxroom ask` prints
+
+
+def test_the_rooms_live_transcription_is_realtime_exactly_when_the_plan_says_so() -> None:
+    from tui.room.wiring import live_transcription
+    from tui.stt.realtime import RealtimeTranscription
+
+    online = Settings(backend="mistral", api_key=Secret("k"), server_url="http://127.0.0.1:9")
+    batch = Settings(backend="mistral", api_key=Secret("k"), server_url="http://127.0.0.1:9")
+    batch.transcription.realtime = False
+    for settings in (online, batch, Settings(backend="offline")):
+        live = live_transcription(settings, make_backends(settings))({})
+        assert isinstance(live, RealtimeTranscription) is plan_for(settings).realtime

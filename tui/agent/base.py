@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from tui.model import Reply
+from tui.model import NO_AGENT_NEXT_STEP, Reply
 
 
 class Agent(Protocol):
@@ -37,11 +37,7 @@ class NoAgent:
 
     name = "none"
     agent_id: str | None = None
-    MESSAGE = (
-        "No agent is configured, so the transcript was kept but not answered. "
-        "Set MISTRAL_API_KEY, or set agent.openai_url and agent.openai_model in the config "
-        "to use an OpenAI-compatible server such as Ollama or vLLM."
-    )
+    MESSAGE = f"No agent is configured, so the transcript was kept but not answered. {NO_AGENT_NEXT_STEP}"
 
     def warm_up(self) -> None:
         return None

@@ -47,7 +47,8 @@ def check_config(args: argparse.Namespace) -> tuple[Settings | None, Check]:
 
 
 def check_backends(settings: Settings) -> list[Check]:
-    from tui.backends import NO_AGENT_NEXT_STEP, Service, plan_for
+    from tui.backends import Service, plan_for
+    from tui.model import NO_AGENT_NEXT_STEP
 
     plan = plan_for(settings)
     out = [Check("backend", True, plan.describe())]
