@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from tui.config import Settings, load_settings
+from tui.config import Settings, load_settings, spec_for
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -14,7 +14,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("settings (override config file and environment)")
     g.add_argument("--config", metavar="FILE", help="config file (default: user config dir)")
     g.add_argument("--data-dir", metavar="DIR", help="where sessions and caches live")
-    g.add_argument("--backend", choices=("auto", "mistral", "offline"), help="backend for all steps")
+    g.add_argument("--backend", choices=spec_for("backend").choices, help="backend for all steps")
     g.add_argument(
         "--offline",
         action="store_const",
