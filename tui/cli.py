@@ -17,7 +17,18 @@ from tui import __version__
 from tui.commands import add_common_options
 from tui.errors import VoxroomError
 
-COMMANDS = ("transcribe", "ask", "retry", "say", "devices", "doctor", "replay", "sessions", "voices")
+COMMANDS = (
+    "transcribe",
+    "ask",
+    "retry",
+    "say",
+    "devices",
+    "doctor",
+    "replay",
+    "sessions",
+    "minutes",
+    "voices",
+)
 
 
 class Parser(argparse.ArgumentParser):

@@ -1,8 +1,11 @@
 """A small stand-in for an OpenAI-compatible chat-completions server (Ollama, vLLM...), on 127.0.0.1.
 
 Real HTTP/1.1 with keep-alive and chunked server-sent events. Each ``POST /v1/chat/completions`` is
-recorded and answered by the next scripted response (``Stream``, ``Fail`` or ``Cut``); with nothing
-scripted it streams a short default reply.
+recorded and answered by the next scripted response (``Stream``, ``Fail``, ``Cut`` or ``Answer``); with
+nothing scripted it streams a short default reply. A request with ``"stream": false`` gets one
+``chat.completion`` JSON; with a ``response_format`` of type ``json_schema`` and nothing scripted, its
+content is JSON that follows the schema, built from the transcript in the last user message
+(:mod:`tests.standin.structured`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.standin.structured import answer_for, requested_schema
 
 GATE_TIMEOUT_S = 10.0
 
@@ -48,6 +53,13 @@ class Cut:
 
 
 @dataclass
+class Answer:
+    """A whole (not streamed) answer with this content: a hostile structured answer, say."""
+
+    content: str
+
+
+@dataclass
 class Recorded:
     method: str
     path: str
@@ -59,7 +71,7 @@ class Recorded:
 @dataclass
 class _State:
     requests: list[Recorded] = field(default_factory=list)
-    script: deque[Stream | Fail | Cut] = field(default_factory=deque)
+    script: deque[Stream | Fail | Cut | Answer] = field(default_factory=deque)
     gate_timeouts: int = 0
     changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -70,6 +82,26 @@ def _chunk(delta: str | None, model: str, finish: str | None = None) -> bytes:
         choice["delta"] = {"role": "assistant", "content": delta}
     event = {"id": "chatcmpl-standin", "object": "chat.completion.chunk", "model": model, "choices": [choice]}
     return f"data: {json.dumps(event)}\n\n".encode()
+
+
+def _completion(action: Stream | Cut | Answer | None, body: dict[str, Any], model: str) -> dict[str, Any]:
+    """A non-streamed ``chat.completion``: the scripted content, or one following the requested schema."""
+    if isinstance(action, Answer):
+        content = action.content
+    elif action is not None:
+        content = "".join(action.deltas)
+    else:
+        schema = requested_schema(body.get("response_format"))
+        messages = [m for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
+        prompt = messages[-1].get("content", "") if messages else ""
+        content = answer_for(schema, str(prompt)) if schema is not None else "Hello there."
+    message = {"role": "assistant", "content": content}
+    return {
+        "id": "chatcmpl-standin",
+        "object": "chat.completion",
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -107,8 +139,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         state = self.server.state
         with state.changed:
-            action = state.script.popleft() if state.script else Stream(["Hello", " there."])
+            scripted = state.script.popleft() if state.script else None
         model = body.get("model", "") if isinstance(body, dict) else ""
+        action = scripted or Stream(["Hello", " there."])
+        if isinstance(body, dict) and body.get("stream") is False and not isinstance(action, Fail):
+            self._send_json(200, _completion(scripted, body, model))
+            return
         if isinstance(action, Fail):
             data = action.body.encode()
             self.send_response(action.status)
@@ -186,7 +222,7 @@ class OpenAIStandin:
     def state(self) -> _State:
         return self._server.state
 
-    def script(self, *actions: Stream | Fail | Cut) -> None:
+    def script(self, *actions: Stream | Fail | Cut | Answer) -> None:
         with self.state.changed:
             self.state.script.extend(actions)
 

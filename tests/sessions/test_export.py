@@ -45,7 +45,8 @@ def test_names_replace_labels_everywhere(endgame: Session) -> None:
 
 def test_markdown_layout(endgame: Session) -> None:
     md = export_session(endgame, "md")
-    assert md.startswith("# Endgame read-through: Nagg and Nell\n")
+    assert md.startswith('---\ntitle: "Endgame read-through: Nagg and Nell"\ndate: 2026-11-20\n')
+    assert "\ntags: [meeting, voxroom]\n---\n\n# Endgame read-through: Nagg and Nell\n" in md
     assert "- **Date:** 2026-11-20" in md
     assert "- **Duration:** 0:09" in md
     assert "- **Participants:** Nagg, Nell" in md

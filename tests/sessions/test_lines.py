@@ -125,6 +125,6 @@ def test_markdown_escapes_line_start_markers() -> None:
         ],
     )
     md = export_session(session, "md")
-    assert md.startswith("# \\- not a list\n")
+    assert md.startswith('---\ntitle: "- not a list"\n') and "\n---\n\n# \\- not a list\n" in md
     assert "> **speaker\\_1:** 1\\. not a list either" in md
     assert "**Voxroom:** \\---\n\n\\=== x" in md

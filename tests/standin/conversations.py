@@ -1,10 +1,14 @@
 """``/v1/conversations``: start and append (JSON, or SSE with ``"stream": true``), and history.
 
-Replies come from the server's reply scripts (:class:`tests.standin.scripts.Reply`).
+Replies come from the server's reply scripts (:class:`tests.standin.scripts.Reply`). A request whose
+``completion_args.response_format`` asks for a ``json_schema`` is answered, unless a script gives the
+text, by JSON that follows the schema, built from the transcript it carries
+(:mod:`tests.standin.structured`); a ``json_schema`` without a ``name`` or ``schema`` is a 422.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -12,6 +16,7 @@ from tests.standin.agents import not_found
 from tests.standin.calls import Call, StandInState, now_iso
 from tests.standin.faults import error_body
 from tests.standin.scripts import Reply, ScriptedReference, split_text
+from tests.standin.structured import answer_for, requested_schema
 from tests.standin.wire import SseStream
 
 
@@ -129,6 +134,10 @@ class ConversationRoutes:
         if agent_id is None and not body.get("model"):
             call.respond.error(422, error_body(422, "Either 'agent_id' or 'model' is required"))
             return
+        problem = _response_format_problem(body.get("completion_args"))
+        if problem:
+            call.respond.error(422, error_body(422, problem))
+            return
         if agent_id is not None:
             with self._state.lock:
                 known = agent_id in self._state.agents
@@ -164,6 +173,10 @@ class ConversationRoutes:
     def _answer(self, call: Call, conversation_id: str, agent_id: str | None) -> None:
         inputs = call.json.get("inputs")
         reply = self._state.next_script(self._state.replies)
+        args = call.json.get("completion_args")
+        schema = requested_schema(args.get("response_format")) if isinstance(args, dict) else None
+        if schema is not None and reply.text is None:
+            reply = dataclasses.replace(reply, text=answer_for(schema, prompt_text(inputs)))
         turn = _Turn(self._state, reply, prompt_text(inputs), agent_id)
         with self._state.lock:
             self._state.conversations[conversation_id]["entries"].extend(
@@ -256,3 +269,20 @@ class ConversationRoutes:
             "agent_id": turn.agent_id,
             "created_at": now_iso(),
         }
+
+
+def _response_format_problem(args: Any) -> str:
+    """Why a ``completion_args.response_format`` would be refused (as the service does), or ``""``."""
+    fmt = args.get("response_format") if isinstance(args, dict) else None
+    if fmt is None:
+        return ""
+    if not isinstance(fmt, dict) or fmt.get("type") not in ("text", "json_object", "json_schema"):
+        return "response_format.type must be one of text, json_object, json_schema"
+    if fmt["type"] != "json_schema":
+        return ""
+    spec = fmt.get("json_schema")
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"]:
+        return "response_format.json_schema.name is required"
+    if not isinstance(spec.get("schema"), dict):
+        return "response_format.json_schema.schema must be an object"
+    return ""

@@ -215,6 +215,50 @@ class MistralAgent:
         # Tool execution, handoffs and unknown event types carry nothing Voxroom shows.
         return False
 
+    # -- a structured answer ---------------------------------------------------------------------
+    def ask_json(self, prompt: str, instructions: str, name: str, schema: dict[str, Any]) -> str:
+        """One answer that follows the JSON ``schema`` (structured output: ``completion_args.
+        response_format`` of type ``json_schema``, strict), in a conversation of its own with the
+        agent's model and guardrails, not stored and not part of any session's conversation.
+        Returns the answer's text (scrubbed of secrets); the caller checks it."""
+        a = self.settings.agent
+        completion: dict[str, Any] = {
+            "temperature": a.temperature,
+            "top_p": a.top_p,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": schema, "strict": True},
+            },
+        }
+        if a.max_tokens:
+            completion["max_tokens"] = a.max_tokens
+        extra: dict[str, Any] = {}
+        if self.definition.get("guardrails"):
+            extra["guardrails"] = self.definition["guardrails"]
+        try:
+            response = self.connection.client.beta.conversations.start(
+                model=a.model,
+                inputs=prompt,
+                instructions=instructions,
+                completion_args=completion,
+                store=False,
+                **extra,
+            )
+        except Exception as err:
+            if getattr(err, "status_code", None) == 403 and _mentions_block(getattr(err, "body", "")):
+                raise AgentError("The request was blocked by moderation.", retryable=False) from None
+            raise self.connection.translate(err, "agent", "The answer") from None
+        parts = [
+            text
+            for entry in (getattr(response, "outputs", None) or [])
+            if getattr(entry, "type", None) == "message.output"
+            for text, _ in _content_parts(getattr(entry, "content", None))
+        ]
+        text = "".join(parts).strip()
+        if not text:
+            raise AgentError("The agent sent an empty answer.", hint="Try again.")
+        return scrub(text)
+
 
 class _NotFound(Exception):
     def __init__(self, what: str) -> None:

@@ -20,7 +20,7 @@ from tui.config import Settings
 from tui.errors import AgentError
 from tui.model import Reply
 from tui.net import ResponseRefused, make_client, split_credentials
-from tui.redact import display_url, register_secret
+from tui.redact import display_url, register_secret, scrub
 from tui.text import clean
 
 
@@ -269,3 +269,66 @@ class OpenAICompatAgent:
             status=status,
             retryable=status >= 500 or status == 429,
         )
+
+    # -- a structured answer ---------------------------------------------------------------------
+    def ask_json(self, prompt: str, instructions: str, name: str, schema: dict[str, Any]) -> str:
+        """One answer that follows the JSON ``schema`` (``response_format`` of type ``json_schema``,
+        strict), not streamed, outside every conversation. Returns the answer's text (scrubbed of
+        secrets); the caller checks it."""
+        client = self._get_client()
+        headers = {**self._headers(), "Accept": "application/json"}
+        agent = self.settings.agent
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [
+                {"role": "system", "content": instructions},
+                {"role": "user", "content": prompt},
+            ],
+            "stream": False,
+            "temperature": agent.temperature,
+            "top_p": agent.top_p,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": schema, "strict": True},
+            },
+        }
+        if agent.max_tokens:
+            body["max_tokens"] = agent.max_tokens
+        import httpx
+
+        try:
+            response = client.post(f"{self.url}/chat/completions", json=body, headers=headers)
+        except ResponseRefused as err:
+            from tui.mistral import translate_error
+
+            raise translate_error(err, "agent", "The answer", self.display, "agent.openai_url") from None
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            raise AgentError(
+                f"Cannot reach the agent server at {self.display}.",
+                hint="Start the server, or check agent.openai_url.",
+            ) from None
+        except httpx.TimeoutException:
+            raise AgentError(
+                f"The agent server at {self.display} did not answer within {self.settings.timeout_s:g} s.",
+                hint="Try again, or check that the server is not overloaded.",
+            ) from None
+        except httpx.HTTPError as err:
+            raise AgentError(
+                f"The connection to the agent server at {self.display} broke ({type(err).__name__}).",
+                hint="Try again.",
+            ) from None
+        if response.status_code != 200:
+            raise self._status_error(response.status_code, response.content)
+        try:
+            data = response.json()
+            message = data["choices"][0]["message"]
+            content = message.get("content")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise AgentError(
+                f"The agent server at {self.display} sent an answer Voxroom cannot read.",
+                hint="Check that agent.openai_url points at an OpenAI-compatible /v1 endpoint.",
+            ) from None
+        text = clean(content).strip() if isinstance(content, str) else ""
+        if not text:
+            raise AgentError(f"The agent server at {self.display} sent an empty answer.", hint="Try again.")
+        return scrub(text)

@@ -16,6 +16,7 @@ are written by :mod:`tui.sessions.clock` (``0:07``; ``Turn 2 · 10:32 · questio
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from tui.model import STATUS_NOTES
-from tui.sessions.clock import line_time, turn_header
-from tui.sessions.model import Session, format_created, format_duration, single_line
+from tui.sessions.clock import clock_time, line_time, turn_header
+from tui.sessions.minutes import UNASSIGNED, ActionItem, Minutes, load_minutes
+from tui.sessions.model import Session, format_created, format_duration, parse_time, single_line
 from tui.text import clean, dump_json
 
 FORMATS = ("txt", "md", "srt", "vtt", "json")
@@ -118,6 +120,9 @@ def to_txt(session: Session) -> str:
     lines.append(f"Date: {format_created(session.created)}   Duration: {format_duration(session.duration)}")
     if session.participants:
         lines.append("Participants: " + ", ".join(_one_line(p) for p in session.participants))
+    minutes = load_minutes(session.folder)
+    if minutes is not None:
+        lines += ["", *minutes_txt(session, minutes)]
     for turn, offset in zip(session.turns, session.offsets(), strict=True):
         lines.append("")
         lines.append(turn_header(turn))
@@ -170,13 +175,16 @@ def _md_link(title: str, url: str) -> str:
 
 
 def to_markdown(session: Session) -> str:
-    out = [f"# {md(session.title) or md(session.id)}", ""]
+    out = [*front_matter(session), f"# {md(session.title) or md(session.id)}", ""]
     out.append(f"- **Date:** {format_created(session.created)}")
     out.append(f"- **Duration:** {format_duration(session.duration)}")
     out.append(f"- **Participants:** {', '.join(md(p) for p in session.participants) or '-'}")
     if session.backend:
         models = ", ".join(md(v) for v in session.models.values() if v)
         out.append(f"- **Backend:** {md(session.backend)}" + (f" ({models})" if models else ""))
+    minutes = load_minutes(session.folder)
+    if minutes is not None:
+        out += ["", *minutes_markdown(session, minutes)]
     out += ["", "## Transcript", ""]
     for turn, offset in zip(session.turns, session.offsets(), strict=True):
         for seg in turn.segments:
@@ -221,8 +229,91 @@ def _scrub(value: Any) -> Any:
 
 
 def to_json(session: Session) -> str:
-    """The session as stored (schema version 2), minus anything that looks like a secret."""
-    return dump_json(_scrub(session.to_dict())) + "\n"
+    """The session as stored (schema version 2), with its minutes when it has them, minus anything
+    that looks like a secret."""
+    data = session.to_dict()
+    minutes = load_minutes(session.folder)
+    if minutes is not None:
+        data["minutes"] = minutes_json(session, minutes)
+    return dump_json(_scrub(data)) + "\n"
+
+
+# -- minutes and front matter --------------------------------------------------------------------
+def yaml_text(text: str) -> str:
+    """One line of text as a YAML double-quoted scalar (JSON's string syntax is valid YAML): a colon,
+    a quote, a ``#`` or a newline in it never changes the document's structure."""
+    return json.dumps(_one_line(text), ensure_ascii=False)
+
+
+def front_matter(session: Session) -> list[str]:
+    """YAML front matter for Markdown (Obsidian and static site tools read it): title, date,
+    attendees (the people's names, or labels), tags."""
+    out = ["---", f"title: {yaml_text(session.title or session.id)}"]
+    created = parse_time(session.created)
+    if created is not None:
+        out.append(f"date: {created.astimezone():%Y-%m-%d}")
+    people = [p for p in map(_one_line, session.participants) if p]
+    out.append("attendees:" + ("" if people else " []"))
+    out += [f"  - {yaml_text(p)}" for p in people]
+    out += ["tags: [meeting, voxroom]", "---", ""]
+    return out
+
+
+def owner_name(session: Session, item: ActionItem) -> str:
+    """Who owns an action item, as shown: the person's name (or label), or ``Unassigned``."""
+    if item.owner == UNASSIGNED:
+        return "Unassigned"
+    return _one_line(session.name(item.owner)) or item.owner
+
+
+def action_clock(session: Session, item: ActionItem) -> str:
+    """The local clock time an action item was said (``10:32``), else its time on the timeline."""
+    return clock_time(session, item.at) or line_time(item.at)
+
+
+def minutes_markdown(session: Session, minutes: Minutes) -> list[str]:
+    """The Minutes section: summary, decisions, action items as ``- [ ] Owner: task (10:32)``
+    task boxes (each with the words it came from), open questions."""
+    tasks: list[str] = []
+    for item in minutes.actions:
+        tasks.append(
+            f"- [ ] {md(owner_name(session, item))}: {md(item.task)} ({action_clock(session, item)})"
+        )
+        if item.quote:
+            tasks.append(f"  *“{md(item.quote)}”*")
+    out = ["## Minutes", "", "### Summary", "", md(minutes.summary) or "None.", ""]
+    out += ["### Decisions", "", *([f"- {md(d)}" for d in minutes.decisions] or ["None."]), ""]
+    out += ["### Action items", "", *(tasks or ["None."]), ""]
+    out += ["### Open questions", "", *([f"- {md(q)}" for q in minutes.questions] or ["None."])]
+    return out
+
+
+def minutes_txt(session: Session, minutes: Minutes) -> list[str]:
+    out = ["Minutes", "Summary: " + (_one_line(minutes.summary) or "-")]
+    out += [f"Decision: {_one_line(d)}" for d in minutes.decisions]
+    for item in minutes.actions:
+        out.append(f"[ ] {owner_name(session, item)}: {_one_line(item.task)} ({action_clock(session, item)})")
+        if item.quote:
+            out.append(f"    “{_one_line(item.quote)}”")
+    out += [f"Open question: {_one_line(q)}" for q in minutes.questions]
+    return out
+
+
+def minutes_json(session: Session, minutes: Minutes) -> dict[str, Any]:
+    data = minutes.to_dict()
+    for item, saved in zip(minutes.actions, data["action_items"], strict=True):
+        saved["owner_name"] = owner_name(session, item)
+        saved["time"] = line_time(item.at)
+        saved["clock"] = clock_time(session, item.at)
+    return data
+
+
+def minutes_document(session: Session, minutes: Minutes, fmt: str) -> str:
+    """The minutes on their own (``voxroom minutes``): Markdown with front matter, or JSON."""
+    if fmt == "json":
+        return dump_json(_scrub(minutes_json(session, minutes))) + "\n"
+    title = md(session.title) or md(session.id)
+    return "\n".join([*front_matter(session), f"# {title}", "", *minutes_markdown(session, minutes)]) + "\n"
 
 
 _WRITERS = {"txt": to_txt, "md": to_markdown, "srt": to_srt, "vtt": to_vtt, "json": to_json}
