@@ -17,6 +17,7 @@ from tests.standin import MistralStandIn, Reply
 from tests.standin.structured import HOSTILE
 from tui.minutes.prompt import build_prompt
 from tui.minutes.schema import minutes_schema, validate
+from tui.model import NO_AGENT_NEXT_STEP
 from tui.sessions.clock import clock_time
 from tui.sessions.export import export_session, front_matter
 from tui.sessions.minutes import MINUTES_FILE, MinutesError, load_minutes
@@ -157,11 +158,7 @@ def test_no_agent_is_one_sentence(isolated_env: Path, capsys: pytest.CaptureFixt
     session = meeting(SessionStore(isolated_env / "sessions"))
     code, out, err = run_cli(capsys, "minutes", session.id, "--offline")
     assert code == 2 and out == ""
-    assert err == (
-        "voxroom: No agent is configured, so no minutes can be written: set MISTRAL_API_KEY, or set "
-        "agent.openai_url and agent.openai_model in the config to use an OpenAI-compatible server such "
-        "as Ollama or vLLM.\n"
-    )
+    assert err == f"voxroom: No agent is configured, so no minutes can be written. {NO_AGENT_NEXT_STEP}\n"
     assert not (isolated_env / "sessions" / session.id / MINUTES_FILE).exists()
 
 

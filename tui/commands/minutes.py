@@ -9,11 +9,10 @@ from pathlib import Path
 
 from tui.commands import add_common, add_out_option, settings_from_args
 from tui.errors import ConfigError
+from tui.model import NO_AGENT_NEXT_STEP
+from tui.text import plural
 
-NO_AGENT = (
-    "No agent is configured, so no minutes can be written: set MISTRAL_API_KEY, or set agent.openai_url "
-    "and agent.openai_model in the config to use an OpenAI-compatible server such as Ollama or vLLM."
-)
+NO_AGENT = "No agent is configured, so no minutes can be written."
 FORMATS = ("md", "json")
 
 
@@ -46,15 +45,14 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     agent = make_agent(settings)
     if agent.name == "none" or not hasattr(agent, "ask_json"):
-        raise ConfigError(NO_AGENT)
+        raise ConfigError(NO_AGENT, hint=NO_AGENT_NEXT_STEP)
     session = SessionStore(settings.sessions_dir).open(args.session)
     minutes = write_minutes(session, agent, used_models(settings)["agent"])  # type: ignore[arg-type]
     text = minutes_document(session, minutes, args.format)
     for secret in (settings.api_key.reveal(), os.environ.get("MISTRAL_API_KEY", "")):
         if secret and len(secret) >= 6:
             text = text.replace(secret, REDACTED)
-    count = len(minutes.actions)
-    saved = f"Saved the minutes in session {session.id} ({count} action item{'s' if count != 1 else ''})"
+    saved = f"Saved the minutes in session {session.id} ({plural(len(minutes.actions), 'action item')})"
     if out is not None:
         write_private_output(out, text, force=args.force)
         print(f"{saved}; wrote {out} ({args.format}).", file=sys.stderr)
