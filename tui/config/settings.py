@@ -131,7 +131,7 @@ class TranscriptionSettings:
         5,
         3 * 3600,
         pattern=NAME,
-        item="model",
+        item=("model", "models"),
         value_word="limit",
     )
     chunk_concurrency: int = whole(3, 1, 16, "How many pieces of a long recording are sent at once.")

@@ -27,7 +27,7 @@ class Spec:
     """What one setting accepts: its type and its range (numbers), choices, or pattern and length (text).
 
     A ``dict`` setting is a table of ``key = number``: its keys are ``choices`` (or match ``pattern``),
-    its numbers are from ``low`` to ``high``; ``item`` and ``value_word`` name them in messages.
+    its numbers are from ``low`` to ``high``; ``item`` (one, many) and ``value_word`` name them in messages.
     """
 
     kind: type
@@ -46,7 +46,7 @@ class Spec:
     """Its value is never shown (in a problem it reads ``(hidden)``)."""
     convert: Callable[[Any], Any] | None = None
     """Turns the checked value into the stored one; ``None`` from it keeps the current value."""
-    item: str = "category"
+    item: tuple[str, str] = ("category", "categories")
     value_word: str = "threshold"
     shape: str = ""
     """What a ``pattern`` allows, in words (``a language code such as en or pt-BR``)."""
@@ -55,9 +55,9 @@ class Spec:
         if self.kind is bool:
             text = "true or false"
         elif self.kind is dict:
-            keys = f"; {self.item.replace('y', 'ie')}s: " + ", ".join(self.choices) if self.choices else ""
+            keys = f"; {self.item[1]}: " + ", ".join(self.choices) if self.choices else ""
             text = (
-                f"a table of {self.item} = {self.value_word} from {_number(self.low)} to "
+                f"a table of {self.item[0]} = {self.value_word} from {_number(self.low)} to "
                 f"{_number(self.high)}{keys}"
             )
         elif self.choices:
@@ -122,7 +122,7 @@ class Spec:
         )
         why = []
         if unknown:
-            word = self.item if len(unknown) == 1 else self.item.replace("y", "ie") + "s"
+            word = self.item[0] if len(unknown) == 1 else self.item[1]
             why.append(f"names unknown {word} " + ", ".join(unknown))
         if bad:
             why.append(
