@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from tui.errors import VoxroomError
-from tui.model import Transcript
+from tui.model import RETRYABLE, MatchTier, Transcript, TurnStatus
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
     from tui.sessions.store import SessionStore
     from tui.turn import TurnResult
 
-RETRYABLE = ("failed", "pending", "interrupted")
-"""``pending`` on disk means Voxroom stopped (crash, kill) while the turn was running."""
 # Steps after which the saved transcript is still good and is reused instead of sent again.
 _AFTER_TRANSCRIPTION = ("agent", "speech")
 RECOVERED_ERROR = "Recovered after Voxroom stopped before this turn finished."
@@ -161,9 +159,9 @@ class Speakers:
             return
         if profile is None or not profile.name:
             return
-        if tier == "confident" and profile.name not in session.speaker_names.values():
+        if tier == MatchTier.CONFIDENT and profile.name not in session.speaker_names.values():
             session.speaker_names[label] = profile.name
-        elif tier == "borderline":
+        elif tier == MatchTier.BORDERLINE:
             self.suggestions[label] = profile.name
 
     def remember(self, session: Session, label: str, name: str) -> None:
@@ -293,7 +291,7 @@ class SessionLog:
         name = self._own_file(recording)
         if recording.exists():
             make_private(recording)
-        turn = TurnRecord(recording=name, duration=max(0.0, duration), status="pending")
+        turn = TurnRecord(recording=name, duration=max(0.0, duration), status=TurnStatus.PENDING)
         turn = self.store.add_turn(self.session, turn)
         return TurnRef(self.session.id, turn.index)
 
@@ -588,7 +586,7 @@ def saved_clip(path: Path) -> Clip:
 
 def saved_transcript(turn: TurnRecord) -> Transcript | None:
     """The transcript to reuse when running ``turn`` again: kept if only a later step failed."""
-    if turn.status == "failed" and turn.failed_step in _AFTER_TRANSCRIPTION and turn.segments:
+    if turn.status == TurnStatus.FAILED and turn.failed_step in _AFTER_TRANSCRIPTION and turn.segments:
         return turn.transcript()
     return None
 
@@ -626,9 +624,9 @@ def recover_interrupted(
         if session.read_only:
             continue
         for turn in session.turns:
-            if turn.status == "pending" and (folder, turn.recording) in repaired_names:
+            if turn.status == TurnStatus.PENDING and (folder, turn.recording) in repaired_names:
                 path = store.audio_path(session, turn.recording or "")
-                turn.status, turn.error = "interrupted", RECOVERED_ERROR
+                turn.status, turn.error = TurnStatus.INTERRUPTED, RECOVERED_ERROR
                 turn.duration = turn.duration or Clip(None, 16000, path).duration
                 recovered.append((session, store.update_turn(session, turn)))
         for path in store.orphan_recordings(session):
@@ -636,7 +634,7 @@ def recover_interrupted(
                 continue
             duration = Clip(None, 16000, path).duration
             turn = TurnRecord(
-                recording=path.name, duration=duration, status="interrupted", error=RECOVERED_ERROR
+                recording=path.name, duration=duration, status=TurnStatus.INTERRUPTED, error=RECOVERED_ERROR
             )
             recovered.append((session, store.add_turn(session, turn)))
     return recovered, problems

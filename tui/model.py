@@ -7,17 +7,79 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tui.errors import VoxroomError
 
 
+class RoomState(StrEnum):
+    """What the room is doing, as the recording pane shows it."""
+
+    IDLE = "idle"
+    RECORDING = "recording"
+    PROCESSING = "processing"
+    SPEAKING = "speaking"
+
+
+class TurnStage(StrEnum):
+    """Where a running turn is."""
+
+    TRANSCRIBING = "transcribing"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class TurnStatus(StrEnum):
+    """How a turn ended, as saved in its session (the values are the saved strings)."""
+
+    DONE = "done"
+    NO_SPEECH = "no-speech"
+    """Nothing was said (silent or too short)."""
+    NO_AGENT = "no-agent"
+    BLOCKED = "blocked"
+    """A moderation guardrail blocked the request or the reply."""
+    INTERRUPTED = "interrupted"
+    """Stopped before it finished (barge-in, a signal, Voxroom closed): it can be retried."""
+    FAILED = "failed"
+    PENDING = "pending"
+    """Running, or Voxroom stopped (crash, kill) while it was running."""
+
+    @property
+    def retryable(self) -> bool:
+        return self in (TurnStatus.FAILED, TurnStatus.PENDING, TurnStatus.INTERRUPTED)
+
+
+RETRYABLE = frozenset(s for s in TurnStatus if s.retryable)
+"""The saved statuses a retry runs again (a saved status is a plain string: test ``in RETRYABLE``)."""
+
+
+class ReplayKind(StrEnum):
+    """What a replay step plays; ``DONE`` ends a replay."""
+
+    RECORDING = "recording"
+    REPLY = "reply"
+    DONE = "done"
+
+
+class MatchTier(StrEnum):
+    """How close a voice is to a remembered voice profile."""
+
+    CONFIDENT = "confident"
+    """Name the person after the profile."""
+    BORDERLINE = "borderline"
+    """Suggest the profile's name, never apply it."""
+    NONE = "none"
+
+
 STATUS_NOTES = {
-    "interrupted": "Interrupted",
-    "no-speech": "Nothing was said",
-    "no-agent": "Not answered: no agent is configured",
-    "pending": "Not finished",
+    TurnStatus.INTERRUPTED: "Interrupted",
+    TurnStatus.NO_SPEECH: "Nothing was said",
+    TurnStatus.NO_AGENT: "Not answered: no agent is configured",
+    TurnStatus.PENDING: "Not finished",
 }
 """What a turn's status says to a person (replies pane, ``voxroom ask``, exports); never a reply."""
 NO_AGENT_NEXT_STEP = (

@@ -22,7 +22,7 @@ from tui.agent.base import Agent, NoAgent
 from tui.audio.clip import Clip
 from tui.audio.sinks import AudioSink, MemorySink, TeeSink
 from tui.errors import AgentError, AudioInputError, SpeechError, VoxroomError
-from tui.model import Reply, Timings, Transcript, TurnObserver
+from tui.model import Reply, Timings, Transcript, TurnObserver, TurnStage, TurnStatus
 from tui.speech.base import Speaker
 from tui.stt.base import Transcriber
 from tui.text import SentenceSplitter
@@ -38,9 +38,8 @@ class TurnResult:
     sentences: list[str] = field(default_factory=list)
     speech: MemorySink = field(default_factory=MemorySink)
     """Every reply audio block, for saving to the session."""
-    status: str = "pending"
-    """``done``, ``no-speech`` (nothing was said), ``no-agent``, ``blocked`` (by moderation),
-    ``interrupted`` or ``failed``; ``pending`` until the turn ends."""
+    status: TurnStatus = TurnStatus.PENDING
+    """How the turn ended (:class:`tui.model.TurnStatus`); ``pending`` until it ends."""
     failed_step: str | None = None
     error: str | None = None
     refused: list[int] = field(default_factory=list)
@@ -48,7 +47,7 @@ class TurnResult:
 
     @property
     def ok(self) -> bool:
-        return self.status not in ("failed", "pending")
+        return self.status not in (TurnStatus.FAILED, TurnStatus.PENDING)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -254,9 +253,9 @@ class TurnRunner:
                 try:
                     clip.check_usable(self.min_seconds)
                 except AudioInputError as err:  # silent or too short: nothing to send anywhere
-                    result.status, result.error = "no-speech", err.message
+                    result.status, result.error = TurnStatus.NO_SPEECH, err.message
                     return result
-                obs.on_stage("transcribing")
+                obs.on_stage(TurnStage.TRANSCRIBING)
                 self._warm_later_steps()
                 t = clock.now()
                 transcript = self._transcribe(clip, obs, references)
@@ -269,17 +268,17 @@ class TurnRunner:
             result.transcript = transcript
             obs.on_transcript(transcript)
             if not transcript.plain():
-                result.status = "no-speech"
+                result.status = TurnStatus.NO_SPEECH
                 return result
             if isinstance(self.agent, NoAgent) or self.agent.name == "none":
-                result.status = "no-agent"  # the notice is the status's, never a reply
+                result.status = TurnStatus.NO_AGENT  # the notice is the status's, never a reply
                 return result
             self._reply(transcript, names, conversation_id, sink, obs, clock, result, wait_for_playback)
         except VoxroomError as err:
             self._fail(result, err, obs)
         finally:
             result.timings.total_ms = clock.since()
-            obs.on_stage("failed" if result.status == "failed" else "done")
+            obs.on_stage(TurnStage.FAILED if result.status == TurnStatus.FAILED else TurnStage.DONE)
         return result
 
     @staticmethod
@@ -316,7 +315,7 @@ class TurnRunner:
                 result.timings.first_audio_ms = clock.since()
             if not stage["speaking"]:
                 stage["speaking"] = True
-                obs.on_stage("speaking")
+                obs.on_stage(TurnStage.SPEAKING)
             obs.on_sentence(index, sentence)
 
         if self.speaker is not None:
@@ -337,7 +336,7 @@ class TurnRunner:
             obs.on_reply_text(delta)
             queue_sentences(splitter.feed(delta))
 
-        obs.on_stage("thinking")
+        obs.on_stage(TurnStage.THINKING)
         try:
             reply = self.agent.ask(transcript.plain(names), conversation_id, on_text)
             if reply.blocked:
@@ -363,11 +362,14 @@ class TurnRunner:
                 raise speech.error
             if wait_for_playback and not self.cancel.is_set():
                 out.drain()
-        result.status = "interrupted" if self.cancel.is_set() else ("blocked" if reply.blocked else "done")
+        if self.cancel.is_set():
+            result.status = TurnStatus.INTERRUPTED
+        else:
+            result.status = TurnStatus.BLOCKED if reply.blocked else TurnStatus.DONE
 
     @staticmethod
     def _fail(result: TurnResult, err: VoxroomError, obs: TurnObserver) -> None:
-        result.status = "failed"
+        result.status = TurnStatus.FAILED
         result.failed_step = err.step
         result.error = str(err)
         obs.on_error(err)

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from tui.commands import add_common, settings_from_args, whole_number
+from tui.model import ReplayKind
 
 if TYPE_CHECKING:
     from tui.audio.player import Player
@@ -32,7 +33,7 @@ def print_header(session: Session) -> None:
 def print_step(step: ReplayStep, session: Session) -> None:
     from tui.text import clean
 
-    if step.kind == "recording":
+    if step.kind == ReplayKind.RECORDING:
         _say("")
         _say(f"── Turn {step.turn} ──")
         for line in step.lines:
@@ -70,21 +71,21 @@ class _Printer:
 
     def on_step(self, step: ReplayStep) -> None:
         self.printed = 0
-        if step.kind == "recording":
+        if step.kind == ReplayKind.RECORDING:
             _say("")
             _say(f"── Turn {step.turn} ──")
         elif step.path is not None:
             print_step(step, self.session)
 
     def on_line(self, step: ReplayStep, index: int | None) -> None:
-        if step.kind != "recording" or index is None:
+        if step.kind != ReplayKind.RECORDING or index is None:
             return
         for line in step.lines[self.printed : index + 1]:
             _say(line.line())
         self.printed = max(self.printed, index + 1)
 
     def on_step_done(self, step: ReplayStep) -> None:
-        if step.kind == "recording":
+        if step.kind == ReplayKind.RECORDING:
             for line in step.lines[self.printed :]:
                 _say(line.line())
             print_outcome(self.session, step.turn)
@@ -92,7 +93,7 @@ class _Printer:
             print_step(step, self.session)
 
     def on_problem(self, step: ReplayStep, problem: str) -> None:
-        if step.kind == "recording" or self.session.turn(step.turn).reply_audio:
+        if step.kind == ReplayKind.RECORDING or self.session.turn(step.turn).reply_audio:
             print(f"voxroom: {problem}", file=sys.stderr)
 
 
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     if player is None:
         for step in steps:
             print_step(step, session)
-            if step.kind == "recording":
+            if step.kind == ReplayKind.RECORDING:
                 print_outcome(session, step.turn)
         return 0
     play(player, session, steps)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.errors import VoxroomError
+from tui.model import MatchTier
 
 VOICEPRINT_SIZE = 256
 MATCH_THRESHOLD = 0.25
@@ -267,7 +268,7 @@ class VoiceProfiles:
 
     def identify(
         self, voiceprint: Sequence[float], *, confident: float = CONFIDENT, borderline: float = BORDERLINE
-    ) -> tuple[Person | None, str]:
+    ) -> tuple[Person | None, MatchTier]:
         """The closest profile and a tier: ``confident`` (name it), ``borderline`` (suggest it) or
         ``none`` (then the profile is None)."""
         best: Person | None = None
@@ -279,10 +280,10 @@ class VoiceProfiles:
             if sim > best_sim:
                 best, best_sim = person, sim
         if best is not None and best_sim >= confident:
-            return best, "confident"
+            return best, MatchTier.CONFIDENT
         if best is not None and best_sim >= borderline:
-            return best, "borderline"
-        return None, "none"
+            return best, MatchTier.BORDERLINE
+        return None, MatchTier.NONE
 
     def _save(self, profiles: Sequence[Person]) -> None:
         from tui.fsutil import atomic_write, make_private_dir

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from tui.errors import AudioDeviceError, VoxroomError
 from tui.lifecycle import ScratchLog, TurnLog, TurnRef
-from tui.model import TurnObserver
+from tui.model import ReplayKind, RoomState, TurnObserver, TurnStage, TurnStatus
 from tui.room.events import (
     IDLE,
     PROCESSING,
@@ -177,9 +177,9 @@ class Room:
         self._recording_since: float | None = None
         self._live: LiveTranscription | None = None
         self._active: int | None = None
-        self._stage: str | None = None
+        self._stage: TurnStage | None = None
         self._pending = 0
-        self._state = IDLE
+        self._state: RoomState = IDLE
         self._queued_shown = 0
         self._last_failed: PendingTurn | None = None
         self._replayer: object | None = None
@@ -193,7 +193,7 @@ class Room:
         self.listeners.append(listener)
 
     @property
-    def state(self) -> str:
+    def state(self) -> RoomState:
         return self._state
 
     @property
@@ -243,7 +243,7 @@ class Room:
             if self._recording is not None:
                 self._stop_recording()
                 return
-            if self._stage == "speaking":
+            if self._stage == TurnStage.SPEAKING:
                 self._barge_in()
             self._start_recording()
 
@@ -353,7 +353,7 @@ class Room:
                 except Exception as err:  # a broken file or device must not kill the thread silently
                     self._emit(RoomFailed(VoxroomError(f"The replay stopped: {err}.")))
                 finally:
-                    self._emit(ReplayProgress(0, "done"))
+                    self._emit(ReplayProgress(0, ReplayKind.DONE))
 
             self._replay_thread = threading.Thread(target=run, name="voxroom-replay", daemon=True)
             self._replay_thread.start()
@@ -454,7 +454,7 @@ class Room:
 
         with contextlib.suppress(VoxroomError):
             self.log.recorded(ref, clip.duration)
-            self.log.complete(ref, TurnResult(status="interrupted", error=CLOSED_WHILE_RECORDING))
+            self.log.complete(ref, TurnResult(status=TurnStatus.INTERRUPTED, error=CLOSED_WHILE_RECORDING))
 
     def _start_live(self) -> LiveTranscription | None:
         if self.live is None or self.recorder is None:
@@ -487,7 +487,7 @@ class Room:
         if pending.clip.duration < self.runner.min_seconds:
             self._stop_live(live)
             return None, None, None
-        self._on_stage(pending.turn, "transcribing")
+        self._on_stage(pending.turn, TurnStage.TRANSCRIBING)
         started = time.perf_counter()
         try:
             transcript = live.finish()
@@ -571,8 +571,10 @@ class Room:
             if live_ms is not None:
                 result.timings.transcription_ms = live_ms
         except Exception as err:  # a backend bug: keep the turn for a retry
-            result = TurnResult(status="failed", failed_step="voxroom", error=f"The turn failed: {err}.")
-        if result.status == "failed":
+            result = TurnResult(
+                status=TurnStatus.FAILED, failed_step="voxroom", error=f"The turn failed: {err}."
+            )
+        if result.status == TurnStatus.FAILED:
             with self._lock:
                 self._last_failed = PendingTurn(
                     pending.ref, pending.clip, pending.ended_at, transcript=result.transcript
@@ -666,7 +668,7 @@ class Room:
         if completed.problem is not None:
             self._emit(RoomFailed(completed.problem, pending.turn))
 
-    def _on_stage(self, turn: int, stage: str) -> None:
+    def _on_stage(self, turn: int, stage: TurnStage) -> None:
         with self._lock:
             if self._active == turn:
                 self._stage = stage
@@ -681,9 +683,11 @@ class Room:
         with self._lock:
             if self._recording is not None:
                 state = RECORDING
-            elif self._active is not None and self._stage == "speaking":
+            elif self._active is not None and self._stage == TurnStage.SPEAKING:
                 state = SPEAKING
-            elif self._pending > 0 or (self._active is not None and self._stage not in ("done", "failed")):
+            elif self._pending > 0 or (
+                self._active is not None and self._stage not in (TurnStage.DONE, TurnStage.FAILED)
+            ):
                 state = PROCESSING
             else:
                 state = IDLE

@@ -8,9 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tui.errors import VoxroomError
-from tui.model import Reply, Timings, Transcript
+from tui.model import ReplayKind, Reply, RoomState, Timings, Transcript, TurnStage, TurnStatus
 
-IDLE, RECORDING, PROCESSING, SPEAKING = "idle", "recording", "processing", "speaking"
+IDLE, RECORDING, PROCESSING, SPEAKING = (
+    RoomState.IDLE,
+    RoomState.RECORDING,
+    RoomState.PROCESSING,
+    RoomState.SPEAKING,
+)
 
 
 @dataclass(frozen=True)
@@ -20,7 +25,7 @@ class RoomEvent:
 
 @dataclass(frozen=True)
 class StateChanged(RoomEvent):
-    state: str
+    state: RoomState
     queued: int = 0
 
 
@@ -48,7 +53,7 @@ class TurnStarted(TurnEvent):
 
 @dataclass(frozen=True)
 class StageChanged(TurnEvent):
-    stage: str = ""
+    stage: TurnStage = TurnStage.TRANSCRIBING
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ class ReplyReady(TurnEvent):
 class TurnFinished(TurnEvent):
     """A turn ended (saved, or kept in memory when saving failed). ``status`` as in the session."""
 
-    status: str = "done"
+    status: TurnStatus = TurnStatus.DONE
     timings: Timings = field(default_factory=Timings)
     error: str | None = None
     refused: tuple[str, ...] = ()
@@ -136,7 +141,7 @@ class ReplayProgress(TurnEvent):
     """Replay is playing ``kind`` (``recording`` or ``reply``) of ``turn``; ``line`` is the index of
     the transcript line being heard (``None`` between lines or for a reply). ``kind == "done"`` ends it."""
 
-    kind: str = ""
+    kind: ReplayKind = ReplayKind.DONE
     line: int | None = None
 
 

@@ -21,7 +21,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tui.diarize.people import Person
-from tui.model import MAX_SECONDS, Reference, Segment, Timings, Transcript, bounded_seconds
+from tui.model import (
+    MAX_SECONDS,
+    RETRYABLE,
+    Reference,
+    Segment,
+    Timings,
+    Transcript,
+    TurnStatus,
+    bounded_seconds,
+)
 from tui.text import clean
 
 if TYPE_CHECKING:
@@ -60,7 +69,7 @@ MAX_TURNS = LIMITS["turns"]
 MAX_SPEAKERS = LIMITS["speakers"]
 MAX_SENTENCES = LIMITS["sentences"]
 
-TURN_STATUSES = ("done", "no-speech", "no-agent", "blocked", "interrupted", "failed", "pending")
+TURN_STATUSES = tuple(TurnStatus)
 MODEL_KEYS = ("transcription", "agent", "speech")
 HEADER_FIELDS = ("title", "auto_title", "backend", "models", "conversation_id", "agent_id", "speaker_names")
 """Session fields a caller may still assign directly before a store change (kept, not lost)."""
@@ -720,7 +729,7 @@ def _is_default_title(title: str) -> bool:
 
 
 def _status_mark(status: str) -> str:
-    return status if status in ("interrupted", "failed", "pending") else ""
+    return status if status in RETRYABLE else ""
 
 
 def default_title() -> str:

@@ -1,6 +1,6 @@
 """What a replay plays, in order, and which transcript line is current at a playback position.
 
-Shared by ``voxroom replay`` and the TUI's replay screen: for each turn, its recording (with the
+Shared by ``voxroom replay`` and the room's replay: for each turn, its recording (with the
 transcript lines timed against it) and then its spoken reply. No audio device is touched here.
 """
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from tui.model import ReplayKind
 from tui.sessions.model import Session
 from tui.sessions.store import SessionError, SessionStore
 from tui.text import clean
@@ -38,7 +39,7 @@ class ReplayStep:
     """One thing to play: a turn's ``recording`` or its ``reply``. ``path`` is ``None`` if missing."""
 
     turn: int
-    kind: str
+    kind: ReplayKind
     path: Path | None
     lines: list[ReplayLine] = field(default_factory=list)
     """The transcript lines timed against this recording (empty for a reply)."""
@@ -70,9 +71,11 @@ def replay_plan(store: SessionStore, session: Session) -> list[ReplayStep]:
             ReplayLine(s.start, s.end, clean(session.name(s.speaker)), s.speaker, clean(s.text))
             for s in sorted(turn.segments, key=lambda s: s.start)
         ]
-        steps.append(_step(store, session, turn.index, "recording", turn.recording, lines, ""))
+        steps.append(_step(store, session, turn.index, ReplayKind.RECORDING, turn.recording, lines, ""))
         if turn.reply_audio or turn.reply:
-            steps.append(_step(store, session, turn.index, "reply", turn.reply_audio, [], clean(turn.reply)))
+            steps.append(
+                _step(store, session, turn.index, ReplayKind.REPLY, turn.reply_audio, [], clean(turn.reply))
+            )
     return steps
 
 
@@ -80,7 +83,7 @@ def _step(
     store: SessionStore,
     session: Session,
     turn: int,
-    kind: str,
+    kind: ReplayKind,
     name: str | None,
     lines: list[ReplayLine],
     text: str,
