@@ -215,3 +215,49 @@ def test_front_matter_stays_valid_yaml_for_any_title() -> None:
     assert lines[0] == "---" and lines[1].startswith("title: ")
     assert json.loads(lines[1][len("title: ") :]) == "a: b # c - d \"e\" 'f' \\ g h"
     assert lines[-2:] == ["---", ""] and "attendees: []" in lines
+
+
+def test_secrets_in_the_answer_are_scrubbed(
+    store: SessionStore, mistral_env: MistralStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = meeting(store)
+    answer = json.loads(HOSTILE["markup"])
+    answer["summary"] = f"The key is {FAKE_KEY}, sent as Bearer abcdef123456 to http://u:pw@h.example/."
+    mistral_env.script(Reply(json.dumps(answer)))
+    code, out, _ = run_cli(capsys, "minutes", session.id, "-f", "json")
+    assert code == 0
+    saved = (store.root / session.id / MINUTES_FILE).read_text()
+    for text in (out, saved):
+        assert FAKE_KEY not in text and "abcdef123456" not in text and "u:pw" not in text
+
+
+def test_minutes_are_never_written_or_read_through_a_link(
+    store: SessionStore, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    session = meeting(store)
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"version": 1, "summary": "forged", "action_items": []}')
+    link = store.root / session.id / MINUTES_FILE
+    link.symlink_to(outside)
+    assert load_minutes(link.parent) is None
+    assert "forged" not in export_session(store.open(session.id), "md")
+    assert run_cli(capsys, "minutes", session.id)[0] == 0
+    assert not link.is_symlink() and "forged" in outside.read_text()  # the link was replaced, not followed
+    minutes = load_minutes(link.parent)
+    assert minutes is not None and minutes.summary != "forged"
+
+
+def test_a_sample_keeps_no_minutes(mistral_env: MistralStandIn, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "minutes", "sample:endgame")
+    assert code == 2 and "read-only" in err and err.count("\n") == 1
+    assert mistral_env.requests_to("conversations.start") == []
+
+
+def test_owners_are_shown_by_their_current_name(
+    store: SessionStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = meeting(store)
+    assert run_cli(capsys, "minutes", session.id)[0] == 0
+    store.rename_speaker(session, "speaker_2", "Robert")
+    md = export_session(store.open(session.id), "md")
+    assert "- [ ] Robert: " in md and "- [ ] Bob: " not in md
