@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import FAKE_KEY, run_cli
 from tests.offline.openai_standin import Answer, OpenAIStandin
 from tests.sessions.conftest import make_session
-from tests.standin import MistralStandIn, Reply
+from tests.standin import Fault, MistralStandIn, Reply
 from tests.standin.structured import HOSTILE
 from tui.minutes.prompt import build_prompt
 from tui.minutes.schema import minutes_schema, validate
@@ -261,3 +261,16 @@ def test_owners_are_shown_by_their_current_name(
     store.rename_speaker(session, "speaker_2", "Robert")
     md = export_session(store.open(session.id), "md")
     assert "- [ ] Robert: " in md and "- [ ] Bob: " not in md
+
+
+def test_service_refusals_are_one_sentence_and_save_nothing(
+    store: SessionStore, mistral_env: MistralStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = meeting(store)
+    mistral_env.fail("conversations.start", Fault.guardrail_block(), times=1)
+    code, out, err = run_cli(capsys, "minutes", session.id)
+    assert (code, out) == (2, "") and err == "voxroom: The request was blocked by moderation.\n"
+    mistral_env.fail("conversations.start", Fault.http(401), times=1)
+    code, out, err = run_cli(capsys, "minutes", session.id)
+    assert code == 2 and "rejected the API key (401)" in err and err.count("\n") == 1
+    assert not (store.root / session.id / MINUTES_FILE).exists()
