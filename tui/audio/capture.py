@@ -10,6 +10,11 @@ Design (see also ``bench/README.md``, section "Capture"):
   duplicated at block edges) and appends them to ``<name>.flac.partial`` through libsndfile,
   flushing at least once a second. The file on disk *is* the recording: memory stays flat however
   long the meeting lasts.
+* Starting is quick: :meth:`Recorder.warm_up` (called when the room is built) pays the one-time
+  costs (libsndfile, PortAudio's device list, the rate and channels the device takes, the
+  resampler's filter) without opening the microphone, and :meth:`Recorder.start` starts the input
+  stream before it creates the file: the callback's blocks wait in the queue for the writer, so the
+  recording keeps every sample from the stream's first callback (bench/README.md, "First sample").
 * ``stop()`` flushes the resampler's tail, closes the FLAC file and renames it to ``<name>.flac``.
   A ``.partial`` file found later means the process died while recording:
   :mod:`tui.audio.recovery` repairs it.
@@ -22,6 +27,8 @@ Design (see also ``bench/README.md``, section "Capture"):
 from __future__ import annotations
 
 import contextlib
+import io
+import logging
 import os
 import queue
 import threading
@@ -111,6 +118,9 @@ class Recorder:
         self._silence_s = 0.0
         self._recording = False
         self._flushed_s = 0.0
+        self._format: tuple[tuple[int, str, int | None], int, int] | None = None
+        """(device index, device name, requested rate) -> the rate and channels it was opened with."""
+        self._device_lock = threading.Lock()
 
     # -- state for the UI ------------------------------------------------------------------------
     @property
@@ -175,9 +185,32 @@ class Recorder:
         return ""
 
     # -- control ---------------------------------------------------------------------------------
-    def start(self, path: Path | str, *, open_stream: bool = True) -> Path:
-        """Open the input and start writing ``<path>.partial``; returns the partial file's path.
+    def warm_up(self) -> None:
+        """Pay the one-time costs of the first :meth:`start` now (at start-up), so a press only opens
+        the input stream: import libsndfile and encode a few FLAC frames in memory, initialise
+        PortAudio, resolve the device and the rate and channels it takes, design the resampler's
+        filter. The microphone is not opened: nothing listens until asked.
 
+        Never raises: a device that fails here fails again, with its reason, when recording starts.
+        """
+        try:
+            import soundfile as sf
+
+            with sf.SoundFile(
+                io.BytesIO(), "w", samplerate=self.target_rate, channels=1, format="FLAC", subtype="PCM_16"
+            ) as scratch:
+                scratch.write(np.zeros(self.target_rate // 10, np.float32))
+            with self._device_lock:
+                _, rate, _ = self._resolve_format()
+            StreamResampler(rate, self.target_rate).process(np.zeros(960, np.float32))
+        except Exception as err:
+            logging.getLogger("voxroom").info("the microphone's warm-up did not finish: %s", err)
+
+    def start(self, path: Path | str, *, open_stream: bool = True) -> Path:
+        """Start the input stream and then the file ``<path>.partial``; returns the partial file's path.
+
+        The stream starts first (the press is when the room starts speaking): its blocks are queued
+        from the first callback and written once the file and the writer are ready, none dropped.
         ``open_stream=False`` opens no device: blocks then come only from :meth:`feed` (tests,
         benchmarks), at the rate given to the constructor (48 kHz if none).
         """
@@ -187,12 +220,27 @@ class Recorder:
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + PARTIAL_SUFFIX)
+        self.error = None
+        self.meter.reset()
+        self._queue = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._captured = self._muted_captured = self._written = self._mute_until = 0
+        self._silence_s = self._flushed_s = 0.0
         if open_stream:
             self._open_stream()
         else:
             self.rate = int(self.requested_rate or PREFERRED_RATE)
             self.channels = 1
-        partial = path.with_name(path.name + PARTIAL_SUFFIX)
+        self._recording = True  # from here the callback queues every block it gets
+        if self._stream is not None:
+            try:
+                self._stream.start()
+            except Exception as err:
+                self._recording = False
+                self._close_stream()
+                self._format = None
+                raise _device_error(err, self.device_name, "input") from None
         fd = -1
         try:
             # Private from its first byte: a recording is the room's conversation.
@@ -211,30 +259,15 @@ class Recorder:
             if fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
+            self._recording = False
             self._close_stream()
             raise AudioInputError(f"Cannot write the recording to {partial}: {err}.") from None
         self.path, self.partial_path = path, partial
-        self.error = None
-        self.meter.reset()
-        self._queue = queue.SimpleQueue()
-        self._wake = threading.Event()
-        self._captured = self._muted_captured = self._written = self._mute_until = 0
-        self._silence_s = self._flushed_s = 0.0
         resampler = StreamResampler(self.rate, self.target_rate)
         self._writer = threading.Thread(
             target=self._write_loop, args=(sound_file, resampler), name="voxroom-recorder", daemon=True
         )
-        self._recording = True
         self._writer.start()
-        if self._stream is not None:
-            try:
-                self._stream.start()
-            except Exception as err:
-                self._recording = False
-                self._signal_end()
-                self._writer.join()
-                self._close_stream()
-                raise _device_error(err, self.device_name, "input") from None
         return partial
 
     def feed(self, block: np.ndarray) -> None:
@@ -287,28 +320,41 @@ class Recorder:
             self.partial_path.unlink(missing_ok=True)
 
     # -- internals -------------------------------------------------------------------------------
-    def _open_stream(self) -> None:
-        import sounddevice as sd
-
+    def _resolve_format(self) -> tuple[int, int, int]:
+        """The device's index, and the rate and channels to open it with (kept from the last time
+        while PortAudio lists the same device under that index: checking a format opens the device,
+        a few ms each time)."""
         from tui.audio.devices import pick_channels, pick_rate, resolve_device
 
         dev = resolve_device(self.device, "input")
         self.device_name = dev.name
-        self.rate = int(self.requested_rate or pick_rate(dev, "input"))
-        self.channels = pick_channels(dev, "input", self.rate)
-        try:
-            self._stream = sd.InputStream(
-                device=dev.index,
-                samplerate=self.rate,
-                channels=self.channels,
-                dtype="float32",
-                blocksize=max(1, int(self.rate * self.block_s)),
-                latency=self.latency,
-                callback=self._callback,
-            )
-        except Exception as err:
-            self._stream = None
-            raise _device_error(err, dev.name, "input") from None
+        key = (dev.index, dev.name, self.requested_rate)
+        if self._format is not None and self._format[0] == key:
+            return dev.index, self._format[1], self._format[2]
+        rate = int(self.requested_rate or pick_rate(dev, "input"))
+        channels = pick_channels(dev, "input", rate)
+        self._format = (key, rate, channels)
+        return dev.index, rate, channels
+
+    def _open_stream(self) -> None:
+        import sounddevice as sd
+
+        with self._device_lock:
+            index, self.rate, self.channels = self._resolve_format()
+            try:
+                self._stream = sd.InputStream(
+                    device=index,
+                    samplerate=self.rate,
+                    channels=self.channels,
+                    dtype="float32",
+                    blocksize=max(1, int(self.rate * self.block_s)),
+                    latency=self.latency,
+                    callback=self._callback,
+                )
+            except Exception as err:
+                self._stream = None
+                self._format = None  # check the format again next time
+                raise _device_error(err, self.device_name, "input") from None
 
     def _close_stream(self) -> None:
         stream, self._stream = self._stream, None

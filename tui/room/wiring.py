@@ -38,6 +38,7 @@ def open_audio(settings: Settings) -> tuple[Recorder | None, Player | None, list
         mic = resolve_device(settings.audio.input_device or None, "input")
         recorder = AudioRecorder(mic.index)
         recorder.device_name = mic.name
+        recorder.warm_up()  # so the first press opens the microphone at once (no stream kept open)
     except VoxroomError as err:
         problems.append(err)
     except Exception as err:  # PortAudio missing or broken
