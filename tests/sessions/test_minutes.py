@@ -54,7 +54,7 @@ def test_minutes_have_people_as_owners_and_times_inside_the_session(
     assert [i["owner"] for i in items] == ["speaker_1", "speaker_2", "speaker_1", "speaker_2"]
     assert all(0 <= i["at"] <= session.duration for i in items)
     assert items[1]["quote"] == "Answer 0: we ship in March."
-    assert items[2]["clock"] == clock_time(session, 5.0) and re.fullmatch(r"\d\d:\d\d", items[2]["clock"])
+    assert items[2]["clock"] == clock_time(session, 6.0) and re.fullmatch(r"\d\d:\d\d", items[2]["clock"])
     path = store.root / session.id / MINUTES_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     saved = load_minutes(path.parent)
@@ -101,9 +101,10 @@ def test_markdown_has_front_matter_and_task_boxes(
     )
     title = re.search(r"^title: (.*)$", text, re.M)
     assert title is not None and json.loads(title[1]) == 'Budget: Q3 "final" review'
+    # a clock is the line's written time (0:06, not the segment's 5.5 s) from its turn's start
     tasks = re.findall(r"^- \[ \] (\w+): (.*) \((\d\d:\d\d)\)$", text, re.M)
     assert [(owner, clock) for owner, _, clock in tasks] == [
-        (name, clock_time(session, at)) for (_, name), at in zip(LINES, (0.5, 2.5, 5.5, 7.5), strict=True)
+        (name, clock_time(session, at)) for (_, name), at in zip(LINES, (0.0, 2.0, 6.0, 8.0), strict=True)
     ]
     assert "  *“Answer 0: we ship in March.”*" in text
     # the session's own exports carry the minutes too
@@ -274,3 +275,10 @@ def test_service_refusals_are_one_sentence_and_save_nothing(
     code, out, err = run_cli(capsys, "minutes", session.id)
     assert code == 2 and "rejected the API key (401)" in err and err.count("\n") == 1
     assert not (store.root / session.id / MINUTES_FILE).exists()
+
+
+def test_front_matter_leaves_out_a_date_it_cannot_write() -> None:
+    for created in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00-12:00", "not a date"):
+        lines = front_matter(Session(id="x", created=created))
+        dates = [line for line in lines if line.startswith("date:")]
+        assert len(dates) <= 1 and all(re.fullmatch(r"date: \d{4}-\d\d-\d\d", d) for d in dates), dates

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.sessions.conftest import make_session
-from tui.sessions.clock import clock_of, line_time, turn_header
+from tui.sessions.clock import clock_of, clock_time, line_time, turn_header
 from tui.sessions.export import export_session
 from tui.sessions.store import SessionStore
 
@@ -70,3 +70,23 @@ def test_show_and_markdown_share_one_time_format(cli_store: SessionStore) -> Non
     assert line_time(7.5) == "0:08"
     assert "[0:08 -> 0:10] speaker_2 : Answer 1: we ship in March." in txt
     assert "**[0:08] speaker\\_2:** Answer 1: we ship in March.  " in md
+
+
+def test_clock_time_is_the_turns_start_plus_the_time_into_it() -> None:
+    from datetime import UTC, datetime
+
+    from tui.sessions.model import Session, TurnRecord
+
+    session = Session(id="c", created="2026-11-25T13:00:00Z")
+    session.add_turn(TurnRecord(duration=5.0, created="2026-11-25T13:09:58Z"))
+    session.add_turn(TurnRecord(duration=5.0, created="2026-11-25T14:30:59Z"))
+
+    def local(h: int, m: int, s: int) -> str:
+        return datetime(2026, 11, 25, h, m, s, tzinfo=UTC).astimezone().strftime("%H:%M")
+
+    assert clock_time(session, 1.0) == local(13, 9, 59)
+    assert clock_time(session, 4.0) == local(13, 10, 2)  # still the first turn's recording
+    assert clock_time(session, 6.0) == local(14, 31, 0)  # 1 s into the second turn
+    assert turn_header(session.turns[1]) == f"Turn 2 · {local(14, 30, 59)} · question"
+    session.turns[0].created = "garbage"
+    assert clock_time(session, 1.0) == local(13, 0, 1)  # falls back to the session's start

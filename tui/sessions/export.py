@@ -16,6 +16,7 @@ are written by :mod:`tui.sessions.clock` (``0:07``; ``Turn 2 · 10:32 · questio
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterable
@@ -250,8 +251,10 @@ def front_matter(session: Session) -> list[str]:
     attendees (the people's names, or labels), tags."""
     out = ["---", f"title: {yaml_text(session.title or session.id)}"]
     created = parse_time(session.created)
-    if created is not None:
-        out.append(f"date: {created.astimezone():%Y-%m-%d}")
+    with contextlib.suppress(OverflowError, ValueError, OSError):  # a year at the calendar's edge
+        if created is not None:
+            local = created.astimezone()
+            out.append(f"date: {local.year:04d}-{local.month:02d}-{local.day:02d}")
     people = [p for p in map(_one_line, session.participants) if p]
     out.append("attendees:" + ("" if people else " []"))
     out += [f"  - {yaml_text(p)}" for p in people]
