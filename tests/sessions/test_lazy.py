@@ -44,7 +44,7 @@ def test_a_session_is_written_by_its_first_recording_or_turn(store: SessionStore
     assert {s.id for s in store.list().sessions} == {used.id, third.id}
 
 
-def test_empty_sessions_older_than_a_day_are_hidden_and_removed(store: SessionStore) -> None:
+def test_empty_sessions_older_than_a_day_are_hidden_and_removed_only_by_clean_up(store: SessionStore) -> None:
     old_empty = make_session(store, turns=0)
     never_written = store.create(persist=False)
     old_with_audio = make_session(store, turns=0)
@@ -56,6 +56,9 @@ def test_empty_sessions_older_than_a_day_are_hidden_and_removed(store: SessionSt
     store.list()  # (the index may already hold them: the second listing must agree)
     listing = store.list()
     assert {s.id for s in listing.sessions} == {old_with_audio.id, old_with_turns.id, young_empty.id}
+    assert (store.root / old_empty.id).is_dir() and (store.root / never_written.id).is_dir()
+    assert set(store.clean_up()) == {old_empty.id, never_written.id}
+    assert {s.id for s in store.list().sessions} == {old_with_audio.id, old_with_turns.id, young_empty.id}
     assert not (store.root / old_empty.id).exists()
     assert not (store.root / never_written.id).exists()
     assert (store.root / old_with_audio.id / "turn-001.flac").is_file()

@@ -36,6 +36,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from tui.sessions.model import format_created, format_duration, single_line
 
     store, _ = _store(args)
+    store.clean_up()  # sessions nobody spoke in, untouched for a day: removed before listing
     listing = store.list()
     shown = listing.filter(args.filter or "")
     if args.json:

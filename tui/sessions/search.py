@@ -7,13 +7,13 @@ before it is parsed, so only sessions that can match are decoded. Matching is ca
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from tui.fsutil import UnreadableFile, loads, read_bytes
+from tui.sessions.files import MAX_RECORDS
 from tui.sessions.migrate import SchemaError, migrate
 from tui.sessions.model import Session, single_line
 from tui.text import clean
@@ -140,24 +140,17 @@ def search_store(store: SearchableStore, text: str, limit: int = 200) -> list[Se
         path = store.session_file(name)
         if path is None:
             continue
-        try:  # never through a link planted as a session file
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-            with os.fdopen(fd, "rb") as f:
-                raw = f.read(store.max_file_bytes + 1)
-        except OSError:
+        try:  # one reader: never through a link, bounded, lone surrogates replaced
+            raw = read_bytes(path, store.max_file_bytes, within=path.parent)
+        except UnreadableFile:
             continue
-        if len(raw) > store.max_file_bytes:
-            continue
-        try:
-            decoded = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
+        decoded = raw.decode("utf-8", errors="replace")
         if prefilter and "\\u" not in decoded:
             folded = decoded.casefold()
             if not all(w in folded for w in words):
                 continue
         try:
-            data, _ = migrate(json.loads(decoded))
+            data, _ = migrate(loads(raw, max_containers=MAX_RECORDS))
             session = Session.from_dict(data, fallback_id=name)
         except (SchemaError, ValueError, RecursionError, TypeError, AttributeError):
             continue

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tui.fsutil import atomic_write, make_private_dir
+from tui.fsutil import MAX_JSON_BYTES, UnreadableFile, atomic_write, make_private_dir, read_json
 from tui.sessions.model import MAX_SHORT, now_iso
 from tui.text import clean
 
@@ -22,8 +22,8 @@ class KnownSpeakers:
 
     def _load(self) -> dict[str, dict[str, Any]]:
         try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError, RecursionError):
+            data = read_json(self.path, MAX_JSON_BYTES, within=self.path.parent)
+        except UnreadableFile:
             return {}
         names = data.get("names") if isinstance(data, dict) else None
         if not isinstance(names, dict):
