@@ -223,15 +223,9 @@ def fsync_dir(path: Path) -> None:
 
 
 def _check_target(path: Path, replace: bool) -> None:
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return
-    if stat.S_ISLNK(st.st_mode):
-        raise UnsafeTarget(errno.ELOOP, f"{path} is a link, which Voxroom never writes through")
-    if not stat.S_ISREG(st.st_mode):
-        raise UnsafeTarget(errno.EEXIST, f"{path} exists and is not a regular file")
-    if not replace:
+    """Refuse an existing file (or link, or anything else) at ``path`` unless ``replace``; a link
+    that is replaced is replaced itself, never written through."""
+    if not replace and os.path.lexists(path):
         raise UnsafeTarget(errno.EEXIST, f"{path} already exists")
 
 
@@ -240,8 +234,8 @@ def atomic_write(path: Path, data: bytes, *, replace: bool = True) -> None:
 
     A temporary file in the same folder (mode 0600) is written and fsynced, then renamed over
     ``path`` with :func:`os.replace`, and the folder is fsynced so the rename itself is durable. A
-    link at ``path`` is refused (never written through, never replaced), and so is an existing file
-    unless ``replace`` (:class:`UnsafeTarget`).
+    link at ``path`` is replaced itself, never written through; an existing file (or link) is only
+    replaced with ``replace`` (else :class:`UnsafeTarget`).
     """
     path = Path(path)
     folder = path.parent
@@ -254,7 +248,6 @@ def atomic_write(path: Path, data: bytes, *, replace: bool = True) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, FILE_MODE)
         if replace:
-            _check_target(path, True)
             os.replace(tmp, path)
         else:
             os.link(tmp, path)  # fails if anything appeared at path meanwhile: never overwrites

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tui.diarize.people import Person
+from tui.model import Reference, Segment, Timings, Transcript
 from tui.sessions.fields import (
     HEADER_FIELDS,
     LIMITS,
@@ -78,8 +79,12 @@ __all__ = [
     "TITLE_WORDS",
     "TURN_STATUSES",
     "BrokenSession",
+    "Reference",
+    "Segment",
     "Session",
     "SessionSummary",
+    "Timings",
+    "Transcript",
     "TurnRecord",
     "cut_mark",
     "default_title",
