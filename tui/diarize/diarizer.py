@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tui.diarize.cluster import DEFAULT_THRESHOLD, centroids, cluster, first_appearance
-from tui.diarize.encoder import RATE, VoiceEncoder
+from tui.diarize.encoder import RATE, WEIGHTS, VoiceEncoder
 from tui.model import Segment, Word
+from tui.models import shared_model
 from tui.text import clean
 
 SPLIT_GAP_S = 0.3
@@ -34,15 +35,11 @@ NEIGHBOUR_MARGIN = 0.05
 """A short piece keeps a neighbour's label when that speaker is within this cosine similarity of
 the closest one."""
 
-_SHARED: VoiceEncoder | None = None
-
 
 def shared_encoder() -> VoiceEncoder:
-    """One encoder per process (its weights load on first use)."""
-    global _SHARED
-    if _SHARED is None:
-        _SHARED = VoiceEncoder()
-    return _SHARED
+    """One encoder per process (:func:`tui.models.shared_model`; its weights load on first use, and
+    its runs take turns on its own lock)."""
+    return shared_model(("voice-encoder", str(WEIGHTS)), VoiceEncoder)
 
 
 @dataclass(slots=True)

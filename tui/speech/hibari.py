@@ -19,6 +19,7 @@ import numpy as np
 
 from tui.config import Settings
 from tui.errors import ModelLoadError, SpeechError
+from tui.models import shared_model
 from tui.speech.piper import CLAUSE_GAP_S, SENTENCE_GAP_S, split_for_speech
 
 SAMPLE_RATE = 24_000
@@ -115,9 +116,17 @@ class HibariSpeaker:
                 self._tts = self._load()
 
     def _load(self) -> Any:
+        """The voice, loaded once per process (:func:`tui.models.shared_model`): after its first
+        sentence it is read-only, and ONNX Runtime's ``run`` is thread-safe, so speakers share it."""
         started = time.perf_counter()
         check_voice_name(self.settings)
         model = bundled_model_path()
+        tts = shared_model(("hibari", str(model), self.threads), lambda: self._read(model))
+        self.model_path = model
+        self.load_seconds = time.perf_counter() - started
+        return tts
+
+    def _read(self, model: Path) -> Any:
         try:
             from hibari import Hibari
 
@@ -129,8 +138,6 @@ class HibariSpeaker:
             raise ModelLoadError(
                 f"Cannot load the hibari voice at {model} ({detail}).", hint=REINSTALL_HINT, retryable=False
             ) from None
-        self.model_path = model
-        self.load_seconds = time.perf_counter() - started
         return tts
 
     def synthesize(self, text: str) -> Iterator[np.ndarray]:

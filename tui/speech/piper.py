@@ -22,6 +22,7 @@ import numpy as np
 
 from tui.config import Settings
 from tui.errors import ModelLoadError, SpeechError
+from tui.models import shared_model
 
 DEFAULT_RATE = 22_050
 FIX_HINT = (
@@ -197,7 +198,8 @@ class PiperSpeaker:
         self._lock = threading.Lock()
         self.voice_path: Path | None = None
         self.load_seconds: float | None = None
-        """How long the last voice load took (import included), for the benchmark and doctor."""
+        """How long the last voice load took (imports and a first word included; a voice this
+        process had loaded already is not read again), for the benchmark and doctor."""
 
     @property
     def sample_rate(self) -> int:
@@ -221,22 +223,31 @@ class PiperSpeaker:
             return
         with self._lock:
             if self._voice is None:
-                voice = self._load()
+                started = time.perf_counter()
+                model, config = voice_paths_for(self.settings)
                 self._syn_config = self._make_syn_config()
-                try:
-                    for _ in voice.synthesize("Ready.", syn_config=self._syn_config):
-                        pass
-                except Exception as err:
-                    raise ModelLoadError(
-                        f"The Piper voice {self.voice_path} loaded but cannot speak ({err}).",
-                        hint=FIX_HINT,
-                        retryable=False,
-                    ) from None
+                # Once per process (tui.models.shared_model): ONNX Runtime's run is thread-safe; the
+                # phonemizer (espeak-ng) is one per process whether the voice is shared or not.
+                key = ("piper", str(model), str(config), self.threads)
+                voice = shared_model(key, lambda: self._ready(self._load(model, config), model))
+                self.voice_path = model
+                self.load_seconds = time.perf_counter() - started
                 self._voice = voice
 
-    def _load(self) -> Any:
-        started = time.perf_counter()
-        model, config = voice_paths_for(self.settings)
+    def _ready(self, voice: Any, model: Path) -> Any:
+        """``voice`` after one tiny synthesis (which settles ONNX Runtime), or ModelLoadError."""
+        try:
+            for _ in voice.synthesize("Ready.", syn_config=self._syn_config):
+                pass
+        except Exception as err:
+            raise ModelLoadError(
+                f"The Piper voice {model} loaded but cannot speak ({err}).",
+                hint=FIX_HINT,
+                retryable=False,
+            ) from None
+        return voice
+
+    def _load(self, model: Path, config: Path) -> Any:
         data = check_voice(model, config)
         try:
             import onnxruntime
@@ -262,8 +273,6 @@ class PiperSpeaker:
                 retryable=False,
             ) from None
         self._rate = int(data["audio"]["sample_rate"])
-        self.voice_path = model
-        self.load_seconds = time.perf_counter() - started
         return voice
 
     @staticmethod

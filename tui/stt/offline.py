@@ -33,6 +33,7 @@ from tui.audio.meter import frame_rms, is_loud
 from tui.config import Settings
 from tui.errors import ModelLoadError, TranscriptionError
 from tui.model import Segment, Transcript, Word
+from tui.models import shared_model
 from tui.text import clean
 
 SPEAKER = "speaker_1"
@@ -124,6 +125,8 @@ class WhisperTranscriber:
         self._model: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
+        """One faster-whisper pass at a time on the model: the one lock of every transcriber that
+        shares it (:func:`tui.models.shared_model`), since a pass sets the model's trimming fields."""
         self.model_path: Path | None = None
         self.full_reruns = 0
         """How many clips needed the stock (untrimmed) second pass; for the benchmark."""
@@ -140,18 +143,28 @@ class WhisperTranscriber:
             return
         with self._load_lock:
             if self._model is None:
-                self._model = self._load()
+                model, self._run_lock = self._load()
+                self._model = model  # last: a thread that sees the model also sees its lock
         if self.settings.diarization.enabled:
             from tui.diarize.diarizer import shared_encoder
 
             shared_encoder().load()
 
-    def _load(self) -> Any:
+    def _load(self) -> tuple[Any, threading.Lock]:
+        """The model for these settings and its run lock, loaded once per process."""
         import time
 
         started = time.perf_counter()
         path = model_path_for(self.settings)
         check_model_dir(path)
+        compute_type = self.settings.transcription.offline_compute_type or "int8"
+        key = ("faster-whisper", str(path.resolve()), compute_type, self.cpu_threads)
+        model, lock = shared_model(key, lambda: (self._read(path, compute_type), threading.Lock()))
+        self.model_path = path
+        self.load_seconds = time.perf_counter() - started
+        return model, lock
+
+    def _read(self, path: Path, compute_type: str) -> Any:
         # Belt and braces: the folder path alone keeps faster-whisper off the hub.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -160,7 +173,7 @@ class WhisperTranscriber:
             model = cls(
                 str(path),
                 device="cpu",
-                compute_type=self.settings.transcription.offline_compute_type or "int8",
+                compute_type=compute_type,
                 cpu_threads=self.cpu_threads,
                 local_files_only=True,
             )
@@ -172,9 +185,6 @@ class WhisperTranscriber:
                 hint=FIX_HINT,
                 retryable=False,
             ) from None
-        model.min_encoder_frames = self.min_encoder_frames
-        self.model_path = path
-        self.load_seconds = time.perf_counter() - started
         return model
 
     def transcribe(self, clip: Clip, references: Mapping[str, Path] | None = None) -> Transcript:
