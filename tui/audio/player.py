@@ -199,6 +199,11 @@ class Player:
         self._ending = True
         self._queue.append((np.zeros(pad, dtype=np.float32), None, True))
         self._queue.append((_END, None, True))
+        if self._stopped:
+            # stop() ran on another thread while the tail was queued: drop the tail too (stop sets
+            # _stopped before it clears, so whichever runs last leaves nothing queued).
+            self._queue.clear()
+            self._queued = self._played
         budget = self.queued_seconds + pad / self.device_rate + 5.0
         if not self._done.wait(budget):
             self._finish(interrupted=True)
