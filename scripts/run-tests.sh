@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Start the virtual sound server and the X display, then run the whole test suite.
+# Start the virtual sound server and the X display, then run pytest (extra arguments go to it).
+# The tests run on VOXROOM_TEST_WORKERS pytest-xdist workers (default: the cores, at most 2), the
+# ones that share the sound devices, the display or tmux on one of them (--dist loadgroup, see
+# tests/conftest.py). A later `-n N` wins: `-n 0` runs everything in this process (for -s, --pdb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export VAUDIO_DIR="${VAUDIO_DIR:-/tmp/vx-audio}" VDISPLAY_DIR="${VDISPLAY_DIR:-/tmp/vx-display}"
@@ -7,4 +10,13 @@ eval "$(scripts/setup_audio.sh)"
 eval "$(scripts/setup_display.sh)"
 unset NO_COLOR
 export TEXTUAL_ANIMATIONS=none
-exec "${VENV:-.venv}/bin/python" -m pytest "$@"
+PY="${VENV:-.venv}/bin/python"
+cores="$(nproc 2>/dev/null || echo 1)"
+workers="${VOXROOM_TEST_WORKERS:-$((cores < 2 ? cores : 2))}"
+parallel=()
+if "$PY" -c "import xdist" 2>/dev/null; then
+  parallel=(-n "$workers" --dist loadgroup)
+else
+  echo "pytest-xdist is not installed (scripts/bootstrap.sh test installs it): running on one core" >&2
+fi
+exec "$PY" -m pytest "${parallel[@]}" "$@"

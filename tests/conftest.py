@@ -12,11 +12,25 @@ import pytest
 from tests.standin import MistralStandIn
 from tui.config import Settings, load_settings
 
-pytest_plugins = ["tests.standin.fixtures"]
+pytest_plugins = ["tests.standin.fixtures", "tests.reliability.ledger"]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_AUDIO = REPO / "tests" / "data" / "audio"
 FAKE_KEY = "test-key"
+
+
+SHARED_DEVICES = ("audio", "display", "tmux")
+"""Markers of the tests that share one thing between processes: the virtual sound server's devices,
+the Xvfb display (its keyboard), the tmux server."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``, scripts/run-tests.sh), the tests that share devices
+    run one after another on one worker; the rest spread over all workers."""
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SHARED_DEVICES):
+            item.add_marker(pytest.mark.xdist_group("devices"))
 
 
 def clip_path(name: str) -> Path:

@@ -21,6 +21,8 @@ from tui.cli import main
 from tui.config import Settings
 from tui.errors import AudioDeviceError
 
+pytestmark = pytest.mark.audio
+
 VIRTUAL = {"virtual_speaker", "virtual_speaker_monitor", "virtual_mic", "virtual_mic_feed"}
 
 

@@ -12,6 +12,8 @@ from tui.audio.capture import Recorder
 from tui.audio.clip import Clip
 from tui.audio.player import Player
 
+pytestmark = pytest.mark.audio
+
 
 def speak(player: Player, clip: Clip) -> None:
     player.open(clip.rate)

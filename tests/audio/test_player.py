@@ -15,6 +15,8 @@ from tui.audio.clip import Clip
 from tui.audio.player import Player
 from tui.audio.sinks import AudioSink
 
+pytestmark = pytest.mark.audio
+
 
 def test_player_is_an_audio_sink() -> None:
     player: AudioSink = Player("virtual_speaker")

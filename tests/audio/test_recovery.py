@@ -21,6 +21,8 @@ from tui.audio.player import Player
 from tui.audio.recovery import find_unfinished, recover, recover_all
 from tui.errors import AudioInputError
 
+pytestmark = pytest.mark.audio
+
 
 def test_kill_9_mid_recording_then_recover(rec_dir: Path, beckett: Clip) -> None:
     target = rec_dir / "meeting.flac"

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from tests.audio.signals import align
@@ -13,6 +14,8 @@ from tui.audio.capture import PARTIAL_SUFFIX, Recorder
 from tui.audio.clip import Clip, load_clip
 from tui.audio.meter import FLOOR_DBFS
 from tui.audio.player import Player
+
+pytestmark = pytest.mark.audio
 
 
 def test_round_trip_through_the_virtual_mic(rec_dir: Path, beckett: Clip) -> None:

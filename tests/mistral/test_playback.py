@@ -15,6 +15,8 @@ from tests.conftest import clip_path
 from tests.standin import MistralStandIn, Reply
 from tui.cli import main
 
+pytestmark = pytest.mark.audio
+
 ensure_audio()
 
 

@@ -24,6 +24,7 @@ ensure_audio()
 
 
 @pytest.mark.offline_models
+@pytest.mark.audio
 def test_room_streams_offline_transcription_during_the_recording(
     whisper: WhisperTranscriber, tmp_path: Path
 ) -> None:

@@ -19,6 +19,8 @@ from tui.cli import main
 from tui.lifecycle import RECOVERED_ERROR, SessionLog, recover_interrupted
 from tui.sessions.store import SessionStore
 
+pytestmark = pytest.mark.audio
+
 ensure_audio()
 
 

@@ -12,6 +12,8 @@ import pytest
 from tests.audio.env import REPO
 from tui.trigger import GlobalHotkey, Trigger, TurnQueue, key_label, probe_global_hotkey
 
+pytestmark = pytest.mark.display
+
 SHIFT_R = "62"  # keycode of Shift_R in Xvfb's keymap; `xdotool key Shift_R` also sends Shift_L (H1)
 
 

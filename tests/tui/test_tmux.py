@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 CLIP = REPO / "tests" / "data" / "audio" / "clone-test.wav"
 VOXROOM = Path(sys.executable).with_name("voxroom")
 
-pytestmark = [pytest.mark.audio, pytest.mark.display]
+pytestmark = [pytest.mark.audio, pytest.mark.display, pytest.mark.tmux]
 
 
 class Tmux:
