@@ -1,4 +1,5 @@
-"""Snapshot tests of the main screen in each Voxroom theme, with fixed content, clock and levels.
+"""Snapshot tests of every screen in the default theme and of the main screen in each other theme,
+with fixed content, clock and levels.
 
 Update the baselines after a deliberate change with:
 ``env -u NO_COLOR TEXTUAL_ANIMATIONS=none pytest tests/tui/test_snapshots.py --snapshot-update``
@@ -150,10 +151,13 @@ SUMMARIES = [
 
 
 async def _still(pilot) -> None:  # type: ignore[no-untyped-def]
-    """No blinking cursor in the dialog's text fields: the picture must not depend on the moment."""
+    """The dialog's text field has the focus and its cursor does not blink: the picture must not
+    depend on the moment (on a busy machine the focus can come a few frames after the screen)."""
     from textual.widgets import Input
 
-    for box in pilot.app.screen.query(Input):
+    boxes = list(pilot.app.screen.query(Input))
+    await wait_until(pilot, lambda: not boxes or pilot.app.focused in boxes)
+    for box in boxes:
         box.cursor_blink = False
     await pilot.pause()
 
@@ -223,9 +227,17 @@ SCREENS = {
 }
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("screen", list(SCREENS))
-@pytest.mark.parametrize("theme", THEME_NAMES)
+DEFAULT_THEME = THEME_NAMES[0]
+CASES = [(DEFAULT_THEME, screen, size) for screen in SCREENS for size in SIZES] + [
+    (theme, "main", (120, 40)) for theme in THEME_NAMES[1:]
+]
+"""Every screen at both sizes in the default theme; the main screen, which shows every colour role
+of a theme (speakers, states, levels, replies, references, a block), in each other theme."""
+
+
+@pytest.mark.parametrize(
+    ("theme", "screen", "size"), CASES, ids=[f"{t}-{s}-{w}x{h}" for t, s, (w, h) in CASES]
+)
 def test_screen(theme: str, screen: str, size: tuple[int, int], snap_compare, tmp_path: Path) -> None:
     app = snapshot_app(tmp_path, theme)
     try:
