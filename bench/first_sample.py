@@ -59,6 +59,11 @@ def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+KINDS = {"recorder": (), "room": ("--room",), "cold": ("--no-warm-up",)}
+"""``recorder``: ``Recorder.start`` on the recorder the app builds at start-up; ``room``: the key of the
+app's room (``Room.toggle``); ``cold``: ``Recorder.start`` on the same recorder without its warm-up."""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="fresh processes of each kind")
@@ -68,47 +73,65 @@ def main() -> int:
     ensure_audio()
     load_before = load()
     latency: list[float] = []
-    first: dict[bool, list[float]] = {True: [], False: []}
-    later: dict[bool, list[float]] = {True: [], False: []}
-    start_first: dict[bool, list[float]] = {True: [], False: []}
-    start_later: dict[bool, list[float]] = {True: [], False: []}
+    first: dict[str, list[float]] = {k: [] for k in KINDS}
+    later: dict[str, list[float]] = {k: [] for k in KINDS}
+    call_first: dict[str, list[float]] = {k: [] for k in KINDS}
+    call_later: dict[str, list[float]] = {k: [] for k in KINDS}
     for run in range(args.runs):
-        for warm in (True, False):
-            extra = () if warm else ("--no-warm-up",)
+        for kind, extra in KINDS.items():
             result = child("--count", str(args.turns), *extra)
             lat, turns = result["latency_s"], result["turns"]
-            if warm:
-                latency.append(lat)
+            latency.append(lat)
             delays = [first_sample_delay(t, lat) for t in turns]
-            first[warm].append(delays[0])
-            later[warm].append(statistics.median(delays[1:]))
-            start_first[warm].append(turns[0]["start_call_s"])
-            start_later[warm].append(statistics.median(t["start_call_s"] for t in turns[1:]))
+            first[kind].append(delays[0])
+            later[kind].append(statistics.median(delays[1:]))
+            call_first[kind].append(turns[0]["start_call_s"])
+            call_later[kind].append(statistics.median(t["start_call_s"] for t in turns[1:]))
         print(
-            f"run {run + 1}: latency {ms(latency[-1])}; first/later turn {ms(first[True][-1])}/"
-            f"{ms(later[True][-1])}, without the warm-up {ms(first[False][-1])}/{ms(later[False][-1])}",
+            f"run {run + 1} (load {load()}): "
+            + ", ".join(f"{k} first/later {ms(first[k][-1])}/{ms(later[k][-1])}" for k in KINDS),
             flush=True,
         )
     load_after = load()
+    later_turns = f"later turns (2-{args.turns})"
     rows = [
-        ("press -> first kept sample, first turn after launch", spread(first[True]), "<= 50 ms"),
-        (f"press -> first kept sample, later turns (2-{args.turns})", spread(later[True]), "<= 50 ms"),
+        (
+            "press (`Recorder.start()`) -> first kept sample, first turn after launch",
+            spread(first["recorder"]),
+            "<= 50 ms",
+        ),
+        (
+            f"press (`Recorder.start()`) -> first kept sample, {later_turns}",
+            spread(later["recorder"]),
+            "<= 50 ms",
+        ),
+        (
+            "key (`Room.toggle()`) -> first kept sample, first turn after launch",
+            spread(first["room"]),
+            "<= 50 ms",
+        ),
+        (f"key (`Room.toggle()`) -> first kept sample, {later_turns}", spread(later["room"]), "<= 50 ms"),
         (
             "`Recorder.start()` call, first turn / later turns",
-            f"{spread(start_first[True])} / {spread(start_later[True])}",
+            f"{spread(call_first['recorder'])} / {spread(call_later['recorder'])}",
             "-",
         ),
         (
-            "without the start-up warm-up: press -> first kept sample, first turn / later",
-            f"{spread(first[False])} / {spread(later[False])}",
+            "`Room.toggle()` call (press), first turn / later turns",
+            f"{spread(call_first['room'])} / {spread(call_later['room'])}",
+            "-",
+        ),
+        (
+            "without the start-up warm-up: `Recorder.start()` -> first kept sample, first turn / later",
+            f"{spread(first['cold'])} / {spread(later['cold'])}",
             "-",
         ),
         (
             "without the start-up warm-up: `Recorder.start()` call, first turn",
-            spread(start_first[False]),
+            spread(call_first["cold"]),
             "-",
         ),
-        ("the virtual devices' own latency (feed -> warm recording), taken off", spread(latency), "-"),
+        ("the virtual devices' own latency (feed -> running input stream), taken off", spread(latency), "-"),
     ]
     for name, value, goal in rows:
         print(f"{name}: {value} (goal {goal})")
@@ -120,20 +143,25 @@ def main() -> int:
             f"load average {load_before} before and {load_after} after, Python {platform.python_version()}, "
             f"PulseAudio null-sink virtual microphone; {args.runs} runs of fresh processes, {args.turns} "
             "presses each).\n\n" + table(rows) + "\n\n"
-            "How: each figure comes from a fresh process (as after a launch) that builds the recorder as "
-            "the app does at start-up (`tui.room.wiring.open_audio`, which calls `Recorder.warm_up()`), "
-            "keeps an output stream running on `virtual_mic_feed`, and on each press fires a 0.6 s tone "
-            "into it and calls `Recorder.start()` (what the room does on a press, after reserving the "
-            "file name). The tone's onset is found in the kept 16 kHz recording (the virtual microphone is "
-            "digital silence before it). The tone reached the microphone `feed delay + latency` after the "
-            "press, where the feed delay (press -> the tone's first block written, in the feed's callback) "
-            "is measured on every press and the latency (block written -> it reaches a recorder that has "
-            "been running for 0.5 s; median of 5 tones) is measured after the presses in the same process; "
-            "so the recording "
-            "started `feed delay + latency - onset` after the press. That latency also counts the input's "
-            "buffering, so the figures are upper bounds; it varies by one render period of the virtual "
-            "sink (about 5-20 ms) from tone to tone, which is the spread of the figures. The test "
-            "`tests/audio/test_first_sample.py` asserts the same on two presses of one fresh process.\n\n"
+            "How: each figure comes from a fresh process (as after a launch) of "
+            "`tests/audio/first_sample.py`, the harness the test uses. It keeps an output stream "
+            "running on `virtual_mic_feed` (5 ms blocks), builds the recorder as the app does at "
+            "start-up (`tui.room.wiring.open_audio`, which calls `Recorder.warm_up()`) or the app's "
+            "whole room (`build_room`: a new session in a data dir, the Mistral backend pointed at a "
+            "closed port so each turn fails at once after its recording is saved), and on each press "
+            "fires a 0.6 s tone into the feed and calls `Recorder.start()` or `Room.toggle()` (the "
+            "key: it reserves the recording's name in the session, starts the live transcription, "
+            "then the recorder). The tone's onset is found in the kept 16 kHz recording (the virtual "
+            "microphone is digital silence before it). The tone reached the microphone `feed delay + "
+            "latency` after the press: the feed delay (press -> the tone's first block written, in the "
+            "feed's callback) is measured on every press, the latency (block written -> it reaches an "
+            "input stream that has been running for 0.5 s, 5 ms blocks; median of 5 tones) after the "
+            "presses in the same process. So the recording started `feed delay + latency - onset` after "
+            "the press. The latency counts that stream's buffering (a few ms), so the figures are upper "
+            "bounds by that much; it varies by a render period of the virtual sink (5-10 ms) from tone "
+            "to tone. The machine's load shows in every figure: under a load average of 10 on 2 cores "
+            "the same presses take 2-3 times as long as at 4. The test `tests/audio/test_first_sample.py` "
+            "asserts the recorder's first two presses of a fresh process are within 50 ms.\n\n"
             "What the warm-up moves out of the press: libsndfile's import and first FLAC encoder, the "
             "device's rate and channel checks (each opens the device), PortAudio's initialisation, the "
             "resampler's filter design. It does not open the microphone. `start()` starts the input "

@@ -11,10 +11,11 @@ then the tone from its first sample, in 5 ms blocks. It notes when it wrote the 
 (``fire -> written`` is the feed's own delay, measured on every press).
 
 After the presses, the devices' own latency (from the tone's first block written to the feed until it
-reaches the recorder) is measured with the same feed on a warm recording: the recorder has been
-running for a while, a tone is fired, and the tone's onset in the recording minus the audio captured
-when it was written is that latency. It counts the input's buffering too (samples captured but not
-yet delivered when the tone was written), so the press -> first sample figures are upper bounds.
+reaches the microphone) is measured with the same feed on a warm input stream: the stream has been
+running for a while, a tone is fired, and the tone's onset in what the stream delivered minus the
+audio it had delivered when the tone was written is that latency. It counts the input's buffering
+too (samples taken but not yet delivered when the tone was written: 5 ms blocks, so a few ms), so the
+press -> first sample figures are upper bounds by that much.
 
 For a turn, the tone reached the microphone ``feed delay + latency`` after the press; it sits
 ``onset`` seconds into the recording; so the recording's first sample was taken
@@ -38,6 +39,8 @@ import numpy as np
 
 RATE = 48_000
 FEED_BLOCK = 240  # 5 ms
+FEED_LATENCY_S = 0.1
+"""The feed's buffer: enough not to run dry on a loaded machine (its latency is measured and taken off)."""
 TONE_S = 0.6
 """The tone's length: a recording that starts this late keeps none of it (``turns`` takes another)."""
 TONE_HZ = 1000.0
@@ -63,13 +66,15 @@ class ToneFeed:
         self.probed = 0.0
         self.done = threading.Event()
         self.running = threading.Event()
+        self.underflows = 0
+        """Times the feed ran dry (then the tone played late, or with gaps)."""
         self._stream = sd.OutputStream(
             device=device,
             samplerate=RATE,
             channels=1,
             dtype="float32",
             blocksize=FEED_BLOCK,
-            latency="low",
+            latency=FEED_LATENCY_S,
             callback=self._callback,
         )
         self._stream.start()
@@ -91,6 +96,8 @@ class ToneFeed:
 
     def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         self.running.set()
+        if status.output_underflow:
+            self.underflows += 1
         outdata.fill(0)
         with self._lock:
             if self._pos < 0:
@@ -146,30 +153,93 @@ def _room_audio(input_device: str, data_dir: Path, *, warm_up: bool = True) -> A
     return recorder
 
 
+class RecorderPress:
+    """A press as the recorder sees it: ``Recorder.start`` (the room calls it on a key press)."""
+
+    def __init__(self, recorder: Any, folder: Path) -> None:
+        self.recorder, self.folder, self.count = recorder, folder, 0
+
+    def press(self) -> None:
+        self.count += 1
+        self.recorder.start(self.folder / f"turn-{self.count:03d}.flac")
+
+    def release(self) -> Any:
+        return self.recorder.stop()
+
+    def close(self) -> None:
+        self.recorder.close()
+
+
+class RoomPress:
+    """A key press in the app's room (:func:`tui.room.wiring.build_room`, a new session in the data
+    dir): ``Room.toggle``, which reserves the recording's name in the session, starts the live
+    transcription and the recorder. Transcription goes to a closed port and there is no agent or
+    speech: each turn fails at once after its recording is saved, which is all a press needs."""
+
+    def __init__(self, input_device: str, data_dir: Path) -> None:
+        from tests.standin import closed_url
+        from tui.config import Secret, Settings
+        from tui.room.wiring import build_room
+
+        settings = Settings(backend="mistral", api_key=Secret("test-key"), server_url=closed_url())
+        settings.data_dir, settings.retry_max_s = data_dir, 0.0
+        settings.agent.backend = settings.speech.backend = "none"
+        settings.audio.input_device = input_device
+        settings.audio.output_device = "virtual_speaker"
+        settings.hotkey.debounce_ms = 0
+        self.room = build_room(settings)
+        if self.room.recorder is None:
+            raise SystemExit(f"no recorder: {self.room.problems}")
+        self.recorder = self.room.recorder
+
+    def press(self) -> None:
+        self.room.toggle("key")
+        if not self.recorder.recording:
+            raise SystemExit(f"the press did not start a recording: {self.room.problems}")
+
+    def release(self) -> Any:
+        from tui.audio.clip import load_clip
+
+        self.room.toggle("key")
+        if not self.room.wait_idle(60):
+            raise SystemExit("the room did not finish the turn")
+        return load_clip(self.recorder.path)
+
+    def close(self) -> None:
+        self.room.close()
+
+
 def turns(
     n: int,
     tone_s: float = TONE_S,
     *,
     warm_up: bool = True,
+    room: bool = False,
     repeats: int = 5,
     input_device: str = "virtual_mic",
 ) -> dict[str, Any]:
     """``n`` presses, each with a tone of ``tone_s`` fired at the press, in this (fresh) process; then
-    the devices' latency, measured with the same feed and recorder (see :func:`latency`)."""
+    the devices' latency, measured with the same feed and recorder (see :func:`latency`). ``room``:
+    the presses are the room's (:class:`RoomPress`), else the recorder's (:class:`RecorderPress`)."""
     out: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         feed = ToneFeed(tone_s=tone_s)
-        recorder = _room_audio(input_device, Path(tmp), warm_up=warm_up)
+        presser: RecorderPress | RoomPress
+        if room:
+            presser = RoomPress(input_device, Path(tmp) / "data")
+        else:
+            presser = RecorderPress(_room_audio(input_device, Path(tmp), warm_up=warm_up), Path(tmp))
+        recorder = presser.recorder
         wait_for(feed.running.is_set, 10, "the feed")
         try:
-            for i in range(n):
+            for _ in range(n):
                 pressed = feed.fire()
-                recorder.start(Path(tmp) / f"turn-{i + 1:03d}.flac")
+                presser.press()
                 started = time.perf_counter()
                 wait_for(feed.done.is_set, 10, "the tone")
                 # the tone's end reaches the recording a latency later: 0.4 s is many latencies
                 wait_for(lambda: recorder.elapsed >= tone_s + 0.4, 10, "the recording")
-                clip = recorder.stop()
+                clip = presser.release()
                 onset, kept = onset_and_kept(clip.samples, clip.rate)
                 out.append(
                     {
@@ -178,36 +248,57 @@ def turns(
                         "onset_s": onset,
                         "tone_kept_s": kept,
                         "tone_s": tone_s,
+                        "feed_underflows": feed.underflows,
                     }
                 )
-            lags = latency(feed, recorder, Path(tmp) / "warm.flac", repeats)
+            lags = latency(feed, input_device, repeats)
         finally:
             feed.close()
+            presser.close()
     return {"turns": out, "latency_s": statistics.median(lags), "latencies_s": lags}
 
 
-def latency(feed: ToneFeed, recorder: Any, path: Path, repeats: int, tone_s: float = 0.25) -> list[float]:
-    """The devices' latency from the tone's first block written to the feed until it reaches a warm
-    recorder (running for 0.5 s), for ``repeats`` tones: it varies by a render period of the virtual
-    sink (5-20 ms) from tone to tone. Measured after the presses, so they were the process's first."""
-    recorder.start(path)
-    wait_for(lambda: recorder.elapsed >= 0.5, 10, "the warm stream")
-    feed.probe = lambda: recorder.elapsed  # audio captured when the tone is written
+def latency(feed: ToneFeed, input_device: str, repeats: int, tone_s: float = 0.25) -> list[float]:
+    """The devices' latency from the tone's first block written to the feed until it reaches the
+    microphone, for ``repeats`` tones (it varies by a render period of the virtual sink from tone to
+    tone). Measured on an input stream running for 0.5 s with 5 ms blocks: the audio it has delivered
+    when the tone is written trails what the microphone has taken by at most a block or two, so the
+    latency is over-estimated by that much. Measured after the presses, so they were the process's first."""
+    import sounddevice as sd
+
+    blocks: list[np.ndarray] = []
+    delivered = [0]
+
+    def callback(indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        blocks.append(indata[:, 0].copy())
+        delivered[0] += frames
+
     marks: list[float] = []
-    for _ in range(repeats):
-        feed.fire(tone_s)
-        wait_for(feed.done.is_set, 10, "the tone")
-        marks.append(feed.probed)
-        end = recorder.elapsed + 0.2  # silence again before the next tone
-        wait_for(lambda end=end: recorder.elapsed >= end, 10, "the gap")
-    feed.probe = None
-    clip = recorder.stop()
+    with sd.InputStream(
+        device=input_device,
+        samplerate=RATE,
+        channels=1,
+        dtype="float32",
+        blocksize=FEED_BLOCK,
+        latency="low",
+        callback=callback,
+    ):
+        wait_for(lambda: delivered[0] >= RATE // 2, 10, "the warm stream")
+        feed.probe = lambda: delivered[0] / RATE  # audio delivered when the tone is written
+        for _ in range(repeats):
+            feed.fire(tone_s)
+            wait_for(feed.done.is_set, 10, "the tone")
+            marks.append(feed.probed)
+            end = delivered[0] + int(0.2 * RATE)  # silence again before the next tone
+            wait_for(lambda end=end: delivered[0] >= end, 10, "the gap")
+        feed.probe = None
+    samples = np.concatenate(blocks)
     lags: list[float] = []
     for mark in marks:
-        lo = int(mark * clip.rate)
-        onset, _ = onset_and_kept(clip.samples[lo : lo + int((tone_s + 0.2) * clip.rate)], clip.rate)
+        lo = int(mark * RATE)
+        onset, _ = onset_and_kept(samples[lo : lo + int((tone_s + 0.2) * RATE)], RATE)
         if onset is None:
-            raise SystemExit("a tone played into the warm recording is not in it")
+            raise SystemExit("a tone played into the running input stream is not in it")
         lags.append(onset)
     return lags
 
@@ -226,8 +317,10 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--count", type=int, default=2, help="presses")
     parser.add_argument("--tone-s", type=float, default=TONE_S, help="the tone's length")
     parser.add_argument("--no-warm-up", action="store_true", help="skip the recorder's warm-up")
+    parser.add_argument("--room", action="store_true", help="press the room's key (Room.toggle)")
     args = parser.parse_args(argv)
-    print(json.dumps(turns(args.count, args.tone_s, warm_up=not args.no_warm_up)), flush=True)
+    result = turns(args.count, args.tone_s, warm_up=not args.no_warm_up, room=args.room)
+    print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
