@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,3 +65,35 @@ def test_the_first_recording_after_a_launch_starts_with_the_press() -> None:
     if first:
         second = late_turns()
         assert not second, "; ".join(second) + f" (and in a first process: {'; '.join(first)})"
+
+
+def client_source_outputs() -> list[str]:
+    """The sound server's recording streams opened by clients (the virtual devices' own are modules)."""
+    out = subprocess.run(
+        ["pactl", "list", "short", "source-outputs"], capture_output=True, text=True, check=True, timeout=10
+    ).stdout
+    return [line for line in out.splitlines() if "protocol-native" in line]
+
+
+def test_the_warm_up_leaves_the_microphone_closed(tmp_path: Path) -> None:
+    """Nothing listens until asked: after the start-up warm-up no recording stream is open (PulseAudio
+    counts an opened stream, even one not started, as a recording), during a recording one is, and
+    after it none."""
+    from tui.config import Settings
+    from tui.room.wiring import open_audio
+
+    before = client_source_outputs()  # none, unless another test left a recording open
+    settings = Settings(data_dir=tmp_path / "data")
+    settings.audio.input_device = "virtual_mic"
+    settings.audio.output_device = "virtual_speaker"
+    recorder, player, problems = open_audio(settings)  # builds and warms up the recorder
+    assert recorder is not None and player is not None, problems
+    try:
+        assert client_source_outputs() == before
+        recorder.start(tmp_path / "turn.flac")
+        assert len(client_source_outputs()) == len(before) + 1
+        recorder.stop(load=False)
+        assert client_source_outputs() == before
+    finally:
+        recorder.close()
+        player.close()

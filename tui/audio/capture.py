@@ -189,7 +189,8 @@ class Recorder:
         """Pay the one-time costs of the first :meth:`start` now (at start-up), so a press only opens
         the input stream: import libsndfile and encode a few FLAC frames in memory, initialise
         PortAudio, resolve the device and the rate and channels it takes, design the resampler's
-        filter. The microphone is not opened: nothing listens until asked.
+        filter. The microphone is not opened: nothing listens until asked (an input stream that is
+        opened, even one not started, already holds it: PulseAudio counts it as a recording).
 
         Never raises: a device that fails here fails again, with its reason, when recording starts.
         """
