@@ -66,6 +66,8 @@ class Completed:
 
     record: TurnRecord | None
     problem: VoxroomError | None = None
+    saved: bool = True
+    """False when the turn itself could not be saved (``problem`` says why)."""
 
 
 class TurnLog(Protocol):

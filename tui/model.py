@@ -8,10 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from tui.errors import VoxroomError
+from typing import Any
 
 
 class RoomState(StrEnum):
@@ -254,27 +251,3 @@ class Timings:
     def from_dict(cls, data: dict[str, Any]) -> Timings:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: (None if v is None else float(v)) for k, v in data.items() if k in known})
-
-
-class TurnObserver:
-    """Callbacks from a running turn. They run on the turn's threads: marshal to the UI yourself.
-
-    Every method is optional (no-op here); subclass and override what you need.
-    """
-
-    def on_stage(self, stage: str) -> None:
-        """``transcribing``, ``thinking``, ``speaking``, ``done`` or ``failed``."""
-
-    def on_progress(self, done: int, total: int) -> None:
-        """Long recordings: ``done`` of ``total`` chunks transcribed."""
-
-    def on_transcript(self, transcript: Transcript) -> None: ...
-
-    def on_reply_text(self, delta: str) -> None: ...
-
-    def on_sentence(self, index: int, text: str) -> None:
-        """Sentence ``index`` of the reply: its first audio block was just handed to the sink."""
-
-    def on_reply(self, reply: Reply) -> None: ...
-
-    def on_error(self, error: VoxroomError) -> None: ...

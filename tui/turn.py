@@ -1,9 +1,10 @@
 """One spoken turn: recording -> transcript -> streamed reply -> speech, overlapped for low latency.
 
-The pipeline is plain threads and callbacks, no Textual. The agent's text deltas are cut into
-sentences as they arrive; each complete sentence is queued to a speech thread that synthesizes it
-and hands its PCM blocks to the sink, so the first sentence is spoken while the rest of the reply
-is still being written, and sentence N+1 is requested as soon as sentence N's audio is received.
+The pipeline is plain threads, no Textual; it reports what happens as :mod:`tui.events`. The agent's
+text deltas are cut into sentences as they arrive; each complete sentence is queued to a speech
+thread that synthesizes it and hands its PCM blocks to the sink, so the first sentence is spoken
+while the rest of the reply is still being written, and sentence N+1 is requested as soon as
+sentence N's audio is received.
 """
 
 from __future__ import annotations
@@ -22,7 +23,17 @@ from tui.agent.base import Agent, NoAgent
 from tui.audio.clip import Clip
 from tui.audio.sinks import AudioSink, MemorySink, TeeSink
 from tui.errors import AgentError, AudioInputError, SpeechError, VoxroomError
-from tui.model import Reply, Timings, Transcript, TurnObserver, TurnStage, TurnStatus
+from tui.events import (
+    Emit,
+    ReplyDelta,
+    ReplyReady,
+    SentenceSpoken,
+    StageChanged,
+    TranscriptionProgress,
+    TranscriptReady,
+    ignore,
+)
+from tui.model import Reply, Timings, Transcript, TurnStage, TurnStatus
 from tui.speech.base import Speaker
 from tui.stt.base import Transcriber
 from tui.text import SentenceSplitter
@@ -201,7 +212,7 @@ class TurnRunner:
         threading.Thread(target=warm, name="voxroom-warm", daemon=True).start()
 
     def _transcribe(
-        self, clip: Clip, obs: TurnObserver, references: Mapping[str, Path] | None = None
+        self, clip: Clip, emit: Emit, turn: int, references: Mapping[str, Path] | None = None
     ) -> Transcript:
         if clip.path is not None and clip.duration > self.max_chunk_seconds:
             from tui.stt.chunked import transcribe_long
@@ -211,14 +222,15 @@ class TurnRunner:
                 self.transcriber,
                 max_seconds=self.max_chunk_seconds,
                 concurrency=self.chunk_concurrency,
-                progress=obs.on_progress,
+                progress=lambda done, total: emit(TranscriptionProgress(turn, done, total)),
                 references=references,
             )
         return self.transcriber.transcribe(clip, references=references)
 
-    def transcribe(self, clip: Clip, observer: TurnObserver | None = None) -> Transcript:
-        """The whole recording's transcript, in parts when it is long (no turn is run)."""
-        return self._transcribe(clip, observer or TurnObserver())
+    def transcribe(self, clip: Clip, emit: Emit = ignore, turn: int = 0) -> Transcript:
+        """The whole recording's transcript, in parts when it is long (no turn is run); a long one
+        reports :class:`TranscriptionProgress` for ``turn``."""
+        return self._transcribe(clip, emit, turn)
 
     def interrupt(self) -> None:
         """Barge-in: stop speaking and drop the rest of the reply's speech."""
@@ -230,7 +242,8 @@ class TurnRunner:
         *,
         conversation_id: str | None = None,
         sink: AudioSink | None = None,
-        observer: TurnObserver | None = None,
+        emit: Emit = ignore,
+        turn: int = 0,
         ended_at: float | None = None,
         transcript: Transcript | None = None,
         wait_for_playback: bool = True,
@@ -241,10 +254,13 @@ class TurnRunner:
 
         Pass ``transcript`` to retry a turn whose transcription already succeeded. ``speakers``
         relabels a fresh transcript with the session's people (and gives their names, which the agent
-        is told). Never raises for backend failures: they are reported in the result (and to
-        ``observer.on_error``).
+        is told). Reports the turn's progress to ``emit`` as events of turn ``turn``. Never raises for
+        backend failures: they are reported in the result.
         """
-        obs = observer or TurnObserver()
+
+        def stage(name: TurnStage) -> None:
+            emit(StageChanged(turn, name))
+
         clock = _Clock(ended_at if ended_at is not None else time.perf_counter())
         result = TurnResult()
         self.cancel.clear()
@@ -255,10 +271,10 @@ class TurnRunner:
                 except AudioInputError as err:  # silent or too short: nothing to send anywhere
                     result.status, result.error = TurnStatus.NO_SPEECH, err.message
                     return result
-                obs.on_stage(TurnStage.TRANSCRIBING)
+                stage(TurnStage.TRANSCRIBING)
                 self._warm_later_steps()
                 t = clock.now()
-                transcript = self._transcribe(clip, obs, references)
+                transcript = self._transcribe(clip, emit, turn, references)
                 result.timings.transcription_ms = clock.since(t)
             names: dict[str, str] = {}
             if speakers is not None and not transcript.provisional:
@@ -266,19 +282,21 @@ class TurnRunner:
                 # every voice into one person. It is identified when it is completed.
                 transcript, names = self._identify(speakers, clip, transcript)
             result.transcript = transcript
-            obs.on_transcript(transcript)
+            emit(TranscriptReady(turn, transcript))
             if not transcript.plain():
                 result.status = TurnStatus.NO_SPEECH
                 return result
             if isinstance(self.agent, NoAgent) or self.agent.name == "none":
                 result.status = TurnStatus.NO_AGENT  # the notice is the status's, never a reply
                 return result
-            self._reply(transcript, names, conversation_id, sink, obs, clock, result, wait_for_playback)
+            self._reply(
+                transcript, names, conversation_id, sink, emit, turn, clock, result, wait_for_playback
+            )
         except VoxroomError as err:
-            self._fail(result, err, obs)
+            self._fail(result, err)
         finally:
             result.timings.total_ms = clock.since()
-            obs.on_stage(TurnStage.FAILED if result.status == TurnStatus.FAILED else TurnStage.DONE)
+            stage(TurnStage.FAILED if result.status == TurnStatus.FAILED else TurnStage.DONE)
         return result
 
     @staticmethod
@@ -300,7 +318,8 @@ class TurnRunner:
         names: dict[str, str],
         conversation_id: str | None,
         sink: AudioSink | None,
-        obs: TurnObserver,
+        emit: Emit,
+        turn: int,
         clock: _Clock,
         result: TurnResult,
         wait_for_playback: bool,
@@ -315,8 +334,8 @@ class TurnRunner:
                 result.timings.first_audio_ms = clock.since()
             if not stage["speaking"]:
                 stage["speaking"] = True
-                obs.on_stage(TurnStage.SPEAKING)
-            obs.on_sentence(index, sentence)
+                emit(StageChanged(turn, TurnStage.SPEAKING))
+            emit(SentenceSpoken(turn, index, sentence))
 
         if self.speaker is not None:
             speech = SpeechQueue(self.speaker, out, first_block, self.cancel)
@@ -330,13 +349,16 @@ class TurnRunner:
                 if speech is not None:
                     speech.put(len(result.sentences) - 1, s)
 
+        so_far: list[str] = []
+
         def on_text(delta: str) -> None:
             if result.timings.agent_first_token_ms is None:
                 result.timings.agent_first_token_ms = clock.since(t_agent)
-            obs.on_reply_text(delta)
+            so_far.append(delta)
+            emit(ReplyDelta(turn, delta, "".join(so_far), len(so_far)))
             queue_sentences(splitter.feed(delta))
 
-        obs.on_stage(TurnStage.THINKING)
+        emit(StageChanged(turn, TurnStage.THINKING))
         try:
             reply = self.agent.ask(transcript.plain(names), conversation_id, on_text)
             if reply.blocked:
@@ -345,7 +367,7 @@ class TurnRunner:
             else:
                 queue_sentences(splitter.flush())
             result.reply = reply
-            obs.on_reply(reply)
+            emit(ReplyReady(turn, reply))
         except AgentError:
             # Speak nothing more; what was already said stays said.
             if speech is not None:
@@ -368,8 +390,7 @@ class TurnRunner:
             result.status = TurnStatus.BLOCKED if reply.blocked else TurnStatus.DONE
 
     @staticmethod
-    def _fail(result: TurnResult, err: VoxroomError, obs: TurnObserver) -> None:
+    def _fail(result: TurnResult, err: VoxroomError) -> None:
         result.status = TurnStatus.FAILED
         result.failed_step = err.step
         result.error = str(err)
-        obs.on_error(err)

@@ -44,7 +44,7 @@ def test_ask_json_is_one_object_and_the_turn_is_saved(
     saved = json.loads((folder / "session.json").read_text())
     (turn,) = saved["turns"]
     assert (folder / turn["recording"]).is_file() and (folder / turn["reply"]["audio"]).is_file()
-    assert saved["conversation_id"] == data["reply"]["conversation_id"]
+    assert saved["conversation_id"] == data["conversation_id"]
 
 
 def test_ask_text_output_and_continuing_a_session(
@@ -76,7 +76,7 @@ def test_ask_text_output_and_continuing_a_session(
     assert data["session_id"] == session_id and data["reply"]["text"] == "Still noon."
     (_start,) = mistral_env.requests_to("conversations.start")
     (append,) = mistral_env.requests_to("conversations.append")
-    assert append.path.endswith(data["reply"]["conversation_id"])
+    assert append.path.endswith(data["conversation_id"])
     assert len(mistral_env.requests_to("agents.create")) == 1
 
 
@@ -188,3 +188,35 @@ def test_the_key_never_leaves_the_process(
         assert FAKE_KEY.encode() not in p.read_bytes(), p
     # The key did reach the server, as a bearer token (the stand-in keeps only its hash).
     assert all(r.auth_present for r in mistral_env.requests)
+
+
+def _shape(value: object) -> object:
+    """The keys of a JSON value, nested (values left out)."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items() if k != "segments"} | {"segments": None}
+    return None
+
+
+def test_ask_and_retry_print_one_json_shape(
+    mistral_env: MistralStandIn, isolated_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mistral_env.script(Reply(text="First answer."), Reply(text="Second answer."))
+    code, out, err = run_cli(capsys, "ask", str(clip_path("clone-test.wav")), "--json", "--no-play")
+    assert code == 0, err
+    asked = json.loads(out)
+    mistral_env.fail("conversations", 401)
+    code, out, err = run_cli(capsys, "ask", str(clip_path("clone-test.wav")), "--json", "--no-play")
+    assert code == 1, out
+    failed = json.loads(out)
+    assert failed["status"] == "failed" and failed["failed_step"] == "agent"
+    mistral_env.clear_faults()
+    code, out, err = run_cli(capsys, "retry", failed["session_id"], "--json", "--no-play")
+    assert code == 0, err
+    retried = json.loads(out)
+    assert retried["status"] == "done" and retried["index"] == failed["index"] == 1
+    assert retried["reply"]["text"] == "Second answer." and retried["reply"]["refused_sentences"] == []
+    # The same keys, nested, for a done turn from ask and from retry, and for a failed one.
+    assert _shape(asked) == _shape(retried) == _shape(failed)
+    assert {"index", "status", "transcript", "reply", "timings", "session_id", "conversation_id"} <= set(
+        asked
+    )

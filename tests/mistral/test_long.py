@@ -55,7 +55,7 @@ def test_a_long_turn_is_chunked_with_progress(
 ) -> None:
     from tui.audio.clip import Clip
     from tui.backends import make_backends
-    from tui.turn import TurnObserver
+    from tui.events import RoomEvent, TranscriptionProgress
 
     rate = 16000
     rng = np.random.default_rng(3)
@@ -68,14 +68,12 @@ def test_a_long_turn_is_chunked_with_progress(
     )
     progress: list[tuple[int, int]] = []
 
-    class Progress(TurnObserver):
-        def on_progress(self, done: int, total: int) -> None:
-            progress.append((done, total))
+    def collect(event: RoomEvent) -> None:
+        if isinstance(event, TranscriptionProgress):
+            progress.append((event.done, event.total))
 
     result = (
-        make_backends(mistral_settings)
-        .runner(mistral_settings)
-        .run(Clip(None, rate, path), observer=Progress())
+        make_backends(mistral_settings).runner(mistral_settings).run(Clip(None, rate, path), emit=collect)
     )
     assert result.status == "done", result.error
     assert result.transcript is not None and len(result.transcript.segments) == 4

@@ -23,29 +23,32 @@ from tui.audio.clip import load_clip
 from tui.backends import make_backends
 from tui.config import Settings
 from tui.errors import AgentError, TranscriptionError
+from tui.events import ReplyDelta, RoomEvent, SentenceSpoken, StageChanged
 from tui.mistral import MistralConnection
 from tui.stt.mistral import MistralTranscriber
-from tui.turn import BLOCKED_LINE, TurnObserver
+from tui.turn import BLOCKED_LINE
 
 
-class Recorder(TurnObserver):
+class Recorder:
+    """Keeps every event the turn reports (an Emit)."""
+
     def __init__(self) -> None:
-        self.stages: list[str] = []
-        self.deltas: list[str] = []
-        self.sentences: list[tuple[int, str]] = []
-        self.errors: list[str] = []
+        self.events: list[RoomEvent] = []
 
-    def on_stage(self, stage: str) -> None:
-        self.stages.append(stage)
+    def __call__(self, event: RoomEvent) -> None:
+        self.events.append(event)
 
-    def on_reply_text(self, delta: str) -> None:
-        self.deltas.append(delta)
+    @property
+    def stages(self) -> list[str]:
+        return [e.stage for e in self.events if isinstance(e, StageChanged)]
 
-    def on_sentence(self, index: int, text: str) -> None:
-        self.sentences.append((index, text))
+    @property
+    def deltas(self) -> list[ReplyDelta]:
+        return [e for e in self.events if isinstance(e, ReplyDelta)]
 
-    def on_error(self, error: Exception) -> None:
-        self.errors.append(str(error))
+    @property
+    def sentences(self) -> list[tuple[int, str]]:
+        return [(e.index, e.text) for e in self.events if isinstance(e, SentenceSpoken)]
 
 
 def test_transcription_request_and_lines(mistral_settings: Settings, mistral_server: MistralStandIn) -> None:
@@ -130,12 +133,17 @@ def test_whole_turn_streams_and_appends_the_conversation(
     runner = backends.runner(mistral_settings)
     clip = load_clip(clip_path("clone-test.wav"))
     obs = Recorder()
-    first = runner.run(clip, observer=obs)
+    first = runner.run(clip, emit=obs, turn=7)
     assert first.status == "done", first.error
     assert first.reply is not None
     assert first.reply.text == "It is sunny in Paris. Expect twenty degrees this afternoon."
-    assert "".join(obs.deltas).strip() == first.reply.text
-    assert len(obs.deltas) > 3  # streamed as deltas
+    deltas = obs.deltas
+    assert "".join(d.text for d in deltas).strip() == first.reply.text
+    assert len(deltas) > 3  # streamed as deltas
+    # Each delta carries the reply so far and its number, so a late one can replace those before it.
+    assert [d.seq for d in deltas] == list(range(1, len(deltas) + 1))
+    assert all(d.so_far == "".join(x.text for x in deltas[: d.seq]) for d in deltas)
+    assert {e.turn for e in obs.events if hasattr(e, "turn")} == {7}
     assert [(r.title, r.url) for r in first.reply.references] == [
         ("Paris weather", "https://weather.example/paris")
     ]
@@ -188,15 +196,14 @@ def test_speech_starts_on_the_first_sentence_before_the_reply_ends(
     mistral_server.script(Reply(text=f"First sentence here. {tail}end.", delta_delay=0.03))
     events: list[str] = []
 
-    class Order(TurnObserver):
-        def on_reply_text(self, delta: str) -> None:
+    def order(event: RoomEvent) -> None:
+        if isinstance(event, ReplyDelta):
             events.append("text")
-
-        def on_sentence(self, index: int, text: str) -> None:
-            events.append(f"audio{index}")
+        elif isinstance(event, SentenceSpoken):
+            events.append(f"audio{event.index}")
 
     runner = make_backends(mistral_settings).runner(mistral_settings)
-    result = runner.run(load_clip(clip_path("clone-test.wav")), observer=Order())
+    result = runner.run(load_clip(clip_path("clone-test.wav")), emit=order)
     assert result.status == "done", result.error
     assert mistral_server.requests_to("speech")[0].json["input"] == "First sentence here."
     last_text = len(events) - 1 - events[::-1].index("text")
@@ -226,11 +233,11 @@ def test_unauthorised_is_one_clear_sentence(
     result = (
         make_backends(mistral_settings)
         .runner(mistral_settings)
-        .run(load_clip(clip_path("clone-test.wav")), observer=obs)
+        .run(load_clip(clip_path("clone-test.wav")), emit=obs)
     )
     assert result.status == "failed" and result.failed_step == "transcription"
     assert result.error == "Transcription failed: Mistral rejected the API key (401). Check MISTRAL_API_KEY."
-    assert obs.errors == [result.error]
+    assert obs.stages[-1] == "failed"
     assert len(mistral_server.requests_to("transcriptions")) == 1  # 401 is not retried
 
 

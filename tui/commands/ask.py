@@ -43,4 +43,4 @@ def run(args: argparse.Namespace) -> int:
     )
     if out is not None and result.speech.blocks:
         write_audio_output(out, result.speech.samples, result.speech.rate)
-    return report_turn(result, completed, log, backends, as_json=args.json, out=sys.stdout)
+    return report_turn(result, completed, ref, log, backends, as_json=args.json, out=sys.stdout)

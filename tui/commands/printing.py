@@ -1,45 +1,61 @@
-"""How headless commands print a turn as it happens (kept apart so ``voxroom`` starts fast)."""
+"""How headless commands print a turn as it happens: from its events (:mod:`tui.events`)."""
 
 from __future__ import annotations
 
 import sys
 from typing import TextIO
 
-from tui.errors import VoxroomError
-from tui.model import Reply, Transcript
-from tui.turn import TurnObserver
+from tui.events import ReplyDelta, ReplyReady, RoomEvent, RoomFailed, TranscriptReady, TurnStarted
 
 
-class PrintObserver(TurnObserver):
-    """Prints the transcript, then the reply as it streams in."""
+class TurnPrinter:
+    """Prints the transcript, then the reply as it streams in, to ``out``; failures to stderr.
 
-    def __init__(self, out: TextIO) -> None:
+    ``quiet`` (``--json``) prints only the failures. Call it with each event (an :data:`Emit`).
+    """
+
+    def __init__(self, out: TextIO, *, quiet: bool = False) -> None:
         self.out = out
+        self.quiet = quiet
         self.started_reply = False
+        self.retry = False
 
-    def on_transcript(self, transcript: Transcript) -> None:
-        lines = transcript.lines()
-        self.out.write("Transcription: " + ("\n  ".join(lines) if lines else "(nothing said)") + "\n")
-        self.out.flush()
-
-    def on_reply_text(self, delta: str) -> None:
-        if not self.started_reply:
-            self.started_reply = True
-            self.out.write("Assistant: ")
-        self.out.write(delta)
-        self.out.flush()
-
-    def on_reply(self, reply: Reply) -> None:
-        if reply.blocked:
-            self.out.write(("\n" if self.started_reply else "") + "Assistant: [blocked by moderation]")
-        elif not self.started_reply:
-            self.out.write(f"Assistant: {reply.text}")
-        self.out.write("\n")
-        for ref in reply.references:
-            self.out.write(f"  [{ref.title}] {ref.url}\n")
-        self.out.flush()
-
-    def on_error(self, error: VoxroomError) -> None:
-        if self.started_reply:
+    def __call__(self, event: RoomEvent) -> None:
+        if isinstance(event, TurnStarted):
+            self.retry = event.retry
+        elif isinstance(event, RoomFailed):
+            self._failed(event)
+        elif self.quiet:
+            return
+        elif isinstance(event, TranscriptReady):
+            lines = event.transcript.lines()
+            self._write("Transcription: " + ("\n  ".join(lines) if lines else "(nothing said)") + "\n")
+        elif isinstance(event, ReplyDelta):
+            if not self.started_reply:
+                self.started_reply = True
+                self.out.write("Assistant: ")
+            self._write(event.text)
+        elif isinstance(event, ReplyReady):
+            reply = event.reply
+            if reply.blocked:
+                self.out.write(("\n" if self.started_reply else "") + "Assistant: [blocked by moderation]")
+            elif not self.started_reply:
+                self.out.write(f"Assistant: {reply.text}")
             self.out.write("\n")
-        print(f"voxroom: {error}", file=sys.stderr)
+            self.started_reply = False
+            for ref in reply.references:
+                self.out.write(f"  [{ref.title}] {ref.url}\n")
+            self.out.flush()
+
+    def _failed(self, event: RoomFailed) -> None:
+        if self.started_reply:
+            self.started_reply = False
+            self._write("\n")
+        if event.retryable and self.retry:
+            print(f"voxroom: turn {event.turn} failed again: {event.error}", file=sys.stderr)
+        else:
+            print(f"voxroom: {event.error}", file=sys.stderr)
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from tui.commands import add_common, settings_from_args, whole_number
+from tui.events import ReplayProgress, RoomEvent, RoomFailed
 from tui.model import ReplayKind
 
 if TYPE_CHECKING:
@@ -63,38 +64,46 @@ def open_player(settings: Settings) -> Player:
 
 
 class _Printer:
-    """Prints each step as the replayer plays it: a transcript line once it is heard."""
+    """Prints a replay from its events: each transcript line once it is heard, each reply as it
+    starts (or once its turn's recording ends, when it has no audio), problems to stderr."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, steps: list[ReplayStep]) -> None:
         self.session = session
+        self.steps = {(s.turn, s.kind): s for s in steps}
+        self.current: ReplayStep | None = None
         self.printed = 0
 
-    def on_step(self, step: ReplayStep) -> None:
-        self.printed = 0
-        if step.kind == ReplayKind.RECORDING:
-            _say("")
-            _say(f"── Turn {step.turn} ──")
-        elif step.path is not None:
-            print_step(step, self.session)
-
-    def on_line(self, step: ReplayStep, index: int | None) -> None:
-        if step.kind != ReplayKind.RECORDING or index is None:
+    def __call__(self, event: RoomEvent) -> None:
+        if isinstance(event, RoomFailed):
+            print(f"voxroom: {event.error}", file=sys.stderr)
             return
-        for line in step.lines[self.printed : index + 1]:
-            _say(line.line())
-        self.printed = max(self.printed, index + 1)
+        if not isinstance(event, ReplayProgress):
+            return
+        step = self.steps.get((event.turn, event.kind))
+        if step is None:
+            return
+        if step is not self.current:
+            self.current, self.printed = step, 0
+            if step.kind == ReplayKind.RECORDING:
+                _say("")
+                _say(f"── Turn {step.turn} ──")
+            elif step.path is not None:
+                print_step(step, self.session)
+        if event.finished:
+            self._finished(step)
+        elif step.kind == ReplayKind.RECORDING and event.line is not None:
+            for line in step.lines[self.printed : event.line + 1]:
+                _say(line.line())
+            self.printed = max(self.printed, event.line + 1)
 
-    def on_step_done(self, step: ReplayStep) -> None:
+    def _finished(self, step: ReplayStep) -> None:
         if step.kind == ReplayKind.RECORDING:
             for line in step.lines[self.printed :]:
                 _say(line.line())
             print_outcome(self.session, step.turn)
         elif step.path is None:
             print_step(step, self.session)
-
-    def on_problem(self, step: ReplayStep, problem: str) -> None:
-        if step.kind == ReplayKind.RECORDING or self.session.turn(step.turn).reply_audio:
-            print(f"voxroom: {problem}", file=sys.stderr)
+        self.current = None
 
 
 def play(player: Player, session: Session, steps: list[ReplayStep]) -> None:
@@ -102,7 +111,7 @@ def play(player: Player, session: Session, steps: list[ReplayStep]) -> None:
     from tui.sessions.replay import Replayer
 
     try:
-        Replayer(player).play(steps, _Printer(session))
+        Replayer(player).play(steps, _Printer(session, steps))
     finally:
         player.close()
 

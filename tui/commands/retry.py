@@ -42,7 +42,6 @@ def run(args: argparse.Namespace) -> int:
         transcript=job.transcript,
         play=not args.no_play,
         quiet=args.json,
+        retry=True,
     )
-    return report_turn(
-        result, completed, log, backends, as_json=args.json, out=sys.stdout, retried=job.ref.index
-    )
+    return report_turn(result, completed, job.ref, log, backends, as_json=args.json, out=sys.stdout)

@@ -1,13 +1,14 @@
 """What ``voxroom ask`` and ``voxroom retry`` share: open the session, run the turn, report it.
 
-The saving itself is :mod:`tui.lifecycle`'s, exactly as in the app.
+The turn is run and saved by :func:`tui.complete.complete_turn`, exactly as in the app's room, and
+printed from its events (:class:`tui.commands.printing.TurnPrinter`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
@@ -49,70 +50,73 @@ def run_turn(
     play: bool = True,
     quiet: bool = False,
     ended_at: float | None = None,
+    retry: bool = False,
 ) -> tuple[TurnResult, Completed]:
-    """Run the turn ``ref`` (already saved as pending) and complete it in place."""
+    """Run the turn ``ref`` (already saved as pending) and complete it in place, printing it."""
     from tui.commands.playback import open_output
-    from tui.commands.printing import PrintObserver
-    from tui.turn import TurnObserver
+    from tui.commands.printing import TurnPrinter
+    from tui.complete import complete_turn
 
     sink = open_output(settings) if play else None
-    observer = TurnObserver() if quiet else PrintObserver(sys.stdout)
     try:
-        result = backends.runner(settings).run(
+        return complete_turn(
+            backends.runner(settings),
+            log,
+            ref,
             clip,
-            conversation_id=log.conversation_id,
-            transcript=transcript,
+            emit=TurnPrinter(sys.stdout, quiet=quiet),
             sink=sink,
-            observer=observer,
             ended_at=ended_at,
-            speakers=None if transcript is not None else log.identify_speakers,
-            references=log.references(),
+            saved=transcript,
+            retry=retry,
         )
     finally:
         if sink is not None:
             sink.close()
-    return result, log.complete(ref, result)
+
+
+def turn_json(
+    result: TurnResult, completed: Completed, ref: TurnRef, log: SessionLog, backends: Backends
+) -> Any:
+    """The one ``--json`` shape of ``ask`` and ``retry``: the turn as saved in the session (the
+    session file's turn object) plus ``session_id``, ``conversation_id`` and ``backend``."""
+    from tui.sessions.model import TurnRecord
+
+    record = completed.record
+    if record is None:  # not saved: the same shape, from what the turn received
+        record = TurnRecord.from_result(result, None, 0.0)
+        record.index = ref.index
+        record.models = dict(backends.models)
+    payload = record.to_dict()
+    payload["session_id"] = log.session_id
+    payload["conversation_id"] = log.conversation_id
+    payload["backend"] = backends.label
+    return payload
 
 
 def report_turn(
     result: TurnResult,
     completed: Completed,
+    ref: TurnRef,
     log: SessionLog,
     backends: Backends,
     *,
     as_json: bool,
     out: TextIO,
-    retried: int | None = None,
 ) -> int:
-    """Print the outcome (JSON or the closing lines); the exit code: 1 when the turn failed."""
-    from tui.model import STATUS_NOTES
+    """Print the outcome (JSON or the closing lines); the exit code: 1 when the turn failed or could
+    not be saved (failures were already printed from the turn's events)."""
+    from tui.model import STATUS_NOTES, TurnStatus
     from tui.text import dump_json
 
-    record = completed.record
     if as_json:
-        if retried is not None and record is not None:
-            payload = record.to_dict()
-        else:
-            payload = result.to_dict()
-            payload["turn"] = record.index if record is not None else None
-        payload["session_id"] = log.session_id
-        payload["backend"] = backends.label
-        payload["models"] = dict(backends.models)
-        out.write(dump_json(payload) + "\n")
+        out.write(dump_json(turn_json(result, completed, ref, log, backends)) + "\n")
     elif result.status in STATUS_NOTES:
-        out.write(f"({STATUS_NOTES[result.status]}.)\n")
-        if result.status == "no-agent":
+        out.write(f"({STATUS_NOTES[TurnStatus(result.status)]}.)\n")
+        if result.status == TurnStatus.NO_AGENT:
             from tui.agent.base import NoAgent
 
             print(f"voxroom: {NoAgent.MESSAGE}", file=sys.stderr)
-    if completed.problem is not None:
-        print(f"voxroom: {completed.problem}", file=sys.stderr)
-    if not as_json and completed.record is not None:
+    if not as_json and completed.saved:
         print(f"Saved in session {log.session_id}.", file=sys.stderr)
-    if result.status == "failed":
-        if retried is not None:
-            print(f"voxroom: turn {retried} failed again: {result.error}", file=sys.stderr)
-        elif as_json:
-            print(f"voxroom: {result.error}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if result.status == TurnStatus.FAILED or not completed.saved else 0

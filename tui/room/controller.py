@@ -26,9 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tui.errors import AudioDeviceError, VoxroomError
-from tui.lifecycle import ScratchLog, TurnLog, TurnRef
-from tui.model import ReplayKind, RoomState, TurnObserver, TurnStage, TurnStatus
-from tui.room.events import (
+from tui.events import (
     IDLE,
     PROCESSING,
     RECORDING,
@@ -37,27 +35,22 @@ from tui.room.events import (
     RecordingStarted,
     RecordingStopped,
     ReplayProgress,
-    ReplyDelta,
-    ReplyReady,
     RoomEvent,
     RoomFailed,
     RoomNotice,
-    SentenceSpoken,
     SessionChanged,
     StageChanged,
     StateChanged,
-    TranscriptionProgress,
-    TranscriptReady,
     TranscriptRevised,
-    TurnFinished,
-    TurnStarted,
 )
+from tui.lifecycle import ScratchLog, TurnLog, TurnRef
+from tui.model import ReplayKind, RoomState, TurnStage, TurnStatus
 from tui.room.ports import SILENT, LevelLike, LiveFactory, Player, Recorder
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
     from tui.backends import Backends
-    from tui.model import Reply, Transcript
+    from tui.model import Transcript
     from tui.sessions.replay import ReplayStep
     from tui.stt.base import LiveTranscription
     from tui.turn import TurnResult, TurnRunner
@@ -80,51 +73,6 @@ class PendingTurn:
     @property
     def turn(self) -> int:
         return self.ref.index
-
-
-class _Observer(TurnObserver):
-    """Forwards a running turn's callbacks to the room's listeners as events."""
-
-    def __init__(self, room: Room, turn: int) -> None:
-        self.room = room
-        self.turn = turn
-
-    def on_stage(self, stage: str) -> None:
-        self.room._on_stage(self.turn, stage)
-
-    def on_progress(self, done: int, total: int) -> None:
-        self.room._emit(TranscriptionProgress(self.turn, done, total))
-
-    def on_transcript(self, transcript: Transcript) -> None:
-        self.room._emit(TranscriptReady(self.turn, transcript))
-
-    def on_reply_text(self, delta: str) -> None:
-        self.room._emit(ReplyDelta(self.turn, delta))
-
-    def on_sentence(self, index: int, text: str) -> None:
-        self.room._emit(SentenceSpoken(self.turn, index, text))
-
-    def on_reply(self, reply: Reply) -> None:
-        self.room._emit(ReplyReady(self.turn, reply))
-
-
-class _ReplayEvents:
-    """Turns the replayer's callbacks into :class:`ReplayProgress` events."""
-
-    def __init__(self, room: Room) -> None:
-        self.room = room
-
-    def on_step(self, step: ReplayStep) -> None:
-        self.room._emit(ReplayProgress(step.turn, step.kind, None))
-
-    def on_line(self, step: ReplayStep, index: int | None) -> None:
-        self.room._emit(ReplayProgress(step.turn, step.kind, index))
-
-    def on_step_done(self, step: ReplayStep) -> None:
-        return None
-
-    def on_problem(self, step: ReplayStep, problem: str) -> None:
-        self.room._emit(RoomFailed(VoxroomError(f"Turn {step.turn} cannot be replayed: {problem}.")))
 
 
 _STOP = object()
@@ -349,7 +297,7 @@ class Room:
 
             def run() -> None:
                 try:
-                    replayer.play(steps, _ReplayEvents(self))
+                    replayer.play(steps, self._emit)
                 except Exception as err:  # a broken file or device must not kill the thread silently
                     self._emit(RoomFailed(VoxroomError(f"The replay stopped: {err}.")))
                 finally:
@@ -549,53 +497,43 @@ class Room:
                     self._update_state()
 
     def _run(self, pending: PendingTurn) -> None:
-        from tui.turn import TurnResult
+        from tui.complete import complete_turn
 
-        self._emit(TurnStarted(pending.turn, pending.retry))
         log = self.log
-        transcript: Transcript | None = None
-        live: LiveTranscription | None = None
-        try:
-            transcript, live_ms, live = self._finish_live(pending)
-            result = self.runner.run(
-                pending.clip,
-                conversation_id=log.conversation_id,
-                sink=self.player,
-                observer=_Observer(self, pending.turn),
-                ended_at=pending.ended_at,
-                transcript=transcript,
-                # A saved transcript (a retry) already has the session's people; a fresh one is matched.
-                speakers=None if pending.transcript is not None else log.identify_speakers,
-                references=log.references(),
-            )
-            if live_ms is not None:
-                result.timings.transcription_ms = live_ms
-        except Exception as err:  # a backend bug: keep the turn for a retry
-            result = TurnResult(
-                status=TurnStatus.FAILED, failed_step="voxroom", error=f"The turn failed: {err}."
-            )
-        if result.status == TurnStatus.FAILED:
+        early: Transcript | None = None
+        still_live: LiveTranscription | None = None
+
+        def finish_live() -> tuple[Transcript | None, float | None]:
+            nonlocal early, still_live
+            early, took, still_live = self._finish_live(pending)
+            return early, took
+
+        def failed(result: TurnResult) -> None:
             with self._lock:
                 self._last_failed = PendingTurn(
                     pending.ref, pending.clip, pending.ended_at, transcript=result.transcript
                 )
-            error = VoxroomError(
-                result.error or "The turn failed.",
-                hint="Retry it with ctrl+r (the recording is kept).",
-                step=result.failed_step or "voxroom",
-            )
-            self._emit(RoomFailed(error, pending.turn, retryable=True))
-        name = log.name
-        self._save(log, pending, result)
-        if log.name != name:  # the session is now named after its first words
-            self._emit(SessionChanged(log.name, log.saved))
-        self._emit(PeopleChanged(log.names(), log.suggestions()))
-        refused = tuple(result.sentences[i] for i in result.refused if 0 <= i < len(result.sentences))
-        self._emit(TurnFinished(pending.turn, result.status, result.timings, result.error, refused))
-        if transcript is not None and transcript.provisional and result.transcript is transcript:
-            self._complete_transcript(log, pending, transcript, live)
+
+        result, _ = complete_turn(
+            self.runner,
+            log,
+            pending.ref,
+            pending.clip,
+            emit=self._forward,
+            sink=self.player,
+            ended_at=pending.ended_at,
+            saved=pending.transcript,
+            live=finish_live if pending.transcript is None else None,
+            retry=pending.retry,
+            hint="Retry it with ctrl+r (the recording is kept).",
+            on_failed=failed,
+        )
+        self._stop_live(pending.live)
+        pending.live = None
+        if early is not None and early.provisional and result.transcript is early:
+            self._complete_transcript(log, pending, early, still_live)
         else:
-            self._stop_live(live)
+            self._stop_live(still_live)
 
     def _complete_transcript(
         self, log: TurnLog, pending: PendingTurn, early: Transcript, live: LiveTranscription | None
@@ -608,7 +546,7 @@ class Room:
             try:
                 transcript = self._finished_live(live, early, pending.turn)
                 if transcript is None or transcript.provisional:
-                    transcript = self.runner.transcribe(pending.clip)
+                    transcript = self.runner.transcribe(pending.clip, self._emit, pending.turn)
                 transcript, names = log.identify_speakers(pending.clip, transcript)
                 log.revise_transcript(pending.ref, transcript)
                 self._emit(PeopleChanged(names, log.suggestions()))
@@ -652,28 +590,17 @@ class Room:
             )
         return finished
 
-    def _save(self, log: TurnLog, pending: PendingTurn, result: TurnResult) -> None:
-        try:
-            completed = log.complete(pending.ref, result)
-        except VoxroomError as err:
-            self._emit(RoomFailed(err, pending.turn))
-            return
-        except OSError as err:
-            self._emit(
-                RoomFailed(
-                    VoxroomError(f"Turn {pending.turn} could not be saved: {err.strerror}."), pending.turn
-                )
-            )
-            return
-        if completed.problem is not None:
-            self._emit(RoomFailed(completed.problem, pending.turn))
-
     def _on_stage(self, turn: int, stage: TurnStage) -> None:
-        with self._lock:
-            if self._active == turn:
-                self._stage = stage
-            self._update_state()
-        self._emit(StageChanged(turn, stage))
+        self._forward(StageChanged(turn, stage))
+
+    def _forward(self, event: RoomEvent) -> None:
+        """An event of the running turn: a stage also changes the room's state."""
+        if isinstance(event, StageChanged):
+            with self._lock:
+                if self._active == event.turn:
+                    self._stage = event.stage
+                self._update_state()
+        self._emit(event)
 
     # -- state -----------------------------------------------------------------------------------
     def _busy_locked(self) -> bool:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from tui.errors import VoxroomError
+from tui.events import Emit, ReplayProgress, RoomFailed
 from tui.model import ReplayKind
 from tui.sessions.model import Session
 from tui.sessions.store import SessionError, SessionStore
@@ -88,8 +90,9 @@ def _step(
     lines: list[ReplayLine],
     text: str,
 ) -> ReplayStep:
-    if not name:
-        return ReplayStep(turn, kind, None, lines, text, f"turn {turn} has no {kind} audio")
+    if not name:  # a reply given only as text is no problem: it is shown, not heard
+        problem = f"turn {turn} has no recording" if kind == ReplayKind.RECORDING else None
+        return ReplayStep(turn, kind, None, lines, text, problem)
     try:
         path = store.audio_path(session, name)
     except SessionError as err:
@@ -117,21 +120,14 @@ class ReplayPlayer(Protocol):
     def stop(self) -> None: ...
 
 
-class ReplayListener(Protocol):
-    def on_step(self, step: ReplayStep) -> None:
-        """``step`` starts (its audio, if any, is queued)."""
-
-    def on_line(self, step: ReplayStep, index: int | None) -> None:
-        """The transcript line being heard changed (``None``: before the first line)."""
-
-    def on_step_done(self, step: ReplayStep) -> None: ...
-
-    def on_problem(self, step: ReplayStep, problem: str) -> None: ...
-
-
 class Replayer:
-    """Plays replay steps through a player (or times them on the clock without one), telling a
-    :class:`ReplayListener` which line is heard. One replayer serves ``voxroom replay`` and the app."""
+    """Plays replay steps through a player (or times them on the clock without one), reporting which
+    line is heard as :class:`tui.events.ReplayProgress`. One replayer serves ``voxroom replay`` and
+    the room.
+
+    For each step: ``ReplayProgress(line=None)`` when it starts, one each time the line heard
+    changes, a :class:`tui.events.RoomFailed` if its audio cannot be played, and one with
+    ``finished=True`` last."""
 
     def __init__(
         self,
@@ -146,6 +142,7 @@ class Replayer:
         self.poll_s = poll_s
         self.clock = clock
         self.stopped = threading.Event()
+        self._heard: dict[int, int | None] = {}
 
     def stop(self) -> None:
         self.stopped.set()
@@ -153,31 +150,26 @@ class Replayer:
             with contextlib.suppress(Exception):  # a dying output stream must not block the stop
                 self.player.stop()
 
-    def play(self, steps: list[ReplayStep], listener: ReplayListener) -> None:
+    def play(self, steps: list[ReplayStep], emit: Emit) -> None:
         from tui.audio.clip import load_clip
-        from tui.errors import VoxroomError
 
         for step in steps:
             if self.stopped.is_set():
                 return
-            listener.on_step(step)
-            if step.path is None:
-                if step.problem:
-                    listener.on_problem(step, step.problem)
-                listener.on_step_done(step)
-                continue
-            try:
-                clip = load_clip(step.path)
-            except VoxroomError as err:
-                listener.on_problem(step, str(err))
-                listener.on_step_done(step)
-                continue
-            self._play(step, clip.samples, clip.rate, clip.duration, listener)
-            listener.on_step_done(step)
+            emit(ReplayProgress(step.turn, step.kind, None))
+            problem = step.problem
+            if step.path is not None:
+                try:
+                    clip = load_clip(step.path)
+                except VoxroomError as err:
+                    problem = str(err)
+                else:
+                    self._play(step, clip.samples, clip.rate, clip.duration, emit)
+            if problem:
+                emit(RoomFailed(VoxroomError(f"Turn {step.turn} cannot be replayed: {problem}."), step.turn))
+            emit(ReplayProgress(step.turn, step.kind, self._heard.get(id(step)), finished=True))
 
-    def _play(
-        self, step: ReplayStep, samples: Any, rate: int, duration: float, listener: ReplayListener
-    ) -> None:
+    def _play(self, step: ReplayStep, samples: Any, rate: int, duration: float, emit: Emit) -> None:
         player = self.player
         started = self.clock()
         if player is not None:
@@ -195,7 +187,8 @@ class Replayer:
             line = step.line_at(position)
             if first or line != shown:
                 first, shown = False, line
-                listener.on_line(step, line)
+                self._heard[id(step)] = line
+                emit(ReplayProgress(step.turn, step.kind, line))
             # With a player, drain() below waits for the end once the last line is reached.
             last_line = player is not None and (not step.lines or line == len(step.lines) - 1)
             if finished or last_line or position >= duration:
