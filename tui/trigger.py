@@ -1,5 +1,5 @@
 """The recording trigger: one debounced toggle fed by the terminal key, a global hotkey and a
-fallback key, plus a FIFO for turns that arrive while another one is still being processed.
+fallback key.
 
 Sources:
 
@@ -13,10 +13,10 @@ Sources:
 
 All of them go through :meth:`Trigger.press`, which ignores presses that come within
 ``debounce_s`` of the previous press (key auto-repeat, one physical press seen by two sources,
-an impatient double tap). ``on_toggle`` runs on the thread that pressed (the pynput thread for the
-global key): the TUI must hand it to its own thread (``app.call_from_thread``). While
-``trigger.suspended`` is set (the app sets it while a text field has focus or a dialog is open), every
-press is refused.
+an impatient double tap). ``on_toggle`` is called on the thread that pressed (the pynput thread for
+the global key); the room's ``on_toggle`` hands the press to the room's own thread
+(:class:`tui.room.Room`). While ``trigger.suspended`` is set (the app sets it while a text field has
+focus or a dialog is open), every press is refused.
 
 No Textual here, and pynput is imported only inside :meth:`GlobalHotkey.start`.
 """
@@ -30,9 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 TAP_HOLD_LIMIT_S = 0.6
 """A trigger key held this long or longer is not a tap (the user is holding Shift to type)."""
@@ -121,51 +119,6 @@ class Trigger:
         if accepted and self.on_toggle is not None:
             self.on_toggle(source)
         return accepted
-
-
-class TurnQueue(Generic[T]):
-    """Thread-safe FIFO of turns waiting to be processed (nothing is ever dropped).
-
-    When the trigger starts a new recording while the previous turn is still being transcribed or
-    answered, the TUI records anyway and ``put()``s the finished recording here; the worker takes
-    turns with ``get()`` in order.
-    """
-
-    def __init__(self) -> None:
-        self._items: collections.deque[T] = collections.deque()
-        self._cond = threading.Condition()
-
-    def put(self, item: T) -> int:
-        """Append; returns the position in the queue (1 = next)."""
-        with self._cond:
-            self._items.append(item)
-            self._cond.notify()
-            return len(self._items)
-
-    def get(self, timeout: float | None = None) -> T | None:
-        """The oldest item, waiting up to ``timeout`` seconds (None = forever); None if none came."""
-        with self._cond:
-            if not self._cond.wait_for(lambda: bool(self._items), timeout):
-                return None
-            return self._items.popleft()
-
-    def get_nowait(self) -> T | None:
-        with self._cond:
-            return self._items.popleft() if self._items else None
-
-    def snapshot(self) -> list[T]:
-        with self._cond:
-            return list(self._items)
-
-    def clear(self) -> list[T]:
-        with self._cond:
-            items = list(self._items)
-            self._items.clear()
-            return items
-
-    def __len__(self) -> int:
-        with self._cond:
-            return len(self._items)
 
 
 def thread_timer(delay_s: float, callback: Callable[[], None]) -> Callable[[], None]:

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from tests.audio.env import REPO
-from tui.trigger import GlobalHotkey, Trigger, TurnQueue, key_label, probe_global_hotkey
+from tui.trigger import GlobalHotkey, Trigger, key_label, probe_global_hotkey
 
 pytestmark = pytest.mark.display
 
@@ -72,46 +72,6 @@ def test_concurrent_presses_toggle_once() -> None:
     for t in threads:
         t.join()
     assert toggles == ["global"] and trigger.presses == 8
-
-
-def test_turn_queue_keeps_every_turn_in_order() -> None:
-    q: TurnQueue[int] = TurnQueue()
-    assert q.get(timeout=0.01) is None and q.get_nowait() is None
-    assert q.put(1) == 1 and q.put(2) == 2
-    assert q.snapshot() == [1, 2] and len(q) == 2
-    assert q.get() == 1
-
-    def produce(base: int) -> None:
-        for i in range(100):
-            q.put(base + i)
-
-    producers = [threading.Thread(target=produce, args=(b,)) for b in (1000, 2000, 3000)]
-    for t in producers:
-        t.start()
-    got = [q.get(timeout=2) for _ in range(301)]
-    for t in producers:
-        t.join()
-    assert got[0] == 2 and None not in got
-    assert sorted(x for x in got[1:] if x is not None) == [
-        *range(1000, 1100),
-        *range(2000, 2100),
-        *range(3000, 3100),
-    ]
-    for base in (1000, 2000, 3000):  # each producer's turns stay in their order
-        mine = [x for x in got if x is not None and base <= x < base + 100]
-        assert mine == list(range(base, base + 100))
-    q.put(7)
-    assert q.clear() == [7] and len(q) == 0
-
-
-def test_turn_queue_get_wakes_when_a_turn_arrives() -> None:
-    q: TurnQueue[str] = TurnQueue()
-    got: list[str | None] = []
-    waiter = threading.Thread(target=lambda: got.append(q.get(timeout=5)))
-    waiter.start()
-    q.put("turn-2")
-    waiter.join(5)
-    assert got == ["turn-2"]
 
 
 def xdotool(*args: str) -> None:

@@ -393,3 +393,64 @@ def test_words_that_came_after_the_turn_end_are_kept_and_said(
     )
     revised = events.wait(lambda e: isinstance(e, TranscriptRevised)).transcript
     assert revised.text == "Is the room free at three?"
+
+
+def test_a_global_right_shift_is_handled_on_the_rooms_thread(make_room) -> None:
+    """pynput's listener thread only hands the press over: the recording starts (disk writes, the
+    device) on the room's own thread, and the listener is free at once."""
+    import subprocess
+
+    from tests.audio.env import ensure_display
+    from tui.trigger import GlobalHotkey
+
+    ensure_display()
+    room = make_room()
+    threads: dict[str, threading.Thread] = {}
+
+    def where(event: RoomEvent) -> None:
+        if isinstance(event, RecordingStarted):
+            threads["recording"] = threading.current_thread()
+
+    room.subscribe(where)
+    events = RoomEvents()
+    room.subscribe(events)
+    hotkey = GlobalHotkey(room.trigger)
+    try:
+        assert hotkey.start() == "", hotkey.reason
+        subprocess.run(["xdotool", "keydown", "62", "keyup", "62"], check=True, timeout=10)  # Shift_R
+        events.wait(lambda e: isinstance(e, RecordingStarted))
+    finally:
+        hotkey.stop()
+    assert [p.source for p in room.trigger.history] == ["global"]
+    assert threads["recording"] is room.control_thread and room.control_thread.name == "voxroom-room"
+    assert room.state == RECORDING
+    room.press("fallback")  # the fallback key is handed to the same thread, and waited for
+    assert room.state != RECORDING
+    assert room.wait_idle(30)
+
+
+def test_closing_while_the_agent_answers_keeps_the_transcript_and_the_reply_so_far(
+    make_room, tui_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    from tests.standin import Reply
+    from tui.events import ReplyDelta
+
+    mistral_server.script(Reply(text="Slowly now. " + "word " * 40, delta_delay=0.2))
+    room = make_room()
+    events = RoomEvents()
+    room.subscribe(events)
+    room.press("fallback")
+    room.press("fallback")
+    events.wait(lambda e: isinstance(e, ReplyDelta) and e.seq >= 3, timeout=60)
+    log = room.log
+    room.close()  # the app closing: the reply stops streaming, the turn is saved as it stands
+    done = events.wait(finished(1))
+    assert done.status == "interrupted"
+    session = SessionStore(tui_settings.sessions_dir).open(log.session_id)
+    (turn,) = session.turns
+    assert turn.status == "interrupted" and turn.failed_step == "agent"
+    assert turn.transcript_text and turn.segments
+    assert turn.reply.startswith("Slowly now.") and len(turn.reply) < len("Slowly now. " + "word " * 40)
+    assert "Voxroom was closed during the agent step" in (turn.error or "")
+    job = log.retry_job()  # retried from where it stopped: the transcript is not sent again
+    assert job is not None and job.transcript is not None and job.transcript.text == turn.transcript_text

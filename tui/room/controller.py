@@ -1,7 +1,9 @@
 """The room: the controller between the trigger, the recorder, the turn runner, the player and the
 session. No Textual here: the UI subscribes to :mod:`tui.room.events` through a plain callback.
 
-One toggle (Right Shift, the fallback key, or the global hotkey) drives everything:
+One toggle (Right Shift, the fallback key, or the global hotkey) drives everything. Every press is
+handed to the room's own thread (``voxroom-room``), whichever thread it came from (the UI's, pynput's
+listener): the disk writes and the audio device start there, never on a key source's thread.
 
 * idle -> start recording (the turn is saved as ``pending`` at once, naming its recording);
 * recording -> stop, and queue the turn (turns run one after another on the room's own thread, so
@@ -114,8 +116,8 @@ class Room:
         self.clock = clock
         self.max_recording_s = max_recording_s
         self.auto_stop_silence_s = auto_stop_silence_s
-        self.trigger = Trigger(self.toggle, debounce_s=debounce_s)
-        """Every key source goes through here (debounced), then to :meth:`toggle`."""
+        self.trigger = Trigger(self._pressed, debounce_s=debounce_s)
+        """Every key source goes through here (debounced), then to the room's thread."""
         self.problems: list[VoxroomError] = []
         """Problems met while building the room (shown once by the app)."""
         self._lock = threading.RLock()
@@ -135,6 +137,10 @@ class Room:
         self._closed = False
         self._thread = threading.Thread(target=self._work, name="voxroom-turns", daemon=True)
         self._thread.start()
+        self._commands: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self.control_thread = threading.Thread(target=self._serve, name="voxroom-room", daemon=True)
+        """The room's own thread: every toggle runs here, one at a time."""
+        self.control_thread.start()
 
     # -- reading ---------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -182,7 +188,41 @@ class Room:
         return self.trigger.press(source)
 
     def toggle(self, source: str = "key") -> None:
-        """The one trigger. Safe to call from any thread."""
+        """The one trigger. Safe to call from any thread: it runs on the room's thread, and returns
+        once it has been handled there."""
+        self._on_room_thread(lambda: self._toggle(source), wait=True)
+
+    def _pressed(self, source: str) -> None:
+        """An accepted press. The global listener's is handed over without waiting, so pynput's
+        thread goes straight back to reading keys; the others return once it is handled."""
+        self._on_room_thread(lambda: self._toggle(source), wait=source != "global")
+
+    def _on_room_thread(self, job: Callable[[], None], *, wait: bool, timeout: float = 15.0) -> None:
+        if threading.current_thread() is self.control_thread:
+            job()
+            return
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                job()
+            except Exception as err:  # never let the room's thread die: say so
+                self._emit(RoomFailed(VoxroomError(f"The key press could not be handled: {err}.")))
+            finally:
+                done.set()
+
+        self._commands.put(run)
+        if wait:
+            done.wait(timeout)
+
+    def _serve(self) -> None:
+        while True:
+            job = self._commands.get()
+            if job is None:
+                return
+            job()
+
+    def _toggle(self, source: str) -> None:
         if self.replaying:
             self.stop_replay()
         with self._lock:
@@ -261,7 +301,9 @@ class Room:
 
     def close(self) -> None:
         """Stop everything and release the devices. A recording in progress is kept as an
-        ``interrupted`` turn, ready to retry; a turn being answered is interrupted."""
+        ``interrupted`` turn, ready to retry; a turn being answered stops at once and is saved
+        ``interrupted`` with what was received (its transcript, the reply so far), ready to retry
+        from there."""
         if self.replaying:
             self.stop_replay()
         with self._lock:
@@ -270,7 +312,11 @@ class Room:
             self._closed = True
             if self._recording is not None and self.recorder is not None:
                 self._keep_unfinished_recording()
+        self.runner.stop()
         self._barge_in()
+        self._commands.put(None)
+        if self.control_thread is not threading.current_thread():
+            self.control_thread.join(10.0)
         self._queue.put(_STOP)
         self._thread.join(10.0)
         for part in (self.recorder, self.player):
