@@ -587,8 +587,10 @@ def saved_clip(path: Path) -> Clip:
 
 
 def saved_transcript(turn: TurnRecord) -> Transcript | None:
-    """The transcript to reuse when running ``turn`` again: kept if only a later step failed."""
-    if turn.status == TurnStatus.FAILED and turn.failed_step in _AFTER_TRANSCRIPTION and turn.segments:
+    """The transcript to reuse when running ``turn`` again: kept if only a later step failed or was
+    stopped (a signal, Voxroom closed)."""
+    stopped = turn.status in (TurnStatus.FAILED, TurnStatus.INTERRUPTED)
+    if stopped and turn.failed_step in _AFTER_TRANSCRIPTION and turn.segments:
         return turn.transcript()
     return None
 

@@ -41,6 +41,16 @@ from tui.text import SentenceSplitter
 BLOCKED_LINE = "Sorry, I can't help with that one."
 
 
+class TurnStopped(BaseException):
+    """Stops a running turn at once (a signal, or the room closing). Raised in the turn's thread; a
+    ``BaseException`` so no backend's ``except Exception`` swallows it. The turn ends
+    ``interrupted`` keeping what was received (the transcript, the reply so far)."""
+
+    def __init__(self, reason: str = "Voxroom was stopped") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass
 class TurnResult:
     transcript: Transcript | None = None
@@ -196,6 +206,10 @@ class TurnRunner:
         self.max_chunk_seconds = max_chunk_seconds
         self.chunk_concurrency = chunk_concurrency
         self.cancel = threading.Event()
+        self._stopping: str | None = None
+        self._step = "transcription"
+        self.running = False
+        """True while :meth:`run` is inside a turn's steps (where a :class:`TurnStopped` is caught)."""
 
     def _warm_later_steps(self) -> None:
         """Make sure the agent exists and the voice is loaded while the transcription runs."""
@@ -236,6 +250,14 @@ class TurnRunner:
         """Barge-in: stop speaking and drop the rest of the reply's speech."""
         self.cancel.set()
 
+    def stop(self, reason: str = "Voxroom was closed") -> bool:
+        """Stop the running turn and every later one: the reply stops streaming at its next piece
+        and the turn ends ``interrupted`` with what was received. False when already stopping."""
+        first = self._stopping is None
+        self._stopping = reason
+        self.cancel.set()
+        return first
+
     def run(
         self,
         clip: Clip,
@@ -264,7 +286,11 @@ class TurnRunner:
         clock = _Clock(ended_at if ended_at is not None else time.perf_counter())
         result = TurnResult()
         self.cancel.clear()
+        self._step = "transcription"
+        self.running = True
         try:
+            if self._stopping is not None:
+                raise TurnStopped(self._stopping)
             if transcript is None:
                 try:
                     clip.check_usable(self.min_seconds)
@@ -294,7 +320,13 @@ class TurnRunner:
             )
         except VoxroomError as err:
             self._fail(result, err)
+        except TurnStopped as stop:
+            self.cancel.set()
+            result.status, result.failed_step = TurnStatus.INTERRUPTED, self._step
+            kept = "the transcript and the reply so far are" if result.transcript else "the recording is"
+            result.error = f"{stop.reason} during the {self._step} step; {kept} saved: retry it to finish."
         finally:
+            self.running = False
             result.timings.total_ms = clock.since()
             stage(TurnStage.FAILED if result.status == TurnStatus.FAILED else TurnStage.DONE)
         return result
@@ -352,6 +384,8 @@ class TurnRunner:
         so_far: list[str] = []
 
         def on_text(delta: str) -> None:
+            if self._stopping is not None:
+                raise TurnStopped(self._stopping)
             if result.timings.agent_first_token_ms is None:
                 result.timings.agent_first_token_ms = clock.since(t_agent)
             so_far.append(delta)
@@ -359,6 +393,7 @@ class TurnRunner:
             queue_sentences(splitter.feed(delta))
 
         emit(StageChanged(turn, TurnStage.THINKING))
+        self._step = "agent"
         try:
             reply = self.agent.ask(transcript.plain(names), conversation_id, on_text)
             if reply.blocked:
@@ -373,6 +408,10 @@ class TurnRunner:
             if speech is not None:
                 speech.finish()
             raise
+        except TurnStopped:
+            result.reply = Reply(text="".join(so_far))  # the speech thread sees the cancel and ends
+            raise
+        self._step = "speech"
         if speech is not None:
             speech.finish()
             result.refused = list(speech.refused)

@@ -38,9 +38,11 @@ def run(args: argparse.Namespace) -> int:
     log = open_log(settings, SessionStore(settings.sessions_dir), backends, args.session)
     ref, recording = log.keep_recording(clip)  # on disk, as a pending turn, before any service is called
     ended_at = time.perf_counter()
-    result, completed = run_turn(
+    result, completed, signalled = run_turn(
         settings, backends, log, ref, recording, play=not args.no_play, quiet=args.json, ended_at=ended_at
     )
     if out is not None and result.speech.blocks:
         write_audio_output(out, result.speech.samples, result.speech.rate)
-    return report_turn(result, completed, ref, log, backends, as_json=args.json, out=sys.stdout)
+    return report_turn(
+        result, completed, ref, log, backends, as_json=args.json, out=sys.stdout, signalled=signalled
+    )

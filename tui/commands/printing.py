@@ -5,7 +5,15 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from tui.events import ReplyDelta, ReplyReady, RoomEvent, RoomFailed, TranscriptReady, TurnStarted
+from tui.events import (
+    ReplyDelta,
+    ReplyReady,
+    RoomEvent,
+    RoomFailed,
+    TranscriptReady,
+    TurnFinished,
+    TurnStarted,
+)
 
 
 class TurnPrinter:
@@ -27,6 +35,9 @@ class TurnPrinter:
             self._failed(event)
         elif self.quiet:
             return
+        elif isinstance(event, TurnFinished) and self.started_reply:  # the reply stopped midway
+            self.started_reply = False
+            self._write("\n")
         elif isinstance(event, TranscriptReady):
             lines = event.transcript.lines()
             self._write("Transcription: " + ("\n  ".join(lines) if lines else "(nothing said)") + "\n")

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
             f"Session {log.session_id} has no failed or interrupted turn to retry.",
             hint="Name one with --turn N to run a finished turn again.",
         )
-    result, completed = run_turn(
+    result, completed, signalled = run_turn(
         settings,
         backends,
         log,
@@ -44,4 +44,6 @@ def run(args: argparse.Namespace) -> int:
         quiet=args.json,
         retry=True,
     )
-    return report_turn(result, completed, job.ref, log, backends, as_json=args.json, out=sys.stdout)
+    return report_turn(
+        result, completed, job.ref, log, backends, as_json=args.json, out=sys.stdout, signalled=signalled
+    )

@@ -7,7 +7,11 @@ printed from its events (:class:`tui.commands.printing.TurnPrinter`).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -17,7 +21,7 @@ if TYPE_CHECKING:
     from tui.lifecycle import Completed, SessionLog, TurnRef
     from tui.model import Transcript
     from tui.sessions.store import SessionStore
-    from tui.turn import TurnResult
+    from tui.turn import TurnResult, TurnRunner
 
 
 def add_turn_options(parser: argparse.ArgumentParser) -> None:
@@ -51,28 +55,61 @@ def run_turn(
     quiet: bool = False,
     ended_at: float | None = None,
     retry: bool = False,
-) -> tuple[TurnResult, Completed]:
-    """Run the turn ``ref`` (already saved as pending) and complete it in place, printing it."""
+) -> tuple[TurnResult, Completed, int | None]:
+    """Run the turn ``ref`` (already saved as pending) and complete it in place, printing it.
+
+    SIGINT or SIGTERM while it runs stops it: it is saved ``interrupted`` with what was received, and
+    the signal's number is the third value (``None`` without one)."""
     from tui.commands.playback import open_output
     from tui.commands.printing import TurnPrinter
     from tui.complete import complete_turn
 
+    runner = backends.runner(settings)
     sink = open_output(settings) if play else None
+    with stop_on_signals(runner) as caught:
+        try:
+            result, completed = complete_turn(
+                runner,
+                log,
+                ref,
+                clip,
+                emit=TurnPrinter(sys.stdout, quiet=quiet),
+                sink=sink,
+                ended_at=ended_at,
+                saved=transcript,
+                retry=retry,
+            )
+        finally:
+            if sink is not None:
+                sink.close()
+    return result, completed, caught[0] if caught else None
+
+
+@contextlib.contextmanager
+def stop_on_signals(runner: TurnRunner) -> Iterator[list[int]]:
+    """While the block runs, SIGINT and SIGTERM stop the turn (:meth:`TurnRunner.stop`) instead of
+    killing the process; the list holds the first signal caught. A signal while the turn is saved
+    only marks it stopped: the save finishes."""
+    from tui.turn import TurnStopped
+
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        name = signal.Signals(signum).name
+        if runner.stop(f"Stopped by {name}"):
+            caught.append(signum)
+            if runner.running:
+                raise TurnStopped(f"Stopped by {name}")
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return complete_turn(
-            backends.runner(settings),
-            log,
-            ref,
-            clip,
-            emit=TurnPrinter(sys.stdout, quiet=quiet),
-            sink=sink,
-            ended_at=ended_at,
-            saved=transcript,
-            retry=retry,
-        )
+        yield caught
     finally:
-        if sink is not None:
-            sink.close()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def turn_json(
@@ -103,9 +140,11 @@ def report_turn(
     *,
     as_json: bool,
     out: TextIO,
+    signalled: int | None = None,
 ) -> int:
     """Print the outcome (JSON or the closing lines); the exit code: 1 when the turn failed or could
-    not be saved (failures were already printed from the turn's events)."""
+    not be saved (failures were already printed from the turn's events), 128 + the signal's number
+    when a signal stopped it."""
     from tui.model import STATUS_NOTES, TurnStatus
     from tui.text import dump_json
 
@@ -119,4 +158,11 @@ def report_turn(
             print(f"voxroom: {NoAgent.MESSAGE}", file=sys.stderr)
     if not as_json and completed.saved:
         print(f"Saved in session {log.session_id}.", file=sys.stderr)
+    if signalled is not None:
+        print(
+            f"voxroom: stopped by {signal.Signals(signalled).name}; what was received is saved: "
+            f"run 'voxroom retry {log.session_id}' to finish the turn.",
+            file=sys.stderr,
+        )
+        return 128 + signalled
     return 1 if result.status == TurnStatus.FAILED or not completed.saved else 0
