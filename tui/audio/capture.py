@@ -341,21 +341,26 @@ class Recorder:
         import sounddevice as sd
 
         with self._device_lock:
-            index, self.rate, self.channels = self._resolve_format()
-            try:
-                self._stream = sd.InputStream(
-                    device=index,
-                    samplerate=self.rate,
-                    channels=self.channels,
-                    dtype="float32",
-                    blocksize=max(1, int(self.rate * self.block_s)),
-                    latency=self.latency,
-                    callback=self._callback,
-                )
-            except Exception as err:
-                self._stream = None
-                self._format = None  # check the format again next time
-                raise _device_error(err, self.device_name, "input") from None
+            cached = self._format is not None
+            while True:
+                index, self.rate, self.channels = self._resolve_format()
+                try:
+                    self._stream = sd.InputStream(
+                        device=index,
+                        samplerate=self.rate,
+                        channels=self.channels,
+                        dtype="float32",
+                        blocksize=max(1, int(self.rate * self.block_s)),
+                        latency=self.latency,
+                        callback=self._callback,
+                    )
+                    return
+                except Exception as err:
+                    self._stream = None
+                    self._format = None  # check the format again
+                    if not cached:
+                        raise _device_error(err, self.device_name, "input") from None
+                    cached = False  # the kept format may be stale (rate changed in the sound settings)
 
     def _close_stream(self) -> None:
         stream, self._stream = self._stream, None
