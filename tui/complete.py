@@ -1,6 +1,6 @@
 """The steps that run and save one turn, shared by the room and ``voxroom ask`` / ``voxroom retry``.
 
-The turn is already saved as ``pending`` (:meth:`tui.lifecycle.TurnLog.begin`); :func:`complete_turn`
+The turn is already saved as ``pending`` (:meth:`tui.turnlog.TurnLog.begin`); :func:`complete_turn`
 runs it with the turn runner, saves the result into the same turn and reports everything as
 :mod:`tui.events`: the runner's progress, a retryable :class:`RoomFailed` when it failed, the session's
 new name and people, and :class:`TurnFinished` last.
@@ -26,9 +26,9 @@ from tui.model import TurnStatus
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
     from tui.audio.sinks import AudioSink
-    from tui.lifecycle import Completed, TurnLog, TurnRef
     from tui.model import Transcript
     from tui.turn import TurnResult, TurnRunner
+    from tui.turnlog import Completed, TurnLog, TurnRef
 
 LiveStep = Callable[[], "tuple[Transcript | None, float | None]"]
 """Finishes a live transcription: its transcript (None: transcribe the recording) and how long the
@@ -95,7 +95,7 @@ def complete_turn(
 def save_turn(log: TurnLog, ref: TurnRef, result: TurnResult, emit: Emit) -> Completed:
     """Complete ``ref`` with ``result``. What could not be saved (the turn, or only the spoken reply's
     audio) is said as a :class:`RoomFailed` and kept in :attr:`Completed.problem`."""
-    from tui.lifecycle import Completed
+    from tui.turnlog import Completed
 
     try:
         completed = log.complete(ref, result)

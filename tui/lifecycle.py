@@ -10,177 +10,57 @@ A turn is on disk before any service hears it, and the same turn is completed in
    ``interrupted``). What was received is saved first; the spoken reply's audio is saved after it,
    so a full disk never costs the transcript or the reply text.
 
-A turn is named by a :class:`TurnRef` (session id + turn index) from ``begin`` to ``complete``; nothing
-is worked out from a file name. A failed or interrupted turn gives a :class:`RetryJob` (its recording
-as a lazy clip, and its transcript when only a later step failed) that runs again into the same turn.
+A turn is named by a :class:`tui.turnlog.TurnRef` (session id + turn index) from ``begin`` to
+``complete``; nothing is worked out from a file name. A failed or interrupted turn gives a
+:class:`tui.turnlog.RetryJob` that runs again into the same turn. This module is the session's
+:class:`SessionLog`; the turn's names and the unsaved log are :mod:`tui.turnlog`, who speaks is
+:mod:`tui.voices`, start-up recovery :mod:`tui.recovery` (their names are importable from here too).
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
-import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui.errors import VoxroomError
-from tui.model import RETRYABLE, MatchTier, Transcript, TurnStatus
+from tui.model import RETRYABLE, Transcript, TurnStatus
+from tui.recovery import RECOVERED_ERROR, recover_interrupted
+from tui.turnlog import (
+    Completed,
+    RetryJob,
+    ScratchLog,
+    TurnLog,
+    TurnRef,
+    saved_clip,
+    saved_transcript,
+)
+from tui.voices import Speakers
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
     from tui.backends import Backends
-    from tui.config import Settings
-    from tui.diarize.people import VoiceProfiles
     from tui.sessions.model import Session, TurnRecord
     from tui.sessions.store import SessionStore
     from tui.turn import TurnResult
 
-# Steps after which the saved transcript is still good and is reused instead of sent again.
-_AFTER_TRANSCRIPTION = ("agent", "speech")
-RECOVERED_ERROR = "Recovered after Voxroom stopped before this turn finished."
+__all__ = [
+    "RECOVERED_ERROR",
+    "Completed",
+    "RetryJob",
+    "ScratchLog",
+    "SessionLog",
+    "Speakers",
+    "TurnLog",
+    "TurnRef",
+    "recover_interrupted",
+    "saved_clip",
+    "saved_transcript",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class TurnRef:
-    """Which turn: carried from ``begin`` to ``complete`` (and by a retry)."""
-
-    session_id: str
-    index: int
-
-
-@dataclass
-class RetryJob:
-    """A saved turn to run again: into ``ref``, from ``clip``, reusing ``transcript`` if it is good."""
-
-    ref: TurnRef
-    clip: Clip
-    transcript: Transcript | None = None
-
-
-@dataclass
-class Completed:
-    """What ``complete`` saved, and what it could not (the turn itself is saved either way)."""
-
-    record: TurnRecord | None
-    problem: VoxroomError | None = None
-    saved: bool = True
-    """False when the turn itself could not be saved (``problem`` says why)."""
-
-
-class TurnLog(Protocol):
-    """Where a room's turns go: one open session (or a scratch folder when nothing can be saved)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def session_id(self) -> str: ...
-
-    @property
-    def conversation_id(self) -> str | None: ...
-
-    @property
-    def saved(self) -> bool:
-        """False for a scratch log (nothing outlives the app)."""
-
-    def recording_path(self) -> Path: ...
-
-    def begin(self, recording: Path, duration: float = 0.0) -> TurnRef: ...
-
-    def recorded(self, ref: TurnRef, duration: float) -> None: ...
-
-    def complete(self, ref: TurnRef, result: TurnResult) -> Completed: ...
-
-    def revise_transcript(self, ref: TurnRef, transcript: Transcript) -> None: ...
-
-    def identify_speakers(self, clip: Clip, transcript: Transcript) -> tuple[Transcript, dict[str, str]]: ...
-
-    def names(self) -> dict[str, str]: ...
-
-    def references(self) -> dict[str, Path]: ...
-
-    def suggestions(self) -> dict[str, str]: ...
-
-    def retry_job(self, index: int | None = None) -> RetryJob | None: ...
-
-
-# ---------------------------------------------------------------------------------------------
-# Who speaks: voices matched to the session's people, and (with consent) to voice profiles
-# ---------------------------------------------------------------------------------------------
-@dataclass
-class Speakers:
-    """How a session recognises voices: the match threshold, and the voice profiles kept across
-    meetings when the user turned them on (``diarization.voice_profiles``; off by default)."""
-
-    threshold: float = 0.25
-    profiles: VoiceProfiles | None = None
-    data_dir: Path | None = None
-    suggestions: dict[str, str] = field(default_factory=dict)
-    """Person label -> a profile's name that sounds close but not certain (say it, never apply it)."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Speakers | None:
-        from tui.diarize.people import MATCH_THRESHOLD, VoiceProfiles
-
-        if not settings.diarization.enabled:
-            return None
-        profiles = (
-            VoiceProfiles(settings.data_dir / "voices") if settings.diarization.voice_profiles else None
-        )
-        return cls(MATCH_THRESHOLD, profiles, settings.data_dir)
-
-    CONSENT = "voice_profiles_consent"
-
-    @property
-    def consent(self) -> bool | None:
-        """The user's answer to "remember voices across meetings?" (``None``: not asked yet)."""
-        from tui.themes import read_state
-
-        if self.data_dir is None:
-            return None
-        answer = read_state(self.data_dir).get(self.CONSENT)
-        return answer if isinstance(answer, bool) else None
-
-    def set_consent(self, answer: bool) -> None:
-        from tui.themes import write_state
-
-        if self.data_dir is not None:
-            write_state(self.data_dir, **{self.CONSENT: bool(answer)})
-
-    def recognise(self, session: Session, label: str) -> None:
-        """A new person: named at once when their voice is confidently a profile's."""
-        person = next((p for p in session.people if p.label == label), None)
-        if self.profiles is None or person is None or person.voiceprint is None:
-            return
-        try:
-            profile, tier = self.profiles.identify(person.voiceprint)
-        except VoxroomError:
-            return
-        if profile is None or not profile.name:
-            return
-        if tier == MatchTier.CONFIDENT and profile.name not in session.speaker_names.values():
-            session.speaker_names[label] = profile.name
-        elif tier == MatchTier.BORDERLINE:
-            self.suggestions[label] = profile.name
-
-    def remember(self, session: Session, label: str, name: str) -> None:
-        """Keep ``label``'s voice as a profile named ``name`` (only with profiles on)."""
-        person = next((p for p in session.people if p.label == label), None)
-        if self.profiles is None or person is None or person.voiceprint is None or self.consent is not True:
-            return
-        reference = session.folder / person.reference if session.folder and person.reference else None
-        for old in self.profiles.list():  # one profile per name: the newest voice wins
-            if old.name == name:
-                self.profiles.forget(old.label)
-        self.profiles.add(name, person.voiceprint, seconds=person.seconds, reference=reference)
-
-
-# ---------------------------------------------------------------------------------------------
-# Saved turns: a session in the store
-# ---------------------------------------------------------------------------------------------
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -491,154 +371,3 @@ class SessionLog:
             raise SessionError(f"The recording {recording.name} is not inside session {self.session.id}.")
         self.store.audio_path(self.session, recording.name)  # refuses unsafe names
         return recording.name
-
-
-# ---------------------------------------------------------------------------------------------
-# Unsaved turns: when the data dir cannot be written, the room still works
-# ---------------------------------------------------------------------------------------------
-@dataclass
-class ScratchLog:
-    """Recordings in a temporary folder, turns in memory only. Implements :class:`TurnLog`."""
-
-    label: str = "unsaved"
-    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="voxroom-")))
-    conversation: str | None = None
-    turns: dict[int, tuple[Path, TurnResult | None]] = field(default_factory=dict)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    saved = False
-
-    @property
-    def name(self) -> str:
-        return self.label
-
-    @property
-    def session_id(self) -> str:
-        return "scratch"
-
-    @property
-    def conversation_id(self) -> str | None:
-        return self.conversation
-
-    def recording_path(self) -> Path:
-        return self.folder / f"turn-{len(self.turns) + 1:03d}-{next(self._ids)}.flac"
-
-    def begin(self, recording: Path, duration: float = 0.0) -> TurnRef:
-        index = len(self.turns) + 1
-        self.turns[index] = (recording, None)
-        return TurnRef(self.session_id, index)
-
-    def recorded(self, ref: TurnRef, duration: float) -> None:
-        return None
-
-    def complete(self, ref: TurnRef, result: TurnResult) -> Completed:
-        path, _ = self.turns[ref.index]
-        self.turns[ref.index] = (path, result)
-        if result.reply is not None and result.reply.conversation_id:
-            self.conversation = result.reply.conversation_id
-        return Completed(None)
-
-    def identify_speakers(self, clip: Clip, transcript: Transcript) -> tuple[Transcript, dict[str, str]]:
-        return transcript, {}  # nothing outlives an unsaved session, voices included
-
-    def names(self) -> dict[str, str]:
-        return {}
-
-    def references(self) -> dict[str, Path]:
-        return {}
-
-    def suggestions(self) -> dict[str, str]:
-        return {}
-
-    def revise_transcript(self, ref: TurnRef, transcript: Transcript) -> None:
-        _, result = self.turns[ref.index]
-        if result is not None:
-            result.transcript = transcript
-
-    def retry_job(self, index: int | None = None) -> RetryJob | None:
-        for i in sorted(self.turns, reverse=True) if index is None else [index]:
-            path, result = self.turns.get(i, (None, None))
-            if path is None or (result is not None and result.status not in RETRYABLE):
-                continue
-            if not path.is_file():
-                return None
-            transcript = (
-                result.transcript
-                if result is not None and result.failed_step in _AFTER_TRANSCRIPTION
-                else None
-            )
-            return RetryJob(TurnRef(self.session_id, i), saved_clip(path), transcript)
-        return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Recordings and transcripts kept from a saved turn
-# ---------------------------------------------------------------------------------------------
-def saved_clip(path: Path) -> Clip:
-    """A saved recording as a lazy clip (a 3-hour file is not decoded unless a backend needs it)."""
-    import soundfile as sf
-
-    from tui.audio.clip import Clip, load_clip
-
-    try:
-        return Clip(None, int(sf.info(str(path)).samplerate), path)
-    except (RuntimeError, sf.LibsndfileError):
-        return load_clip(path)  # formats only PyAV reads; also gives the clear error for bad files
-
-
-def saved_transcript(turn: TurnRecord) -> Transcript | None:
-    """The transcript to reuse when running ``turn`` again: kept if only a later step failed or was
-    stopped (a signal, Voxroom closed)."""
-    stopped = turn.status in (TurnStatus.FAILED, TurnStatus.INTERRUPTED)
-    if stopped and turn.failed_step in _AFTER_TRANSCRIPTION and turn.segments:
-        return turn.transcript()
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Start-up recovery
-# ---------------------------------------------------------------------------------------------
-def recover_interrupted(
-    store: SessionStore, *, recent: int = 20
-) -> tuple[list[tuple[Session, TurnRecord]], list[str]]:
-    """At start-up: nothing recorded before a crash or a kill -9 is lost.
-
-    Recordings cut mid-write (``*.partial``) are repaired. A ``pending`` turn whose recording was
-    cut becomes ``interrupted``; a recording that no turn names becomes an ``interrupted`` turn of
-    its session. Either is ready for ``voxroom retry`` or the app's retry. Only the ``recent`` most
-    recently changed sessions are searched, so start-up stays fast with thousands of sessions.
-    Returns the turns recovered and one line per file that could not be repaired.
-    """
-    from tui.audio.clip import Clip
-    from tui.audio.recovery import recover_all
-    from tui.sessions.model import TurnRecord
-
-    repaired, failed = recover_all(store.root) if store.root.is_dir() else ([], [])
-    problems = [f"{path.name} could not be recovered: {err}" for path, err in failed]
-    repaired_names = {(r.path.parent, r.path.name) for r in repaired}
-    folders = {r.path.parent for r in repaired}
-    folders.update(store.root / s.id for s in store.list().sessions[:recent])
-    recovered: list[tuple[Session, TurnRecord]] = []
-    for folder in sorted(folders):
-        try:
-            session = store.open(folder)
-        except VoxroomError as err:
-            problems.append(str(err))
-            continue
-        if session.read_only:
-            continue
-        for turn in session.turns:
-            if turn.status == TurnStatus.PENDING and (folder, turn.recording) in repaired_names:
-                path = store.audio_path(session, turn.recording or "")
-                turn.status, turn.error = TurnStatus.INTERRUPTED, RECOVERED_ERROR
-                turn.duration = turn.duration or Clip(None, 16000, path).duration
-                recovered.append((session, store.update_turn(session, turn)))
-        for path in store.orphan_recordings(session):
-            if path.suffix == ".partial":
-                continue
-            duration = Clip(None, 16000, path).duration
-            turn = TurnRecord(
-                recording=path.name, duration=duration, status=TurnStatus.INTERRUPTED, error=RECOVERED_ERROR
-            )
-            recovered.append((session, store.add_turn(session, turn)))
-    return recovered, problems

@@ -18,11 +18,11 @@ from tests.standin import MistralStandIn
 from tui.audio.clip import TRANSCRIBE_RATE, Clip
 from tui.backends import make_backends
 from tui.config import Secret, Settings
-from tui.lifecycle import Speakers
 from tui.room import Room
 from tui.room.wiring import new_log, open_log, rename_speaker
 from tui.sessions import SessionStore
 from tui.testing import FileRecorder
+from tui.voices import Speakers
 
 pytestmark = pytest.mark.offline_models
 HALF = 14.4

@@ -16,7 +16,8 @@ from tests.conftest import clip_path
 from tests.standin import MistralStandIn, Reply
 from tui.audio.clip import load_clip
 from tui.cli import main
-from tui.lifecycle import RECOVERED_ERROR, SessionLog, recover_interrupted
+from tui.lifecycle import SessionLog
+from tui.recovery import RECOVERED_ERROR, recover_interrupted
 from tui.sessions.store import SessionStore
 
 pytestmark = pytest.mark.audio

@@ -253,7 +253,7 @@ def test_continuing_a_session_offers_its_interrupted_turn_for_retry(
     """After a crash, the recovered recording is retried from the TUI and completed in place."""
     import shutil
 
-    from tui.lifecycle import recover_interrupted
+    from tui.recovery import recover_interrupted
     from tui.room.wiring import open_log
     from tui.sessions import SessionStore
 

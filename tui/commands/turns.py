@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from tui.audio.clip import Clip
     from tui.backends import Backends
     from tui.config import Settings
-    from tui.lifecycle import Completed, SessionLog, TurnRef
+    from tui.lifecycle import SessionLog
     from tui.model import Transcript
     from tui.sessions.store import SessionStore
     from tui.turn import TurnResult, TurnRunner
+    from tui.turnlog import Completed, TurnRef
 
 
 def add_turn_options(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +35,8 @@ def open_log(
     settings: Settings, store: SessionStore, backends: Backends, ref: str | None, *, must_exist: bool = False
 ) -> SessionLog:
     """The session to save into: ``ref`` (a sample is continued as a copy), or a new one."""
-    from tui.lifecycle import SessionLog, Speakers
+    from tui.lifecycle import SessionLog
+    from tui.voices import Speakers
 
     speakers = Speakers.from_settings(settings)
     if ref:

@@ -11,9 +11,10 @@ listener): the disk writes and the audio device start there, never on a key sour
 * a turn is transcribing or thinking -> start a new recording at once (its turn is queued);
 * Voxroom is speaking -> barge-in: the runner and the player stop, and a new recording starts.
 
-Every turn goes through :mod:`tui.lifecycle` (the same as ``voxroom ask``). A failed turn keeps its
-recording and, if transcription succeeded, its transcript, so :meth:`Room.retry_last` runs it again
-into the same saved turn without asking the room to repeat itself.
+Every turn is run and saved by :func:`tui.complete.complete_turn` (the same as ``voxroom ask``). A
+failed turn keeps its recording and, if transcription succeeded, its transcript, so
+:meth:`Room.retry_last` runs it again into the same saved turn without asking the room to repeat
+itself.
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ from tui.events import (
     StateChanged,
     TranscriptRevised,
 )
-from tui.lifecycle import ScratchLog, TurnLog, TurnRef
 from tui.model import ReplayKind, RoomState, TurnStage, TurnStatus
 from tui.room.ports import SILENT, LevelLike, LiveFactory, Player, Recorder
+from tui.turnlog import ScratchLog, TurnLog, TurnRef
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
