@@ -196,10 +196,10 @@ class SessionLog:
         record = TurnRecord.from_result(result, turn.recording, turn.duration, turn.reply_audio)
         record.index, record.created = turn.index, turn.created
         if self.backends is not None:
-            record.models = dict(self.backends.models)
+            record.models = served_models(self.backends, result)
             record.agent_id = self.backends.agent.agent_id
             self.session.backend = self.backends.label
-            self.session.models = dict(self.backends.models)
+            self.session.models = dict(record.models)
             if record.agent_id:
                 self.session.agent_id = record.agent_id
         if result.reply is not None and result.reply.conversation_id:
@@ -371,3 +371,13 @@ class SessionLog:
             raise SessionError(f"The recording {recording.name} is not inside session {self.session.id}.")
         self.store.audio_path(self.session, recording.name)  # refuses unsafe names
         return recording.name
+
+
+def served_models(backends: Backends, result: TurnResult) -> dict[str, str]:
+    """The model behind each step of a turn: the configured ones, except that a Mistral transcript
+    names the model that served it (the realtime model for a turn transcribed live)."""
+    models = dict(backends.models)
+    served = result.transcript.model if result.transcript is not None else ""
+    if served and getattr(backends.transcriber, "name", "") == "mistral":
+        models["transcription"] = served
+    return models

@@ -151,6 +151,9 @@ class Transcript:
     provisional: bool = False
     """True when speakers or times are missing (a live transcript): a diarized batch pass can
     replace it later."""
+    speakers_known: bool = False
+    """A provisional transcript whose segments carry the service's speakers (the live segments of
+    an early answer): :meth:`plain` sends them. Not saved."""
     words: list[Word] = field(default_factory=list)
     """Word timings (offline only), for diarization; not saved."""
     voiceprints: dict[str, list[float]] = field(default_factory=dict)
@@ -162,8 +165,8 @@ class Transcript:
 
     def plain(self, names: dict[str, str] | None = None) -> str:
         """What is sent to the agent: one line per segment, speakers (by name when known) kept,
-        times dropped. A provisional transcript is its text alone: its speakers are not known yet."""
-        if not self.segments or self.provisional:
+        times dropped. A provisional transcript is its text alone unless its speakers are known."""
+        if not self.segments or (self.provisional and not self.speakers_known):
             return self.text.strip()
         names = names or {}
         return "\n".join(

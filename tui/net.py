@@ -1,4 +1,4 @@
-"""The one way Voxroom builds HTTP clients for services: bounded, time-limited, never redirected.
+"""The one way Voxroom connects to services (HTTP and WebSocket): bounded, time-limited, never redirected.
 
 :func:`make_client` returns an ``httpx``/``httpx2`` client (the module is passed in, so this file
 imports neither) whose response hook
@@ -10,6 +10,9 @@ imports neither) whose response hook
 - ends any call that goes on past ``settings.deadline_s``, however steadily the server trickles
   (checked as each piece arrives; a silent server meets the read timeout first, so no call lasts
   longer than ``deadline_s + timeout_s``).
+
+:func:`websocket_connect` opens a WebSocket (the realtime transcription) under the same rule: a
+redirect of the upgrade is refused by :func:`refused_redirect`, as over HTTP.
 
 Connecting has its own short timeout (:data:`CONNECT_TIMEOUT_S`), separate from the read timeout.
 A refused answer raises :class:`ResponseRefused`; backends turn it into one sentence.
@@ -82,6 +85,39 @@ def make_client(httpx: ModuleType, settings: Settings, **kwargs: Any) -> Any:
     )
 
 
+def refused_redirect(status: int, location: str) -> ResponseRefused:
+    """The one answer to a redirect, over HTTP or a WebSocket upgrade: refused, never followed.
+
+    ``location`` is shown only as :func:`tui.redact.display_url` shows URLs (no credentials, no query).
+    """
+    target = location.strip()
+    shown = target.startswith(("http://", "https://", "ws://", "wss://"))
+    where = f" to {display_url(target)}" if shown else ""
+    return ResponseRefused(
+        f"the server redirected the request ({status}){where}, and Voxroom never follows "
+        "redirects (they would re-send the audio elsewhere)",
+        kind="redirect",
+    )
+
+
+def websocket_connect(client: ModuleType, url: str, **kwargs: Any) -> Any:
+    """``websockets.asyncio.client.connect(url, **kwargs)`` (``client`` is that module, passed in)
+    under the same rule as :func:`make_client`: a redirect of the upgrade is refused with
+    :func:`refused_redirect` instead of followed; every other failure is raised as it is."""
+
+    class NoRedirect(client.connect):  # type: ignore[misc, name-defined]
+        def process_redirect(self, exc: Exception) -> Exception | str:
+            response = getattr(exc, "response", None)
+            status = getattr(response, "status_code", None)
+            if isinstance(status, int) and 300 <= status < 400:
+                headers = getattr(response, "headers", None)
+                location = headers.get("Location", "") if headers is not None else ""
+                return refused_redirect(status, str(location))
+            return exc
+
+    return NoRedirect(url, **kwargs)
+
+
 class _Guard:
     def __init__(
         self, httpx: ModuleType, deadline_s: float, limits: Limits, timeouts: dict[str, Any]
@@ -102,13 +138,7 @@ class _Guard:
         status = response.status_code
         if 300 <= status < 400:
             response.close()
-            target = response.headers.get("location", "")
-            where = f" to {display_url(target)}" if target.startswith(("http://", "https://")) else ""
-            raise ResponseRefused(
-                f"the server redirected the request ({status}){where}, and Voxroom never follows "
-                "redirects (they would re-send the audio elsewhere)",
-                kind="redirect",
-            )
+            raise refused_redirect(status, response.headers.get("location", ""))
         deadline = response.request.extensions.get(_DEADLINE, time.monotonic() + self.deadline_s)
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):

@@ -471,3 +471,133 @@ def test_an_impossible_turn_end_never_starts_the_reply_early(
     assert not rt.answered_early and not transcript.provisional
     (req,) = mistral_server.requests_to("realtime")
     assert "turn.end" in req.ws_sent  # it was sent, and ignored
+
+
+def test_a_redirected_upgrade_is_refused_and_the_other_origin_gets_nothing(
+    mistral_settings: Settings, mistral_server: MistralStandIn, live: list, speech: np.ndarray
+) -> None:
+    """A 307 to another origin answers the upgrade: the socket is not reopened there (it would carry
+    the meeting audio and the reference clips), and the sentence shows no query string."""
+    with MistralStandIn() as other:
+        target = (
+            other.url.replace("http://", "ws://") + "/v1/audio/transcriptions/realtime?model=m&sig=S3CR3T"
+        )
+        mistral_server.fail("realtime", Fault.redirect_to(target, 307))
+        rt = start(mistral_settings, live, references={"Alice": clip_path("clone-test.wav")})
+        assert not rt.wait_connected(10)
+        feed_all(rt, speech[: RATE * 2])
+        with pytest.raises(TranscriptionError) as caught:
+            rt.finish()
+        message = one_sentence(caught.value)
+        assert "redirected the request (307)" in message and "never follows redirects" in message
+        assert "S3CR3T" not in message and "?" not in message
+        assert other.requests == []
+    assert len(mistral_server.requests_to("realtime")) == 1
+
+
+def test_events_before_session_created_are_bounded(
+    mistral_settings: Settings, mistral_server: MistralStandIn, live: list
+) -> None:
+    """A server that floods events before ``session.created`` fails the session after a bounded
+    prelude (the SDK alone would keep every one of them to replay)."""
+    from tui.stt.realtime_socket import MAX_PRELUDE_EVENTS
+
+    mistral_server.fail("realtime", Fault.prelude_flood(count=5000, size=8192))
+    rt = start(mistral_settings, live)
+    assert not rt.wait_connected(10)
+    with pytest.raises(TranscriptionError) as caught:
+        rt.finish()
+    assert f"more than {MAX_PRELUDE_EVENTS} events" in one_sentence(caught.value)
+    (req,) = mistral_server.requests_to("realtime")
+    assert req.finished.wait(10)
+    assert req.events_sent < 5000  # the client left; it did not read them all
+
+
+def test_a_small_prelude_is_replayed_and_the_session_works(
+    mistral_settings: Settings, mistral_server: MistralStandIn, live: list
+) -> None:
+    mistral_server.fail("realtime", Fault.prelude_flood(count=3, size=200))
+    rt = start(mistral_settings, live)
+    feed_all(rt, spoken((2.0, 0.3), (1.0, 0.0)))
+    transcript = rt.finish()
+    assert transcript.text == " ".join(s.text for s in DEFAULT_SEGMENTS)
+
+
+def test_the_transcript_records_the_realtime_model_that_served_it(
+    mistral_settings: Settings, mistral_server: MistralStandIn, live: list
+) -> None:
+    rt = start(mistral_settings, live, model="voxtral-mini-transcribe-realtime-3")
+    feed_all(rt, spoken((2.0, 0.3), (1.0, 0.0)))
+    assert rt.finish().model == "voxtral-mini-transcribe-realtime-3"
+
+
+def test_the_early_answer_sends_the_live_speakers_by_name(
+    mistral_settings: Settings, mistral_server: MistralStandIn, live: list
+) -> None:
+    """The live segments (out with the turn's end) named the referenced person: the early,
+    provisional transcript sends them to the agent by name."""
+    mistral_server.script(
+        TranscriptionScript(segments=(ScriptedSegment("Is the room free at three?", "Alice", 0.1, 1.9),))
+    )
+    held = mistral_server.hold_realtime_done()
+    rt = start(mistral_settings, live, turn_detection=True, references={"Alice": clip_path("clone-test.wav")})
+    feed_all(rt, spoken((2.0, 0.3), (1.0, 0.0)))
+    early = rt.finish()
+    assert rt.answered_early and not held.is_set()
+    assert early.provisional and early.speakers_known
+    assert early.plain() == "Alice: Is the room free at three?"
+    held.set()
+    final = rt.final()
+    assert final is not None and [s.speaker for s in final.segments] == ["Alice"]
+
+
+def test_the_early_answer_without_live_segments_is_its_text(
+    mistral_settings: Settings, mistral_server: MistralStandIn, live: list
+) -> None:
+    """Words still missing from the live segments (they came after the turn's end): the text alone."""
+    mistral_server.script(
+        TranscriptionScript(
+            segments=(ScriptedSegment("Is the room free at three?", "speaker_1", 0.1, 1.9),), late_words=2
+        )
+    )
+    rt = start(mistral_settings, live, turn_detection=True)
+    feed_all(rt, spoken((2.0, 0.3), (1.0, 0.0)))
+    early = rt.finish()
+    assert rt.answered_early and not early.speakers_known
+    assert early.plain() == "Is the room free"
+
+
+def test_an_unreachable_server_is_named_without_its_query_or_credentials(
+    mistral_settings: Settings, live: list, closed_mistral_url: str
+) -> None:
+    mistral_settings.server_url = closed_mistral_url.replace("://", "://user:pa55word@") + "/?sig=S3CR3T"
+    rt = start(mistral_settings, live)
+    with pytest.raises(TranscriptionError) as caught:
+        rt.finish()
+    message = one_sentence(caught.value)
+    assert f"could not reach {closed_mistral_url}/" in message
+    assert "S3CR3T" not in message and "pa55word" not in message and "user" not in message
+
+
+def test_a_key_in_the_live_text_is_never_shown_or_kept(
+    mistral_settings: Settings, mistral_server: MistralStandIn, live: list
+) -> None:
+    """The service echoes the key (and a lone surrogate) inside a successful transcript."""
+    key = mistral_settings.api_key.reveal()
+    mistral_server.script(
+        TranscriptionScript(
+            segments=(
+                ScriptedSegment(f"My key is {key} today.", "speaker_1", 0.1, 1.0),
+                ScriptedSegment("Odd \ud800 sign.", "speaker_2", 1.0, 2.0),
+            )
+        )
+    )
+    rt = start(mistral_settings, live)
+    shown: list[str] = []
+    rt.on_text = shown.append
+    feed_all(rt, spoken((2.0, 0.3), (1.0, 0.0)))
+    transcript = rt.finish()
+    everything = "".join(shown) + transcript.text + "".join(s.text for s in transcript.segments)
+    assert key not in everything and "***" in transcript.text
+    assert "\ufffd" in transcript.segments[1].text
+    everything.encode("utf-8")  # valid Unicode: no lone surrogate left

@@ -127,3 +127,18 @@ def test_server_url_credentials_go_to_the_gateway_and_the_key_still_to_mistral(
         req.headers["proxy-authorization"] == "Basic " + base64.b64encode(b"gw@corp:p:ss-9f8e7d6c").decode()
     )
     assert req.path == "/v1/audio/transcriptions"
+
+
+def test_a_key_echoed_in_a_transcript_is_scrubbed(
+    mistral_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    key = mistral_settings.api_key.reveal()
+    mistral_server.script(
+        TranscriptionScript(
+            segments=(ScriptedSegment(f"The key {key} and Bearer abcdefgh now", "speaker_1", 0, 1),)
+        )
+    )
+    transcriber = MistralTranscriber(mistral_settings, MistralConnection.shared(mistral_settings))
+    transcript = transcriber.transcribe(load_clip(clip_path("clone-test.wav")))
+    assert [s.text for s in transcript.segments] == ["The key *** and Bearer *** now"]
+    assert key not in transcript.text

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.offline.openai_standin import Fail, OpenAIStandin
+from tests.offline.openai_standin import Fail, OpenAIStandin, Stream
 from tui.agent.openai import OpenAICompatAgent
 from tui.config import Settings
 from tui.errors import AgentError
@@ -49,3 +49,23 @@ def test_a_key_echoed_in_an_error_is_scrubbed(
         agent.ask("speaker_1: hello", None, lambda _: None)
     assert KEY not in str(caught.value) and "Incorrect API key provided: ***" in str(caught.value)
     assert openai_server.requests[-1].headers["Authorization"] == f"Bearer {KEY}"
+
+
+def test_a_key_echoed_in_a_successful_reply_is_never_shown_or_kept(
+    agent: OpenAICompatAgent,
+    openai_server: OpenAIStandin,
+    openai_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The key comes back inside the answer, split across two deltas, with a lone surrogate."""
+    monkeypatch.setenv("VOXROOM_TEST_OPENAI_KEY", KEY)
+    openai_settings.agent.openai_api_key_env = "VOXROOM_TEST_OPENAI_KEY"
+    openai_server.script(Stream(["Your key is ", KEY[:9], KEY[9:], " and \ud800 that is all."]))
+    seen: list[str] = []
+    reply = agent.ask("speaker_1: what is my key?", None, seen.append)
+    assert KEY not in "".join(seen) and KEY[9:] not in "".join(seen)
+    assert reply.text == "Your key is *** and \ufffd that is all."
+    assert "".join(seen) == reply.text
+    reply.text.encode("utf-8")
+    history = agent.history(reply.conversation_id or "")
+    assert KEY not in json.dumps(history)

@@ -80,7 +80,8 @@ class Fault:
     ``error_after_events`` events, send ``conversation.response.error`` and end the stream),
     ``stall_after_events`` (realtime WebSocket: after that many events, neither read nor answer),
     ``references_status`` (transcription: refuse a request that carries ``speaker_references``
-    with this HTTP status; requests without them are answered normally).
+    with this HTTP status; requests without them are answered normally), ``prelude`` (realtime
+    WebSocket: ``(count, size)``: that many events of ``size`` bytes before ``session.created``).
     Hostile answers: ``oversize``, ``gzip_bomb``, ``redirect``, ``trickle`` (see the class methods),
     and ``echo_key`` (the HTTP error's message quotes the ``Authorization`` header).
     """
@@ -101,6 +102,7 @@ class Fault:
     error_after_events: int = 1
     stall_after_events: int | None = None
     references_status: int | None = None
+    prelude: tuple[int, int] | None = None
     # Hostile answers (tests/standin/hostile.py): they replace the route's answer entirely.
     oversize: int | None = None
     gzip_bomb: int | None = None
@@ -171,6 +173,12 @@ class Fault:
         """Transcription: answer ``status`` to requests that carry ``speaker_references`` (the
         message names the field); requests without references are answered normally."""
         return cls(references_status=status, message=message)
+
+    @classmethod
+    def prelude_flood(cls, count: int = 2000, size: int = 8192) -> Fault:
+        """Realtime WebSocket: ``count`` events of ``size`` bytes each (of a type the SDK does not
+        know) before ``session.created``; stops early once the client has gone."""
+        return cls(prelude=(count, size))
 
     @classmethod
     def oversized(cls, nbytes: int = 48 * 1024 * 1024) -> Fault:

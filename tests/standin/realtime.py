@@ -8,7 +8,8 @@ the server sends ``session.created`` first; the client may send ``session.update
 arrives while audio streams), and after ``input_audio.end``: the remaining deltas, one
 ``transcription.segment`` per scripted segment when the session has ``diarize`` (like the batch
 route: segments spread over the audio received, ``speaker_id`` included), then
-``transcription.done``. Problems are ``error`` events ``{"type": "error", "error": {message, code}}``.
+``transcription.done`` (with turn detection, a turn's segments go out with its ``turn.end`` once
+all of its words are out). Problems are ``error`` events ``{"type": "error", "error": {message, code}}``.
 With ``TranscriptionScript(by_voice=True)`` the received audio is diarized by pitch at
 ``input_audio.end`` (all deltas come then), naming voices after the session's ``speaker_references``.
 
@@ -187,6 +188,7 @@ class _Session:
         self.references: dict[str, float] = {}
         self.deltas = [] if script.by_voice else _deltas(script)
         self.sent_deltas = 0
+        self.sent_segments = 0
         self.turns: TurnDetector | None = None
 
     @property
@@ -195,6 +197,13 @@ class _Session:
         return self.audio_bytes / (BYTES_PER_SAMPLE[fmt["encoding"]] * fmt["sample_rate"])
 
     def run(self) -> None:
+        prelude = self.call.respond.fault.prelude
+        if prelude is not None:
+            count, size = prelude
+            filler = "x" * max(0, size - 40)
+            for _ in range(count):
+                if not self.events.send({"type": "stand_in.prelude", "fill": filler}):
+                    return
         if not self.events.send({"type": "session.created", "session": dict(self.session)}):
             return
         try:
@@ -298,6 +307,8 @@ class _Session:
             for kind, at in self.turns.feed(_samples(data, fmt["encoding"])):
                 if kind == "turn.end":
                     self._send_deltas(on_time)  # a turn's text is out before its end
+                    if self.sent_deltas == len(self.deltas):
+                        self._send_segments()  # and its segments, once every word is out
                     when = at if self.script.turn_end_at is None else self.script.turn_end_at
                     event = {"type": kind, "time_s": when, "end_reason": "threshold"}
                 else:
@@ -325,15 +336,27 @@ class _Session:
             self.script = voice_script(self.script, samples, fmt["sample_rate"], self.references or None)
             self.deltas = _deltas(self.script)
         self._send_deltas(len(self.deltas))
+        if not self._send_segments():
+            return
+        self.events.send({**self._answer(), "type": "transcription.done"})
+
+    def _answer(self) -> dict[str, Any]:
         diarize = bool(self.session.get("diarize"))
-        answer = TranscriptionRoute._answer(
+        return TranscriptionRoute._answer(
             self.session["model"], self.script, self.seconds, diarize, with_segments=diarize
         )
-        for seg in answer["segments"]:
+
+    def _send_segments(self) -> bool:
+        """Send the ``transcription.segment`` events not sent yet (with ``diarize``, not ``by_voice``
+        before the end); False once the session is over."""
+        if self.script.by_voice and not self.ended:
+            return True
+        for seg in self._answer()["segments"][self.sent_segments :]:
+            self.sent_segments += 1
             event = {k: v for k, v in seg.items() if k != "type"} | {"type": "transcription.segment"}
             if not self.events.send(event):
-                return
-        self.events.send({**answer, "type": "transcription.done"})
+                return False
+        return True
 
 
 class TurnDetector:

@@ -18,8 +18,7 @@ from tui.config import Settings
 from tui.errors import AgentError
 from tui.mistral import MistralConnection
 from tui.model import Reference, Reply
-from tui.redact import scrub
-from tui.text import clean
+from tui.redact import StreamScrubber, inbound, scrub
 
 _BLOCK_WORDS = ("moderation", "guardrail", "blocked")
 
@@ -157,6 +156,15 @@ class MistralAgent:
         conversations = self.connection.client.beta.conversations
         reply = Reply(conversation_id=conversation_id)
         parts: list[str] = []
+        shown = StreamScrubber()  # every delta enters here: a key echoed in the reply is never shown
+
+        def emit(text: str) -> None:
+            safe = shown.feed(text)
+            if safe:
+                parts.append(safe)
+                if not reply.blocked:
+                    on_text(safe)
+
         finished = False
         events = 0
         try:
@@ -167,7 +175,7 @@ class MistralAgent:
             with stream:
                 for event in sse_events(stream, ConversationEvents):
                     events += 1
-                    finished = self._handle(event.data, reply, parts, on_text) or finished
+                    finished = self._handle(event.data, reply, emit) or finished
         except AgentError:
             raise
         except Exception as err:
@@ -179,7 +187,12 @@ class MistralAgent:
                 reply.moderation = "The request was blocked by moderation."
                 return reply
             raise self.connection.translate(err, "agent", "The reply") from None
-        reply.text = "".join(parts).strip()
+        tail = shown.flush()
+        if tail:
+            parts.append(tail)
+            if not reply.blocked:
+                on_text(tail)
+        reply.text = scrub("".join(parts)).strip()
         if reply.blocked:
             return reply
         if events == 0 or (finished and not reply.text):
@@ -189,8 +202,8 @@ class MistralAgent:
         return reply
 
     @staticmethod
-    def _handle(data: Any, reply: Reply, parts: list[str], on_text: Callable[[str], None]) -> bool:
-        """Apply one SSE event; returns True on ``conversation.response.done``."""
+    def _handle(data: Any, reply: Reply, emit: Callable[[str], None]) -> bool:
+        """Apply one SSE event (its text to ``emit``); returns True on ``conversation.response.done``."""
         kind = getattr(data, "type", None)
         if kind == "conversation.response.started":
             reply.conversation_id = str(data.conversation_id)
@@ -199,11 +212,9 @@ class MistralAgent:
                 if ref is not None and ref not in reply.references:
                     reply.references.append(ref)
                 if text:
-                    parts.append(text)
-                    if not reply.blocked:
-                        on_text(text)
+                    emit(text)
         elif kind == "conversation.response.error":
-            message = clean(str(getattr(data, "message", "") or ""))
+            message = inbound(str(getattr(data, "message", "") or ""))
             if _mentions_block(message):
                 reply.blocked = True
                 reply.moderation = scrub(message) or "Blocked by moderation."
@@ -276,19 +287,20 @@ def _content_parts(content: Any) -> list[tuple[str, Reference | None]]:
     if content is None:
         return []
     if isinstance(content, str):
-        return [(clean(content), None)]
+        return [(content, None)]
     chunks = content if isinstance(content, list) else [content]
     out: list[tuple[str, Reference | None]] = []
     for chunk in chunks:
         kind = getattr(chunk, "type", None)
         if kind == "text":
-            out.append((clean(str(getattr(chunk, "text", "") or "")), None))
+            text = getattr(chunk, "text", "")
+            out.append((text if isinstance(text, str) else "", None))
         elif kind == "tool_reference":
             url = getattr(chunk, "url", None)
             ref = Reference(
-                title=clean(str(getattr(chunk, "title", "") or ""))[:300],
-                url=clean(str(url))[:2000] if isinstance(url, str) else "",
-                source=clean(str(getattr(chunk, "tool", "") or "")),
+                title=inbound(str(getattr(chunk, "title", "") or ""))[:300],
+                url=inbound(url)[:2000] if isinstance(url, str) else "",
+                source=inbound(str(getattr(chunk, "tool", "") or ""))[:100],
             )
             out.append(("", ref))
     return out

@@ -20,7 +20,7 @@ from tui.config import Settings
 from tui.errors import AgentError
 from tui.model import Reply
 from tui.net import ResponseRefused, make_client, split_credentials
-from tui.redact import display_url, register_secret, scrub
+from tui.redact import StreamScrubber, display_url, inbound, register_secret, scrub
 from tui.text import clean
 
 
@@ -30,7 +30,7 @@ def _server_message(body: bytes | str) -> str:
     try:
         data = json.loads(text)
     except ValueError:
-        return clean(" ".join(text.split()))[:200].rstrip(".")
+        return inbound(" ".join(text.split()))[:200].rstrip(".")
     msg: Any = ""
     if isinstance(data, dict):
         err = data.get("error")
@@ -41,7 +41,7 @@ def _server_message(body: bytes | str) -> str:
         msg = msg or data.get("message") or data.get("detail") or ""
     if not isinstance(msg, str):
         msg = json.dumps(msg)
-    return clean(" ".join(msg.split()))[:200].rstrip(".")
+    return inbound(" ".join(msg.split()))[:200].rstrip(".")
 
 
 class OpenAICompatAgent:
@@ -155,6 +155,7 @@ class OpenAICompatAgent:
         if agent.max_tokens:
             body["max_tokens"] = agent.max_tokens
         parts: list[str] = []
+        shown = StreamScrubber()  # every delta enters here: a key echoed in the reply is never shown
         finish: str | None = None
         import httpx
 
@@ -165,11 +166,16 @@ class OpenAICompatAgent:
                 if response.status_code != 200:
                     raise self._status_error(response.status_code, response.read())
                 for delta, reason in self._events(response.iter_lines()):
-                    if delta:
-                        parts.append(delta)
-                        on_text(delta)
+                    safe = shown.feed(delta) if delta else ""
+                    if safe:
+                        parts.append(safe)
+                        on_text(safe)
                     if reason:
                         finish = reason
+                tail = shown.flush()
+                if tail:
+                    parts.append(tail)
+                    on_text(tail)
         except AgentError:
             raise
         except ResponseRefused as err:
@@ -192,7 +198,7 @@ class OpenAICompatAgent:
                 f"({type(err).__name__}).",
                 hint="Retry the turn.",
             ) from None
-        text = "".join(parts)
+        text = scrub("".join(parts))
         blocked = finish == "content_filter"
         if not blocked:
             self._remember(conversation_id, messages, text)
@@ -238,7 +244,7 @@ class OpenAICompatAgent:
             reason = choice.get("finish_reason")
             if reason:
                 finished = True
-            text = clean(content) if isinstance(content, str) else ""
+            text = content if isinstance(content, str) else ""
             yield text, (reason if isinstance(reason, str) else None)
         if not (done or finished):
             raise AgentError(

@@ -13,6 +13,7 @@ from tui.audio.clip import Clip
 from tui.config import Settings
 from tui.mistral import MistralConnection
 from tui.model import MAX_SECONDS, UNKNOWN_SPEAKER, Segment, Transcript, bounded_seconds
+from tui.redact import inbound
 from tui.stt.references import (
     encode_references,
     mark_refused,
@@ -20,7 +21,6 @@ from tui.stt.references import (
     references_refused,
     refuses_references,
 )
-from tui.text import clean
 
 
 class MistralTranscriber:
@@ -73,7 +73,8 @@ class MistralTranscriber:
 
     @staticmethod
     def _to_transcript(res: Any, duration: float = 0.0, names: frozenset[str] = frozenset()) -> Transcript:
-        """The service's answer, cleaned: finite times within the recording, bounded speaker labels
+        """The service's answer, cleaned (text through :func:`tui.redact.inbound`): finite times
+        within the recording, bounded speaker labels
         (``speaker_<n>``, ``unknown``, or one of ``names``: the speaker references sent)."""
         limit = duration if duration > 0 and math.isfinite(duration) else MAX_SECONDS
         raw_segments = list(getattr(res, "segments", None) or [])[:MAX_SEGMENTS]
@@ -83,7 +84,7 @@ class MistralTranscriber:
         shift = 1 if 0 in numbers else 0
         segments: list[Segment] = []
         for seg, raw, number in zip(raw_segments, raw_ids, numbers, strict=True):
-            text = clean(_bounded_text(getattr(seg, "text", ""), MAX_TEXT)).strip()
+            text = inbound(_bounded_text(getattr(seg, "text", ""), MAX_TEXT)).strip()
             if not text:
                 continue
             start = bounded_seconds(getattr(seg, "start", None), limit)
@@ -95,15 +96,15 @@ class MistralTranscriber:
             else:
                 speaker = UNKNOWN_SPEAKER
             segments.append(Segment(start=start, end=max(start, end), speaker=speaker, text=text))
-        text = clean(_bounded_text(getattr(res, "text", ""), MAX_TEXT)).strip()
+        text = inbound(_bounded_text(getattr(res, "text", ""), MAX_TEXT)).strip()
         if not segments and text:
             segments.append(Segment(0.0, 0.0, "speaker_1", text))
         language = getattr(res, "language", None)
         return Transcript(
             segments=segments,
             text=text or " ".join(s.text for s in segments),
-            language=clean(language)[:MAX_SHORT] or None if isinstance(language, str) else None,
-            model=clean(_bounded_text(getattr(res, "model", ""), MAX_SHORT)),
+            language=inbound(language)[:MAX_SHORT] or None if isinstance(language, str) else None,
+            model=inbound(_bounded_text(getattr(res, "model", ""), MAX_SHORT)),
         )
 
 

@@ -25,53 +25,27 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tui.audio.meter import frame_rms, is_loud
 from tui.config import Settings
 from tui.errors import TranscriptionError
-from tui.model import Segment, Transcript
+from tui.model import Transcript
 from tui.stt.base import LiveTranscription
-from tui.stt.mistral import MistralTranscriber, seconds
+from tui.stt.realtime_socket import RETRY, WHAT, drop, error_message, open_session, translate
+from tui.stt.realtime_text import LiveText
+from tui.stt.realtime_turns import TurnTracker
 from tui.stt.references import encode_references, mark_refused, references_refused
-from tui.text import clean
 
 RATE = 16_000
 """Sample rate fed and sent (``pcm_s16le`` at 16 kHz)."""
 MAX_APPEND_SAMPLES = 32_000
 """Samples per ``input_audio.append`` (2 s, 64 kB: under the documented 262144-byte limit)."""
-MAX_TEXT_CHARS = 2_000_000
-"""Most transcript text accepted from the server (about 4 hours of speech); more is a failure."""
-MAX_SEGMENTS = 50_000
-MAX_SEGMENT_CHARS = 10_000
-MAX_MESSAGE_CHARS = 200
-"""Longest server error message repeated to the user."""
-FRAME = RATE // 50
-"""Samples in the 20 ms frames whose loudness is measured (:func:`tui.audio.meter.is_loud`)."""
-LOUD_MARGIN_S = 0.1
-"""Loud audio may end this long after the service's ``turn.end`` time (frames differ)."""
 CLOSE_TIMEOUT_S = 1.0
 """How long a clean WebSocket close may take before the socket is dropped."""
 JOIN_TIMEOUT_S = 3.0
-WHAT = "Live transcription"
-RETRY = "Retry the turn."
-
-
-@dataclass
-class _Raw:
-    """A segment or result as :meth:`MistralTranscriber._to_transcript` reads it."""
-
-    text: str = ""
-    start: float | None = None
-    end: float | None = None
-    speaker_id: str | None = None
-    language: str | None = None
-    model: str = ""
-    segments: list[_Raw] = field(default_factory=list)
 
 
 class RealtimeTranscription:
@@ -100,7 +74,6 @@ class RealtimeTranscription:
         ``turn_detection`` asks for the service's turn events and lets ``finish()`` answer early."""
         self.connection = connection
         self.references = dict(references or {})
-        self._reference_names: frozenset[str] = frozenset()
         self.model = model
         self.diarize = diarize
         self.language = language.strip()
@@ -126,14 +99,8 @@ class RealtimeTranscription:
         self._error: TranscriptionError | None = None
         self._result: Transcript | None = None
         self._settled = threading.Event()
-        self._deltas: list[str] = []
-        self._text_chars = 0
-        self._segments: list[_Raw] = []
-        self._language: str | None = None
-        self._turn_open = False
-        self._turn_end_s: float | None = None
-        self._peak_rms = 0.0
-        self._last_loud_s = 0.0
+        self._live = LiveText(model, diarize)
+        self._turns = TurnTracker()
         self.answered_early = False
         """True when ``finish()`` returned the live text before the service was done."""
         self.events_received = 0
@@ -159,13 +126,13 @@ class RealtimeTranscription:
             return
         if block.size == 0:
             return
-        rms = frame_rms(block, FRAME) if self.turn_detection else None
+        rms = TurnTracker.loudness(block) if self.turn_detection else None
         overflow = wake = False
         with self._lock:
             if self._stop_feeding:
                 return
             if rms is not None:
-                self._note_loudness(rms)
+                self._turns.note_loudness(rms, self.fed_samples)
             self.fed_blocks += 1
             self.fed_samples += block.size
             if self._error is not None or self._queued + block.size > self._max_queued:
@@ -187,16 +154,6 @@ class RealtimeTranscription:
         elif self._error is None and wake:
             self._call_soon(self._wake.set)
 
-    def _note_loudness(self, rms: np.ndarray) -> None:
-        """(Lock held, before ``fed_samples`` counts the block.) Where the last loud 20 ms frame of
-        the block ends, if any: the end of speech the early answer checks against ``turn.end``."""
-        finite = rms[np.isfinite(rms)]
-        if finite.size:
-            self._peak_rms = max(self._peak_rms, float(finite.max()))
-        loud = np.flatnonzero(is_loud(rms, self._peak_rms))
-        if loud.size:
-            self._last_loud_s = (self.fed_samples + (int(loud[-1]) + 1) * FRAME) / RATE
-
     def finish(self) -> Transcript:
         """Send what is left, end the audio, and return the transcript once the service is done.
 
@@ -212,9 +169,8 @@ class RealtimeTranscription:
         with self._changed:
             self._changed.wait_for(lambda: self._settled.is_set() or self._turn_over(), self.finish_timeout_s)
             self.answered_early = not self._settled.is_set() and self._turn_over()
-            text, language = "".join(self._deltas), self._language
-        if self.answered_early:
-            return self._build(_Raw(text=text, language=language, model=self.model), provisional=True)
+            if self.answered_early:
+                return self._live.early(self.sent_seconds)
         return self._outcome(0.0)
 
     def final(self) -> Transcript | None:
@@ -244,13 +200,7 @@ class RealtimeTranscription:
 
     def _turn_over(self) -> bool:
         """(Lock held.) The service said the turn ended, nothing was said after, text arrived."""
-        return (
-            self.turn_detection
-            and not self._turn_open
-            and self._turn_end_s is not None
-            and self._last_loud_s <= self._turn_end_s + LOUD_MARGIN_S
-            and any(piece.strip() for piece in self._deltas)
-        )
+        return self.turn_detection and self._turns.over() and self._live.has_words()
 
     def close(self) -> None:
         """Abort: stop feeding, drop the connection, wait (bounded) for the thread. Idempotent; after
@@ -284,9 +234,9 @@ class RealtimeTranscription:
 
     @property
     def partial_text(self) -> str:
-        """The text received so far (grows while the room speaks)."""
+        """The text received so far (grows while the room speaks), fit to show."""
         with self._lock:
-            return "".join(self._deltas)
+            return self._live.text
 
     @property
     def queued_seconds(self) -> float:
@@ -351,7 +301,7 @@ class RealtimeTranscription:
             return
         if connect.exception() is not None:
             abort.cancel()
-            self._fail(self._translate(connect.exception()))  # type: ignore[arg-type]
+            self._fail(translate(connect.exception(), self.connection))  # type: ignore[arg-type]
             return
         conn = connect.result()
         self._connected = True
@@ -369,21 +319,21 @@ class RealtimeTranscription:
                     await asyncio.wait({receive}, timeout=CLOSE_TIMEOUT_S)
                 for task in (receive, send):
                     if task.done() and not task.cancelled() and task.exception() is not None:
-                        self._fail(self._translate(task.exception()))  # type: ignore[arg-type]
+                        self._fail(translate(task.exception(), self.connection))  # type: ignore[arg-type]
                 if receive.done() or abort in done:
                     break
         finally:
             for task in tasks:
                 task.cancel()
             if self._result is None:
-                _drop(conn)  # failed or aborted: no goodbye, the server may be stalled
+                drop(conn)  # failed or aborted: no goodbye, the server may be stalled
             # A stalled server can keep the SDK's own close (run when its event iterator ends)
             # waiting on a full send buffer: every wait here is bounded, then the socket is dropped.
             _, pending = await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT_S)
             if not pending:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(conn.close(), CLOSE_TIMEOUT_S)
-            _drop(conn)
+            drop(conn)
             if pending:
                 await asyncio.wait(pending, timeout=CLOSE_TIMEOUT_S)
             for task in tasks:  # already settled or reported: just mark them retrieved
@@ -396,7 +346,6 @@ class RealtimeTranscription:
         kwargs: dict[str, Any] = {
             "audio_format": AudioFormat(encoding="pcm_s16le", sample_rate=RATE),
             "target_streaming_delay_ms": self.delay_ms,
-            "timeout_ms": self.connection.timeout_ms,
         }
         if self.diarize:
             kwargs["diarize"] = True
@@ -404,14 +353,14 @@ class RealtimeTranscription:
                 refs = await asyncio.to_thread(encode_references, self.references)
                 if refs:
                     kwargs["speaker_references"] = refs
-                    self._reference_names = frozenset(refs)
+                    self._live.names = frozenset(refs)
         if self.language:
             kwargs["language"] = self.language
         if self.turn_detection:
             from mistralai.client.models import TurnDetectionConfig
 
             kwargs["turn_detection"] = TurnDetectionConfig()
-        return await self.connection.client.audio.realtime.connect(self.model, **kwargs)
+        return await open_session(self.connection, self.model, **kwargs)
 
     async def _send_loop(self, conn: Any) -> None:
         while True:
@@ -452,148 +401,47 @@ class RealtimeTranscription:
         """Handle one server event; True once the session is over (done or error)."""
         kind = getattr(event, "type", None)
         if kind == "transcription.text.delta":
-            self._add_text(str(getattr(event, "text", "") or ""))
+            self._add_text(getattr(event, "text", ""))
         elif kind == "transcription.segment":
-            if len(self._segments) >= MAX_SEGMENTS:
-                raise TranscriptionError(f"{WHAT} failed: Mistral sent more than {MAX_SEGMENTS} segments.")
-            self._segments.append(_segment(event))
+            with self._lock:
+                self._live.add_segment(event)
         elif kind == "transcription.language":
-            self._language = _language(getattr(event, "audio_language", None))
+            with self._lock:
+                self._live.set_language(getattr(event, "audio_language", None))
         elif kind in ("turn.start", "turn.resume", "turn.end"):
             self._on_turn(kind, getattr(event, "time_s", None))
         elif kind == "error":
-            message = _error_message(getattr(event, "error", None))
+            message = error_message(getattr(event, "error", None))
             if self.references and "speaker_reference" in message.lower():
                 mark_refused()
             raise TranscriptionError(message, hint=RETRY)
         elif kind == "transcription.done":
             if not self._ending:
                 raise TranscriptionError(f"{WHAT} failed: Mistral ended the session before the recording.")
-            self._succeed(self._transcript(event))
+            with self._lock:
+                transcript = self._live.finished(event, self.sent_seconds)
+            self._succeed(transcript)
             return True
         return False  # session.*, turn.eager_end, unknown events: nothing to do
 
     def _on_turn(self, kind: str, time_s: Any) -> None:
-        """Turn events: speech began again, or the turn ended at ``time_s`` (seconds of audio).
-        An end at an impossible time (not finite, negative, after the audio sent) is ignored."""
+        """Turn events: speech began again, or the turn ended at ``time_s`` (seconds of audio)."""
         with self._lock:
-            if kind != "turn.end":
-                self._turn_open, self._turn_end_s = True, None
-            elif (
-                isinstance(time_s, float | int)
-                and not isinstance(time_s, bool)
-                and 0.0 <= time_s <= self.fed_samples / RATE + 1.0
-            ):
-                self._turn_open, self._turn_end_s = False, float(time_s)
+            self._turns.on_event(kind, time_s, self.fed_samples / RATE)
             self._changed.notify_all()
 
-    def _add_text(self, text: str) -> None:
-        piece = clean(text)
+    def _add_text(self, text: Any) -> None:
         with self._lock:
-            self._text_chars += len(text)
-            if self._text_chars > MAX_TEXT_CHARS:
-                raise TranscriptionError(f"{WHAT} failed: Mistral sent more text than a meeting holds.")
-            self._deltas.append(piece)
+            shown = self._live.add_text(text if isinstance(text, str) else "")
         listener = self.on_text
-        if listener is not None and piece:
+        if listener is not None and shown:
             with contextlib.suppress(Exception):  # a display problem must not end the session
-                listener(piece)
-
-    def _transcript(self, done: Any) -> Transcript:
-        raw_segments = [_segment(s) for s in (getattr(done, "segments", None) or [])[:MAX_SEGMENTS]]
-        segments = raw_segments or self._segments
-        text = str(getattr(done, "text", "") or "")[:MAX_TEXT_CHARS] or self.partial_text
-        result = _Raw(
-            text=text,
-            language=_language(getattr(done, "language", None)) or self._language,
-            model=clean(str(getattr(done, "model", "") or self.model))[:100],
-            segments=[s for s in segments if s.text.strip()],
-        )
-        return self._build(result)
-
-    def _build(self, result: _Raw, *, provisional: bool = False) -> Transcript:
-        """The transcript of a result; provisional when it lacks times or (diarized) speakers."""
-        transcript = MistralTranscriber._to_transcript(result, names=self._reference_names)
-        timed = bool(result.segments) and all(s.end is not None and s.end > 0 for s in result.segments)
-        speakers = not self.diarize or all(s.speaker_id for s in result.segments)
-        if not result.segments:
-            end = round(self.sent_samples / RATE, 2)
-            transcript.segments = [Segment(0.0, end, s.speaker, s.text) for s in transcript.segments]
-        transcript.provisional = provisional or not (timed and speakers)
-        return transcript
-
-    def _translate(self, err: BaseException) -> TranscriptionError:
-        if isinstance(err, TranscriptionError):
-            return err
-        from tui.mistral import translate_error
-
-        cause: BaseException = err
-        while type(cause).__name__.startswith("RealtimeTranscription") and cause.__cause__ is not None:
-            cause = cause.__cause__
-        if type(cause).__name__ == "RealtimeTranscriptionWSError":
-            detail = getattr(getattr(cause, "payload", None), "error", None)
-            return TranscriptionError(_error_message(detail), hint=RETRY)
-        response = getattr(cause, "response", None)
-        status = getattr(response, "status_code", None)
-        if isinstance(status, int):
-            body = bytes(getattr(response, "body", b"") or b"")[:4000].decode("utf-8", "replace")
-            cause = _HttpFailure(status, body, getattr(response, "headers", None))
-        elif type(cause).__name__.startswith("ConnectionClosed"):
-            return TranscriptionError(f"{WHAT} failed: the connection was cut mid-answer.", hint=RETRY)
-        error = translate_error(cause, "transcription", WHAT, self.connection.server_url)
-        assert isinstance(error, TranscriptionError)
-        return error
-
-
-def _drop(conn: Any) -> None:
-    """Drop the socket unless it is already closing (the SDK has no public abort; its websocket
-    is the only handle on the transport)."""
-    transport = getattr(getattr(conn, "_websocket", None), "transport", None)
-    if transport is not None and not transport.is_closing():
-        transport.abort()
-
-
-@dataclass
-class _HttpFailure:
-    """A refused WebSocket upgrade, shaped like the SDK's HTTP errors for ``translate_error``."""
-
-    status_code: int
-    body: str
-    headers: Any = None
+                listener(shown)
 
 
 def _pcm16(samples: np.ndarray) -> np.ndarray:
     clean_samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
     return (np.clip(clean_samples, -1.0, 1.0) * 32767.0).astype("<i2")
-
-
-def _segment(raw: Any) -> _Raw:
-    start, end = seconds(getattr(raw, "start", None)), seconds(getattr(raw, "end", None))
-    if start is not None and end is not None and end < start:
-        end = start
-    speaker = getattr(raw, "speaker_id", None)
-    return _Raw(
-        text=str(getattr(raw, "text", "") or "")[:MAX_SEGMENT_CHARS],
-        start=start,
-        end=end,
-        speaker_id=clean(speaker)[:40] if isinstance(speaker, str) and speaker.strip() else None,
-    )
-
-
-def _language(value: Any) -> str | None:
-    if isinstance(value, str) and 1 <= len(value) <= 16 and value.replace("-", "").isalnum():
-        return value
-    return None
-
-
-def _error_message(detail: Any) -> str:
-    message = getattr(detail, "message", None)
-    if isinstance(message, dict):
-        message = message.get("detail") or message.get("message")
-    text = clean(str(message or "")).strip().rstrip(".")[:MAX_MESSAGE_CHARS]
-    code = getattr(detail, "code", None)
-    where = f" ({code})" if isinstance(code, int) and not isinstance(code, bool) else ""
-    return f"{WHAT} failed: Mistral reported an error{where}" + (f": {text}." if text else ".")
 
 
 def make_live_transcription(

@@ -1,0 +1,170 @@
+"""Opening Mistral's realtime transcription socket, bounded, and saying why it failed in one sentence.
+
+:func:`open_session` makes the connection the SDK's ``client.audio.realtime.connect`` makes (the same
+URL, headers and session update; it returns the SDK's own :class:`RealtimeConnection`), with
+Voxroom's rules for every outbound connection (:mod:`tui.net`):
+
+- a redirect of the upgrade is refused, never followed (the socket carries the meeting audio and
+  the named people's reference clips);
+- what the server sends before ``session.created`` is bounded: at most :data:`MAX_PRELUDE_EVENTS`
+  events and :data:`MAX_PRELUDE_BYTES` bytes (the SDK keeps them all to replay), each message at
+  most :data:`MAX_MESSAGE_BYTES`, all within the read timeout;
+- the server URL is shown only as :func:`tui.redact.display_url` shows it (no credentials, no query).
+
+:func:`translate` turns any failure of the session into a :class:`TranscriptionError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tui.errors import TranscriptionError
+from tui.net import ResponseRefused, split_credentials, websocket_connect
+from tui.text import clean
+
+PATH = "/v1/audio/transcriptions/realtime"
+MAX_PRELUDE_EVENTS = 64
+"""Events accepted before ``session.created`` (the service sends it first)."""
+MAX_PRELUDE_BYTES = 1024 * 1024
+MAX_MESSAGE_BYTES = 1024 * 1024
+"""Largest server message (decoded): a ``transcription.done`` of a long turn is well under it."""
+MAX_MESSAGE_CHARS = 200
+"""Longest server error message repeated to the user."""
+WHAT = "Live transcription"
+RETRY = "Retry the turn."
+
+
+def session_url(server_url: str, model: str) -> str:
+    """``ws(s)://host/.../v1/audio/transcriptions/realtime?model=...`` for ``server_url`` (whose own
+    query is kept, as the SDK keeps it), without credentials."""
+    base, _ = split_credentials(server_url)
+    parts = urlsplit(base.strip().rstrip("/"))
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query["model"] = model
+    scheme = {"https": "wss", "http": "ws"}.get(parts.scheme.lower(), parts.scheme)
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + PATH, urlencode(query), ""))
+
+
+async def open_session(connection: Any, model: str, **session: Any) -> Any:
+    """A realtime session on ``connection`` (a :class:`tui.mistral.MistralConnection`) whose
+    ``session.created`` has arrived and to which ``session`` (the SDK's session fields, None ones
+    left out) was sent as ``session.update``. Raises on any failure (see :func:`translate`)."""
+    from mistralai.client.models import RealtimeTranscriptionSessionCreated
+    from mistralai.extra.realtime import RealtimeConnection
+    from websockets.asyncio import client as ws_client
+
+    settings = connection.settings
+    _, headers = split_credentials(connection.server_url)
+    key = settings.api_key.reveal()
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    timeout_s = float(settings.timeout_s)
+    websocket = await websocket_connect(
+        ws_client,
+        session_url(connection.server_url, model),
+        additional_headers=headers,
+        user_agent_header=connection.client.sdk_configuration.user_agent,
+        open_timeout=timeout_s,
+        max_size=MAX_MESSAGE_BYTES,
+    )
+    try:
+        created, prelude = await _prelude(websocket, timeout_s, RealtimeTranscriptionSessionCreated)
+        conn = RealtimeConnection(websocket=websocket, session=created.session, initial_events=prelude)
+        fields = {name: value for name, value in session.items() if value is not None}
+        if fields:
+            await conn.update_session(**fields)
+    except BaseException:
+        websocket.transport.abort()
+        raise
+    return conn
+
+
+async def _prelude(websocket: Any, timeout_s: float, created_type: type) -> tuple[Any, list[Any]]:
+    """``session.created`` and the events read before it (to replay), within the bounds."""
+    from mistralai.extra.realtime.connection import parse_realtime_event
+
+    deadline = time.monotonic() + timeout_s
+    events: list[Any] = []
+    size = 0
+    while True:
+        try:
+            raw = await asyncio.wait_for(websocket.recv(), max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            raise TranscriptionError(f"{WHAT} failed: Mistral did not answer in time.", hint=RETRY) from None
+        size += len(raw)
+        if len(events) >= MAX_PRELUDE_EVENTS or size > MAX_PRELUDE_BYTES:
+            raise TranscriptionError(
+                f"{WHAT} failed: the server sent more than {MAX_PRELUDE_EVENTS} events or "
+                f"{MAX_PRELUDE_BYTES // 1024} kB before opening the session.",
+                hint="Check that MISTRAL_SERVER_URL points at Mistral; the recording is transcribed instead.",
+            )
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes | bytearray) else raw
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            continue  # unreadable before the session: nothing to replay
+        event = parse_realtime_event(payload)
+        if getattr(event, "type", None) == "error":
+            raise TranscriptionError(error_message(getattr(event, "error", None)), hint=RETRY)
+        events.append(event)
+        if isinstance(event, created_type):
+            return event, events
+
+
+def drop(conn: Any) -> None:
+    """Drop the socket unless it is already closing (the SDK has no public abort; its websocket
+    is the only handle on the transport)."""
+    transport = getattr(getattr(conn, "_websocket", None), "transport", None)
+    if transport is not None and not transport.is_closing():
+        transport.abort()
+
+
+def translate(err: BaseException, connection: Any) -> TranscriptionError:
+    """One sentence for a failed session on ``connection`` (its URL shown without secrets)."""
+    if isinstance(err, TranscriptionError):
+        return err
+    from tui.mistral import translate_error
+
+    cause: BaseException = err
+    while type(cause).__name__.startswith("RealtimeTranscription") and cause.__cause__ is not None:
+        cause = cause.__cause__
+    if type(cause).__name__ == "RealtimeTranscriptionWSError":
+        detail = getattr(getattr(cause, "payload", None), "error", None)
+        return TranscriptionError(error_message(detail), hint=RETRY)
+    response = getattr(cause, "response", None)
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int) and not isinstance(cause, ResponseRefused):
+        body = bytes(getattr(response, "body", b"") or b"")[:4000].decode("utf-8", "replace")
+        cause = _HttpFailure(status, body, getattr(response, "headers", None))
+    elif type(cause).__name__.startswith("ConnectionClosed"):
+        return TranscriptionError(f"{WHAT} failed: the connection was cut mid-answer.", hint=RETRY)
+    error = translate_error(cause, "transcription", WHAT, connection.display)
+    assert isinstance(error, TranscriptionError)
+    return error
+
+
+@dataclass
+class _HttpFailure:
+    """A refused WebSocket upgrade, shaped like the SDK's HTTP errors for ``translate_error``."""
+
+    status_code: int
+    body: str
+    headers: Any = None
+
+
+def error_message(detail: Any) -> str:
+    """The sentence for a server ``error`` event's ``error`` (its message cleaned and bounded)."""
+    from tui.redact import scrub
+
+    message = getattr(detail, "message", None)
+    if isinstance(message, dict):
+        message = message.get("detail") or message.get("message")
+    text = scrub(clean(str(message or ""))).strip().rstrip(".")[:MAX_MESSAGE_CHARS]
+    code = getattr(detail, "code", None)
+    where = f" ({code})" if isinstance(code, int) and not isinstance(code, bool) else ""
+    return f"{WHAT} failed: Mistral reported an error{where}" + (f": {text}." if text else ".")
