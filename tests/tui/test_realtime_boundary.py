@@ -3,8 +3,9 @@ is transcribed from the recording instead; nothing goes to (or comes from) the o
 
 from __future__ import annotations
 
+from tests.helpers import RoomEvents
 from tests.standin import Fault, MistralStandIn
-from tests.tui.test_room import Events, finished
+from tests.tui.test_room import finished
 from tui.config import Settings
 from tui.room import RoomNotice
 from tui.sessions import SessionStore
@@ -19,7 +20,7 @@ def test_a_redirected_realtime_socket_falls_back_to_the_batch_request(
         )
         mistral_server.fail("realtime", Fault.redirect_to(target, 307))
         room = make_room(live=True)
-        events = Events()
+        events = RoomEvents()
         room.subscribe(events)
         room.press("fallback")
         room.press("fallback")
@@ -41,7 +42,7 @@ def test_a_turn_transcribed_live_records_the_realtime_model(
     make_room, mistral_server: MistralStandIn, tui_settings: Settings
 ) -> None:
     room = make_room(live=True)
-    events = Events()
+    events = RoomEvents()
     room.subscribe(events)
     room.press("fallback")
     room.press("fallback")
