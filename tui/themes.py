@@ -139,9 +139,12 @@ def _state_path(data_dir: Path) -> Path:
 
 
 def read_state(data_dir: Path) -> dict[str, Any]:
+    """The state file's choices; a missing, linked, damaged, deep or huge file is simply no state."""
+    from tui.fsutil import UnreadableFile, read_json
+
     try:
-        data = json.loads(_state_path(data_dir).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json(_state_path(data_dir), 256 * 1024, within=Path(data_dir))
+    except UnreadableFile:
         return {}
     return data if isinstance(data, dict) else {}
 

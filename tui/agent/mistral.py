@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -56,33 +55,30 @@ class AgentCache:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def get(self, key: str) -> str | None:
+    def _read(self) -> dict[str, object]:
+        """The cache's entries; a missing, linked, damaged, deep or huge file is an empty cache."""
+        from tui.fsutil import UnreadableFile, read_json
+
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        value = data.get(key) if isinstance(data, dict) else None
+            data = read_json(self.path, 1024 * 1024, within=self.path.parent)
+        except UnreadableFile:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def get(self, key: str) -> str | None:
+        value = self._read().get(key)
         return value if isinstance(value, str) and value else None
 
     def put(self, key: str, agent_id: str | None) -> None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict):
-                data = {}
-        except (OSError, ValueError):
-            data = {}
+        from tui.fsutil import atomic_write, make_private_dir
+
+        data = self._read()
         if agent_id:
             data[key] = agent_id
         else:
             data.pop(key, None)
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        make_private_dir(self.path.parent)
+        atomic_write(self.path, json.dumps(data, indent=1).encode("utf-8"))
 
 
 class MistralAgent:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 from math import gcd
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -71,9 +73,9 @@ class Clip:
 
             assert self.path is not None
             try:
-                info = sf.info(str(self.path))
-                self._frames = round(info.frames * self.rate / info.samplerate)
-            except (RuntimeError, sf.LibsndfileError):
+                with open_audio_file(self.path) as f, sf.SoundFile(f) as info:
+                    self._frames = round(info.frames * self.rate / info.samplerate)
+            except (RuntimeError, sf.LibsndfileError, AudioInputError):
                 self._frames = len(self.samples)
         return self._frames
 
@@ -94,9 +96,10 @@ class Clip:
         assert self.path is not None
         peak = 0.0
         try:
-            for block in sf.blocks(str(self.path), blocksize=65536, dtype="float32"):
-                peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
-        except (RuntimeError, sf.LibsndfileError):
+            with open_audio_file(self.path) as f:
+                for block in sf.blocks(f, blocksize=65536, dtype="float32"):
+                    peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
+        except (RuntimeError, sf.LibsndfileError, AudioInputError):
             return dbfs(float(np.max(np.abs(self.samples)))) if self.samples.size else -200.0
         return dbfs(peak) if peak else -200.0
 
@@ -115,11 +118,14 @@ class Clip:
             import soundfile as sf
 
             try:
-                info = sf.info(str(self.path))
-            except (RuntimeError, OSError):
-                info = None
-            if info and info.samplerate == rate and info.channels == 1 and info.frames:
-                return self.path.read_bytes()
+                with open_audio_file(self.path) as f:
+                    with sf.SoundFile(f) as info:
+                        same = info.samplerate == rate and info.channels == 1 and info.frames > 0
+                    if same:
+                        f.seek(0)
+                        return f.read()
+            except (RuntimeError, OSError, sf.LibsndfileError):
+                pass
         import soundfile as sf
 
         buf = io.BytesIO()
@@ -156,32 +162,62 @@ _BLOCK_FRAMES = 65_536
 _UNKNOWN_SIZES = (0, 0xFFFFFFFF)  # streamed WAVs leave the data size at 0 or all ones
 
 
-def _wav_claimed_bytes(path: Path) -> tuple[int, int] | None:
+def open_audio_file(path: Path) -> BinaryIO:
+    """An audio file opened for reading by the one reader (:func:`tui.fsutil.open_regular`): a
+    regular file, never through a link (a clip that is a link is not that person's voice), never a
+    FIFO. Raises :class:`AudioInputError` in one sentence."""
+    from tui.fsutil import UnreadableFile, open_regular
+
+    try:
+        return open_regular(path)
+    except UnreadableFile as err:
+        if err.missing:
+            raise AudioInputError(f"{path} does not exist.", hint="Check the file name.") from None
+        if os.path.isdir(path) and not os.path.islink(path):
+            raise AudioInputError(
+                f"{path} is a folder, not an audio file.", hint="Give an audio file."
+            ) from None
+        if "link" in err.reason:
+            raise AudioInputError(
+                f"{path.name} is a link, which Voxroom never reads through.", hint="Give the file itself."
+            ) from None
+        if "regular" in err.reason:
+            raise AudioInputError(f"{path} is not a regular file.", hint="Give an audio file.") from None
+        if "ermission" in err.reason:
+            raise AudioInputError(
+                f"Cannot read {path}: permission denied.", hint="Check its permissions."
+            ) from None
+        raise AudioInputError(f"Cannot read {path}: {err.reason}.") from None
+
+
+def _wav_claimed_bytes(f: BinaryIO) -> tuple[int, int] | None:
     """``(claimed data bytes, data offset)`` from a RIFF/WAVE header, or ``None`` if not one."""
-    with path.open("rb") as f:
-        head = f.read(12)
-        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+    f.seek(0)
+    head = f.read(12)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    offset = 12
+    for _ in range(64):  # a header has a handful of chunks; stop on garbage
+        chunk = f.read(8)
+        if len(chunk) < 8:
             return None
-        offset = 12
-        for _ in range(64):  # a header has a handful of chunks; stop on garbage
-            chunk = f.read(8)
-            if len(chunk) < 8:
-                return None
-            size = int.from_bytes(chunk[4:8], "little")
-            offset += 8
-            if chunk[:4] == b"data":
-                return size, offset
-            offset += size + (size & 1)
-            f.seek(offset)
+        size = int.from_bytes(chunk[4:8], "little")
+        offset += 8
+        if chunk[:4] == b"data":
+            return size, offset
+        offset += size + (size & 1)
+        f.seek(offset)
     return None
 
 
-def _check_header(path: Path, max_seconds: float) -> None:
+def _check_header(path: Path, f: BinaryIO, max_seconds: float) -> None:
     """Refuse, before decoding, a file whose header claims more than the file holds or allows."""
     import soundfile as sf
 
-    size = path.stat().st_size
-    claimed = _wav_claimed_bytes(path)
+    size = os.fstat(f.fileno()).st_size
+    if size == 0:
+        raise AudioInputError(f"{path.name} is empty (0 bytes).", hint="Give a file that holds audio.")
+    claimed = _wav_claimed_bytes(f)
     if claimed is not None:
         data_bytes, offset = claimed
         if data_bytes not in _UNKNOWN_SIZES and data_bytes > size - offset + 4096:
@@ -191,9 +227,13 @@ def _check_header(path: Path, max_seconds: float) -> None:
                 hint="Export the recording again.",
             )
     try:
-        info = sf.info(str(path))
+        f.seek(0)
+        with sf.SoundFile(f) as info:
+            pass
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
         return  # not a libsndfile format: PyAV decodes it with the same bounds
+    finally:
+        f.seek(0)
     _check_format(path, int(info.samplerate), int(info.channels))
     if info.samplerate and info.frames / info.samplerate > max_seconds:
         raise _too_long(path, info.frames / info.samplerate, max_seconds)
@@ -277,19 +317,17 @@ class _Collector:
 
 
 def check_audio_file(path: Path, max_seconds: float | None = None) -> None:
-    """The checks :func:`load_clip` makes before decoding: a readable, non-empty file whose header
-    agrees with its size and whose length is within ``max_seconds``. Raises :class:`AudioInputError`."""
+    """The checks :func:`load_clip` makes before decoding: a readable, non-empty regular file (never
+    through a link) whose header agrees with its size and whose length is within ``max_seconds``.
+    Raises :class:`AudioInputError`."""
     limit = DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds
+    with open_audio_file(Path(path)) as f:
+        _checked_header(Path(path), f, limit)
+
+
+def _checked_header(path: Path, f: BinaryIO, limit: float) -> None:
     try:
-        if not path.exists():
-            raise AudioInputError(f"{path} does not exist.", hint="Check the file name.")
-        if path.is_dir():
-            raise AudioInputError(f"{path} is a folder, not an audio file.", hint="Give an audio file.")
-        if not path.is_file():
-            raise AudioInputError(f"{path} is not a regular file.", hint="Give an audio file.")
-        if path.stat().st_size == 0:
-            raise AudioInputError(f"{path.name} is empty (0 bytes).", hint="Give a file that holds audio.")
-        _check_header(path, limit)
+        _check_header(path, f, limit)
     except PermissionError:
         raise AudioInputError(
             f"Cannot read {path}: permission denied.", hint="Check its permissions."
@@ -315,34 +353,36 @@ def load_clip(path: Path | str, *, rate: int | None = None, max_seconds: float |
     """
     path = Path(path)
     limit = DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds
-    check_audio_file(path, limit)
-    import soundfile as sf
+    with open_audio_file(path) as source:  # opened once: what is checked is what is decoded
+        _checked_header(path, source, limit)
+        import soundfile as sf
 
-    try:
-        with sf.SoundFile(str(path)) as f:
-            _check_format(path, int(f.samplerate), int(f.channels))
-            collector = _Collector(path, int(f.samplerate), rate, limit, frames=int(f.frames))
-            for block in f.blocks(blocksize=_BLOCK_FRAMES, dtype="float32", always_2d=True):
-                collector.add(block)
-        return collector.clip()
-    except AudioInputError:
-        raise
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
-        pass
-    except MemoryError:
-        raise AudioInputError(
-            f"{path.name} is too large to decode here.", hint="Cut it into shorter files."
-        ) from None
-    return _load_with_av(path, rate, limit)
+        try:
+            with sf.SoundFile(source) as f:
+                _check_format(path, int(f.samplerate), int(f.channels))
+                collector = _Collector(path, int(f.samplerate), rate, limit, frames=int(f.frames))
+                for block in f.blocks(blocksize=_BLOCK_FRAMES, dtype="float32", always_2d=True):
+                    collector.add(block)
+            return collector.clip()
+        except AudioInputError:
+            raise
+        except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
+            pass
+        except MemoryError:
+            raise AudioInputError(
+                f"{path.name} is too large to decode here.", hint="Cut it into shorter files."
+            ) from None
+        source.seek(0)
+        return _load_with_av(path, source, rate, limit)
 
 
-def _load_with_av(path: Path, rate: int | None, max_seconds: float) -> Clip:
+def _load_with_av(path: Path, source: BinaryIO, rate: int | None, max_seconds: float) -> Clip:
     try:
         import av
     except ImportError:  # pragma: no cover - av comes with faster-whisper
         raise AudioInputError(f"{path.name} is not an audio file Voxroom can read.") from None
     try:
-        with av.open(str(path)) as container:
+        with av.open(source) as container:
             if not container.streams.audio:
                 raise AudioInputError(f"{path.name} has no audio stream.", hint="Give an audio file.")
             stream = container.streams.audio[0]

@@ -38,6 +38,8 @@ BORDERLINE = 0.75
 MAX_PROFILES = 500
 MAX_NAME = 80
 MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_CLIP_BYTES = 64 * 1024 * 1024
+"""A reference clip larger than this is not read (a few seconds of speech is well under 1 MB)."""
 PROFILES_FILE = "voice_profiles.json"
 _LABEL = re.compile(r"^speaker_(\d{1,6})$")
 
@@ -206,12 +208,18 @@ class VoiceProfiles:
         self.path = self.folder / PROFILES_FILE
 
     def list(self) -> list[Person]:
-        if not self.path.exists():
-            return []
+        from tui.fsutil import UnreadableFile, read_json
+
         try:
-            if self.path.stat().st_size > MAX_FILE_BYTES:
-                raise ValueError("too large")
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = read_json(self.path, MAX_FILE_BYTES, within=self.folder.parent)
+        except UnreadableFile as err:
+            if err.missing:
+                return []
+            raise VoiceProfileError(
+                f"The voice profiles file {self.path} cannot be read: {err.reason}.",
+                hint="Delete it to start again; it only holds voice profiles.",
+            ) from None
+        try:
             items = data["profiles"] if isinstance(data, dict) else None
             if not isinstance(items, list):
                 raise ValueError("no profile list")
@@ -226,7 +234,7 @@ class VoiceProfiles:
         self, name: str, voiceprint: Sequence[float], *, seconds: float, reference: Path | None = None
     ) -> Person:
         """A new profile; ``reference`` (a clip file) is copied into the profiles folder."""
-        from tui.fsutil import atomic_write, make_private, make_private_dir
+        from tui.fsutil import UnreadableFile, atomic_write, make_private, make_private_dir, read_bytes
 
         try:
             person = Person(next_label(self.list()), _clean_name(name), list(voiceprint), None, seconds)
@@ -243,8 +251,13 @@ class VoiceProfiles:
                 reference.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", reference.suffix.lower()) else ""
             )
             person.reference = f"{person.label}{suffix}"
-            try:
-                atomic_write(self.folder / person.reference, reference.read_bytes())
+            try:  # never through a link: a linked clip is not this person's voice
+                clip = read_bytes(reference, MAX_CLIP_BYTES)
+                atomic_write(self.folder / person.reference, clip)
+            except UnreadableFile as err:
+                raise VoiceProfileError(
+                    f"Cannot copy the reference clip {reference.name}: {err.reason}.", hint="Record again."
+                ) from None
             except OSError as err:
                 raise VoiceProfileError(
                     f"Cannot copy the reference clip {reference}: {err.strerror}.", hint="Check the file."

@@ -26,7 +26,8 @@ LIMITS: dict[str, int] = {
     "text": 100_000,  # a turn's transcript text, a reply
     "error": 2_000,  # an error message, moderation words
     "url": 2_000,
-    "segments": 50_000,  # per turn
+    "segments": 10_000,  # per turn
+    "turn_text": 400_000,  # all of one turn's segment text together
     "references": 200,  # per turn
     "turns": 10_000,
     "speakers": 1_000,
@@ -43,6 +44,7 @@ MAX_REPLY = LIMITS["text"]
 MAX_ERROR = LIMITS["error"]
 MAX_URL = LIMITS["url"]
 MAX_SEGMENTS_PER_TURN = LIMITS["segments"]
+MAX_TURN_TEXT = LIMITS["turn_text"]
 MAX_REFERENCES = LIMITS["references"]
 MAX_TURNS = LIMITS["turns"]
 MAX_SPEAKERS = LIMITS["speakers"]
@@ -63,6 +65,10 @@ _ASCII_JOINER = re.compile("(?<![^\x00-\x7f])[\u200c\u200d]|[\u200c\u200d](?![^\
 Persian, Indic scripts need them)."""
 TITLE_WORDS = 6
 """A session's automatic title is the first this many words of its first transcript line."""
+
+
+YEARS = (1970, 9000)
+"""Times in a session file outside these years are treated as unknown."""
 
 
 def single_line(text: str) -> str:
@@ -110,12 +116,16 @@ def now_iso() -> str:
 
 
 def parse_time(value: str) -> datetime | None:
-    """An ISO time from a session file as an aware datetime, or ``None`` when it is not one."""
+    """An ISO time from a session file as an aware UTC datetime, or ``None`` when it is not one or
+    lies outside :data:`YEARS` (so adding a session's length or showing it in local time never
+    overflows)."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
+        if not YEARS[0] <= parsed.year <= YEARS[1]:
+            return None
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, AttributeError, TypeError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def safe_file_name(name: str) -> bool:

@@ -14,6 +14,7 @@ from tui.sessions.fields import (
     MAX_SEGMENT_TEXT,
     MAX_SEGMENTS_PER_TURN,
     MAX_SHORT,
+    MAX_TURN_TEXT,
     TURN_STATUSES,
     _dict,
     _file_name,
@@ -90,9 +91,19 @@ class TurnRecord:
                 notes.append(f"kept the first {MAX_REFERENCES} of {len(self.references)} references")
             self.references = self.references[:MAX_REFERENCES]
         labels: dict[str, str] = {}
+        budget = MAX_TURN_TEXT  # what one turn's segments may hold together
         for n, seg in enumerate(self.segments, start=1):
             if len(seg.text) > MAX_SEGMENT_TEXT:
                 seg.text = fit(seg.text, MAX_SEGMENT_TEXT, f"segment {n}", notes)
+            if len(seg.text) > budget:
+                if len(notes) < LIMITS["notes"]:
+                    notes.append(
+                        f"kept the first {n - 1} of {len(self.segments)} segments"
+                        f" ({MAX_TURN_TEXT} characters)"
+                    )
+                self.segments = self.segments[: n - 1]
+                break
+            budget -= len(seg.text)
             label = labels.get(seg.speaker)
             if label is None:
                 label = labels[seg.speaker] = fit_line(seg.speaker) or "speaker_1"
