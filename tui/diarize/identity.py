@@ -79,7 +79,7 @@ def identify(
     seconds = speech_seconds(labelled)
     matched = match_people(people, {k: v for k, v in voiceprints.items() if k not in fixed}, threshold)
     mapping = {**matched, **fixed}
-    updated = {p.label: Person(p.label, p.name, p.voiceprint, p.reference, p.seconds) for p in people}
+    updated = {p.label: p.copy() for p in people}
     for turn_label, person_label in mapping.items():
         if turn_label in voiceprints:
             person = updated.setdefault(person_label, Person(person_label))

@@ -21,7 +21,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ BORDERLINE = 0.75
 """Similarity from which a voice profile is suggested for confirmation."""
 MAX_PROFILES = 500
 MAX_NAME = 80
+MAX_ALSO = 8
+"""At most this many merged-in voiceprints per person."""
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_CLIP_BYTES = 64 * 1024 * 1024
 """A reference clip larger than this is not read (a few seconds of speech is well under 1 MB)."""
@@ -73,11 +75,40 @@ class Person:
     reference: str | None = None
     """File name of a reference clip (inside the profiles folder), if one was kept."""
     seconds: float = 0.0
+    also: list[list[float]] = field(default_factory=list)
+    """Voiceprints of people merged into this one (a person split in two by the diarizer): a voice
+    close to any of them is this person, so a merged voice never comes back under another label."""
 
     def __post_init__(self) -> None:
         if self.voiceprint is not None:
             self.voiceprint = _unit(self.voiceprint)
         self.seconds = max(0.0, float(self.seconds)) if math.isfinite(float(self.seconds)) else 0.0
+        self.also = [_unit(v) for v in self.also[:MAX_ALSO]]
+
+    def copy(self) -> Person:
+        return Person(self.label, self.name, self.voiceprint, self.reference, self.seconds, list(self.also))
+
+    def voiceprints(self) -> list[list[float]]:
+        """Every voiceprint that identifies this person (their own first)."""
+        return ([self.voiceprint] if self.voiceprint is not None else []) + self.also
+
+    def merge(self, other: Person) -> None:
+        """Take ``other`` in: the voiceprints' weighted mean by seconds heard, ``other``'s voiceprints
+        kept as :attr:`also`, their seconds added; the name and reference clip are this person's,
+        or ``other``'s when this one has none."""
+        if other.voiceprint is not None:
+            if self.voiceprint is None:
+                self.voiceprint = list(other.voiceprint)
+            else:
+                total = self.seconds + other.seconds
+                w = self.seconds / total if total > 0 else 0.5
+                self.voiceprint = _unit(
+                    [a * w + b * (1.0 - w) for a, b in zip(self.voiceprint, other.voiceprint, strict=True)]
+                )
+        self.also = [*self.also, *other.voiceprints()][:MAX_ALSO]
+        self.seconds += other.seconds
+        self.name = self.name or other.name
+        self.reference = self.reference or other.reference
 
     def heard(self, voiceprint: Sequence[float], seconds: float) -> None:
         """Fold ``seconds`` more of this voice into the voiceprint (running weighted mean)."""
@@ -100,6 +131,7 @@ class Person:
             "voiceprint": None if self.voiceprint is None else [round(x, 6) for x in self.voiceprint],
             "reference": self.reference,
             "seconds": round(self.seconds, 2),
+            **({"also": [[round(x, 6) for x in v] for v in self.also]} if self.also else {}),
         }
 
     @classmethod
@@ -111,12 +143,14 @@ class Person:
         name = data.get("name")
         reference = data.get("reference")
         voiceprint = data.get("voiceprint")
+        also = data.get("also")
         return cls(
             label=label,
             name=_clean_name(name) if name else None,
             voiceprint=None if voiceprint is None else list(voiceprint),
             reference=_safe_file_name(reference) if reference else None,
             seconds=float(data.get("seconds") or 0.0),
+            also=[list(v) for v in also[:MAX_ALSO] if isinstance(v, list)] if isinstance(also, list) else [],
         )
 
 
@@ -161,19 +195,19 @@ def match_people(
     ``speaker_{n+2}``... in the order of ``centroids``. People without a voiceprint match nothing.
     """
     labels = list(centroids)
-    known = [p for p in people if p.voiceprint is not None]
+    known = [(p, v) for p in people for v in p.voiceprints()]  # a merged person has several
     mapping: dict[str, str] = {}
     if labels and known:
         import numpy as np
         from scipy.optimize import linear_sum_assignment
 
         a = np.array([_unit(centroids[label]) for label in labels])
-        b = np.array([p.voiceprint for p in known])
+        b = np.array([v for _, v in known])
         sims = a @ b.T
         rows, cols = linear_sum_assignment(-sims)
         for r, c in zip(rows, cols, strict=True):
             if 1.0 - float(sims[r, c]) <= threshold:
-                mapping[labels[r]] = known[c].label
+                mapping[labels[r]] = known[c][0].label
     taken = list(people)
     for label in labels:
         if label not in mapping:
@@ -192,7 +226,7 @@ def update_people(
     """Match a turn's voices (:func:`match_people`), fold them into the people's voiceprints, and
     add the new people. Returns the updated list (the input is not changed) and the mapping."""
     mapping = match_people(people, centroids, threshold)
-    out = {p.label: Person(p.label, p.name, p.voiceprint, p.reference, p.seconds) for p in people}
+    out = {p.label: p.copy() for p in people}
     for turn_label, person_label in mapping.items():
         person = out.setdefault(person_label, Person(person_label))
         person.heard(centroids[turn_label], float(seconds.get(turn_label, 1.0)))

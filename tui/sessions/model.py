@@ -268,7 +268,10 @@ class Session:
             self.speaker_names.pop(label, None)
 
     def merge_speakers(self, source: str, into: str) -> int:
-        """Relabel every segment of ``source`` as ``into``; returns how many segments changed.
+        """``source`` is ``into``: every segment of ``source`` is relabelled ``into`` and the two
+        people become one (voiceprints merged by seconds heard, ``source``'s kept as another voice
+        of ``into``, see :meth:`Person.merge`), so ``source``'s voice never comes back under its own
+        label in a later turn. Returns how many segments changed.
 
         ``into`` keeps its name; if it had none it takes ``source``'s.
         """
@@ -281,6 +284,15 @@ class Session:
         old = self.speaker_names.pop(source, None)
         if old and into not in self.speaker_names:
             self.speaker_names[into] = old
+        gone = next((p for p in self.people if p.label == source), None)
+        if gone is not None:
+            self.people = [p for p in self.people if p.label != source]
+            kept = next((p for p in self.people if p.label == into), None)
+            if kept is None:
+                gone.label = into
+                self.people.append(gone)
+            else:
+                kept.merge(gone)
         return changed
 
     def resolve_speaker(self, label_or_name: str) -> str | None:
