@@ -7,6 +7,7 @@ its parser and sets ``func(args) -> int``. Command modules import heavy librarie
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -64,7 +65,37 @@ def _stdout_gone() -> int:
     return 1
 
 
+def _not_text(argv: Sequence[str]) -> int | None:
+    """The position (1-based) of the first argument that is not valid text (bytes that are not
+    UTF-8 arrive as lone surrogates), or ``None``."""
+    for n, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return n
+    return None
+
+
+def _printable_streams() -> None:
+    """Text that cannot be encoded (a lone surrogate from a service) is printed replaced, never a
+    crash in the middle of an answer."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a stream replaced by the caller
+                reconfigure(errors="replace" if stream is sys.stdout else "backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _printable_streams()
+    bad = _not_text(sys.argv[1:] if argv is None else argv)
+    if bad is not None:
+        print(
+            f"voxroom: argument {bad} is not valid UTF-8 text, so it was not used. "
+            "Give it in UTF-8 (rename a file whose name is not).",
+            file=sys.stderr,
+        )
+        return 2
     try:
         parser = build_parser()
         try:

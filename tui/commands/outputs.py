@@ -1,17 +1,17 @@
 """Files the commands write for people (``export -o``, ``say -o``, ``ask -o``): private, whole, or absent.
 
-Every such file is written to a hidden temporary file in the target folder with mode 0600 and renamed
-into place only once complete, so a failure never leaves a partial (or world-readable) file behind.
+Every such file goes through the one writer, :func:`tui.fsutil.atomic_write`: a hidden temporary file
+in the target folder with mode 0600, moved into place only once complete (a failure never leaves a
+partial or world-readable file), never through a link, and an existing file is only replaced with
+``--force``.
 """
 
 from __future__ import annotations
 
-import contextlib
+import io
 import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from tui.errors import VoxroomError
 
@@ -70,34 +70,28 @@ def check_output_path(path: Path, *, force: bool = False, audio: bool = False) -
     return path
 
 
-@contextlib.contextmanager
-def _private_temp(path: Path) -> Iterator[tuple[IO[bytes], Path]]:
+def _write(path: Path, body: bytes, force: bool) -> None:
+    """The one writer (:func:`tui.fsutil.atomic_write`): 0600, atomic, never through a link, and an
+    existing file only replaced with ``force`` (checked again at the moment of writing)."""
+    from tui.fsutil import UnsafeTarget, atomic_write
+
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        atomic_write(path, body, replace=force)
+    except UnsafeTarget:
+        raise VoxroomError(
+            f"{path} already exists.", hint="Add --force to replace it, or choose another name."
+        ) from None
     except OSError as err:
-        raise VoxroomError(f"Cannot write {path}: {err.strerror}.", hint="Choose another path.") from None
-    tmp = Path(name)  # mkstemp creates it 0600
-    try:
-        with os.fdopen(fd, "w+b") as f:
-            yield f, tmp
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as err:
-        tmp.unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            raise VoxroomError(
-                f"Cannot write {path}: {err.strerror or err}.", hint="Choose another path."
-            ) from None
-        raise
+        raise VoxroomError(
+            f"Cannot write {path}: {err.strerror or err}.", hint="Choose another path."
+        ) from None
 
 
 def write_private_output(path: Path, data: bytes | str, *, force: bool = False) -> Path:
     """Write ``data`` to ``path`` (0600, atomically), after :func:`check_output_path`."""
     path = check_output_path(path, force=force)
-    body = data.encode("utf-8") if isinstance(data, str) else data
-    with _private_temp(path) as (f, _tmp):
-        f.write(body)
+    body = data.encode("utf-8", errors="replace") if isinstance(data, str) else data
+    _write(path, body, force)
     return path
 
 
@@ -109,11 +103,12 @@ def write_audio_output(path: Path, samples: np.ndarray, rate: int, *, force: boo
     path = check_output_path(path, force=force, audio=True)
     fmt, subtype = AUDIO_FORMATS[path.suffix.lower()]
     data = np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, 1.0)
-    with _private_temp(path) as (f, _tmp):
-        try:
-            sf.write(f, data, rate or 24_000, format=fmt, subtype=subtype)
-        except (sf.LibsndfileError, RuntimeError, ValueError) as err:
-            raise VoxroomError(
-                f"Cannot encode {path.name} as {fmt}: {err}.", hint="Use a .wav or .flac name."
-            ) from None
+    buf = io.BytesIO()
+    try:
+        sf.write(buf, data, rate or 24_000, format=fmt, subtype=subtype)
+    except (sf.LibsndfileError, RuntimeError, ValueError) as err:
+        raise VoxroomError(
+            f"Cannot encode {path.name} as {fmt}: {err}.", hint="Use a .wav or .flac name."
+        ) from None
+    _write(path, buf.getvalue(), force)
     return path

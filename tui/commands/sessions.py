@@ -123,7 +123,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         out = check_output_path(out, force=args.force)  # before any work
     store, settings = _store(args)
     session = store.open(args.session)
-    text = export_session(session, fmt, secrets=_secrets(settings))
+    text = export_session(session, fmt, secrets=_secrets(settings), voiceprints=args.with_voiceprints)
     if out is not None:
         write_private_output(out, text, force=args.force)
         print(f"Wrote {out} ({fmt}, {plural(len(session.turns), 'turn')}).", file=sys.stderr)
@@ -227,6 +227,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_out_option(p, "write here (private, mode 0600) instead of standard output")
     p.add_argument("--force", action="store_true", help="replace the --out file if it exists")
+    p.add_argument(
+        "--with-voiceprints",
+        action="store_true",
+        help="json only: include the people's voiceprints (private data about their voices; "
+        "left out by default)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = cmds.add_parser("rename-speaker", help="name a speaker: rename-speaker ID speaker_1 Alice")

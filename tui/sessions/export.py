@@ -229,10 +229,15 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def to_json(session: Session) -> str:
+def to_json(session: Session, *, voiceprints: bool = False) -> str:
     """The session as stored (schema version 2), with its minutes when it has them, minus anything
-    that looks like a secret."""
+    that looks like a secret. People's voiceprints (private data) are left out unless
+    ``voiceprints``: each person keeps their label, name, reference clip's name and seconds."""
     data = session.to_dict()
+    if not voiceprints:
+        for person in data.get("people", []):
+            person.pop("also", None)
+            person["voiceprint"] = None
     minutes = load_minutes(session.folder)
     if minutes is not None:
         data["minutes"] = minutes_json(session, minutes)
@@ -322,13 +327,16 @@ def minutes_document(session: Session, minutes: Minutes, fmt: str) -> str:
 _WRITERS = {"txt": to_txt, "md": to_markdown, "srt": to_srt, "vtt": to_vtt, "json": to_json}
 
 
-def export_session(session: Session, fmt: str, *, secrets: Iterable[str] = ()) -> str:
-    """The session in ``fmt`` (one of :data:`FORMATS`), with every given secret redacted."""
+def export_session(
+    session: Session, fmt: str, *, secrets: Iterable[str] = (), voiceprints: bool = False
+) -> str:
+    """The session in ``fmt`` (one of :data:`FORMATS`), with every given secret redacted. Only the
+    JSON format can hold voiceprints, and only with ``voiceprints`` (asked for explicitly)."""
     try:
         writer = _WRITERS[fmt]
     except KeyError:
         raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}") from None
-    text = writer(session)
+    text = to_json(session, voiceprints=voiceprints) if fmt == "json" else writer(session)
     for secret in secrets:
         if secret and len(secret) >= 6:
             text = text.replace(secret, REDACTED)
