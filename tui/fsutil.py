@@ -37,6 +37,7 @@ MAX_JSON_DEPTH = 64
 """At most this deep: no file Voxroom writes nests more than about 8 levels."""
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class UnreadableFile(Exception):
@@ -178,7 +179,7 @@ def valid_text(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return text.encode("utf-8", errors="surrogatepass").decode("utf-8", errors="replace")
+        return _SURROGATE.sub("\ufffd", text)
     return text
 
 
