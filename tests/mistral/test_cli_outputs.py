@@ -105,7 +105,8 @@ def test_doctor_says_the_key_was_refused(
         monkeypatch.setenv("MISTRAL_API_KEY", "the-right-key")
         code, out, _ = run_cli(capsys, "doctor", "--no-audio")
         assert f"[ok  ] server: {server.url.rstrip('/')} accepted the key" in out
-        assert server.requests_to("agents.list_pages")
+        (check,) = server.requests_to("models.list")[-1:]
+        assert check.query == ""  # only documented fields: nothing optional is sent
 
 
 def test_doctor_gives_the_fix_for_an_unreachable_server(

@@ -7,10 +7,11 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAKE_KEY, clip_path
+from tests.conftest import FAKE_KEY, clip_path, run_cli
 from tests.standin import Fault, MistralStandIn, ScriptedSegment, TranscriptionScript
 from tui.audio.clip import load_clip
 from tui.config import Settings
@@ -142,3 +143,33 @@ def test_a_key_echoed_in_a_transcript_is_scrubbed(
     transcript = transcriber.transcribe(load_clip(clip_path("clone-test.wav")))
     assert [s.text for s in transcript.segments] == ["The key *** and Bearer *** now"]
     assert key not in transcript.text
+
+
+def test_doctor_checks_the_key_with_documented_fields_only(
+    mistral_env: MistralStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``GET /v1/models`` with nothing optional: no SDK sentinel such as ``metadata=~?~unset~?~...``
+    (what ``beta.agents.list_pages`` of SDK 3.7.0 sends) reaches the server."""
+    _, out, _ = run_cli(capsys, "doctor", "--no-audio")
+    assert "accepted the key" in out
+    (check,) = mistral_env.requests_to("models.list")
+    assert check.query == "" and check.auth_present
+    assert not mistral_env.requests_to("agents")
+
+
+def test_doctor_without_a_key_honours_the_data_dir_and_creates_nothing(
+    isolated_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.delenv("MISTRAL_API_KEY", raising=False)
+    code, out, _ = run_cli(capsys, "doctor", "--no-audio", "--backend", "mistral")
+    assert code == 1 and "[FAIL] config:" in out and "API key" in out
+    assert f"[ok  ] data dir: {isolated_env} (not created yet" in out
+    assert not isolated_env.exists()
+    assert list(home.rglob("*")) == []  # not the default data dir either
+    chosen = tmp_path / "chosen"
+    _, out, _ = run_cli(capsys, "doctor", "--no-audio", "--backend", "mistral", "--data-dir", str(chosen))
+    assert f"data dir: {chosen} (not created yet" in out and not chosen.exists()

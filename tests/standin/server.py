@@ -8,7 +8,8 @@
         assert server.requests[0].route == "conversations.start"
 
 Routes: ``transcriptions``, ``realtime`` (a WebSocket), ``speech``,
-``agents.create|list|list_pages|get|update|delete``, ``conversations.start|append|history``;
+``agents.create|list|list_pages|get|update|delete``, ``conversations.start|append|history``,
+``models.list``;
 anything else answers 404 (route ``unknown``).
 """
 
@@ -34,6 +35,7 @@ from tests.standin.calls import Call, StandInState
 from tests.standin.conversations import ConversationRoutes
 from tests.standin.faults import Fault, FaultPlan, error_body
 from tests.standin.hostile import echoed_key_message
+from tests.standin.models import list_models
 from tests.standin.realtime import RealtimeRoute
 from tests.standin.records import RecordedRequest, RequestLog, sha256_text
 from tests.standin.scripts import LatencyProfile, Reply, SpeechScript, TranscriptionScript
@@ -76,6 +78,7 @@ class _Router:
             ("POST", r"/v1/conversations", "conversations.start", conversations.start),
             ("POST", conversation, "conversations.append", conversations.append),
             ("GET", conversation + "/history", "conversations.history", conversations.history),
+            ("GET", r"/v1/models", "models.list", list_models),
         ]
         self._routes = [_Route(m, re.compile(p + r"/?"), n, h) for m, p, n, h in table]
 

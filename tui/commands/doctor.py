@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from dataclasses import dataclass
 
 from tui.commands import add_common
@@ -83,7 +82,8 @@ def check_backends(settings: Settings) -> list[Check]:
 
 
 def check_server(settings: Settings) -> Check:
-    """One cheap authenticated SDK call (a page of one agent): is the server there, is the key good?"""
+    """One cheap authenticated SDK call (the models the key may use, ``GET /v1/models``, which sends
+    no optional field): is the server there, is the key good?"""
     from mistralai.client.utils import BackoffStrategy, RetryConfig
 
     from tui.mistral import MistralConnection, translate_error
@@ -91,8 +91,7 @@ def check_server(settings: Settings) -> Check:
     conn = MistralConnection(settings)
     url = settings.server_display.rstrip("/")
     try:
-        conn.client.beta.agents.list_pages(
-            page_size=1,
+        conn.client.models.list(
             timeout_ms=5000,
             retries=RetryConfig("none", BackoffStrategy(100, 100, 1.0, 100), False),
         )
@@ -114,14 +113,40 @@ def check_transport(settings: Settings) -> Check | None:
 
 
 def check_data_dir(settings: Settings) -> Check:
+    """Whether Voxroom can keep its sessions at the data dir; creates and writes nothing."""
     path = settings.data_dir
+    if path.is_dir():
+        if not os.access(path, os.W_OK | os.X_OK):
+            return Check("data dir", False, f"{path} is not writable: fix its permissions or set --data-dir.")
+        return Check("data dir", True, str(path))
+    if path.exists() or path.is_symlink():
+        return Check("data dir", False, f"{path} is not a folder: move it away or set --data-dir.")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        return Check("data dir", False, f"{path} cannot be created ({parent} is read-only): set --data-dir.")
+    return Check("data dir", True, f"{path} (not created yet: Voxroom makes it, private, on first use)")
+
+
+def fallback_settings(args: argparse.Namespace) -> Settings:
+    """Settings to check the rest with when the real ones are refused: the same config, environment
+    and flags on the offline backend (a missing key), else the defaults with the data dir asked for."""
+    from tui.commands import settings_from_args
+
+    offline = argparse.Namespace(**{**vars(args), "backend": "offline"})
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".doctor-"):
-            pass
-    except OSError as err:
-        return Check("data dir", False, f"{path} is not writable ({err.strerror})")
-    return Check("data dir", True, str(path))
+        return settings_from_args(offline)
+    except VoxroomError:
+        pass
+    env = {"VOXROOM_CONFIG": os.devnull + ".none"}
+    if os.environ.get("VOXROOM_DATA_DIR", "").strip():
+        env["VOXROOM_DATA_DIR"] = os.environ["VOXROOM_DATA_DIR"]
+    overrides = {"backend": "offline", "data_dir": getattr(args, "data_dir", None)}
+    try:
+        return load_settings(env=env, overrides=overrides)
+    except VoxroomError:
+        return load_settings(env={"VOXROOM_CONFIG": env["VOXROOM_CONFIG"]}, overrides={"backend": "offline"})
 
 
 def check_offline_models(settings: Settings) -> list[Check]:
@@ -186,10 +211,7 @@ def run(args: argparse.Namespace) -> int:
     settings, config = check_config(args)
     checks = [config]
     if settings is None:
-        # Still say what we can about the rest with plain defaults.
-        settings = load_settings(
-            env={"VOXROOM_CONFIG": os.devnull + ".none"}, overrides={"backend": "offline"}
-        )
+        settings = fallback_settings(args)  # still say what we can about the rest
     else:
         checks += check_backends(settings)
     checks.append(check_data_dir(settings))
