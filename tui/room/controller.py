@@ -243,10 +243,13 @@ class Room:
             return ""
         reason = recorder.auto_stop_reason(self.max_recording_s, self.auto_stop_silence_s)
         if reason:
-            with self._lock:
-                if self._recording is not None:
-                    self._stop_recording()
+            self._on_room_thread(self._stop_if_recording, wait=True)
         return reason
+
+    def _stop_if_recording(self) -> None:
+        with self._lock:
+            if self._recording is not None:
+                self._stop_recording()
 
     def interrupt(self) -> None:
         """Stop speaking now (the turn finishes as ``interrupted``)."""
