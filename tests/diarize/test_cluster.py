@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.diarize.cluster import centroids, cluster
+from tui.diarize.cluster import DISTINCT_DISTANCE, centroids, cluster, split_distinct
 from tui.diarize.diarizer import Piece, assemble, split_pieces
 from tui.model import Segment, Word
 
@@ -52,6 +52,29 @@ def test_centroids_are_weighted_unit_means() -> None:
     expected = (3 * a + b) / np.linalg.norm(3 * a + b)
     np.testing.assert_allclose(got[0], expected, atol=1e-6)
     np.testing.assert_allclose(got[1], b, atol=1e-6)
+
+
+def two_close_voices(apart: float) -> np.ndarray:
+    """Three pieces of one voice, then two of another about ``apart`` (cosine distance) away."""
+    (base,) = voices(1)
+    near = 1.0 - np.sqrt(1.0 - apart)  # each voice this far from base: about ``apart`` between them
+    a, b = noisy(base, near, 1), noisy(base, near, 2)
+    return np.array(
+        [noisy(a, 0.01, 3), noisy(a, 0.01, 4), noisy(b, 0.01, 5), noisy(a, 0.01, 6), noisy(b, 0.01, 7)]
+    )
+
+
+def test_a_cluster_of_two_voices_heard_long_enough_is_split() -> None:
+    rows = two_close_voices(0.33)
+    assert cluster(rows).tolist() == [0, 0, 0, 0, 0]  # average linkage merges them at 0.40
+    seconds = np.array([1.5, 1.5, 2.5, 1.0, 0.5])
+    assert split_distinct(rows, cluster(rows), seconds).tolist() == [0, 0, 1, 0, 1]
+    # Too little of the second voice to be sure of (under 2 s): the cluster stays whole.
+    assert split_distinct(rows, cluster(rows), np.array([1.5, 1.5, 1.2, 1.0, 0.5])).tolist() == [0] * 5
+    # One voice's halves closer than DISTINCT_DISTANCE stay one voice.
+    same = two_close_voices(DISTINCT_DISTANCE - 0.1)
+    assert split_distinct(same, cluster(same), seconds).tolist() == [0] * 5
+    assert split_distinct(rows[:1], np.array([0]), seconds[:1]).tolist() == [0]
 
 
 def word(start: float, end: float, text: str) -> Word:

@@ -8,6 +8,16 @@ DEFAULT_THRESHOLD = 0.40
 """Cosine distance at which clusters stop merging. Measured on the clips in tests/data/audio
 (pieces of 0.6-3.5 s): one reader's pieces merged at distances up to 0.30, two different readers
 only from 0.435 (0.45 merged the two readers of half the endgame dialogue)."""
+DISTINCT_DISTANCE = 0.29
+"""Cosine distance between the voiceprints of two halves of one cluster, each of at least
+``DISTINCT_MIN_S`` seconds, from which they are two voices. Measured on four-voice mixes of the
+clips in tests/data/audio (bench/README.md "Diarization"): two voices merged into one cluster lay
+0.303-0.350 apart; one voice's halves 0.004-0.209, and 0.254-0.271 once (Nagg's two identical
+"Do you hear me?" against the rest of his lines). The margin is thin: a room's voices are checked
+again against the session's people (people.MATCH_THRESHOLD, 0.25)."""
+DISTINCT_MIN_S = 2.0
+"""Seconds of speech each half needs before its voiceprint is trusted to split a cluster. Below
+that a piece's embedding is too noisy (one reader's 0.8 s piece lay 0.29-0.34 from his others)."""
 
 
 def cluster(
@@ -52,3 +62,47 @@ def centroids(embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray | 
     np.add.at(out, labels, embeddings * w[:, None])
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def split_distinct(
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    seconds: np.ndarray,
+    *,
+    distance: float = DISTINCT_DISTANCE,
+    min_seconds: float = DISTINCT_MIN_S,
+) -> np.ndarray:
+    """Split clusters that hold two voices, each heard long enough to be sure of.
+
+    Average linkage on a few pieces merges two voices whose pieces lie closer than the threshold
+    (two readers saying the same sentence were 0.32-0.35 apart, one reader's short pieces up to
+    0.34). Each cluster is cut in two along its own tree; when both halves have ``min_seconds``
+    of speech and their seconds-weighted voiceprints are more than ``distance`` apart, they become
+    two clusters, and each half is tried again. Returns ids ``0..k-1`` in order of first row."""
+    out = np.asarray(labels, dtype=np.int64).copy()
+    spoken = np.asarray(seconds, dtype=np.float64)
+    weights = np.maximum(spoken, 0.1)
+    if out.size < 2:
+        return out
+    todo = list(range(int(out.max()) + 1))
+    fresh = int(out.max()) + 1
+    while todo:
+        current = todo.pop()
+        members = np.flatnonzero(out == current)
+        if members.size < 2 or float(spoken[members].sum()) < 2 * min_seconds:
+            continue
+        halves = cluster(embeddings[members], num_speakers=2)
+        first, second = members[halves == 0], members[halves == 1]
+        if min(float(spoken[first].sum()), float(spoken[second].sum())) < min_seconds:
+            continue
+        pair = centroids(
+            embeddings[np.concatenate([first, second])],
+            np.concatenate([np.zeros(first.size, np.int64), np.ones(second.size, np.int64)]),
+            np.concatenate([weights[first], weights[second]]),
+        )
+        if 1.0 - float(pair[0] @ pair[1]) <= distance:
+            continue
+        out[second] = fresh
+        todo += [current, fresh]
+        fresh += 1
+    return first_appearance(out)

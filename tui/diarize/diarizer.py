@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tui.diarize.cluster import DEFAULT_THRESHOLD, centroids, cluster, first_appearance
+from tui.diarize.cluster import DEFAULT_THRESHOLD, centroids, cluster, first_appearance, split_distinct
 from tui.diarize.encoder import RATE, WEIGHTS, VoiceEncoder
 from tui.model import Segment, Word
 from tui.models import shared_model
@@ -143,6 +143,8 @@ def label_pieces(
         long = np.arange(count)
     labels = np.full(count, -1, dtype=np.int64)
     labels[long] = cluster(embeddings[long], threshold=threshold, num_speakers=num_speakers)
+    if not num_speakers:
+        labels[long] = split_distinct(embeddings[long], labels[long], seconds[long])
     voices = centroids(embeddings[long], labels[long], np.maximum(seconds[long], 0.1))
     order = np.argsort([p.start for p in pieces], kind="stable")
     rank = np.empty(count, dtype=np.int64)
