@@ -80,6 +80,25 @@ def test_a_reference_clip_that_is_a_link_is_never_read(store: SessionStore, tmp_
     assert load_clip(secret).duration > 1.0  # the file itself is fine: only the link is refused
 
 
+def test_a_linked_folder_inside_the_data_dir_is_never_read_through(
+    store: SessionStore, tmp_path: Path
+) -> None:
+    session = make_session(store, turns=1, title="Elsewhere")
+    outside = tmp_path / "outside"
+    (store.root / session.id).rename(outside)
+    (store.root / session.id).symlink_to(outside, target_is_directory=True)
+    with pytest.raises(SessionError, match=f"its folder {session.id} is a link"):
+        store.open(session.id)
+    assert store.list().sessions == []
+    assert (outside / "session.json").is_file()  # left alone
+    voices = store.root.parent / "voices"
+    (tmp_path / "planted").mkdir()
+    (tmp_path / "planted" / "voice_profiles.json").write_text('{"version": 1, "profiles": []}')
+    voices.symlink_to(tmp_path / "planted", target_is_directory=True)
+    with pytest.raises(VoiceProfileError, match="its folder voices is a link"):
+        VoiceProfiles(voices).list()
+
+
 # -- FIFOs, depth, size, records -----------------------------------------------------------------------
 
 

@@ -71,12 +71,15 @@ def _timestamp() -> str:
 # -- session.json --------------------------------------------------------------------------------------
 
 
-def read_session_json(path: Path, name: str, *, max_bytes: int, move_aside: bool) -> dict[str, Any]:
+def read_session_json(
+    path: Path, name: str, *, max_bytes: int, move_aside: bool, within: Path | None = None
+) -> dict[str, Any]:
     """The migrated content of a ``session.json``; a :class:`SessionError` naming the session when it
     cannot be used (moved aside first when damaged and ``move_aside``; a newer schema, a file too
-    large or not a file is refused and left alone)."""
+    large or not a file is refused and left alone). ``within``: the store's folder, below which no
+    folder may be a link."""
     try:
-        raw = read_bytes(path, max_bytes, within=path.parent)
+        raw = read_bytes(path, max_bytes, within=within)
     except UnreadableFile as err:
         if err.missing:
             moved = sorted(path.parent.glob(SESSION_FILE + CORRUPT_MARK + "*"))
@@ -86,6 +89,8 @@ def read_session_json(path: Path, name: str, *, max_bytes: int, move_aside: bool
                     f"as {moved[-1].name}."
                 ) from None
             raise SessionError(f"Session {name} has no {SESSION_FILE}.") from None
+        if "its folder" in err.reason:
+            raise SessionError(f"Session {name} cannot be read: {err.reason}.") from None
         if "link" in err.reason:
             reason = err.reason.replace("it is", "its file is", 1)
             raise broken(path, name, reason, move_aside) from None

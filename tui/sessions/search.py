@@ -141,7 +141,7 @@ def search_store(store: SearchableStore, text: str, limit: int = 200) -> list[Se
         if path is None:
             continue
         try:  # one reader: never through a link, bounded, lone surrogates replaced
-            raw = read_bytes(path, store.max_file_bytes, within=path.parent)
+            raw = read_bytes(path, store.max_file_bytes, within=path.parent.parent)
         except UnreadableFile:
             continue
         decoded = raw.decode("utf-8", errors="replace")

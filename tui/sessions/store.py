@@ -176,8 +176,13 @@ class SessionStore(SessionChanges, SessionAudio):
 
     def read_data(self, folder: Path, *, move_aside: bool = True) -> dict[str, Any]:
         """The migrated content of a session folder's ``session.json`` (see :func:`read_session_json`)."""
+        inside = Path(os.path.abspath(folder)).parent == Path(os.path.abspath(self.root))
         return read_session_json(
-            folder / SESSION_FILE, folder.name, max_bytes=self.max_file_bytes, move_aside=move_aside
+            folder / SESSION_FILE,
+            folder.name,
+            max_bytes=self.max_file_bytes,
+            move_aside=move_aside,
+            within=self.root if inside else None,
         )
 
     def load_folder(self, folder: Path, *, move_aside: bool = True) -> Session:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import threading
@@ -129,23 +128,23 @@ class ChunkProgress:
         self.key = key
         self._lock = threading.Lock()
         self.done: dict[int, Transcript] = {}
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+        from tui.fsutil import UnreadableFile, read_json
+
+        try:  # the one reader: never a FIFO or a link, bounded in size and depth
+            data = read_json(path, 64 * 1024 * 1024, within=path.parent.parent)
             if data.get("key") == key:
                 self.done = {int(k): Transcript.from_dict(v) for k, v in data["chunks"].items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (UnreadableFile, ValueError, KeyError, TypeError, AttributeError):
             self.done = {}
 
     def add(self, index: int, transcript: Transcript) -> None:
+        from tui.fsutil import atomic_write, make_private_dir
+
         with self._lock:
             self.done[index] = transcript
             data = {"key": self.key, "chunks": {str(k): v.to_dict() for k, v in self.done.items()}}
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = self.path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f)
-            os.replace(tmp, self.path)
+            make_private_dir(self.path.parent)
+            atomic_write(self.path, json.dumps(data).encode("utf-8", errors="replace"))
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
