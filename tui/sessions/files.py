@@ -20,9 +20,9 @@ from typing import Any, BinaryIO
 
 from tui.errors import VoxroomError
 from tui.fsutil import (
-    FILE_MODE,
     UnreadableFile,
     UnsafeTarget,
+    create_new,
     loads,
     open_regular,
     read_bytes,
@@ -210,10 +210,7 @@ def copy_audio(source: Path, target: Path, session_id: str, problems: list[str])
         return False
     with src:
         try:
-            out = os.open(
-                target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE
-            )
-            with os.fdopen(out, "wb") as dst:
+            with create_new(target) as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
         except OSError as err:
             raise write_error(err, target.parent, f"Session {session_id} could not be saved") from None

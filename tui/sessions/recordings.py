@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-from tui.fsutil import FILE_MODE
+from tui.fsutil import create_new
 from tui.sessions.files import SESSION_FILE, TURN_FILE, SessionError, audio_path, open_audio, write_error
 from tui.sessions.model import Session, follow, single_line
 
@@ -73,15 +73,13 @@ class SessionAudio:
             while True:
                 path = folder / f"turn-{number:03d}{suffix}"
                 try:
-                    fd = os.open(
-                        path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE
-                    )
+                    with create_new(path):
+                        pass
                 except FileExistsError:
                     number += 1
                     continue
                 except OSError as err:
                     raise write_error(err, folder, f"Session {session.id} could not record") from None
-                os.close(fd)
                 break
             if not os.path.lexists(folder / SESSION_FILE):
                 self._write(latest, folder)

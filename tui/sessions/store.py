@@ -52,7 +52,7 @@ from tui.sessions.files import (
     write_error,
 )
 from tui.sessions.index import EMPTY_MAX_AGE_S, INDEX_VERSION, SessionList
-from tui.sessions.locking import LOCK_TIMEOUT_S, SessionGone, session_lock
+from tui.sessions.locking import LOCK_TIMEOUT_S, SessionGone, gone, session_lock
 from tui.sessions.model import (
     HEADER_FIELDS,
     Session,
@@ -343,10 +343,7 @@ class SessionStore(SessionChanges, SessionAudio):
         whose folder was deleted (:class:`SessionGone`: deleted stays deleted)."""
         folder = self.folder(session)
         if session.folder is not None and not os.path.isdir(folder):
-            raise SessionGone(
-                f"Session {session.id} was deleted, so nothing more was saved to it.",
-                hint="Start a new session to keep going.",
-            )
+            raise gone(session.id)
         try:
             make_private_dir(folder)
         except OSError as err:
