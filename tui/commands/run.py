@@ -30,6 +30,10 @@ def run_app(args: argparse.Namespace) -> int:
         def core(_app: VoxroomApp) -> None:  # type: ignore[misc]
             raise problem
 
+    from tui.native_stderr import logged_stderr
+
     # --theme beats the theme remembered from the palette, which beats the config file's.
-    VoxroomApp(settings, theme=getattr(args, "theme", None), core=core).run()
+    # Native libraries' messages (ALSA underruns...) go to the log, never over the screen.
+    with logged_stderr():
+        VoxroomApp(settings, theme=getattr(args, "theme", None), core=core).run()
     return 0

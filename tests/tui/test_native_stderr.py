@@ -1,0 +1,68 @@
+"""Native library messages never reach the screen: ``voxroom`` in a tmux pane while C code writes to
+file descriptor 2 (as ALSA does on an underrun); the line goes to the log, and fd 2 is the terminal
+again once the app has quit (a traceback at exit is shown)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.tui.test_tmux import REPO, Tmux
+
+pytestmark = [pytest.mark.tmux]
+
+MESSAGE = "ALSA lib pcm.c:8570:(snd_pcm_recover) underrun occurred"
+# Waits on the FIFO (opened by the test once the app is up), then writes from C, as a library does.
+SCRIPT = f"""
+import ctypes, os, sys, threading
+from tui.cli import main
+def spill(fifo):
+    with open(fifo) as gate:
+        gate.read()
+    line = b"{MESSAGE}\\n"
+    ctypes.CDLL(None).write(2, line, len(line))
+threading.Thread(target=spill, args=(sys.argv[1],), daemon=True).start()
+main(["--backend", "mistral"])
+raise RuntimeError("a traceback at exit")
+"""
+
+
+def test_native_stderr_goes_to_the_log_while_the_app_runs(tmp_path: Path) -> None:
+    tmux = Tmux(tmp_path / "tmux.sock")
+    fifo = tmp_path / "gate"
+    os.mkfifo(fifo)
+    data = tmp_path / "data"
+    script = tmp_path / "spill.py"
+    script.write_text(SCRIPT)
+    env = {
+        "TERM": "xterm-256color",
+        "HOME": str(tmp_path),
+        "VOXROOM_DATA_DIR": str(data),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "PYTHONPATH": str(REPO),
+        "PULSE_SERVER": "unix:/nonexistent",
+    }
+    args = ["new-session", "-d", "-s", "vox", "-x", "120", "-y", "34"]
+    for key, value in env.items():
+        args += ["-e", f"{key}={value}"]
+    try:
+        tmux(*args, f"{sys.executable} {script} {fifo}; echo EXITED $?")
+        tmux("set-option", "-t", "vox", "remain-on-exit", "on")
+        tmux.wait_for("needs an API key")
+        fifo.write_text("go")
+        log = data / "voxroom.log"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (log.is_file() and MESSAGE in log.read_text()):
+            time.sleep(0.05)  # polling the log file for the condition, not synchronisation
+        assert log.is_file() and f"native: {MESSAGE}" in log.read_text()
+        assert "underrun" not in tmux.screen() and "Transcript" in tmux.screen()
+        tmux("send-keys", "-t", "vox", "C-q")
+        screen = tmux.wait_for("EXITED")
+        assert "RuntimeError: a traceback at exit" in screen  # fd 2 is the terminal again
+        assert "underrun" not in screen
+    finally:
+        tmux("kill-server", check=False)
