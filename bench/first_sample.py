@@ -131,7 +131,11 @@ def main() -> int:
             spread(call_first["cold"]),
             "-",
         ),
-        ("the virtual devices' own latency (feed -> running input stream), taken off", spread(latency), "-"),
+        (
+            "the virtual devices' remaining latency (feed playing -> running input stream), taken off",
+            spread(latency),
+            "-",
+        ),
     ]
     for name, value, goal in rows:
         print(f"{name}: {value} (goal {goal})")
@@ -144,25 +148,26 @@ def main() -> int:
             f"PulseAudio null-sink virtual microphone; {args.runs} runs of fresh processes, {args.turns} "
             "presses each).\n\n" + table(rows) + "\n\n"
             "How: each figure comes from a fresh process (as after a launch) of "
-            "`tests/audio/first_sample.py`, the harness the test uses. It keeps an output stream "
-            "running on `virtual_mic_feed` (5 ms blocks), builds the recorder as the app does at "
-            "start-up (`tui.room.wiring.open_audio`, which calls `Recorder.warm_up()`) or the app's "
-            "whole room (`build_room`: a new session in a data dir, Mistral transcription pointed at a "
-            "closed port and no agent or speech, so each turn fails at once after its recording is "
-            "saved), and on each press "
-            "fires a 0.6 s tone into the feed and calls `Recorder.start()` or `Room.toggle()` (the "
-            "key: it reserves the recording's name in the session, starts the live transcription, "
-            "then the recorder). The tone's onset is found in the kept 16 kHz recording (the virtual "
-            "microphone is digital silence before it). The tone reached the microphone `feed delay + "
-            "latency` after the press: the feed delay (press -> the tone's first block written, in the "
-            "feed's callback) is measured on every press, the latency (block written -> it reaches an "
-            "input stream that has been running for 0.5 s, 5 ms blocks; median of 5 tones) after the "
-            "presses in the same process. So the recording started `feed delay + latency - onset` after "
-            "the press. The latency counts that stream's buffering (a few ms), so the figures are upper "
-            "bounds by that much; it varies by a render period of the virtual sink (5-10 ms) from tone "
-            "to tone. The machine's load shows in every figure: under a load average of 10 on 2 cores "
-            "the same presses take 2-3 times as long as at 4. The test `tests/audio/test_first_sample.py` "
-            "asserts the recorder's first two presses of a fresh process are within 50 ms.\n\n"
+            "`tests/audio/first_sample.py`, the harness the test uses. A process of its own keeps an "
+            "output stream running on `virtual_mic_feed` (5 ms blocks; so the measured process opens no "
+            "sound stream before its first press), and the measured process builds the recorder as the "
+            "app does at start-up (`tui.room.wiring.open_audio`, which calls `Recorder.warm_up()`) or the "
+            "app's whole room (`build_room`: a new session in a data dir, Mistral transcription pointed "
+            "at a closed port and no agent or speech, so each turn fails at once after its recording is "
+            "saved), and on each press fires a 0.6 s tone into the feed and calls `Recorder.start()` or "
+            "`Room.toggle()` (the key: it reserves the recording's name in the session, starts the live "
+            "transcription, then the recorder). The tone's onset is found in the kept 16 kHz recording "
+            "(the virtual microphone is digital silence before it). The tone reached the microphone `feed "
+            "delay + latency` after the press: the feed delay (press -> the tone's first sample due to "
+            "play: the feed's callback time plus its output buffer as PortAudio reports it, 90-130 ms) is "
+            "measured on every press, the remaining latency (the sink to the microphone to an input "
+            "stream that has been running for 0.5 s, 5 ms blocks; median of 5 tones) after the presses in "
+            "the same process. So the recording started `feed delay + latency - onset` after the press. "
+            "The latency counts that stream's buffering (a few ms), so the figures are upper bounds by "
+            "that much; it varies by a render period of the virtual sink (5 ms) from tone to tone. The "
+            "machine's load shows in every figure: under a load average of 10 on 2 cores the same presses "
+            "take 2-3 times as long as at 4. The test `tests/audio/test_first_sample.py` asserts the "
+            "recorder's first two presses of a fresh process are within 50 ms.\n\n"
             "What the warm-up moves out of the press (each part timed once in a fresh process, load "
             "average about 1): libsndfile's import and first FLAC encoder (16-22 ms), the device's rate "
             "and channel checks (3-7 ms; each opens the device), PortAudio's initialisation (76-156 ms, "
@@ -170,16 +175,16 @@ def main() -> int:
             "(under 1 ms with numpy; 0.76-0.94 s when it imported `scipy.signal`). Opening the stream "
             "takes 2-4 ms and starting it 1-5 ms, the first time as later; its first callback comes 20-28 "
             "ms after the start (one 20 ms block). It does not open the microphone (an input stream "
-            "opened, even one not started, already holds it: PulseAudio lists it as a recording), "
-            "and opening and closing one at warm-up made no difference to the first press (3 fresh "
-            "processes each way, load average 11). `start()` starts the input "
-            "stream before it creates the file, and the callback's blocks wait in the queue until the "
-            "writer runs, so every sample from the stream's first callback is kept. The 48 -> 16 kHz "
-            "filter is designed with numpy (the taps of `scipy.signal.firwin`, to 1e-16): importing "
-            "`scipy.signal` took 0.8-1.4 s, inside the first `start()` of each process, before the "
-            "stream started. On the room's first key press the session also writes its file (with an "
-            "fsync) to reserve the recording's name, and the live transcription starts, both before "
-            "the recorder: 5-20 ms of the room's first-turn figure under load.\n\n"
+            "opened, even one not started, already holds it: PulseAudio lists it as a recording), and "
+            "opening and closing one at warm-up made no difference to the first press (4 fresh processes "
+            "each way, the room's key, load average 14). `start()` starts the input stream before it "
+            "creates the file, and the callback's blocks wait in the queue until the writer runs, so "
+            "every sample from the stream's first callback is kept. The 48 -> 16 kHz filter is designed "
+            "with numpy (the taps of `scipy.signal.firwin`, to 1e-16): importing `scipy.signal` took "
+            "0.8-1.4 s, inside the first `start()` of each process, before the stream started. On the "
+            "room's first key press the session also writes its file (with an fsync) to reserve the "
+            "recording's name, and the live transcription starts, both before the recorder: 5-20 ms of "
+            "the room's first-turn figure under load.\n\n"
             "Run: `.venv/bin/python bench/first_sample.py` (`--runs 5`, `--turns 3`, `--write`).\n"
         )
         write_section("First sample", text)

@@ -4,18 +4,20 @@ is found in the recording that press started.
 Run as a child process, so the first press is the first of a fresh process, as after a launch
 (``python -m tests.audio.first_sample --count N``); it prints one JSON object. The recorder is built
 the way the app builds it at start-up (:func:`tui.room.wiring.open_audio`, which warms it up), and a
-press is what the room does on one: ``Recorder.start``.
+press is what the room does on one: ``Recorder.start`` (or, with ``--room``, the room's own key).
 
-The feed: a running output stream on ``virtual_mic_feed`` writes silence until :meth:`ToneFeed.fire`,
-then the tone from its first sample, in 5 ms blocks. It notes when it wrote the tone's first block
-(``fire -> written`` is the feed's own delay, measured on every press).
+The feed runs in a process of its own (:class:`Feeder`), so the measured process opens no sound
+stream before its first press: an output stream on ``virtual_mic_feed`` writes silence, and on each
+press the tone from its first sample, in 5 ms blocks. It notes when the tone's first sample is due
+to play (the callback's time plus the output's own buffer, as PortAudio reports it): ``press ->
+plays`` is the feed's delay, measured on every press.
 
-After the presses, the devices' own latency (from the tone's first block written to the feed until it
+After the presses, the devices' remaining latency (from the tone playing into the feed until it
 reaches the microphone) is measured with the same feed on a warm input stream: the stream has been
 running for a while, a tone is fired, and the tone's onset in what the stream delivered minus the
-audio it had delivered when the tone was written is that latency. It counts the input's buffering
-too (samples taken but not yet delivered when the tone was written: 5 ms blocks, so a few ms), so the
-press -> first sample figures are upper bounds by that much.
+audio it had delivered when the tone was due to play is that latency. It counts the input's
+buffering too (samples taken but not yet delivered: 5 ms blocks, so a few ms), so the press -> first
+sample figures are upper bounds by that much.
 
 For a turn, the tone reached the microphone ``feed delay + latency`` after the press; it sits
 ``onset`` seconds into the recording; so the recording's first sample was taken
@@ -50,7 +52,8 @@ ONSET_LEVEL = 0.1
 
 
 class ToneFeed:
-    """A running output stream on the virtual microphone's feed that plays one tone per :meth:`fire`."""
+    """A running output stream on the virtual microphone's feed that plays one tone per :meth:`fire`
+    (in the feeder process: see :class:`Feeder`)."""
 
     def __init__(self, device: str = "virtual_mic_feed", tone_s: float = TONE_S) -> None:
         import sounddevice as sd
@@ -60,10 +63,7 @@ class ToneFeed:
         self._pos = -1  # -1: silence; else the next tone sample to write
         self._end = self.tone.size
         self._lock = threading.Lock()
-        self.written_at = 0.0
-        self.probe: Any = None
-        """Called when the tone's first block is written; its value is kept in :attr:`probed`."""
-        self.probed = 0.0
+        self.plays_at = 0.0
         self.done = threading.Event()
         self.running = threading.Event()
         self.underflows = 0
@@ -85,7 +85,7 @@ class ToneFeed:
         now = time.perf_counter()
         with self._lock:
             self.done.clear()
-            self.written_at = 0.0
+            self.plays_at = 0.0
             self._end = self.tone.size if seconds is None else min(self.tone.size, int(seconds * RATE))
             self._pos = 0
         return now
@@ -102,15 +102,74 @@ class ToneFeed:
         with self._lock:
             if self._pos < 0:
                 return
-            if self._pos == 0:
-                self.written_at = time.perf_counter()
-                self.probed = self.probe() if self.probe is not None else 0.0
+            if self._pos == 0:  # when it will play: the output's own buffer varies (90-130 ms)
+                ahead = time_info.outputBufferDacTime - time_info.currentTime
+                self.plays_at = time.perf_counter() + (ahead if 0 < ahead < 1 else 0.0)
             part = self.tone[self._pos : min(self._end, self._pos + frames)]
             outdata[: part.size, 0] = part
             self._pos += part.size
             if self._pos >= self._end:
                 self._pos = -1
                 self.done.set()
+
+
+class Feeder:
+    """The :class:`ToneFeed` in its own process (``--feeder``), so that nothing in the measured process
+    opens a sound stream before its first press (the first stream a process opens is the slow one).
+    Times are ``time.perf_counter`` (the system's monotonic clock: the same in both processes)."""
+
+    def __init__(self, tone_s: float = TONE_S) -> None:
+        import subprocess
+
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.audio.first_sample", "--feeder", "--tone-s", str(tone_s)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self.running = threading.Event()
+        self.done = threading.Event()
+        self.plays_at = 0.0
+        self.underflows = 0
+        self._reader = threading.Thread(target=self._read, name="feeder-reader", daemon=True)
+        self._reader.start()
+
+    def fire(self, seconds: float | None = None) -> float:
+        """Ask for the tone (its first ``seconds``); returns the time of the call."""
+        assert self._proc.stdin is not None
+        self.done.clear()
+        now = time.perf_counter()
+        self._proc.stdin.write(f"fire {seconds if seconds is not None else ''}\n")
+        self._proc.stdin.flush()
+        return now
+
+    def close(self) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        self._proc.wait(10)
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            words = line.split()
+            if words[:1] == ["ready"]:
+                self.running.set()
+            elif words[:1] == ["done"]:
+                self.plays_at, self.underflows = float(words[1]), int(words[2])
+                self.done.set()
+
+
+def feeder_main(tone_s: float) -> None:
+    feed = ToneFeed(tone_s=tone_s)
+    wait_for(feed.running.is_set, 10, "the feed")
+    print("ready", flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        feed.fire(float(words[1]) if len(words) > 1 else None)
+        wait_for(feed.done.is_set, 10, "the tone")
+        print(f"done {feed.plays_at!r} {feed.underflows}", flush=True)
+    feed.close()
 
 
 def onset_and_kept(samples: np.ndarray, rate: int) -> tuple[float | None, float]:
@@ -223,7 +282,7 @@ def turns(
     the presses are the room's (:class:`RoomPress`), else the recorder's (:class:`RecorderPress`)."""
     out: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        feed = ToneFeed(tone_s=tone_s)
+        feed = Feeder(tone_s=tone_s)
         presser: RecorderPress | RoomPress
         if room:
             presser = RoomPress(input_device, Path(tmp) / "data")
@@ -244,7 +303,7 @@ def turns(
                 out.append(
                     {
                         "start_call_s": started - pressed,
-                        "feed_delay_s": feed.written_at - pressed,
+                        "feed_delay_s": feed.plays_at - pressed,
                         "onset_s": onset,
                         "tone_kept_s": kept,
                         "tone_s": tone_s,
@@ -258,20 +317,22 @@ def turns(
     return {"turns": out, "latency_s": statistics.median(lags), "latencies_s": lags}
 
 
-def latency(feed: ToneFeed, input_device: str, repeats: int, tone_s: float = 0.25) -> list[float]:
-    """The devices' latency from the tone's first block written to the feed until it reaches the
-    microphone, for ``repeats`` tones (it varies by a render period of the virtual sink from tone to
-    tone). Measured on an input stream running for 0.5 s with 5 ms blocks: the audio it has delivered
-    when the tone is written trails what the microphone has taken by at most a block or two, so the
-    latency is over-estimated by that much. Measured after the presses, so they were the process's first."""
+def latency(feed: Feeder, input_device: str, repeats: int, tone_s: float = 0.25) -> list[float]:
+    """The devices' latency from the tone playing into the feed until it reaches the microphone, for
+    ``repeats`` tones (it varies by a render period of the virtual sink from tone to tone). Measured
+    on an input stream running for 0.5 s with 5 ms blocks: the audio it has delivered when the tone
+    plays trails what the microphone has taken by at most a block or two, so the latency is
+    over-estimated by that much. Measured after the presses, so they were the process's first."""
     import sounddevice as sd
 
     blocks: list[np.ndarray] = []
+    timeline: list[tuple[float, int]] = []  # (time of a callback, samples delivered by its end)
     delivered = [0]
 
     def callback(indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         blocks.append(indata[:, 0].copy())
         delivered[0] += frames
+        timeline.append((time.perf_counter(), delivered[0]))
 
     marks: list[float] = []
     with sd.InputStream(
@@ -284,14 +345,13 @@ def latency(feed: ToneFeed, input_device: str, repeats: int, tone_s: float = 0.2
         callback=callback,
     ):
         wait_for(lambda: delivered[0] >= RATE // 2, 10, "the warm stream")
-        feed.probe = lambda: delivered[0] / RATE  # audio delivered when the tone is written
         for _ in range(repeats):
             feed.fire(tone_s)
             wait_for(feed.done.is_set, 10, "the tone")
-            marks.append(feed.probed)
+            # audio delivered when the tone started playing
+            marks.append(max((n for t, n in list(timeline) if t <= feed.plays_at), default=0) / RATE)
             end = delivered[0] + int(0.2 * RATE)  # silence again before the next tone
             wait_for(lambda end=end: delivered[0] >= end, 10, "the gap")
-        feed.probe = None
     samples = np.concatenate(blocks)
     lags: list[float] = []
     for mark in marks:
@@ -318,7 +378,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--tone-s", type=float, default=TONE_S, help="the tone's length")
     parser.add_argument("--no-warm-up", action="store_true", help="skip the recorder's warm-up")
     parser.add_argument("--room", action="store_true", help="press the room's key (Room.toggle)")
+    parser.add_argument("--feeder", action="store_true", help="be the feed process (see Feeder)")
     args = parser.parse_args(argv)
+    if args.feeder:
+        feeder_main(args.tone_s)
+        return
     result = turns(args.count, args.tone_s, warm_up=not args.no_warm_up, room=args.room)
     print(json.dumps(result), flush=True)
 
