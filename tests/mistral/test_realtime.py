@@ -18,9 +18,10 @@ from tui.config import Settings, load_settings
 from tui.errors import ConfigError, TranscriptionError
 from tui.mistral import MistralConnection
 from tui.model import Transcript
+from tui.stt.live import make_live_transcription
 from tui.stt.mistral import MistralTranscriber
 from tui.stt.offline import StreamingTranscription, WhisperTranscriber
-from tui.stt.realtime import RATE, RealtimeTranscription, make_live_transcription
+from tui.stt.realtime import RATE, RealtimeTranscription
 
 BLOCK = 320  # 20 ms at 16 kHz, as the recorder's writer hands them over
 

@@ -62,7 +62,7 @@ def open_audio(settings: Settings) -> tuple[Recorder | None, Player | None, list
 def live_transcription(settings: Settings, backends: Backends) -> LiveFactory:
     """What transcribes while the room speaks, for these backends: Whisper in windows offline, the
     realtime socket for Mistral (``[transcription] realtime``); ``None`` from the factory otherwise."""
-    from tui.stt.realtime import make_live_transcription
+    from tui.stt.live import make_live_transcription
 
     def start(references: Mapping[str, Path]) -> LiveTranscription | None:
         return make_live_transcription(settings, backends.transcriber, references=references)

@@ -16,7 +16,7 @@ The SDK's async realtime client runs on its own event loop in its own thread. An
 :class:`TranscriptionError`, so the caller can fall back to the batch request on the recording
 file, which always holds all the audio.
 
-:func:`make_live_transcription` picks the live transcriber the settings ask for, or None.
+:func:`tui.stt.live.make_live_transcription` picks the live transcriber the settings ask for.
 """
 
 from __future__ import annotations
@@ -30,11 +30,17 @@ from typing import Any
 
 import numpy as np
 
-from tui.config import Settings
 from tui.errors import TranscriptionError
 from tui.model import Transcript
-from tui.stt.base import LiveTranscription
-from tui.stt.realtime_socket import RETRY, WHAT, drop, error_message, open_session, translate
+from tui.stt.realtime_socket import (
+    CLOSE_TIMEOUT_S,
+    RETRY,
+    WHAT,
+    end_session,
+    error_message,
+    open_session,
+    translate,
+)
 from tui.stt.realtime_text import LiveText
 from tui.stt.realtime_turns import TurnTracker
 from tui.stt.references import encode_references, mark_refused, references_refused
@@ -43,8 +49,6 @@ RATE = 16_000
 """Sample rate fed and sent (``pcm_s16le`` at 16 kHz)."""
 MAX_APPEND_SAMPLES = 32_000
 """Samples per ``input_audio.append`` (2 s, 64 kB: under the documented 262144-byte limit)."""
-CLOSE_TIMEOUT_S = 1.0
-"""How long a clean WebSocket close may take before the socket is dropped."""
 JOIN_TIMEOUT_S = 3.0
 
 
@@ -323,22 +327,7 @@ class RealtimeTranscription:
                 if receive.done() or abort in done:
                     break
         finally:
-            for task in tasks:
-                task.cancel()
-            if self._result is None:
-                drop(conn)  # failed or aborted: no goodbye, the server may be stalled
-            # A stalled server can keep the SDK's own close (run when its event iterator ends)
-            # waiting on a full send buffer: every wait here is bounded, then the socket is dropped.
-            _, pending = await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT_S)
-            if not pending:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(conn.close(), CLOSE_TIMEOUT_S)
-            drop(conn)
-            if pending:
-                await asyncio.wait(pending, timeout=CLOSE_TIMEOUT_S)
-            for task in tasks:  # already settled or reported: just mark them retrieved
-                if task.done() and not task.cancelled():
-                    task.exception()
+            await end_session(conn, tasks, goodbye=self._result is not None)
 
     async def _connect(self) -> Any:
         from mistralai.client.models import AudioFormat
@@ -442,31 +431,3 @@ class RealtimeTranscription:
 def _pcm16(samples: np.ndarray) -> np.ndarray:
     clean_samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
     return (np.clip(clean_samples, -1.0, 1.0) * 32767.0).astype("<i2")
-
-
-def make_live_transcription(
-    settings: Settings, transcriber: Any, references: Mapping[str, Path] | None = None
-) -> LiveTranscription | None:
-    """The live transcription for a recording about to start, or None (transcribe at the end).
-
-    Offline: :class:`tui.stt.offline.StreamingTranscription` (6 s windows, 1.5 s settle, as the
-    room has used). Mistral with ``[transcription] realtime = true``: :class:`RealtimeTranscription`
-    on the transcriber's connection. Both are :class:`tui.stt.base.LiveTranscription`.
-    """
-    kind = getattr(transcriber, "name", "")
-    if kind == "offline":
-        from tui.stt.offline import StreamingTranscription
-
-        return StreamingTranscription(transcriber, RATE, window_s=6.0, settle_s=1.5)
-    cfg = settings.transcription
-    if kind == "mistral" and cfg.realtime and getattr(transcriber, "connection", None) is not None:
-        return RealtimeTranscription(
-            transcriber.connection,
-            model=cfg.realtime_model,
-            diarize=cfg.diarize,
-            language=cfg.language,
-            delay_ms=cfg.realtime_delay_ms,
-            references=references,
-            turn_detection=cfg.realtime_turn_detection,
-        )
-    return None

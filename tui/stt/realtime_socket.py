@@ -17,6 +17,7 @@ Voxroom's rules for every outbound connection (:mod:`tui.net`):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ MAX_MESSAGE_BYTES = 1024 * 1024
 """Largest server message (decoded): a ``transcription.done`` of a long turn is well under it."""
 MAX_MESSAGE_CHARS = 200
 """Longest server error message repeated to the user."""
+CLOSE_TIMEOUT_S = 1.0
+"""How long a clean WebSocket close (or a task's end) may take before the socket is dropped."""
 WHAT = "Live transcription"
 RETRY = "Retry the turn."
 
@@ -114,6 +117,28 @@ async def _prelude(websocket: Any, timeout_s: float, created_type: type) -> tupl
         events.append(event)
         if isinstance(event, created_type):
             return event, events
+
+
+async def end_session(conn: Any, tasks: set[asyncio.Future[Any]], *, goodbye: bool) -> None:
+    """Stop a session's tasks and close its socket, every wait bounded by :data:`CLOSE_TIMEOUT_S`:
+    with a clean close when ``goodbye`` (the transcript is done), else the socket is dropped at once
+    (failed or aborted: the server may be stalled)."""
+    for task in tasks:
+        task.cancel()
+    if not goodbye:
+        drop(conn)
+    # A stalled server can keep the SDK's own close (run when its event iterator ends) waiting on a
+    # full send buffer: every wait here is bounded, then the socket is dropped.
+    _, pending = await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT_S)
+    if not pending:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.close(), CLOSE_TIMEOUT_S)
+    drop(conn)
+    if pending:
+        await asyncio.wait(pending, timeout=CLOSE_TIMEOUT_S)
+    for task in tasks:  # already settled or reported: just mark them retrieved
+        if task.done() and not task.cancelled():
+            task.exception()
 
 
 def drop(conn: Any) -> None:
