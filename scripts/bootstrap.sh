@@ -16,7 +16,15 @@ scripts/apt-install.sh "$kind"
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 stamp="$VENV/.voxroom-installed"
+# On a terminal each step prints a line and pip shows its own progress; elsewhere (CI, a pipe) pip
+# is quiet and only the step lines are printed.
+if [ -t 2 ]; then
+  pip_out=(--progress-bar on)
+else
+  pip_out=(--quiet)
+fi
 if [ ! -x "$VENV/bin/python" ]; then
+  echo "Creating the virtualenv $VENV..." >&2
   "$PYTHON" -m venv "$VENV"
 fi
 # Reinstall only when the dependencies or their pins changed, or when a test install is wanted and
@@ -24,7 +32,12 @@ fi
 sum="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
 have="$(cat "$stamp" 2>/dev/null || true)"
 if [ "$have" != "test $sum" ] && [ "$have" != "$kind $sum" ]; then
-  "$VENV/bin/python" -m pip install --quiet -c constraints.txt --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e "$target"
+  started=$SECONDS
+  echo "Updating pip in $VENV..." >&2
+  "$VENV/bin/python" -m pip install "${pip_out[@]}" -c constraints.txt --upgrade pip >&2
+  if [ "$kind" = test ]; then what="Voxroom's Python packages and the test tools"; else what="Voxroom's Python packages"; fi
+  echo "Installing $what into $VENV (about a minute the first time, with downloads longer)..." >&2
+  "$VENV/bin/python" -m pip install "${pip_out[@]}" -c constraints.txt -e "$target" >&2
   echo "$kind $sum" >"$stamp"
+  echo "Installed in $((SECONDS - started)) s; the next start skips this step." >&2
 fi
