@@ -10,7 +10,14 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import FAKE_KEY, clip_path, run_cli
-from tests.standin import MistralStandIn, Reply, ScriptedReference, ScriptedSegment, TranscriptionScript
+from tests.standin import (
+    Fault,
+    MistralStandIn,
+    Reply,
+    ScriptedReference,
+    ScriptedSegment,
+    TranscriptionScript,
+)
 
 
 def test_ask_json_is_one_object_and_the_turn_is_saved(
@@ -62,7 +69,7 @@ def test_ask_text_output_and_continuing_a_session(
     assert code == 0, err
     assert out.splitlines()[:2] == [
         "Transcription: [0.1s -> 1.5s] speaker_1 : What time is it?",
-        "Assistant: It is noon.",
+        "Voxroom: It is noon.",
     ]
     session_id = err.strip().split()[-1].rstrip(".")
     audio, rate = sf.read(out_wav)
@@ -78,6 +85,22 @@ def test_ask_text_output_and_continuing_a_session(
     (append,) = mistral_env.requests_to("conversations.append")
     assert append.path.endswith(data["conversation_id"])
     assert len(mistral_env.requests_to("agents.create")) == 1
+
+
+def test_a_guardrail_block_names_the_category_and_what_to_do(
+    mistral_env: MistralStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mistral_env.fail("conversations.start", Fault.guardrail_block({"violence_and_threats": 0.91, "pii": 0.1}))
+    code, out, err = run_cli(capsys, "ask", str(clip_path("clone-test.wav")), "--no-play")
+    assert code == 0, err
+    sentence = (
+        "Blocked by moderation (violence_and_threats 0.91 over 0.5): rephrase the request, or raise the"
+        " threshold in `agent.moderation_thresholds` or set `agent.moderation = false`."
+    )
+    assert out.splitlines()[-1] == f"({sentence})"
+    session_id = err.strip().split()[-1].rstrip(".")
+    code, shown, _ = run_cli(capsys, "sessions", "show", session_id)
+    assert code == 0 and f"({sentence})" in shown.splitlines()
 
 
 def write_bytes(path: Path, data: bytes) -> Path:

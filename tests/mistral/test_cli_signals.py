@@ -58,7 +58,7 @@ def test_a_signal_during_the_reply_saves_what_was_received_and_retry_finishes_it
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + sig, err
     printed = "".join(seen)
-    assert "Transcription: " in printed and "Assistant: The first words arrive." in printed
+    assert "Transcription: " in printed and "Voxroom: The first words arrive." in printed
     assert f"stopped by {sig.name}" in err and "voxroom retry" in err
 
     store = SessionStore(isolated_env / "sessions")

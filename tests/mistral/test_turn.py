@@ -275,6 +275,10 @@ def test_guardrail_block_is_shown_and_spoken_neutrally(
     )
     assert result.status == "blocked"
     assert result.reply is not None and result.reply.blocked
+    assert result.reply.moderation == (
+        "Blocked by moderation (violence_and_threats 0.93 over 0.5): rephrase the request, or raise the"
+        " threshold in `agent.moderation_thresholds` or set `agent.moderation = false`."
+    )
     assert result.sentences == [BLOCKED_LINE]
     assert [r.json["input"] for r in mistral_server.requests_to("speech")] == [BLOCKED_LINE]
 

@@ -270,7 +270,9 @@ def test_service_refusals_are_one_sentence_and_save_nothing(
     session = meeting(store)
     mistral_env.fail("conversations.start", Fault.guardrail_block(), times=1)
     code, out, err = run_cli(capsys, "minutes", session.id)
-    assert (code, out) == (2, "") and err == "voxroom: The request was blocked by moderation.\n"
+    assert (code, out) == (2, "") and err.startswith(
+        "voxroom: Blocked by moderation (violence_and_threats 0.93 over 0.5): rephrase the request"
+    )
     mistral_env.fail("conversations.start", Fault.http(401), times=1)
     code, out, err = run_cli(capsys, "minutes", session.id)
     assert code == 2 and "rejected the API key (401)" in err and err.count("\n") == 1

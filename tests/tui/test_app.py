@@ -143,7 +143,8 @@ async def test_a_moderation_block_is_shown_as_a_block(tui_settings, make_room, m
         await record_one_turn(pilot, app)
         view = app.replies_pane.query_one(ReplyView)
         assert view.has_class("-blocked")
-        assert view.text.startswith("⛔ Blocked by moderation")
+        assert view.text.startswith("⛔ Blocked by moderation (violence_and_threats 0.93 over 0.5): rephrase")
+        assert view.text.lower().count("moderation") == 3  # the block, and the two settings named once
 
 
 async def test_help_opens_and_the_fallback_key_does_not_record_under_it(tui_settings, make_room) -> None:

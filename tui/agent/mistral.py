@@ -17,6 +17,7 @@ from tui.config import Settings
 from tui.errors import AgentError
 from tui.mistral import MistralConnection
 from tui.model import Reference, Reply
+from tui.moderation import guardrail_sentence
 from tui.redact import StreamScrubber, inbound, scrub
 
 _BLOCK_WORDS = ("moderation", "guardrail", "blocked")
@@ -180,7 +181,7 @@ class MistralAgent:
                 raise _NotFound("conversation" if conversation_id else "agent") from None
             if status == 403 and _mentions_block(getattr(err, "body", "")):
                 reply.blocked = True
-                reply.moderation = "The request was blocked by moderation."
+                reply.moderation = guardrail_sentence(getattr(err, "body", ""))
                 return reply
             raise self.connection.translate(err, "agent", "The reply") from None
         tail = shown.flush()
@@ -213,7 +214,7 @@ class MistralAgent:
             message = inbound(str(getattr(data, "message", "") or ""))
             if _mentions_block(message):
                 reply.blocked = True
-                reply.moderation = scrub(message) or "Blocked by moderation."
+                reply.moderation = guardrail_sentence(None)
                 return True
             code = getattr(data, "code", None)
             raise AgentError(f"The reply failed: the service reported an error ({code}): {message}.")
@@ -253,7 +254,7 @@ class MistralAgent:
             )
         except Exception as err:
             if getattr(err, "status_code", None) == 403 and _mentions_block(getattr(err, "body", "")):
-                raise AgentError("The request was blocked by moderation.", retryable=False) from None
+                raise AgentError(guardrail_sentence(getattr(err, "body", "")), retryable=False) from None
             raise self.connection.translate(err, "agent", "The answer") from None
         parts = [
             text

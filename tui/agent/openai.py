@@ -206,7 +206,7 @@ class OpenAICompatAgent:
             text=text,
             conversation_id=conversation_id,
             blocked=blocked,
-            moderation="The server's content filter stopped the reply." if blocked else None,
+            moderation="Blocked by the server's content filter; rephrase the request." if blocked else None,
         )
 
     def _events(self, lines: Iterator[str]) -> Iterator[tuple[str, str | None]]:

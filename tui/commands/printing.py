@@ -14,6 +14,7 @@ from tui.events import (
     TurnFinished,
     TurnStarted,
 )
+from tui.moderation import blocked_text
 
 
 class TurnPrinter:
@@ -44,14 +45,14 @@ class TurnPrinter:
         elif isinstance(event, ReplyDelta):
             if not self.started_reply:
                 self.started_reply = True
-                self.out.write("Assistant: ")
+                self.out.write("Voxroom: ")
             self._write(event.text)
         elif isinstance(event, ReplyReady):
             reply = event.reply
             if reply.blocked:
-                self.out.write(("\n" if self.started_reply else "") + "Assistant: [blocked by moderation]")
+                self.out.write(("\n" if self.started_reply else "") + f"({blocked_text(reply.moderation)})")
             elif not self.started_reply:
-                self.out.write(f"Assistant: {reply.text}")
+                self.out.write(f"Voxroom: {reply.text}")
             self.out.write("\n")
             self.started_reply = False
             for ref in reply.references:

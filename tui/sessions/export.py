@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.model import STATUS_NOTES
+from tui.moderation import blocked_text
 from tui.sessions.clock import clock_time, line_time, turn_header
 from tui.sessions.minutes import UNASSIGNED, ActionItem, Minutes, load_minutes
 from tui.sessions.model import Session, format_created, format_duration, parse_time, single_line
@@ -147,7 +148,7 @@ def _outcome(
 ) -> list[str]:
     out = []
     if blocked:
-        out.append("(Blocked by moderation" + (f": {_one_line(moderation)}" if moderation else "") + ")")
+        out.append(f"({_one_line(blocked_text(moderation))})")
     if status == "failed":
         out.append(
             f"(Failed at {_one_line(step or 'a step')}" + (f": {_one_line(error)}" if error else "") + ")"

@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui.model import Reference, Reply
+from tui.moderation import blocked_text
 from tui.text import clean
 from tui.widgets.following import FollowingScroll
 
@@ -55,8 +56,7 @@ class ReplyView(Vertical):
     def finish(self, reply: Reply) -> None:
         if reply.blocked:
             self.add_class("-blocked")
-            why = clean(reply.moderation or "the request or the reply was flagged")
-            self.text = f"⛔ Blocked by moderation: {why}"
+            self.text = "⛔ " + clean(blocked_text(reply.moderation))
         elif reply.text:
             self.text = clean(reply.text)
         self.references = list(reply.references)
