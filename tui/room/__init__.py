@@ -1,8 +1,9 @@
 """The room: what happens between a key press and a spoken answer, without a screen.
 
-- :mod:`tui.room.events`: what the room reports (states, turn progress, failures, replay).
+- :mod:`tui.room.events`: what the room reports (the events of :mod:`tui.events`).
 - :mod:`tui.room.ports`: what it needs from its parts (recorder, player, runner, live transcription).
 - :mod:`tui.room.controller`: the :class:`Room` itself (toggle, queue, barge-in, retry, replay).
+- :mod:`tui.room.live`: a turn's live transcription, finished at the stop and completed later.
 - :mod:`tui.room.wiring`: building it from the settings, and the session work the app asks for.
 
 Test doubles (a file-fed recorder, a fixed meter) are in :mod:`tui.testing`.

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +33,6 @@ from tui.events import (
     PROCESSING,
     RECORDING,
     SPEAKING,
-    PeopleChanged,
     RecordingStarted,
     RecordingStopped,
     ReplayProgress,
@@ -44,9 +42,10 @@ from tui.events import (
     SessionChanged,
     StageChanged,
     StateChanged,
-    TranscriptRevised,
 )
 from tui.model import ReplayKind, RoomState, TurnStage, TurnStatus
+from tui.room.live import complete_transcript, stop_live
+from tui.room.live import finish_live as finish_live_transcription
 from tui.room.ports import SILENT, LevelLike, LiveFactory, Player, Recorder
 from tui.turnlog import ScratchLog, TurnLog, TurnRef
 
@@ -388,7 +387,7 @@ class Room:
         try:
             self.recorder.start(path)
         except Exception as err:  # PortAudio raises its own types too
-            self._stop_live(live)
+            stop_live(live)
             with contextlib.suppress(OSError):
                 if path.stat().st_size == 0:  # the reserved name: nothing was recorded into it
                     path.unlink()
@@ -422,7 +421,7 @@ class Room:
             # until the recorder has written its last block (the end of what was said).
             clip = self.recorder.stop(load=False)
         except VoxroomError as err:
-            self._stop_live(live)
+            stop_live(live)
             self._emit(RoomFailed(err, ref.index))
             self._update_state()
             return
@@ -441,7 +440,7 @@ class Room:
         assert self.recorder is not None and self._recording is not None
         ref = self._recording
         self._recording, self._recording_since = None, None
-        self._stop_live(self._live)
+        stop_live(self._live)
         self._live = None
         self.recorder.on_audio = None
         try:
@@ -465,39 +464,6 @@ class Room:
         if live is not None:
             self.recorder.on_audio = live.feed
         return live
-
-    @staticmethod
-    def _stop_live(live: LiveTranscription | None) -> None:
-        if live is not None:
-            with contextlib.suppress(Exception):
-                live.close()
-
-    def _finish_live(
-        self, pending: PendingTurn
-    ) -> tuple[Transcript | None, float | None, LiveTranscription | None]:
-        """The live transcript (only the tail was left to do), or None to transcribe the recording;
-        and the live transcription itself while its transcript is provisional (it may still finish
-        it, see :meth:`_complete_transcript`), else None (closed)."""
-        live, pending.live = pending.live, None
-        if live is None or pending.transcript is not None:
-            self._stop_live(live)
-            return pending.transcript, None, None
-        if pending.clip.duration < self.runner.min_seconds:
-            self._stop_live(live)
-            return None, None, None
-        self._on_stage(pending.turn, TurnStage.TRANSCRIBING)
-        started = time.perf_counter()
-        try:
-            transcript = live.finish()
-        except VoxroomError as err:
-            self._stop_live(live)
-            self._emit(RoomNotice(f"{err.message} Transcribing the recording instead.", "Transcription"))
-            return None, None, None
-        took = (time.perf_counter() - started) * 1000.0
-        if not transcript.provisional:
-            self._stop_live(live)
-            return transcript, took, None
-        return transcript, took, live
 
     def _fall_back_to_scratch(self, err: VoxroomError) -> None:
         self._emit(
@@ -555,7 +521,10 @@ class Room:
 
         def finish_live() -> tuple[Transcript | None, float | None]:
             nonlocal early, still_live
-            early, took, still_live = self._finish_live(pending)
+            live, pending.live = pending.live, None
+            early, took, still_live = finish_live_transcription(
+                live, pending.clip, self.runner.min_seconds, pending.turn, self._forward
+            )
             return early, took
 
         def failed(result: TurnResult) -> None:
@@ -578,67 +547,12 @@ class Room:
             hint="Retry it with ctrl+r (the recording is kept).",
             on_failed=failed,
         )
-        self._stop_live(pending.live)
+        stop_live(pending.live)  # a retry with its saved transcript never needed it
         pending.live = None
         if early is not None and early.provisional and result.transcript is early:
-            self._complete_transcript(log, pending, early, still_live)
+            complete_transcript(self.runner, log, pending.ref, pending.clip, early, still_live, self._emit)
         else:
-            self._stop_live(still_live)
-
-    def _complete_transcript(
-        self, log: TurnLog, pending: PendingTurn, early: Transcript, live: LiveTranscription | None
-    ) -> None:
-        """The live transcript lacked speakers or times: in the background (the reply did not wait
-        for it), the live transcription's finished transcript when it has them, else the recording
-        transcribed whole, replaces it in the saved turn."""
-
-        def run() -> None:
-            try:
-                transcript = self._finished_live(live, early, pending.turn)
-                if transcript is None or transcript.provisional:
-                    transcript = self.runner.transcribe(pending.clip, self._emit, pending.turn)
-                transcript, names = log.identify_speakers(pending.clip, transcript)
-                log.revise_transcript(pending.ref, transcript)
-                self._emit(PeopleChanged(names, log.suggestions()))
-            except VoxroomError as err:
-                self._emit(
-                    RoomNotice(
-                        f"Turn {pending.turn} keeps its live transcript, without speakers: {err.message}",
-                        "Transcription",
-                    )
-                )
-                return
-            except Exception as err:  # never silently: say it, keep the live transcript
-                self._emit(
-                    RoomFailed(VoxroomError(f"Completing turn {pending.turn}'s transcript failed: {err}."))
-                )
-                return
-            self._emit(TranscriptRevised(pending.turn, transcript))
-
-        threading.Thread(target=run, name="voxroom-transcript", daemon=True).start()
-
-    def _finished_live(
-        self, live: LiveTranscription | None, early: Transcript, turn: int
-    ) -> Transcript | None:
-        """What the live transcription finished after answering early (None: nothing more, or it
-        failed; the recording is there). Says so when the reply began without words it then sent."""
-        if live is None:
-            return None
-        try:
-            finished = live.final()
-        except VoxroomError:
-            return None
-        finally:
-            self._stop_live(live)
-        if finished is not None and _words(finished.text) != _words(early.text):
-            self._emit(
-                RoomNotice(
-                    f"Turn {turn}'s reply started before its last words were transcribed; the saved "
-                    "transcript has them, so ask again if the answer missed them.",
-                    "Transcription",
-                )
-            )
-        return finished
+            stop_live(still_live)
 
     def _on_stage(self, turn: int, stage: TurnStage) -> None:
         self._forward(StageChanged(turn, stage))
@@ -683,8 +597,3 @@ class Room:
 
 
 __all__ = ["CLOSED_WHILE_RECORDING", "Listener", "PendingTurn", "Room"]
-
-
-def _words(text: str) -> list[str]:
-    """The words of a text, for comparing two transcripts of one recording."""
-    return re.findall(r"\w+", text.lower())
