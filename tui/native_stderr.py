@@ -12,6 +12,7 @@ traceback at exit is shown as usual.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import logging
 import os
 import sys
@@ -43,6 +44,9 @@ def logged_stderr(logger: logging.Logger | None = None) -> Iterator[None]:
     os.dup2(write_end, 2)
     os.close(write_end)
     sys.__stderr__ = sys.stderr = terminal  # type: ignore[misc]
+    crash_report = faulthandler.is_enabled()
+    if crash_report:  # a fatal error's traceback still reaches the terminal, not the dead pipe
+        faulthandler.enable(file=terminal)
     reader = threading.Thread(target=_pump, args=(read_end, log), name="voxroom-native-stderr", daemon=True)
     reader.start()
     try:
@@ -53,6 +57,8 @@ def logged_stderr(logger: logging.Logger | None = None) -> Iterator[None]:
         sys.__stderr__, sys.stderr = original, current  # type: ignore[misc]
         os.dup2(saved, 2)  # the pipe's last writer goes: the reader sees the end
         os.close(saved)
+        if crash_report:
+            faulthandler.enable()
         with contextlib.suppress(OSError):
             terminal.close()
         reader.join(JOIN_TIMEOUT_S)
