@@ -156,7 +156,7 @@ async def _still(pilot) -> None:  # type: ignore[no-untyped-def]
     from textual.widgets import Input
 
     boxes = list(pilot.app.screen.query(Input))
-    await wait_until(pilot, lambda: not boxes or pilot.app.focused in boxes)
+    await wait_until(pilot, lambda: not boxes or any(box.has_focus for box in boxes))  # its Focus handled
     for box in boxes:
         box.cursor_blink = False
     await pilot.pause()
