@@ -150,15 +150,16 @@ SUMMARIES = [
 ]
 
 
-async def _still(pilot) -> None:  # type: ignore[no-untyped-def]
-    """The dialog's text field has the focus and its cursor does not blink: the picture must not
-    depend on the moment (on a busy machine the focus can come a few frames after the screen)."""
+async def _still(pilot, field: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """The dialog's text field ``field`` (a CSS selector) is there and has the focus, and no text
+    field's cursor blinks: the picture must not depend on the moment (on a busy machine the dialog's
+    widgets and its focus come a few frames after the screen)."""
     from textual.widgets import Input
 
-    boxes = list(pilot.app.screen.query(Input))
-    await wait_until(pilot, lambda: not boxes or any(box.has_focus for box in boxes))  # its Focus handled
-    for box in boxes:
-        box.cursor_blink = False
+    if field is not None:
+        await wait_until(pilot, lambda: any(box.has_focus for box in pilot.app.screen.query(field)))
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False  # also shows the cursor
     await pilot.pause()
 
 
@@ -167,14 +168,14 @@ async def _export(pilot) -> None:  # type: ignore[no-untyped-def]
     pilot.app.start_dir = Path("/home/alice/Documents")
     await pilot.press("ctrl+e")
     await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ExportDialog")
-    await _still(pilot)
+    await _still(pilot, "#path")
 
 
 async def _rename(pilot) -> None:  # type: ignore[no-untyped-def]
     await _fill(pilot)
     pilot.app.action_rename_speaker()
     await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "RenameSpeakerDialog")
-    await _still(pilot)
+    await _still(pilot, "#name")
 
 
 async def _devices(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -194,7 +195,7 @@ async def _browser(pilot) -> None:  # type: ignore[no-untyped-def]
     await _fill(pilot)
     pilot.app.push_screen(SessionBrowser(SUMMARIES))
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, SessionBrowser))
-    await _still(pilot)
+    await _still(pilot, "#filter")
 
 
 async def _help(pilot) -> None:  # type: ignore[no-untyped-def]
