@@ -17,6 +17,7 @@ import soundfile as sf
 
 from tui.audio.clip import load_clip, resample
 from tui.model import Reference, Segment, Timings
+from tui.sessions.files import LOCK_FILE
 from tui.sessions.model import Session, TurnRecord
 from tui.sessions.store import SessionStore
 
@@ -126,14 +127,19 @@ def build(audio: Path) -> None:
     )
     store.save(session)
 
-    # -- beckett: one speaker; the second turn failed at the agent -------------------------------
+    # -- beckett: one speaker; the second turn failed at the agent (a timeout) and the third, the
+    # same question asked again, was answered: the sample shows a failed turn (`retry --turn 2`
+    # runs it again) and is not itself unfinished, so the list does not mark it failed -----------
     folder = ROOT / "beckett"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     d1 = cut(audio / "beckett.wav", 0.0, 10.0, folder / "turn-001.flac")
     d2 = cut(audio / "clone-test.wav", 0.0, 4.1, folder / "turn-002.flac")
+    d3 = cut(audio / "clone-test.wav", 0.0, 4.1, folder / "turn-003.flac")
     r1 = "That's Samuel Beckett, Worstward Ho, 1983."
+    r3 = "I can't place that line in a published source: it sounds like a remark, not a quotation."
     speak(r1, folder / "turn-001-reply.flac")
+    speak(r3, folder / "turn-003-reply.flac")
     session = Session(
         id="beckett",
         title="Quote check",
@@ -187,10 +193,28 @@ def build(audio: Path) -> None:
             created="2026-11-21T14:06:02Z",
         )
     )
+    session.add_turn(
+        TurnRecord(
+            recording="turn-003.flac",
+            duration=d3,
+            segments=[
+                seg(0.0, 0.96, "speaker_1", "I do."),
+                seg(1.14, 3.18, "speaker_1", "I think that America do it very well."),
+            ],
+            transcript_text="I do. I think that America do it very well.",
+            language="en",
+            reply=r3,
+            reply_audio="turn-003-reply.flac",
+            timings=Timings(420.0, 610.0, 720.0, 230.0, 1010.0, 5200.0),
+            created="2026-11-21T14:07:15Z",
+        )
+    )
     store.save(session)
 
 
 if __name__ == "__main__":
     build(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "data" / "audio")
+    for lock in ROOT.glob(f"*/{LOCK_FILE}"):  # the store's lock files are not part of a sample
+        lock.unlink()
     for p in sorted(ROOT.rglob("*")):
         print(p.relative_to(ROOT), p.stat().st_size if p.is_file() else "")

@@ -264,6 +264,17 @@ def test_delete(store: SessionStore) -> None:
             store.delete(bad)
 
 
+def test_no_sample_is_listed_as_unfinished(store: SessionStore) -> None:
+    """A sample may show a failed turn, but none ends unfinished: a new user's list marks none."""
+    for name in sample_names():
+        sample = store.open(f"sample:{name}")
+        assert sample.status_mark == "", name
+        assert all(f.name != ".lock" for f in sample.folder.iterdir()), name  # type: ignore[union-attr]
+    beckett = store.open("sample:beckett")
+    assert [t.status for t in beckett.turns] == ["done", "failed", "done"]
+    assert beckett.turns[2].transcript_text == beckett.turns[1].transcript_text  # asked again
+
+
 def test_samples_open_read_only_and_copy_in(store: SessionStore) -> None:
     assert sample_sessions_dir() is not None
     assert {"endgame", "beckett"} <= set(sample_names())
