@@ -36,7 +36,7 @@ if [ "$have" != "test $sum" ] && [ "$have" != "$kind $sum" ]; then
   echo "Updating pip in $VENV..." >&2
   "$VENV/bin/python" -m pip install "${pip_out[@]}" -c constraints.txt --upgrade pip >&2
   if [ "$kind" = test ]; then what="Voxroom's Python packages and the test tools"; else what="Voxroom's Python packages"; fi
-  echo "Installing $what into $VENV (about a minute the first time, with downloads longer)..." >&2
+  echo "Installing $what into $VENV (1-3 minutes the first time)..." >&2
   "$VENV/bin/python" -m pip install "${pip_out[@]}" -c constraints.txt -e "$target" >&2
   echo "$kind $sum" >"$stamp"
   echo "Installed in $((SECONDS - started)) s; the next start skips this step." >&2
