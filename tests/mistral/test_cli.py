@@ -90,11 +90,16 @@ def test_ask_text_output_and_continuing_a_session(
 def test_a_guardrail_block_names_the_category_and_what_to_do(
     mistral_env: MistralStandIn, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    mistral_env.fail("conversations.start", Fault.guardrail_block({"violence_and_threats": 0.91, "pii": 0.1}))
+    mistral_env.fail(
+        "conversations.start",
+        Fault.guardrail_block(
+            {"violence_and_threats": 0.91, "pii": 0.1}, thresholds={"violence_and_threats": 0.2}
+        ),
+    )
     code, out, err = run_cli(capsys, "ask", str(clip_path("clone-test.wav")), "--no-play")
     assert code == 0, err
     sentence = (
-        "Blocked by moderation (violence_and_threats 0.91 over 0.5): rephrase the request, or raise the"
+        "Blocked by moderation (violence_and_threats 0.91 over 0.2): rephrase the request, or raise the"
         " threshold in `agent.moderation_thresholds` or set `agent.moderation = false`."
     )
     assert out.splitlines()[-1] == f"({sentence})"

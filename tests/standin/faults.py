@@ -46,8 +46,12 @@ def error_body(
     return body
 
 
-def guardrail_body(categories: dict[str, float]) -> dict[str, Any]:
-    """What a moderation guardrail block answers with HTTP 403 (per Mistral's guardrailing docs)."""
+def guardrail_body(
+    categories: dict[str, float], thresholds: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """What a moderation guardrail block answers with HTTP 403 (per Mistral's guardrailing docs);
+    each category's threshold is 0.5 unless ``thresholds`` names it (the agent's custom ones)."""
+    limits = {name: (thresholds or {}).get(name, 0.5) for name in categories}
     return {
         "object": "error",
         "message": GUARDRAIL_MESSAGE,
@@ -59,8 +63,8 @@ def guardrail_body(categories: dict[str, float]) -> dict[str, Any]:
                 "moderation_llm_v2": {
                     "blocked": True,
                     "scores": dict(categories),
-                    "thresholds": {name: 0.5 for name in categories},
-                    "violations": {name: score >= 0.5 for name, score in categories.items()},
+                    "thresholds": limits,
+                    "violations": {name: score >= limits[name] for name, score in categories.items()},
                 }
             }
         },
@@ -93,6 +97,7 @@ class Fault:
     retry_after: float | None = None
     delay: float = 0.0
     guardrail: dict[str, float] | None = None
+    guardrail_thresholds: dict[str, float] | None = None
     empty: bool = False
     malformed: bool = False
     malformed_event: int = 1
@@ -151,9 +156,15 @@ class Fault:
         return cls(empty=True)
 
     @classmethod
-    def guardrail_block(cls, categories: dict[str, float] | None = None) -> Fault:
-        """A moderation guardrail blocks the request: HTTP 403 with the guardrail result body."""
-        return cls(guardrail=dict(categories or {"violence_and_threats": 0.93}))
+    def guardrail_block(
+        cls, categories: dict[str, float] | None = None, thresholds: dict[str, float] | None = None
+    ) -> Fault:
+        """A moderation guardrail blocks the request: HTTP 403 with the guardrail result body (the
+        scores of ``categories`` against ``thresholds``, 0.5 for a category they do not name)."""
+        return cls(
+            guardrail=dict(categories or {"violence_and_threats": 0.93}),
+            guardrail_thresholds=dict(thresholds) if thresholds else None,
+        )
 
     @classmethod
     def response_error(
@@ -219,7 +230,7 @@ class Fault:
 
     def error_body(self) -> dict[str, Any]:
         if self.guardrail is not None:
-            return guardrail_body(self.guardrail)
+            return guardrail_body(self.guardrail, self.guardrail_thresholds)
         return error_body(self.status or 500, self.message, self.error_type, self.code)
 
     @property
