@@ -76,8 +76,10 @@ async def wait_until(pilot: object, predicate: Callable[[], bool], timeout: floa
 async def record_one_turn(pilot: object, app: VoxroomApp, *, expect: int | None = None) -> None:
     """Press the fallback key, let the file "play", press again, and wait until the app has handled
     the turn's events (``expect`` finished turns in all, by default one more) and the room is idle."""
-    target = app.turns_finished + 1 if expect is None else expect
+    target = app.main.turns_finished + 1 if expect is None else expect
     await pilot.press("space")  # type: ignore[attr-defined]
-    await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+    await wait_until(pilot, lambda: app.main.recording_pane.state == RECORDING)
     await pilot.press("space")  # type: ignore[attr-defined]
-    await wait_until(pilot, lambda: app.turns_finished >= target and app.recording_pane.state == IDLE)
+    await wait_until(
+        pilot, lambda: app.main.turns_finished >= target and app.main.recording_pane.state == IDLE
+    )

@@ -18,8 +18,9 @@ from tests.standin import MistralStandIn
 from tui.audio.clip import TRANSCRIBE_RATE, Clip
 from tui.backends import make_backends
 from tui.config import Secret, Settings
+from tui.meeting.shown import rename_speaker
 from tui.room import Room
-from tui.room.wiring import new_log, open_log, rename_speaker
+from tui.room.wiring import new_log, open_log
 from tui.sessions import SessionStore
 from tui.testing import FileRecorder
 from tui.voices import Speakers
@@ -155,7 +156,7 @@ def test_voice_profiles_name_a_person_in_a_later_meeting_only_when_on(
 def test_continuing_a_session_keeps_its_people(mistral_server: MistralStandIn, tmp_path: Path) -> None:
     settings = settings_for(mistral_server, tmp_path / "data")
     room, _ = meeting(settings, half(1))
-    log, _ = open_log(settings, room.log.session_id, make_backends(settings))
+    log = open_log(settings, room.log.session_id, make_backends(settings))
     room, turns = meeting(settings, half(2), log=log)
     assert people_of(turns.transcripts[2], SECOND_HALF_LINES) == {"A": {"speaker_1"}, "B": {"speaker_2"}}
     assert np.isfinite(log.session.people[0].seconds)

@@ -1,7 +1,9 @@
-"""The fault matrix again, through the app people use: Pilot, the real room core, the real SDK and the
-stand-in server. Each fault at each step must leave the recording on disk, the turn failed in the
-session with the step and one sentence, a notification with that sentence, and the turn retryable
-from the app (ctrl+r), completed in place once the fault is gone. The ledger counts these as "app".
+"""The fault matrix again, through the app's meeting layer (:class:`tui.meeting.Meeting`, what the app's
+keys call), the real room core, the real SDK and the stand-in server. Each fault at each step must
+leave the recording on disk, the turn failed in the session with the step and one sentence, a
+failure event with that sentence (what the screen shows), and the turn retryable (ctrl+r is
+``Meeting.retry``), completed in place once the fault is gone. The ledger counts these as "app".
+A few cases go through Pilot too, to see the sentence on screen and ctrl+r retry it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from tui.app import VoxroomApp
 from tui.backends import make_backends
 from tui.config import Secret, Settings
 from tui.log import start_file_log
-from tui.room import Room, TurnFinished
+from tui.meeting import Meeting
+from tui.room import Room, RoomFailed, TurnFinished
 from tui.room.wiring import live_transcription, new_log
 from tui.sessions import SessionStore
 from tui.testing import FileRecorder
@@ -64,20 +67,36 @@ def errors_shown(app: VoxroomApp) -> list[str]:
     return [str(n.message) for n in app._notifications if n.severity == "error"]
 
 
+def meeting_turn(meeting: Meeting, heard: RoomEvents) -> TurnFinished:
+    """The record key twice (start, stop), then the turn's end."""
+    count = len(heard.finished)
+    meeting.press("fallback")
+    assert meeting.recording
+    meeting.press("fallback")
+    return heard.wait_finished(count + 1)
+
+
+def failures(heard: RoomEvents) -> list[str]:
+    return [str(e.error) for e in heard.of(RoomFailed)]
+
+
 @pytest.mark.parametrize("route", list(STEPS))
 @pytest.mark.parametrize("fault_name", list(FAULTS))
-async def test_fault_at_each_step_in_the_app(
+def test_fault_at_each_step_in_the_app(
     route: str, fault_name: str, mistral_server: MistralStandIn, tmp_path: Path, ledger: Ledger
 ) -> None:
     settings = app_settings(mistral_server, tmp_path / "data")
-    room, finished = build_room(settings)
-    app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
+    room, _ = build_room(settings)
+    meeting = Meeting(settings, room)
+    heard = RoomEvents()
+    meeting.subscribe(heard)
     store = SessionStore(settings.sessions_dir)
-    async with app.run_test(size=(120, 34)) as pilot:
+    try:
+        meeting.start()
         if route == "conversations.append":
-            assert (await one_turn(pilot, app, finished)).status == "done"
+            assert meeting_turn(meeting, heard).status == "done"
         mistral_server.fail(route, FAULTS[fault_name])
-        ended = await one_turn(pilot, app, finished)
+        ended = meeting_turn(meeting, heard)
         session = store.open(room.log.session_id)
         turn = session.turns[-1]
         recording = store.folder(session) / (turn.recording or "missing")
@@ -92,13 +111,14 @@ async def test_fault_at_each_step_in_the_app(
         assert turn.failed_step == STEPS[route]
         assert turn.error is not None
         check_one_sentence(turn.error)
-        assert any(turn.error in shown for shown in errors_shown(app)), errors_shown(app)
+        assert any(turn.error in shown for shown in failures(heard)), failures(heard)
         assert room.can_retry
 
         mistral_server.clear_faults()
-        await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: finished[-1] is not ended and app.turns_finished >= len(finished))
-        assert finished[-1].status == "done", finished[-1].error
+        count = len(heard.finished)
+        meeting.retry()
+        again_ended = heard.wait_finished(count + 1)
+        assert again_ended.status == "done", again_ended.error
         session = store.open(room.log.session_id)
         again = session.turns[-1]
         assert again.index == turn.index and again.recording == turn.recording  # completed in place
@@ -106,6 +126,46 @@ async def test_fault_at_each_step_in_the_app(
         assert again.reply_audio and (store.folder(session) / again.reply_audio).is_file()
         assert again.models["transcription"] == "voxtral-mini-latest" and again.agent_id
         ledger.mark_survived(route, fault_name, path="app")
+    finally:
+        meeting.close()
+
+
+PILOT_CASES = [
+    ("transcriptions", "500"),
+    ("agents.create", "401"),
+    ("conversations.start", "stream cut"),
+    ("speech", "timeout"),
+    ("conversations.append", "empty reply"),
+]
+"""Through the screen: the failure sentence shown, and ctrl+r completing the turn."""
+
+
+@pytest.mark.parametrize(("route", "fault_name"), PILOT_CASES)
+async def test_a_fault_is_shown_on_screen_and_ctrl_r_retries_it(
+    route: str, fault_name: str, mistral_server: MistralStandIn, tmp_path: Path
+) -> None:
+    settings = app_settings(mistral_server, tmp_path / "data")
+    room, finished = build_room(settings)
+    app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
+    store = SessionStore(settings.sessions_dir)
+    async with app.run_test(size=(120, 34)) as pilot:
+        if route == "conversations.append":
+            assert (await one_turn(pilot, app, finished)).status == "done"
+        mistral_server.fail(route, FAULTS[fault_name])
+        ended = await one_turn(pilot, app, finished)
+        turn = store.open(room.log.session_id).turns[-1]
+        assert ended.status == "failed" and turn.failed_step == STEPS[route] and turn.error
+        assert any(turn.error in shown for shown in errors_shown(app)), errors_shown(app)
+        await wait_until(pilot, lambda: f"turn {turn.index}:" in app.main.status_bar.failure)
+
+        mistral_server.clear_faults()
+        await pilot.press("ctrl+r")
+        await wait_until(
+            pilot, lambda: finished[-1] is not ended and app.main.turns_finished >= len(finished)
+        )
+        assert finished[-1].status == "done", finished[-1].error
+        again = store.open(room.log.session_id).turns[-1]
+        assert again.index == turn.index and again.status == "done" and again.reply
 
 
 async def test_the_app_survives_the_server_going_away(
@@ -161,7 +221,8 @@ async def test_an_unexpected_error_in_a_worker_leaves_the_app_running(
             shown = [n for n in app._notifications if n.title == "Something went wrong"]
             assert len(shown) == 1
             message = str(shown[0].message)
-            assert "an unexpected bug in the retry" in message and "\n" not in message
+            assert message.startswith("Voxroom could not retry the last turn: an unexpected bug in the retry")
+            assert "\n" not in message
             assert app.is_running
             assert (await one_turn(pilot, app, finished)).status == "done"  # the room still works
     finally:
@@ -185,8 +246,10 @@ async def test_an_offline_session_made_in_the_app_records_what_really_ran(tmp_pa
     async with app.run_test(size=(120, 34)) as pilot:
         ended = await one_turn(pilot, app, finished)
         assert ended.status == "no-agent"
-        await wait_until(pilot, lambda: any("no agent is configured" in n for n in app.replies_pane.notes))
-        assert app.replies_pane.texts == [""]  # a note, not a reply
+        await wait_until(
+            pilot, lambda: any("no agent is configured" in n for n in app.main.replies_pane.notes)
+        )
+        assert app.main.replies_pane.texts == [""]  # a note, not a reply
     session = SessionStore(settings.sessions_dir).open(room.log.session_id)
     turn = session.turns[0]
     assert turn.status == "no-agent" and turn.reply == "" and turn.transcript_text

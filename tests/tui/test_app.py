@@ -56,17 +56,17 @@ def make_app(settings: Settings, room: Room, **kwargs: object) -> VoxroomApp:
 async def test_a_turn_fills_the_transcript_replies_and_status_bar(tui_settings, make_room) -> None:
     app = make_app(tui_settings, make_room())
     async with app.run_test(size=SIZE) as pilot:
-        assert app.recording_pane.state == IDLE
+        assert app.main.recording_pane.state == IDLE
         await record_one_turn(pilot, app)
 
-        lines = app.transcript_pane.lines
+        lines = app.main.transcript_pane.lines
         assert [line.split("] ", 1)[1] for line in lines] == LINES
         assert lines[0].startswith("[0.0s -> ")
-        assert app.replies_pane.texts[0].startswith("Stand-in reply to: speaker_1: Good morning")
+        assert app.main.replies_pane.texts[0].startswith("Stand-in reply to: speaker_1: Good morning")
         # The status bar shows the last turn's latency breakdown.
-        t = app.last_timings
+        t = app.main.last_timings
         assert t is not None and t.transcription_ms is not None and t.first_audio_ms is not None
-        text = app.status_bar.text
+        text = app.main.status_bar.text
         assert text.startswith("Mistral │ session Good morning everyone")  # named after its first words
         assert f"stt {ms(t.transcription_ms)}" in text
         assert f"agent 1st token {ms(t.agent_first_token_ms)}" in text
@@ -78,7 +78,7 @@ async def test_each_speaker_gets_its_own_colour(tui_settings, make_room) -> None
     app = make_app(tui_settings, make_room())
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)
-        lines = list(app.transcript_pane.query("SegmentLine"))
+        lines = list(app.main.transcript_pane.query("SegmentLine"))
         assert [line.colour for line in lines] == [1, 2]
         colours = {str(line.visual.spans[1].style) for line in lines}  # the speaker span
         assert len(colours) == 2
@@ -87,14 +87,14 @@ async def test_each_speaker_gets_its_own_colour(tui_settings, make_room) -> None
 async def test_the_recording_pane_shows_the_live_input_level(tui_settings, make_room) -> None:
     app = make_app(tui_settings, make_room(realtime=True))
     async with app.run_test(size=SIZE) as pilot:
-        bar = app.recording_pane.bar
+        bar = app.main.recording_pane.bar
         await pilot.press("space")
         await wait_until(pilot, lambda: bar.level.rms_dbfs > -50 and bar.active)
         assert re.search(r"RMS .* -?\d+\.\d dB\n", str(bar.render()))
-        assert app.recording_pane.state_text.startswith("● RECORDING 00:0")
-        assert app.recording_pane.device == "clone-test.wav"
+        assert app.main.recording_pane.state_text.startswith("● RECORDING 00:0")
+        assert app.main.recording_pane.device == "clone-test.wav"
         await pilot.press("space")
-        await wait_until(pilot, lambda: app.turns_finished == 1)
+        await wait_until(pilot, lambda: app.main.turns_finished == 1)
         assert not bar.active
 
 
@@ -109,13 +109,13 @@ async def test_a_failed_turn_notifies_and_retry_from_the_palette_works(
         await wait_until(pilot, lambda: any("Retry" in n for n in notes(app)))
         failure = next(n for n in app._notifications if "Retry" in str(n.message))
         assert failure.severity == "error" and failure.title == "The assistant failed"
-        assert app.replies_pane.query_one(ReplyView).has_class("-failed")
+        assert app.main.replies_pane.query_one(ReplyView).has_class("-failed")
         assert app.room is not None and app.room.can_retry
 
         mistral_server.clear_faults()
         await run_command(pilot, app, "retry last")
-        await wait_until(pilot, lambda: app.turns_finished == 2 and app.last_timings is not None)
-        assert app.replies_pane.texts[-1].startswith("Stand-in reply to:")
+        await wait_until(pilot, lambda: app.main.turns_finished == 2 and app.main.last_timings is not None)
+        assert app.main.replies_pane.texts[-1].startswith("Stand-in reply to:")
         assert mistral_server.call_count("transcriptions") == 1  # retried with the kept transcript
 
 
@@ -129,7 +129,7 @@ async def test_references_are_listed_under_the_reply(tui_settings, make_room, mi
     app = make_app(tui_settings, make_room())
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)
-        view = app.replies_pane.query_one(ReplyView)
+        view = app.main.replies_pane.query_one(ReplyView)
         await wait_until(pilot, lambda: view.references != [])
         assert view.text == "It is sunny in Paris."
         assert "Paris weather — https://weather.example/paris" in str(view._refs.render())
@@ -141,7 +141,7 @@ async def test_a_moderation_block_is_shown_as_a_block(tui_settings, make_room, m
     app = make_app(tui_settings, make_room())
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)
-        view = app.replies_pane.query_one(ReplyView)
+        view = app.main.replies_pane.query_one(ReplyView)
         assert view.has_class("-blocked")
         assert view.text.startswith("⛔ Blocked by moderation (violence_and_threats 0.93 over 0.5): rephrase")
         assert view.text.lower().count("moderation") == 3  # the block, and the two settings named once
@@ -202,8 +202,8 @@ async def test_rename_speaker_changes_the_transcript_and_the_session(tui_setting
         await wait_until(pilot, lambda: isinstance(app.screen, RenameSpeakerDialog))
         await pilot.press(*"Alice")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "Alice : Good morning everyone" in app.transcript_pane.lines[0])
-        assert "speaker_2 : Yes." in app.transcript_pane.lines[1]
+        await wait_until(pilot, lambda: "Alice : Good morning everyone" in app.main.transcript_pane.lines[0])
+        assert "speaker_2 : Yes." in app.main.transcript_pane.lines[1]
         stored = room.log.session  # type: ignore[attr-defined]
         await wait_until(pilot, lambda: stored.speaker_names.get("speaker_1") == "Alice")
 
@@ -225,7 +225,7 @@ async def test_new_session_then_open_the_old_one_read_only_then_continue_it(tui_
 
         await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: room.log.session_id != first_id)
-        await wait_until(pilot, lambda: app.transcript_pane.lines == [])
+        await wait_until(pilot, lambda: app.main.transcript_pane.lines == [])
 
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: isinstance(app.screen, SessionBrowser))
@@ -235,9 +235,9 @@ async def test_new_session_then_open_the_old_one_read_only_then_continue_it(tui_
         await pilot.press(*"good morning")
         await wait_until(pilot, lambda: [s.id for s in browser.shown] == [first_id])
         await pilot.press("enter")  # read-only
-        await wait_until(pilot, lambda: len(app.transcript_pane.lines) == 2)
-        assert app.read_only and app.status_bar.session == f"{first} (read-only)"
-        assert app.replies_pane.texts[0].startswith("Stand-in reply to:")
+        await wait_until(pilot, lambda: len(app.main.transcript_pane.lines) == 2)
+        assert app.meeting.read_only and app.main.status_bar.session == f"{first} (read-only)"
+        assert app.main.replies_pane.texts[0].startswith("Stand-in reply to:")
         await pilot.press("space")
         await wait_until(pilot, lambda: any("read-only" in n for n in notes(app)))
         assert room.state == IDLE
@@ -248,15 +248,25 @@ async def test_new_session_then_open_the_old_one_read_only_then_continue_it(tui_
         await wait_until(pilot, lambda: len(app.screen.shown) == 1)
         await pilot.press("ctrl+t")  # continue it
         await wait_until(pilot, lambda: room.log.session_id == first_id)
-        assert not app.read_only and app.status_bar.session == first
+        assert not app.meeting.read_only and app.main.status_bar.session == first
         await record_one_turn(pilot, app)
         assert len(room.log.session.turns) == 2  # type: ignore[attr-defined]
-        assert len(app.transcript_pane.lines) == 4
+        assert len(app.main.transcript_pane.lines) == 4
+
+
+async def export_to(pilot, app: VoxroomApp, target: Path) -> None:
+    """ctrl+e, type ``target``, Enter."""
+    await pilot.press("ctrl+e")
+    await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+    box = app.screen.query_one("#path")
+    box.value = str(target)  # type: ignore[attr-defined]
+    await pilot.press("enter")
 
 
 async def test_export_writes_the_session(tui_settings, make_room, tmp_path: Path) -> None:
     app = make_app(tui_settings, make_room())
-    target = tmp_path / "out" / "meeting.md"
+    target = tmp_path / "meeting.md"
+    missing = tmp_path / "out" / "meeting.md"
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)
         await run_command(pilot, app, "export session")
@@ -265,9 +275,55 @@ async def test_export_writes_the_session(tui_settings, make_room, tmp_path: Path
         box.value = str(target)  # type: ignore[attr-defined]
         await pilot.press("enter")
         await wait_until(pilot, lambda: any("Exported to" in n for n in notes(app)))
+        await export_to(pilot, app, missing)  # a folder is never created silently
+        await wait_until(pilot, lambda: any("does not exist" in n for n in notes(app)))
     text = target.read_text(encoding="utf-8")
     assert "Good morning everyone, shall we start?" in text
     assert "Stand-in reply to:" in text
+    assert not missing.parent.exists()
+
+
+async def test_the_apps_export_is_private_scrubbed_never_through_a_link_and_asks_before_replacing(
+    tui_settings, make_room, mistral_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's export is the CLI's writer: 0600, the key redacted, a planted link refused (its target
+    untouched), an existing file replaced only after the question is answered yes."""
+    from tui.screens.confirm import ConfirmDialog
+
+    key = "sk-live-export-secret-0123456789"
+    monkeypatch.setenv("MISTRAL_API_KEY", key)
+    mistral_server.script(Reply(text=f"The key you asked about is {key}, keep it safe."))
+    app = make_app(tui_settings, make_room())
+    target = tmp_path / "meeting.md"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("do not touch", encoding="utf-8")
+    link = tmp_path / "planted.md"
+    link.symlink_to(victim)
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        await export_to(pilot, app, target)
+        await wait_until(pilot, lambda: any("Exported to" in n for n in notes(app)))
+        assert target.stat().st_mode & 0o777 == 0o600
+        text = target.read_text(encoding="utf-8")
+        assert key not in text and "[redacted]" in text and "keep it safe" in text
+
+        await export_to(pilot, app, link)
+        await wait_until(pilot, lambda: any("symbolic link" in n for n in notes(app)))
+        assert link.is_symlink() and victim.read_text(encoding="utf-8") == "do not touch"
+
+        target.write_text("mine", encoding="utf-8")
+        await export_to(pilot, app, target)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("escape")  # no: the file stays as it was
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
+        assert target.read_text(encoding="utf-8") == "mine"
+        exported = sum("Exported to" in n for n in notes(app))
+        await export_to(pilot, app, target)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.click("#yes")
+        await wait_until(pilot, lambda: sum("Exported to" in n for n in notes(app)) > exported)
+        assert "keep it safe" in target.read_text(encoding="utf-8")
+        assert target.stat().st_mode & 0o777 == 0o600
 
 
 async def test_a_small_terminal_gets_a_message_and_keeps_working(tui_settings, make_room) -> None:
@@ -276,7 +332,7 @@ async def test_a_small_terminal_gets_a_message_and_keeps_working(tui_settings, m
         await pilot.pause()
         assert any("terminal is small" in n for n in notes(app))
         await record_one_turn(pilot, app)
-        assert len(app.transcript_pane.lines) == 2
+        assert len(app.main.transcript_pane.lines) == 2
 
 
 async def test_an_unavailable_global_hotkey_is_explained_once(
@@ -297,10 +353,10 @@ async def test_an_unavailable_global_hotkey_is_explained_once(
 async def test_no_microphone_keeps_the_app_usable(tui_settings, make_room) -> None:
     app = make_app(tui_settings, make_room(recorder=None))
     async with app.run_test(size=SIZE) as pilot:
-        assert "No microphone" in app.recording_pane.hint_text
+        assert "No microphone" in app.main.recording_pane.hint_text
         await pilot.press("space")
         await wait_until(pilot, lambda: any("No microphone is available" in n for n in notes(app)))
-        assert app.recording_pane.state == IDLE
+        assert app.main.recording_pane.state == IDLE
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
 
@@ -312,8 +368,8 @@ async def test_a_key_press_before_the_core_is_ready_is_kept(tui_settings, make_r
         await pilot.press("space")
         await wait_until(pilot, lambda: app.room is room and room.state == RECORDING)
         await pilot.press("space")
-        await wait_until(pilot, lambda: app.turns_finished == 1)
-        assert len(app.transcript_pane.lines) == 2
+        await wait_until(pilot, lambda: app.main.turns_finished == 1)
+        assert len(app.main.transcript_pane.lines) == 2
 
 
 async def test_a_core_that_fails_to_start_is_reported(tui_settings) -> None:
@@ -339,14 +395,16 @@ async def test_stop_speaking_from_the_palette_interrupts(tui_settings, make_room
     app = make_app(tui_settings, room)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
-        await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+        await wait_until(pilot, lambda: app.main.recording_pane.state == RECORDING)
         await pilot.press("space")
-        await wait_until(pilot, lambda: app.playback_meter.speaking and bool(app.playback_meter.sentence))
-        assert app.playback_meter._sentence.has_class("-speaking")
+        await wait_until(
+            pilot, lambda: app.main.playback_meter.speaking and bool(app.main.playback_meter.sentence)
+        )
+        assert app.main.playback_meter._sentence.has_class("-speaking")
         await run_command(pilot, app, "stop speaking")
-        await wait_until(pilot, lambda: app.turns_finished == 1)
+        await wait_until(pilot, lambda: app.main.turns_finished == 1)
         assert finished[-1].status == "interrupted"
-        await wait_until(pilot, lambda: any("Interrupted" in t for t in app.replies_pane.notes))
+        await wait_until(pilot, lambda: any("Interrupted" in t for t in app.main.replies_pane.notes))
 
 
 def test_a_scratch_log_keeps_turns_in_memory() -> None:
@@ -365,9 +423,9 @@ async def test_a_recording_stops_itself_at_the_length_limit(tui_settings, make_r
     app = make_app(tui_settings, room)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
-        await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+        await wait_until(pilot, lambda: app.main.recording_pane.state == RECORDING)
         await wait_until(pilot, lambda: any("recording limit" in n for n in notes(app)))
-        await wait_until(pilot, lambda: app.turns_finished == 1)
+        await wait_until(pilot, lambda: app.main.turns_finished == 1)
         assert heard and heard[0].turn == 1  # the turn ran on what was heard
         clip_seconds = room.log.session.turns[0].duration  # type: ignore[attr-defined]
         assert 0.9 <= clip_seconds < 2.0
@@ -389,10 +447,10 @@ async def test_a_long_silence_stops_the_recording(tui_settings, make_room, clip)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         await wait_until(pilot, lambda: any("of silence" in n for n in notes(app)))
-        await wait_until(pilot, lambda: app.turns_finished == 1)
+        await wait_until(pilot, lambda: app.main.turns_finished == 1)
         assert finished[0].status == "no-speech"  # a silent recording is not sent anywhere
         assert "silent" in (finished[0].error or "")
-        await wait_until(pilot, lambda: any("Nothing was said: " in n for n in app.replies_pane.notes))
+        await wait_until(pilot, lambda: any("Nothing was said: " in n for n in app.main.replies_pane.notes))
 
 
 async def test_backends_warm_up_in_the_background_after_the_first_frame(
@@ -401,7 +459,7 @@ async def test_backends_warm_up_in_the_background_after_the_first_frame(
     app = make_app(tui_settings, make_room(), warm_up=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: mistral_server.call_count("agents") >= 1)  # agent ensured
-        assert app.turns_finished == 0 and mistral_server.call_count("transcriptions") == 0
+        assert app.main.turns_finished == 0 and mistral_server.call_count("transcriptions") == 0
         await record_one_turn(pilot, app)
         assert mistral_server.call_count("agents.create") <= 1  # not created again for the turn
 
@@ -409,7 +467,7 @@ async def test_backends_warm_up_in_the_background_after_the_first_frame(
 async def test_replay_of_a_read_only_session_follows_the_text(tui_settings, make_room) -> None:
     room = make_room()
     app = make_app(tui_settings, room)
-    app.replay_speed = 4.0  # no speaker in this test: the replay is timed by the clock, 4x
+    app.meeting.replay_speed = 4.0  # no speaker in this test: the replay is timed by the clock, 4x
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)
         first_id = room.log.session_id
@@ -420,7 +478,7 @@ async def test_replay_of_a_read_only_session_follows_the_text(tui_settings, make
         await pilot.press(*"good morning")
         await wait_until(pilot, lambda: len(app.screen.shown) == 1)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.read_only and len(app.transcript_pane.lines) == 2)
+        await wait_until(pilot, lambda: app.meeting.read_only and len(app.main.transcript_pane.lines) == 2)
 
         seen: list[list[str]] = []
         progress: list[tuple[str, int | None]] = []
@@ -430,11 +488,11 @@ async def test_replay_of_a_read_only_session_follows_the_text(tui_settings, make
         reply_lit: list[bool] = []
 
         def follow() -> bool:
-            reply_lit.append(app.replies_pane.query_one(ReplyView)._text.has_class("-speaking"))
-            now = app.transcript_pane.highlighted
+            reply_lit.append(app.main.replies_pane.query_one(ReplyView)._text.has_class("-speaking"))
+            now = app.main.transcript_pane.highlighted
             if now and (not seen or seen[-1] != now):
                 seen.append(now)
-            return app.replays_finished == 1
+            return app.main.replays_finished == 1
 
         await wait_until(pilot, follow, timeout=20)
         # The room announced each line as it was heard, in order (events, not screen sampling)...
@@ -444,7 +502,7 @@ async def test_replay_of_a_read_only_session_follows_the_text(tui_settings, make
         shown = [h[0].split("] ", 1)[1] for h in seen]
         assert shown and shown == [line for line in LINES if line in shown]
         assert any(reply_lit) and not reply_lit[-1]  # the spoken reply was lit while it played
-        assert app.transcript_pane.highlighted == []  # cleared at the end
+        assert app.main.transcript_pane.highlighted == []  # cleared at the end
 
 
 async def test_the_transcript_follows_new_lines_unless_scrolled_up(tui_settings, make_room) -> None:
@@ -455,7 +513,7 @@ async def test_the_transcript_follows_new_lines_unless_scrolled_up(tui_settings,
 
     app = make_app(tui_settings, make_room())
     async with app.run_test(size=(100, 24)) as pilot:
-        pane = app.transcript_pane
+        pane = app.main.transcript_pane
         for i in range(30):
             pane.add_transcript(turn(i), i)
         await wait_until(pilot, lambda: pane.max_scroll_y > 0 and pane.scroll_y == pane.max_scroll_y)
@@ -482,7 +540,7 @@ async def test_the_status_bar_names_a_mixed_backend(tui_settings, make_room) -> 
     app = make_app(tui_settings, make_room(tui_settings))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app.status_bar.text.startswith("mixed │ ")
+        assert app.main.status_bar.text.startswith("mixed │ ")
 
 
 async def test_a_bare_right_shift_from_the_terminal_toggles_too(tui_settings, make_room) -> None:
@@ -493,7 +551,7 @@ async def test_a_bare_right_shift_from_the_terminal_toggles_too(tui_settings, ma
         await wait_until(pilot, lambda: room.state == RECORDING)
         assert room.trigger.history[-1].source == "terminal"
         await pilot.press("space")
-        await wait_until(pilot, lambda: app.turns_finished == 1)
+        await wait_until(pilot, lambda: app.main.turns_finished == 1)
         assert room.trigger.history[-1].source == "fallback"
 
 
@@ -510,9 +568,9 @@ async def test_a_sentence_the_speech_service_refuses_is_marked_and_the_rest_spok
         await record_one_turn(pilot, app)
         assert finished[0].status == "done" and len(finished[0].refused) == 1
         await wait_until(
-            pilot, lambda: any("refused by the speech service" in n for n in app.replies_pane.notes)
+            pilot, lambda: any("refused by the speech service" in n for n in app.main.replies_pane.notes)
         )
-        assert finished[0].refused[0] in app.replies_pane.notes[0]
+        assert finished[0].refused[0] in app.main.replies_pane.notes[0]
     assert mistral_server.call_count("speech") == 3  # the sentence after the refused one was spoken
 
 
@@ -534,23 +592,23 @@ async def test_the_people_of_a_session_can_be_listed_and_named(tui_settings, mak
         await wait_until(pilot, lambda: isinstance(app.screen, RememberVoicesDialog))
         await pilot.click("#no")
         await wait_until(pilot, lambda: app.room.log.session.speaker_names.get("speaker_2") == "Bea")  # type: ignore[union-attr]
-        assert "Bea : Yes." in app.transcript_pane.lines[1]
+        assert "Bea : Yes." in app.main.transcript_pane.lines[1]
     assert not (tui_settings.data_dir / "voices").exists()  # the answer was no
 
 
 async def test_a_suggested_voice_is_named_with_one_key(tui_settings, make_room) -> None:
-    from tui.app import RoomUpdate
     from tui.room import PeopleChanged
+    from tui.screens.main import RoomUpdate
 
     room = make_room()
     app = make_app(tui_settings, room)
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)
-        app.post_message(RoomUpdate(PeopleChanged({}, {"speaker_2": "Ann"})))
+        app.main.post_message(RoomUpdate(PeopleChanged({}, {"speaker_2": "Ann"})))
         await wait_until(pilot, lambda: any("sounds like Ann" in n and "ctrl+y" in n for n in notes(app)))
         await pilot.press("ctrl+y")
         await wait_until(pilot, lambda: room.log.session.speaker_names.get("speaker_2") == "Ann")  # type: ignore[attr-defined]
-        assert "Ann : Yes." in app.transcript_pane.lines[1]
+        assert "Ann : Yes." in app.main.transcript_pane.lines[1]
 
 
 async def test_a_live_transcript_names_nobody_until_the_finished_one_replaces_it(
@@ -567,11 +625,11 @@ async def test_a_live_transcript_names_nobody_until_the_finished_one_replaces_it
     app = make_app(tui_settings, make_room(live=True, recorder=FileRecorder(question)))
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)
-        assert [line.split("] ", 1)[1] for line in app.transcript_pane.lines] == [
+        assert [line.split("] ", 1)[1] for line in app.main.transcript_pane.lines] == [
             "live : Good morning everyone, shall we start? Yes. What is the weather in Paris today?"
         ]
-        assert app.transcript_pane.speakers == [] and "speaking" not in app.status_bar.text
+        assert app.main.transcript_pane.speakers == [] and "speaking" not in app.main.status_bar.text
         held.set()
-        await wait_until(pilot, lambda: len(app.transcript_pane.lines) == 2)
-        assert [line.split("] ", 1)[1] for line in app.transcript_pane.lines] == LINES
-        await wait_until(pilot, lambda: "2 speaking: speaker_1, speaker_2" in app.status_bar.text)
+        await wait_until(pilot, lambda: len(app.main.transcript_pane.lines) == 2)
+        assert [line.split("] ", 1)[1] for line in app.main.transcript_pane.lines] == LINES
+        await wait_until(pilot, lambda: "2 speaking: speaker_1, speaker_2" in app.main.status_bar.text)

@@ -38,11 +38,13 @@ async def test_right_shift_anywhere_on_the_desktop_toggles_recording(
         await wait_until(pilot, lambda: app.hotkey is not None and app.hotkey.running)
         assert app.hotkey_problem == ""
         right_shift(devices_env["DISPLAY"])
-        await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+        await wait_until(pilot, lambda: app.main.recording_pane.state == RECORDING)
         assert room.trigger.history[-1].source == "global"
         right_shift(devices_env["DISPLAY"])
-        await wait_until(pilot, lambda: app.turns_finished == 1 and app.recording_pane.state == IDLE)
-        assert len(app.transcript_pane.lines) == 2
+        await wait_until(
+            pilot, lambda: app.main.turns_finished == 1 and app.main.recording_pane.state == IDLE
+        )
+        assert len(app.main.transcript_pane.lines) == 2
     assert app.hotkey is None  # stopped with the app
 
 
@@ -59,7 +61,7 @@ async def test_choose_devices_switches_to_the_real_microphone(
     room = make_room()
     app = make_app(tui_settings, room)
     async with app.run_test(size=SIZE) as pilot:
-        assert app.recording_pane.device == "clone-test.wav"
+        assert app.main.recording_pane.device == "clone-test.wav"
         await run_command(pilot, app, "choose devices")
         await wait_until(pilot, lambda: isinstance(app.screen, DevicesDialog), timeout=20)
         dialog = app.screen
@@ -67,7 +69,7 @@ async def test_choose_devices_switches_to_the_real_microphone(
         dialog.query_one("#input", Select).value = "virtual_mic"
         dialog.query_one("#output", Select).value = "virtual_speaker"
         await pilot.click("#ok")
-        await wait_until(pilot, lambda: app.recording_pane.device == "virtual_mic", timeout=20)
+        await wait_until(pilot, lambda: app.main.recording_pane.device == "virtual_mic", timeout=20)
         assert tui_settings.audio.input_device == "virtual_mic"
         assert type(room.recorder).__name__ == "Recorder" and type(room.player).__name__ == "Player"
 

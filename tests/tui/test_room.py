@@ -266,7 +266,7 @@ def test_continuing_a_session_offers_its_interrupted_turn_for_retry(
     room = make_room(tui_settings)
     events = RoomEvents()
     room.subscribe(events)
-    log, _history = open_log(tui_settings, crashed.id, room.backends)
+    log = open_log(tui_settings, crashed.id, room.backends)
     room.use_log(log)
     assert room.can_retry
     assert room.retry_last()

@@ -19,6 +19,7 @@ from tui.audio.clip import Clip
 from tui.backends import make_backends
 from tui.config import Secret, Settings
 from tui.lifecycle import ScratchLog
+from tui.meeting.values import ShownTurn
 from tui.model import Reference, Reply, Segment, Timings, Transcript
 from tui.room import Level, Room
 from tui.sessions.model import SessionSummary
@@ -109,12 +110,16 @@ def snapshot_app(tmp_path: Path, theme: str) -> VoxroomApp:
 
 async def _fill(pilot) -> None:  # type: ignore[no-untyped-def]
     app = pilot.app
-    app.show_history(HISTORY)
+    await wait_until(pilot, lambda: app.main.transcript_pane.is_mounted)
+    app.main.show_history(tuple(ShownTurn(*turn) for turn in HISTORY))
+    replies = app.main.replies_pane
+    await wait_until(pilot, lambda: all(view.size.height > 0 for view in replies.query("ReplyView")))
+    replies.grew()  # once laid out, the replies follow to their end
     await pilot.press("space")  # recording, with the frozen meter
-    await wait_until(pilot, lambda: app.recording_pane.state == "recording")
+    await wait_until(pilot, lambda: app.main.recording_pane.state == "recording")
     app.fixed_clock.now += 83.0  # 01:23 into the recording
-    await wait_until(pilot, lambda: app.recording_pane.elapsed == 83)
-    await wait_until(pilot, lambda: app.recording_pane.bar.level.rms_dbfs == -21.0)
+    await wait_until(pilot, lambda: app.main.recording_pane.elapsed == 83)
+    await wait_until(pilot, lambda: app.main.recording_pane.bar.level.rms_dbfs == -21.0)
     await pilot.pause()
 
 
@@ -165,7 +170,7 @@ async def _still(pilot, field: str | None = None) -> None:  # type: ignore[no-un
 
 async def _export(pilot) -> None:  # type: ignore[no-untyped-def]
     await _fill(pilot)
-    pilot.app.start_dir = Path("/home/alice/Documents")
+    pilot.app.meeting.start_dir = Path("/home/alice/Documents")
     await pilot.press("ctrl+e")
     await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ExportDialog")
     await _still(pilot, "#path")
@@ -173,7 +178,7 @@ async def _export(pilot) -> None:  # type: ignore[no-untyped-def]
 
 async def _rename(pilot) -> None:  # type: ignore[no-untyped-def]
     await _fill(pilot)
-    pilot.app.action_rename_speaker()
+    pilot.app.main.action_rename_speaker()
     await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "RenameSpeakerDialog")
     await _still(pilot, "#name")
 
@@ -200,7 +205,7 @@ async def _browser(pilot) -> None:  # type: ignore[no-untyped-def]
 
 async def _help(pilot) -> None:  # type: ignore[no-untyped-def]
     await _fill(pilot)
-    pilot.app.action_help()
+    pilot.app.main.action_help()
     await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen")
     await _still(pilot)
 

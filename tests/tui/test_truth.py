@@ -29,10 +29,10 @@ async def test_a_failed_turn_stays_in_the_status_bar_with_its_fix_until_one_succ
     mistral_server.fail("transcriptions", Fault.http(400, "bad audio"), times=1)
     app = make_app(tui_settings, make_room())
     async with app.run_test(size=SIZE) as pilot:
-        bar = app.status_bar
+        bar = app.main.status_bar
         assert "no turn yet" in bar.text
         await pilot.press("space")
-        await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+        await wait_until(pilot, lambda: app.main.recording_pane.state == RECORDING)
         assert "no turn yet" not in bar.text  # a turn is under way
         await pilot.press("space")
         await wait_until(pilot, lambda: bar.failure != "")
@@ -69,7 +69,7 @@ async def test_outside_text_never_becomes_markup(tui_settings, make_room, mistra
         assert app.is_running  # the markup did not crash it, nor quit it
         shown = [n for n in app._notifications if "[@click=app.quit]" in n.message]
         assert shown and not any(n.markup for n in shown)  # shown as typed, never as markup
-        failed = [v for v in app.replies_pane.query("ReplyView") if v.has_class("-failed")]
+        failed = [v for v in app.main.replies_pane.query("ReplyView") if v.has_class("-failed")]
         assert failed and "[@click=app.quit]" in str(failed[0]._text.render())
 
 
@@ -109,10 +109,10 @@ async def test_the_browser_lists_samples_marked_and_hides_empty_sessions(tui_set
         assert sample.title.startswith("Sample · ")
         browser.query_one("DataTable").move_cursor(row=ids.index("sample:endgame"))
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.read_only and app.transcript_pane.lines)
+        await wait_until(pilot, lambda: app.meeting.read_only and app.main.transcript_pane.lines)
         assert not (tui_settings.data_dir / "sessions" / "endgame").exists()  # read where it ships
         await pilot.press("ctrl+t")
-        await wait_until(pilot, lambda: not app.read_only)
+        await wait_until(pilot, lambda: not app.meeting.read_only)
         copied = app.room.log.session  # type: ignore[union-attr]
         assert not copied.read_only and copied.folder.parent == tui_settings.data_dir / "sessions"
 
@@ -120,7 +120,7 @@ async def test_the_browser_lists_samples_marked_and_hides_empty_sessions(tui_set
 async def test_the_mic_hint_follows_the_devices_and_names_right_shift(tui_settings, make_room) -> None:
     app = make_app(tui_settings, make_room())
     async with app.run_test(size=SIZE) as pilot:
-        pane = app.recording_pane
+        pane = app.main.recording_pane
         assert pane.hint_text == "Press space to record."
         pane.has_mic = False
         assert pane.hint_text.startswith("No microphone")
@@ -137,7 +137,7 @@ async def test_ctrl_q_while_recording_says_the_recording_is_kept(tui_settings, m
     app = make_app(tui_settings, make_room(realtime=True))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
-        await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+        await wait_until(pilot, lambda: app.main.recording_pane.state == RECORDING)
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: any("kept as an interrupted turn" in n for n in notes(app)))
         assert app.is_running and app.room is not None and app.room.state == RECORDING
@@ -153,7 +153,7 @@ async def test_panes_keep_following_after_the_terminal_shrinks(tui_settings, mak
 
     app = make_app(tui_settings, make_room())
     async with app.run_test(size=(160, 48)) as pilot:
-        pane = app.transcript_pane
+        pane = app.main.transcript_pane
         for i in range(40):
             pane.add_transcript(turn(i), i)
         await wait_until(pilot, lambda: pane.max_scroll_y > 0 and pane.scroll_y == pane.max_scroll_y)
@@ -202,8 +202,8 @@ async def test_export_fits_60x20_offers_webvtt_and_defaults_to_the_start_folder(
     tui_settings, make_room, tmp_path: Path
 ) -> None:
     app = make_app(tui_settings, make_room())
-    app.start_dir = tmp_path / "work"
-    app.start_dir.mkdir()
+    app.meeting.start_dir = tmp_path / "work"
+    app.meeting.start_dir.mkdir()
     async with app.run_test(size=(60, 20)) as pilot:
         await record_one_turn(pilot, app)
         await pilot.press("ctrl+e")
@@ -212,12 +212,12 @@ async def test_export_fits_60x20_offers_webvtt_and_defaults_to_the_start_folder(
         ok = dialog.query_one("#ok")
         assert ok.region.y + ok.region.height <= 20 and ok.region.x + ok.region.width <= 60
         box = dialog.query_one("#path")
-        assert Path(box.value).parent == app.start_dir  # type: ignore[attr-defined]
+        assert Path(box.value).parent == app.meeting.start_dir  # type: ignore[attr-defined]
         dialog.query_one("#format").value = "vtt"  # type: ignore[attr-defined]
         await wait_until(pilot, lambda: box.value.endswith(".vtt"))  # type: ignore[attr-defined]
         await pilot.click("#ok")
         await wait_until(pilot, lambda: any("Exported to" in n for n in notes(app)))
-    written = next(app.start_dir.glob("*.vtt"))
+    written = next(app.meeting.start_dir.glob("*.vtt"))
     assert written.read_text(encoding="utf-8").startswith("WEBVTT")
 
 
@@ -225,7 +225,7 @@ async def test_the_meter_marks_are_whole_and_clip_sits_beside_the_held_peak(tui_
     for size in ((60, 20), (80, 24), (160, 48)):
         app = make_app(tui_settings, make_room())
         async with app.run_test(size=size) as pilot:
-            bar = app.recording_pane.bar
+            bar = app.main.recording_pane.bar
             bar.active = True
             bar.level = Level(rms_dbfs=-90, peak_dbfs=-90, no_signal=True)
             await pilot.pause()
@@ -238,7 +238,7 @@ async def test_the_meter_marks_are_whole_and_clip_sits_beside_the_held_peak(tui_
             assert "CLIP" in peak_row and "-7.7" not in peak_row
             if size != (60, 20):
                 assert "0.0 dB" in peak_row
-            speaking = app.playback_meter.bar  # not speaking: no numbers beside an empty bar
+            speaking = app.main.playback_meter.bar  # not speaking: no numbers beside an empty bar
             speaking.level = Level(rms_dbfs=-27.5, peak_dbfs=-20, no_signal=False)
             assert "-27.5" not in str(speaking.render())
 
@@ -252,7 +252,9 @@ async def test_a_silent_recording_and_an_empty_transcript_each_leave_a_note(
     from tui.testing import FileRecorder
 
     def reply_texts(app) -> list[str]:  # type: ignore[no-untyped-def]
-        return [str(v._text.render()) + str(v._note.render()) for v in app.replies_pane.query("ReplyView")]
+        return [
+            str(v._text.render()) + str(v._note.render()) for v in app.main.replies_pane.query("ReplyView")
+        ]
 
     silent = tmp_path / "silence.wav"
     sf.write(silent, np.zeros(16_000 * 2, dtype=np.float32), 16_000)
@@ -276,18 +278,22 @@ async def test_barge_in_and_escape_each_leave_interrupted_on_the_reply(
 
         async def speak() -> None:
             await pilot.press("space")
-            await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
+            await wait_until(pilot, lambda: app.main.recording_pane.state == RECORDING)
             await pilot.press("space")
-            await wait_until(pilot, lambda: app.playback_meter.speaking and bool(app.playback_meter.sentence))
+            await wait_until(
+                pilot, lambda: app.main.playback_meter.speaking and bool(app.main.playback_meter.sentence)
+            )
 
         await speak()
         await pilot.press("space")  # barge-in: the speech stops and a new recording starts
-        await wait_until(pilot, lambda: app.recording_pane.state == RECORDING)
-        await wait_until(pilot, lambda: sum("Interrupted" in t for t in app.replies_pane.notes) == 1)
+        await wait_until(pilot, lambda: app.main.recording_pane.state == RECORDING)
+        await wait_until(pilot, lambda: sum("Interrupted" in t for t in app.main.replies_pane.notes) == 1)
         await pilot.press("space")
-        await wait_until(pilot, lambda: app.playback_meter.speaking and bool(app.playback_meter.sentence))
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: sum("Interrupted" in t for t in app.replies_pane.notes) == 2)
         await wait_until(
-            pilot, lambda: not app.playback_meter.speaking and app.recording_pane.state == "idle"
+            pilot, lambda: app.main.playback_meter.speaking and bool(app.main.playback_meter.sentence)
+        )
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: sum("Interrupted" in t for t in app.main.replies_pane.notes) == 2)
+        await wait_until(
+            pilot, lambda: not app.main.playback_meter.speaking and app.main.recording_pane.state == "idle"
         )

@@ -25,8 +25,8 @@ def run(args: argparse.Namespace) -> int:
 
     from tui.audio.clip import TRANSCRIBE_RATE, load_clip
     from tui.backends import make_backends
-    from tui.commands.outputs import check_output_path, write_audio_output
     from tui.commands.turns import open_log, report_turn, run_turn
+    from tui.outputs import check_output_path, write_audio_output
     from tui.sessions.store import SessionStore
 
     settings = settings_from_args(args)

@@ -22,8 +22,8 @@ def run(args: argparse.Namespace) -> int:
 
     from tui.audio.sinks import MemorySink
     from tui.backends import make_speaker
-    from tui.commands.outputs import check_output_path, write_audio_output
     from tui.commands.playback import open_output
+    from tui.outputs import check_output_path, write_audio_output
 
     settings = settings_from_args(args)
     out = check_output_path(Path(args.out), force=args.force, audio=True) if args.out else None

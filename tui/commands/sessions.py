@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,8 +27,9 @@ def _store(args: argparse.Namespace) -> tuple[SessionStore, Settings]:
 
 
 def _secrets(settings: Settings) -> list[str]:
-    values = [settings.api_key.reveal(), os.environ.get("MISTRAL_API_KEY", "")]
-    return [v for v in values if v]
+    from tui.outputs import export_secrets
+
+    return export_secrets(settings)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -114,7 +114,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tui.commands.outputs import check_output_path, write_private_output
+    from tui.outputs import check_output_path, write_session_export
     from tui.sessions.export import export_session
 
     fmt = FORMAT_ALIASES.get(args.format, args.format)
@@ -123,12 +123,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         out = check_output_path(out, force=args.force)  # before any work
     store, settings = _store(args)
     session = store.open(args.session)
-    text = export_session(session, fmt, secrets=_secrets(settings), voiceprints=args.with_voiceprints)
+    voiceprints = args.with_voiceprints
     if out is not None:
-        write_private_output(out, text, force=args.force)
+        secrets = _secrets(settings)
+        write_session_export(out, session, fmt, secrets=secrets, force=args.force, voiceprints=voiceprints)
         print(f"Wrote {out} ({fmt}, {plural(len(session.turns), 'turn')}).", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(export_session(session, fmt, secrets=_secrets(settings), voiceprints=voiceprints))
     return 0
 
 

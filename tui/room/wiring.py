@@ -1,5 +1,5 @@
-"""Building the room from the settings, and the session work the app asks for. Each function may
-block (devices, disk): call them from a worker thread."""
+"""Building the room from the settings: its sound devices, live transcription and session. Each
+function may block (devices, disk): call them from a worker thread."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from tui.errors import AudioDeviceError, VoxroomError
 from tui.lifecycle import ScratchLog, SessionLog, Speakers, TurnLog
-from tui.model import Reply, Timings, Transcript
 from tui.room.controller import Listener, Room
 from tui.room.ports import LiveFactory, Player, Recorder
 
@@ -17,13 +16,8 @@ if TYPE_CHECKING:
 
     from tui.backends import Backends
     from tui.config import Settings
-    from tui.sessions.model import Session, SessionSummary
-    from tui.sessions.replay import ReplayStep
     from tui.sessions.store import SessionStore
     from tui.stt.base import LiveTranscription
-
-HistoryTurn = tuple[int, Transcript | None, Reply | None, Timings | None, str]
-"""A stored turn for the panes: index, transcript, reply, timings, status."""
 
 
 def open_audio(settings: Settings) -> tuple[Recorder | None, Player | None, list[VoxroomError]]:
@@ -83,93 +77,11 @@ def new_log(settings: Settings, backends: Backends) -> SessionLog:
 
 def open_log(
     settings: Settings, ref: str, backends: Backends | None, *, read_only: bool = False
-) -> tuple[SessionLog, list[HistoryTurn]]:
-    """An existing session (to show, or to continue) and its history for the panes. A sample is read
-    where it ships (``read_only``) and continued as a copy."""
+) -> SessionLog:
+    """An existing session, to show or to continue. A sample is read where it ships (``read_only``)
+    and continued as a copy."""
     speakers = Speakers.from_settings(settings)
-    log = SessionLog.open(session_store(settings), ref, backends, speakers, copy=not read_only)
-    return log, session_history(log.session)
-
-
-SAMPLE_MARK = "Sample · "
-"""Put before a sample's title in the session list."""
-
-
-def list_sessions(settings: Settings, *, samples: bool = False) -> list[SessionSummary]:
-    """Summaries of the saved sessions that hold at least one turn, newest first; then, with
-    ``samples``, the bundled samples (id ``sample:NAME``, title marked with :data:`SAMPLE_MARK`)."""
-    store = session_store(settings)
-    found = [s for s in store.list().sessions if s.turns > 0]
-    if samples:
-        from dataclasses import replace
-
-        from tui.sessions.model import SessionSummary as Summary
-        from tui.sessions.samples import SAMPLE_PREFIX, sample_names
-
-        for name in sample_names():
-            try:
-                session = store.open(SAMPLE_PREFIX + name)
-            except VoxroomError:
-                continue
-            summary = Summary.of(session)
-            found.append(
-                replace(summary, id=SAMPLE_PREFIX + name, title=SAMPLE_MARK + (summary.title or name))
-            )
-    return found
-
-
-def session_history(session: Session) -> list[HistoryTurn]:
-    """A stored session's turns for the panes."""
-    history: list[HistoryTurn] = []
-    for turn in session.turns:
-        reply = None
-        if turn.reply or turn.blocked:
-            reply = Reply(
-                text=turn.reply,
-                references=list(turn.references),
-                blocked=turn.blocked,
-                moderation=turn.moderation,
-            )
-        history.append((turn.index, turn.transcript(), reply, turn.timings, turn.status))
-    return history
-
-
-def replay_steps(log: TurnLog) -> list[ReplayStep]:
-    """What a replay of ``log``'s session plays, in order (nothing for a scratch log)."""
-    if not isinstance(log, SessionLog):
-        return []
-    from tui.sessions import replay_plan
-
-    return replay_plan(log.store, log.session)
-
-
-def rename_speaker(log: TurnLog, label: str, name: str) -> None:
-    """Name a person in a saved session (a scratch log keeps names on screen only); with voice
-    profiles on, their voice is remembered under that name for later meetings."""
-    if isinstance(log, SessionLog) and log.session.turns:
-        resolved = log.store.rename_speaker(log.session, label, name)
-        if log.speakers is not None and name.strip():
-            log.speakers.remember(log.session, resolved, name.strip())
-
-
-def export_log(log: TurnLog, fmt: str, path: Path, *, lines: list[str], replies: list[str]) -> Path:
-    """Write ``log``'s session to ``path`` in ``fmt`` (md, txt, json, srt, vtt)."""
-    if isinstance(log, SessionLog):
-        from tui.sessions import export_session as render
-
-        try:
-            text = render(log.session, fmt)
-        except ValueError as err:
-            raise VoxroomError(f"{err}.") from None
-    else:  # a scratch session: what is on screen
-        text = "\n".join(lines) + "\n\n" + "\n\n".join(replies) + "\n"
-    path = Path(path).expanduser()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise VoxroomError(f"Cannot write {path}: {err.strerror}.", hint="Choose another folder.") from None
-    return path
+    return SessionLog.open(session_store(settings), ref, backends, speakers, copy=not read_only)
 
 
 def build_room(settings: Settings, *, listener: Listener | None = None) -> Room:

@@ -11,8 +11,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select
 
+from tui.meeting.values import DevicesChoice
 
-class DevicesDialog(ModalScreen[tuple[str, str] | None]):
+
+class DevicesDialog(ModalScreen[DevicesChoice | None]):
     """Dismisses with ``(input_name, output_name)`` (``""`` = system default) or ``None``."""
 
     DEFAULT_CSS = """
@@ -59,7 +61,7 @@ class DevicesDialog(ModalScreen[tuple[str, str] | None]):
             return
         mic = self.query_one("#input", Select).value
         out = self.query_one("#output", Select).value
-        self.dismiss((mic if isinstance(mic, str) else "", out if isinstance(out, str) else ""))
+        self.dismiss(DevicesChoice(mic if isinstance(mic, str) else "", out if isinstance(out, str) else ""))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

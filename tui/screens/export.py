@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select
 
+from tui.meeting.values import ExportChoice
 from tui.screens.dialog import FormDialog
 
 FORMATS = (
@@ -19,8 +20,8 @@ FORMATS = (
 )
 
 
-class ExportDialog(FormDialog[tuple[str, Path]]):
-    """Dismisses with ``(format, path)`` or ``None``. Small enough for a 60x20 terminal."""
+class ExportDialog(FormDialog[ExportChoice]):
+    """Dismisses with an :class:`ExportChoice` or ``None``. Small enough for a 60x20 terminal."""
 
     DEFAULT_CSS = """
     ExportDialog { align: center middle; }
@@ -68,4 +69,4 @@ class ExportDialog(FormDialog[tuple[str, Path]]):
         if not value:
             self.notify("Type where to write the file.", severity="warning")
             return
-        self.dismiss((self.chosen, Path(value).expanduser()))
+        self.dismiss(ExportChoice(self.chosen, Path(value).expanduser()))

@@ -40,7 +40,7 @@ class VoxroomCommands(Provider):
 
 def _action(app: VoxroomApp, action: str) -> Callable[[], object]:
     async def run() -> None:
-        await app.run_action(action)
+        await app.run_action(action, app.main)  # the main screen's keys, whatever screen is on top
 
     return run
 

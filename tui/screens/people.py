@@ -4,7 +4,7 @@ across meetings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -15,17 +15,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 
-
-@dataclass(frozen=True)
-class PersonRow:
-    label: str
-    name: str
-    seconds: float
-    has_sample: bool
+from tui.meeting.values import Person, PersonAction, PersonChoice
 
 
-class PeopleDialog(ModalScreen[tuple[str, str] | None]):
-    """Dismisses with ``("play" | "rename", label)`` or ``None``."""
+class PeopleDialog(ModalScreen[PersonChoice | None]):
+    """Dismisses with a :class:`PersonChoice` (play a sample, or rename) or ``None``."""
 
     DEFAULT_CSS = """
     PeopleDialog { align: center middle; }
@@ -42,7 +36,7 @@ class PeopleDialog(ModalScreen[tuple[str, str] | None]):
         Binding("r,enter", "choose('rename')", "Rename", priority=True),
     ]
 
-    def __init__(self, people: list[PersonRow]) -> None:
+    def __init__(self, people: Sequence[Person]) -> None:
         super().__init__()
         self.people = people
 
@@ -67,7 +61,7 @@ class PeopleDialog(ModalScreen[tuple[str, str] | None]):
     def action_choose(self, what: str) -> None:
         chosen = self.query_one(OptionList).highlighted_option
         if chosen is not None and chosen.id:
-            self.dismiss((what, chosen.id))
+            self.dismiss(PersonChoice(PersonAction(what), chosen.id))
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

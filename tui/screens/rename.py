@@ -7,10 +7,11 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input, Label, Select
 
+from tui.meeting.values import Naming
 from tui.screens.dialog import FormDialog
 
 
-class RenameSpeakerDialog(FormDialog[tuple[str, str]]):
+class RenameSpeakerDialog(FormDialog[Naming]):
     """Dismisses with ``(label, new_name)`` or ``None``."""
 
     DEFAULT_CSS = """
@@ -47,6 +48,6 @@ class RenameSpeakerDialog(FormDialog[tuple[str, str]]):
         label = self.query_one("#speaker", Select).value
         name = self.query_one("#name", Input).value.strip()
         if isinstance(label, str) and name:
-            self.dismiss((label, name))
+            self.dismiss(Naming(label, name))
         else:
             self.notify("Type a name first.", severity="warning")

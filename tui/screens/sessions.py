@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label
 
+from tui.meeting.values import OpenMode, SessionChoice
 from tui.sessions.model import format_created, format_duration, single_line
 
 
@@ -28,8 +29,8 @@ class SummaryLike(Protocol):
     def matches(self, text: str) -> bool: ...
 
 
-class SessionBrowser(ModalScreen[tuple[str, str] | None]):
-    """Dismisses with ``(session_id, "view" | "continue")`` or ``None``."""
+class SessionBrowser(ModalScreen[SessionChoice | None]):
+    """Dismisses with a :class:`SessionChoice` (the id, and read-only or continue) or ``None``."""
 
     DEFAULT_CSS = """
     SessionBrowser { align: center middle; }
@@ -90,11 +91,12 @@ class SessionBrowser(ModalScreen[tuple[str, str] | None]):
             table.move_cursor(row=max(0, min(len(self.shown) - 1, table.cursor_row + step)))
 
     def action_open(self, mode: str) -> None:
+        """``mode``: an :class:`OpenMode` value (from the binding)."""
         table = self.query_one(DataTable)
         if not self.shown:
             self.notify("No session matches the filter.", severity="warning")
             return
-        self.dismiss((self.shown[table.cursor_row].id, mode))
+        self.dismiss(SessionChoice(self.shown[table.cursor_row].id, OpenMode(mode)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -18,6 +18,9 @@ from tui.errors import VoxroomError
 if TYPE_CHECKING:
     import numpy as np
 
+    from tui.config import Settings
+    from tui.sessions.model import Session
+
 AUDIO_FORMATS: dict[str, tuple[str, str]] = {
     ".wav": ("WAV", "PCM_16"),
     ".flac": ("FLAC", "PCM_16"),
@@ -59,6 +62,10 @@ def check_output_path(path: Path, *, force: bool = False, audio: bool = False) -
         raise VoxroomError(
             f"The folder {folder} does not exist.", hint="Create it first, or choose another path."
         )
+    if path.is_symlink():
+        raise VoxroomError(
+            f"{path} is a symbolic link; Voxroom never writes through one.", hint="Choose another name."
+        )
     if path.is_dir():
         raise VoxroomError(f"{path} is a folder.", hint="Give a file name inside it.")
     if path.exists() and not force:
@@ -93,6 +100,33 @@ def write_private_output(path: Path, data: bytes | str, *, force: bool = False) 
     body = data.encode("utf-8", errors="replace") if isinstance(data, str) else data
     _write(path, body, force)
     return path
+
+
+def export_secrets(settings: Settings) -> list[str]:
+    """What an export must never hold: the configured API key and the one in the environment."""
+    values = [settings.api_key.reveal(), os.environ.get("MISTRAL_API_KEY", "")]
+    return [v for v in values if v]
+
+
+def write_session_export(
+    path: Path,
+    session: Session,
+    fmt: str,
+    *,
+    secrets: list[str],
+    force: bool = False,
+    voiceprints: bool = False,
+) -> Path:
+    """``session`` in ``fmt`` written to ``path`` with every secret redacted (and voiceprints only when
+    asked for): the one writer of ``voxroom sessions export -o`` and the app's export (ctrl+e)."""
+    from tui.sessions.export import export_session
+
+    path = check_output_path(path, force=force)
+    try:
+        text = export_session(session, fmt, secrets=secrets, voiceprints=voiceprints)
+    except ValueError as err:
+        raise VoxroomError(f"{err}.") from None
+    return write_private_output(path, text, force=force)
 
 
 def write_audio_output(path: Path, samples: np.ndarray, rate: int, *, force: bool = True) -> Path:

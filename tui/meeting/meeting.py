@@ -1,0 +1,486 @@
+"""The meeting: the room and the session on show, and every use case the app offers on them (record,
+retry, stop, new, open, continue, rename and the consent question, people and samples, export,
+replay, devices). No Textual here: each method may block (devices, disk), so the app calls them from
+its workers; everything they have to say goes out as events (:mod:`tui.room.events` and
+:mod:`tui.meeting.events`) to the same listeners as the room's own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tui.errors import VoxroomError
+from tui.meeting import shown as on_show
+from tui.meeting.events import (
+    AudioReplaced,
+    ConsentAsked,
+    DevicesListed,
+    ExportExists,
+    MeetingReady,
+    Notice,
+    PeopleListed,
+    Problem,
+    SessionShown,
+    SessionsListed,
+)
+from tui.meeting.values import DevicesChoice, OpenMode, Shown
+from tui.room.controller import Listener, Room
+from tui.room.events import RECORDING, SPEAKING, RoomEvent
+from tui.turnlog import TurnLog
+
+if TYPE_CHECKING:
+    from tui.config import Settings
+
+RoomFactory = Callable[["Settings"], Room]
+BUSY = "Wait for the current turn to finish, then {}."
+log = logging.getLogger("voxroom")
+
+
+class Meeting:
+    """The room (``None`` until :meth:`start` has built it) and the session on show.
+
+    ``room``: a ready room (tests); ``factory``: how :meth:`start` builds one (default: the real parts
+    from the settings, after start-up recovery).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        room: Room | None = None,
+        *,
+        factory: RoomFactory | None = None,
+        start_dir: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.room = room
+        self.factory = factory
+        self.start_dir = start_dir or Path.cwd()
+        """The folder Voxroom was started in (the export dialog's default, see README)."""
+        self.replay_speed = 1.0
+        """How fast a replay without a speaker is timed (tests)."""
+        self.listeners: list[Listener] = []
+        self._viewing: TurnLog | None = None
+        self._ref = ""
+        self._early_presses = 0
+        self._lock = threading.Lock()
+
+    # -- what is on show -------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        """``listener`` hears the meeting's events and the room's (once the room is built)."""
+        self.listeners.append(listener)
+        if self.room is not None:
+            self.room.subscribe(listener)
+
+    @property
+    def shown(self) -> TurnLog | None:
+        """The session in the panes: one opened to read, else the room's own."""
+        if self._viewing is not None:
+            return self._viewing
+        return self.room.log if self.room is not None else None
+
+    @property
+    def kind(self) -> Shown:
+        if self._viewing is None:
+            return Shown.LIVE
+        return Shown.SAMPLE if on_show.is_sample(self._viewing) else Shown.READ_ONLY
+
+    @property
+    def read_only(self) -> bool:
+        return self._viewing is not None
+
+    @property
+    def recording(self) -> bool:
+        return self.room is not None and self.room.state == RECORDING
+
+    @property
+    def busy(self) -> bool:
+        return self.room is not None and (self.room.busy or self.room.replaying)
+
+    # -- start -----------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Build the room if there is none yet, say what is waiting from an earlier run, and replay
+        the record presses made while the room was being built."""
+        problems: list[VoxroomError] = []
+        if self.room is None:
+            if self.factory is None:
+                self._recover()  # before anything records: repair what a crash left
+            try:
+                room = (self.factory or _default_room)(self.settings)
+            except VoxroomError as err:
+                problems.append(err)
+            except Exception as err:  # keep the app alive whatever building the room does
+                log.exception("the core could not be built")
+                problems.append(VoxroomError(f"Voxroom could not start its audio and backends: {err}."))
+            else:
+                self.room = room
+                for listener in self.listeners:
+                    room.subscribe(listener)
+        room = self.room
+        if room is None:
+            self._emit(MeetingReady(False, problems=tuple(problems)))
+            return
+        problems.extend(room.problems)
+        self._emit(
+            MeetingReady(
+                True, room.device_name, room.recorder is not None, room.log.name, room.state, tuple(problems)
+            )
+        )
+        self._announce_waiting()
+        with self._lock:
+            presses, self._early_presses = self._early_presses, 0
+        for _ in range(presses):
+            self.press("fallback")
+
+    def warm_up(self) -> None:
+        """Load the backends' models now, so the first turn does not wait for them."""
+        if self.room is not None and self.room.backends is not None:
+            for err in self.room.backends.warm_up():
+                self._emit(Problem(err))
+
+    def _recover(self) -> None:
+        from tui.recovery import recover_interrupted
+        from tui.room.wiring import session_store
+
+        try:
+            recovered, problems = recover_interrupted(session_store(self.settings))
+        except VoxroomError as err:
+            recovered, problems = [], [str(err)]
+        if recovered:
+            names = sorted({session.id for session, _ in recovered})
+            self._emit(
+                Notice(
+                    f"Recovered {len(recovered)} recording(s) left by an interrupted run, in session "
+                    f"{', '.join(names)}. Open it (ctrl+o), continue it (ctrl+t), then retry (ctrl+r).",
+                    "Recovered",
+                    "warning",
+                    15,
+                )
+            )
+        for problem in problems:
+            self._emit(Notice(problem, "Recovery", "error", 15))
+
+    def _announce_waiting(self) -> None:
+        """A session whose last turn was interrupted (Voxroom closed while recording) is named, with
+        the keys that answer it."""
+        try:
+            waiting = [s for s in on_show.list_sessions(self.settings) if s.status == "interrupted"]
+        except VoxroomError:
+            return  # the session list says what is wrong when it is opened
+        if not waiting:
+            return
+        names = ", ".join(f"'{s.title or s.id}'" for s in waiting[:3])
+        more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
+        self._emit(
+            Notice(
+                f"An interrupted turn is waiting in {names}{more}: open the session (ctrl+o), continue "
+                "it (ctrl+t), then ctrl+r answers it.",
+                "Interrupted turn waiting",
+                "warning",
+                15,
+            )
+        )
+
+    # -- recording -------------------------------------------------------------------------------
+    def press(self, source: str = "fallback") -> None:
+        """A record key: stops a replay; records, stops, or barges in (the room decides)."""
+        room = self.room
+        if room is not None and room.replaying:
+            room.stop_replay()
+            return
+        if self._viewing is not None:
+            self._emit(
+                Notice(
+                    "This session is open read-only. Continue it with ctrl+t, or start a new one "
+                    "with ctrl+n.",
+                    severity="warning",
+                )
+            )
+            return
+        if room is None:
+            with self._lock:
+                self._early_presses += 1  # pressed before the room was ready: kept for start()
+            return
+        room.press(source)
+
+    def check_auto_stop(self) -> None:
+        if self.room is not None and (reason := self.room.check_auto_stop()):
+            self._emit(Notice(reason, "Recording stopped"))
+
+    def retry(self) -> None:
+        room = self.room
+        if room is None or not room.can_retry:
+            self._emit(Notice("There is no failed turn to retry."))
+            return
+        room.retry_last()
+
+    def stop(self) -> None:
+        """Stop a replay (or a sample), or the reply being spoken."""
+        room = self.room
+        if room is None:
+            return
+        if room.replaying:
+            room.stop_replay()
+        elif room.state == SPEAKING:
+            room.interrupt()
+
+    # -- sessions --------------------------------------------------------------------------------
+    def new_session(self) -> None:
+        room = self.room
+        if room is not None and room.busy:
+            self._emit(Notice(BUSY.format("start a new session"), severity="warning"))
+            return
+        if room is not None and on_show.turn_count(room.log) == 0:
+            self._show(room.log)  # still empty: show it again rather than pile up empty sessions
+            return
+        from tui.backends import make_backends
+        from tui.room.wiring import new_log
+
+        try:
+            backends = room.backends if room is not None and room.backends is not None else None
+            fresh = new_log(self.settings, backends or make_backends(self.settings))
+        except VoxroomError as err:
+            self._emit(Problem(err, "New session"))
+            return
+        self._show(fresh)
+
+    def list_sessions(self) -> None:
+        try:
+            summaries = on_show.list_sessions(self.settings, samples=True)
+        except VoxroomError as err:
+            self._emit(Problem(err, "Sessions"))
+            return
+        if not summaries:
+            self._emit(Notice("There are no saved sessions yet."))
+            return
+        self._emit(SessionsListed(tuple(summaries)))
+
+    def open(self, ref: str, mode: OpenMode) -> None:
+        """Show a saved session or a sample to read, or continue it (new turns go into it; a sample
+        is continued as a copy)."""
+        room = self.room
+        keep = mode == OpenMode.CONTINUE
+        if keep and room is not None and room.busy:
+            self._emit(Notice(BUSY.format("continue that session"), severity="warning"))
+            return
+        from tui.room.wiring import open_log
+
+        try:
+            backends = room.backends if keep and room is not None else None
+            opened = open_log(self.settings, ref, backends, read_only=not keep)
+        except VoxroomError as err:
+            self._emit(Problem(err, "Open session"))
+            return
+        self._show(opened, read_only=not keep, ref=ref)
+
+    def continue_shown(self) -> None:
+        """ctrl+t: the session being read takes the next turns."""
+        if self._viewing is None:
+            self._emit(Notice("Open a session first (ctrl+o); ctrl+t then continues it."))
+            return
+        self.open(self._ref or self._viewing.session_id, OpenMode.CONTINUE)
+
+    def _show(self, shown: TurnLog, *, read_only: bool = False, ref: str = "") -> None:
+        self._viewing = shown if read_only else None
+        self._ref = ref or shown.session_id
+        turns = on_show.history(shown, live=not read_only)
+        self._emit(SessionShown(shown.name, self.kind, turns, on_show.names_of(shown)))
+        if not read_only and self.room is not None:
+            self.room.use_log(shown)
+
+    # -- people ----------------------------------------------------------------------------------
+    def rename(self, label: str, name: str) -> None:
+        """Name a speaker of the session on show; the first time, with voice profiles on, ask
+        before their voice is remembered (:class:`ConsentAsked`, answered by :meth:`decide_consent`)."""
+        target = self.shown
+        if on_show.is_sample(target):
+            self._emit(Notice("Samples are not changed: the name shows until you leave it."))
+            return
+        if target is None:
+            return
+        speakers = on_show.speakers_of(target)
+        if speakers is not None and speakers.profiles is not None and speakers.consent is None:
+            self._emit(ConsentAsked(label, name))
+            return
+        self._save_name(target, label, name)
+
+    def decide_consent(self, remember: bool, label: str, name: str) -> None:
+        """The answer to :class:`ConsentAsked`, then the name it was asked for is saved."""
+        target = self.shown
+        speakers = on_show.speakers_of(target)
+        if speakers is not None:
+            speakers.set_consent(remember)
+        if target is not None:
+            self._save_name(target, label, name)
+
+    def _save_name(self, target: TurnLog, label: str, name: str) -> None:
+        try:
+            on_show.rename_speaker(target, label, name)
+        except VoxroomError as err:
+            self._emit(Problem(err, "Rename speaker"))
+
+    def list_people(self, names: dict[str, str]) -> None:
+        found = on_show.people(self.shown, names)
+        if not found:
+            self._emit(Notice("Nobody has spoken yet in this session."))
+            return
+        self._emit(PeopleListed(found))
+
+    def play_sample(self, label: str) -> None:
+        """A few seconds of ``label``'s voice, played by the room like a replay (esc or the record
+        key stops it)."""
+        path = self.sample_path(label)
+        room = self.room
+        if path is None:
+            self._emit(Notice("There is no sample of that voice yet."))
+        elif room is None or room.player is None:
+            self._emit(Notice("No speaker is available to play the sample on.", severity="warning"))
+        elif not self._play_sample(room, path):
+            self._emit(Notice(BUSY.format("play the sample"), severity="warning"))
+
+    def sample_path(self, label: str) -> Path | None:
+        return on_show.sample_of(self.shown, label)
+
+    @staticmethod
+    def _play_sample(room: Room, path: Path) -> bool:
+        from tui.sessions.replay import ReplayStep
+
+        return room.replay([ReplayStep(0, "sample", path)])
+
+    # -- export and replay -----------------------------------------------------------------------
+    def export_stem(self) -> Path:
+        """Where the export dialog proposes to write (without the format's extension)."""
+        from tui.sessions.export import default_export_folder
+
+        target = self.shown
+        name = target.name if target is not None else "voxroom"
+        folder = default_export_folder(self.start_dir, Path.home())
+        return folder / "".join(c if c.isalnum() or c in "-_" else "-" for c in f"voxroom-{name}")
+
+    def export(
+        self,
+        fmt: str,
+        path: Path,
+        *,
+        replace: bool = False,
+        lines: list[str] | None = None,
+        replies: list[str] | None = None,
+    ) -> None:
+        """Write the session on show (a scratch session: ``lines`` and ``replies``, what is on screen).
+        An existing file is replaced only with ``replace`` (else :class:`ExportExists` asks)."""
+        target = self.shown
+        if target is None:
+            self._emit(Notice("There is no session to export yet."))
+            return
+        path = Path(path).expanduser()
+        if not replace and path.exists() and not path.is_symlink() and path.is_file():
+            self._emit(ExportExists(fmt, path))
+            return
+        from tui.outputs import export_secrets
+
+        try:
+            written = on_show.export(
+                target,
+                fmt,
+                path,
+                secrets=export_secrets(self.settings),
+                lines=lines or [],
+                replies=replies or [],
+            )
+        except VoxroomError as err:
+            self._emit(Problem(err, "Export"))
+            return
+        self._emit(Notice(f"Exported to {written}.", "Export"))
+
+    def replay(self) -> None:
+        room = self.room
+        if room is None or room.busy or room.replaying:
+            self._emit(Notice(BUSY.format("replay"), severity="warning"))
+            return
+        try:
+            steps = on_show.replay_steps(self.shown or room.log)
+        except VoxroomError as err:
+            self._emit(Problem(err, "Replay"))
+            return
+        if not any(step.path is not None for step in steps):
+            self._emit(Notice("This session has no audio to replay.", severity="warning"))
+            return
+        room.replay(steps, speed=self.replay_speed)
+
+    # -- devices ---------------------------------------------------------------------------------
+    def list_devices(self) -> None:
+        """The sound devices to choose from. When idle, the room's audio is closed first so PortAudio
+        looks again (it is opened again by :meth:`choose_devices`, whatever is chosen)."""
+        room = self.room
+        released = False
+        try:
+            from tui.audio.devices import input_devices, output_devices, rescan_devices
+
+            if not self.busy:
+                if room is not None:
+                    room.replace_audio(None, None)
+                    released = True
+                rescan_devices()
+            inputs = tuple(d.name for d in input_devices())
+            outputs = tuple(d.name for d in output_devices())
+        except (VoxroomError, ImportError, OSError) as err:
+            self._emit(Problem(VoxroomError(f"Cannot list the sound devices: {err}."), "Devices"))
+            if released:
+                self.choose_devices(None, reopen=True)
+            return
+        if not inputs and not outputs:
+            self._emit(
+                Notice("No sound devices were found. Connect one, then try again.", severity="warning")
+            )
+            if released:
+                self.choose_devices(None, reopen=True)
+            return
+        current = (self.settings.audio.input_device, self.settings.audio.output_device)
+        self._emit(DevicesListed(inputs, outputs, current, released))
+
+    def choose_devices(self, choice: DevicesChoice | None, *, reopen: bool = False) -> None:
+        """Open the chosen devices (``None``: the configured ones again, when ``reopen``)."""
+        room = self.room
+        if room is None or (choice is None and not reopen):
+            return
+        if choice is None:
+            choice = DevicesChoice(self.settings.audio.input_device, self.settings.audio.output_device)
+        elif room.busy:
+            self._emit(Notice(BUSY.format("choose devices"), severity="warning"))
+            return
+        self.settings.audio.input_device, self.settings.audio.output_device = choice
+        from tui.room.wiring import open_audio
+
+        recorder, player, problems = open_audio(self.settings)
+        try:
+            room.replace_audio(recorder, player)
+        except VoxroomError as err:
+            for part in (recorder, player):
+                if part is not None:
+                    with contextlib.suppress(Exception):
+                        part.close()
+            problems.append(err)
+        self._emit(AudioReplaced(room.device_name, room.recorder is not None))
+        for problem in problems:
+            self._emit(Problem(problem, "Devices"))
+
+    def close(self) -> None:
+        """Stop any recording (kept as an interrupted turn) and speech; the devices are closed."""
+        if self.room is not None:
+            self.room.close()
+
+    def _emit(self, event: RoomEvent) -> None:
+        for listener in list(self.listeners):
+            with contextlib.suppress(Exception):  # a broken listener must not stop the meeting
+                listener(event)
+
+
+def _default_room(settings: Settings) -> Room:
+    """The real parts: backends from the settings, the sound devices, a new session."""
+    from tui.room.wiring import build_room
+
+    return build_room(settings)

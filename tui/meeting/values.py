@@ -1,0 +1,85 @@
+"""The plain values the meeting layer and its screens exchange: what a dialog decided, a person, a
+turn to put in the panes. No Textual here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import NamedTuple
+
+from tui.model import Reply, Timings, Transcript
+
+
+class Shown(StrEnum):
+    """Which kind of session is on show."""
+
+    LIVE = "live"
+    """The room's own session: new turns are recorded into it."""
+    READ_ONLY = "read-only"
+    """A saved session opened to read (ctrl+t continues it)."""
+    SAMPLE = "sample"
+    """A bundled sample, read where it ships (continuing it makes a copy)."""
+
+
+class OpenMode(StrEnum):
+    """How the session browser opens a session."""
+
+    VIEW = "view"
+    CONTINUE = "continue"
+
+
+class PersonAction(StrEnum):
+    """What the people dialog was asked to do with a person."""
+
+    PLAY = "play"
+    RENAME = "rename"
+
+
+class SessionChoice(NamedTuple):
+    ref: str
+    """A session id, or ``sample:NAME``."""
+    mode: OpenMode
+
+
+class PersonChoice(NamedTuple):
+    action: PersonAction
+    label: str
+
+
+class Naming(NamedTuple):
+    label: str
+    name: str
+
+
+class ExportChoice(NamedTuple):
+    fmt: str
+    path: Path
+
+
+class DevicesChoice(NamedTuple):
+    input: str
+    output: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """One row of the people dialog."""
+
+    label: str
+    name: str
+    seconds: float
+    has_sample: bool
+
+
+@dataclass(frozen=True)
+class ShownTurn:
+    """A stored turn for the panes."""
+
+    index: int
+    transcript: Transcript | None
+    reply: Reply | None
+    timings: Timings | None
+    status: str
+    note: str = ""
+    """What the replies pane says of it (an interrupted turn, nothing said), or ``""``."""
