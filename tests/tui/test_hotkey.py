@@ -63,7 +63,8 @@ async def test_choose_devices_switches_to_the_real_microphone(
     async with app.run_test(size=SIZE) as pilot:
         assert app.main.recording_pane.device == "clone-test.wav"
         await run_command(pilot, app, "choose devices")
-        await wait_until(pilot, lambda: isinstance(app.screen, DevicesDialog), timeout=20)
+        composed = lambda: isinstance(app.screen, DevicesDialog) and bool(app.screen.query("#input"))  # noqa: E731
+        await wait_until(pilot, composed, timeout=20)  # the dialog composed, not only pushed
         dialog = app.screen
         assert "virtual_mic" in dialog.inputs and "virtual_speaker" in dialog.outputs
         dialog.query_one("#input", Select).value = "virtual_mic"
