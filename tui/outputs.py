@@ -146,3 +146,14 @@ def write_audio_output(path: Path, samples: np.ndarray, rate: int, *, force: boo
         ) from None
     _write(path, buf.getvalue(), force)
     return path
+
+
+__all__ = [
+    "AUDIO_FORMATS",
+    "audio_extensions",
+    "check_output_path",
+    "export_secrets",
+    "write_audio_output",
+    "write_private_output",
+    "write_session_export",
+]

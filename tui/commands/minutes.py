@@ -34,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tui.backends import make_agent, used_models
-    from tui.commands.outputs import check_output_path, write_private_output
     from tui.minutes import write_minutes
+    from tui.outputs import check_output_path, write_private_output
     from tui.sessions.export import REDACTED, minutes_document
     from tui.sessions.store import SessionStore
 

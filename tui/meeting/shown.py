@@ -71,7 +71,7 @@ def history(log: TurnLog | None, *, live: bool) -> tuple[ShownTurn, ...]:
         note = STATUS_NOTES.get(turn.status, "")
         if turn.index == last and turn.status in WAITING and turn.recording:
             keys = "ctrl+r answers it" if live else "continue it (ctrl+t), then ctrl+r answers it"
-            note = f"{turn.status.capitalize()} (recording {turn.duration:.1f} s): {keys}"
+            note = f"{turn.status.capitalize()}, recording {turn.duration:.1f} s: {keys}"
         turns.append(ShownTurn(turn.index, turn.transcript(), reply, turn.timings, turn.status, note))
     return tuple(turns)
 

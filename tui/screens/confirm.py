@@ -21,6 +21,7 @@ class ConfirmDialog(ModalScreen[bool]):
         width: 64; max-width: 100%; height: auto; max-height: 100%; border: round $warning;
         background: $surface; padding: 1 2;
     }
+    ConfirmDialog Label { width: 100%; }
     ConfirmDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no", "Cancel")]

@@ -168,6 +168,8 @@ class MainScreen(Screen[None]):
         self.status_bar.backend = plan_for(settings).label
         self.recording_pane.key = settings.hotkey.fallback_key or RECORD_KEY
         self.set_interval(1.0 / METER_HZ, self._sample_levels)
+        # The default screen is mounted before it is active: the footer learns its keys once it is.
+        self.call_after_refresh(self.refresh_bindings)
         room = self.meeting.room
         if room is not None:  # a ready room (tests): shown before its start is reported
             self.recording_pane.state = room.state
