@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.errors import VoxroomError
+from tui.meeting import devices, startup
 from tui.meeting import shown as on_show
 from tui.meeting.events import (
-    AudioReplaced,
     ConsentAsked,
-    DevicesListed,
     ExportExists,
     MeetingReady,
     Notice,
@@ -143,47 +142,13 @@ class Meeting:
                 self._emit(Problem(err))
 
     def _recover(self) -> None:
-        from tui.recovery import recover_interrupted
-        from tui.room.wiring import session_store
-
-        try:
-            recovered, problems = recover_interrupted(session_store(self.settings))
-        except VoxroomError as err:
-            recovered, problems = [], [str(err)]
-        if recovered:
-            names = sorted({session.id for session, _ in recovered})
-            self._emit(
-                Notice(
-                    f"Recovered {len(recovered)} recording(s) left by an interrupted run, in session "
-                    f"{', '.join(names)}. Open it (ctrl+o), continue it (ctrl+t), then retry (ctrl+r).",
-                    "Recovered",
-                    "warning",
-                    15,
-                )
-            )
-        for problem in problems:
-            self._emit(Notice(problem, "Recovery", "error", 15))
+        for notice in startup.recover(self.settings):
+            self._emit(notice)
 
     def _announce_waiting(self) -> None:
-        """A session whose last turn was interrupted (Voxroom closed while recording) is named, with
-        the keys that answer it."""
-        try:
-            waiting = [s for s in on_show.list_sessions(self.settings) if s.status == "interrupted"]
-        except VoxroomError:
-            return  # the session list says what is wrong when it is opened
-        if not waiting:
-            return
-        names = ", ".join(f"'{s.title or s.id}'" for s in waiting[:3])
-        more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
-        self._emit(
-            Notice(
-                f"An interrupted turn is waiting in {names}{more}: open the session (ctrl+o), continue "
-                "it (ctrl+t), then ctrl+r answers it.",
-                "Interrupted turn waiting",
-                "warning",
-                15,
-            )
-        )
+        notice = startup.waiting_notice(self.settings)
+        if notice is not None:
+            self._emit(notice)
 
     # -- recording -------------------------------------------------------------------------------
     def press(self, source: str = "fallback") -> None:
@@ -413,65 +378,21 @@ class Meeting:
 
     # -- devices ---------------------------------------------------------------------------------
     def list_devices(self) -> None:
-        """The sound devices to choose from. When idle, the room's audio is closed first so PortAudio
-        looks again (it is opened again by :meth:`choose_devices`, whatever is chosen)."""
-        room = self.room
-        released = False
-        try:
-            from tui.audio.devices import input_devices, output_devices, rescan_devices
-
-            if not self.busy:
-                if room is not None:
-                    room.replace_audio(None, None)
-                    released = True
-                rescan_devices()
-            inputs = tuple(d.name for d in input_devices())
-            outputs = tuple(d.name for d in output_devices())
-        except (VoxroomError, ImportError, OSError) as err:
-            self._emit(Problem(VoxroomError(f"Cannot list the sound devices: {err}."), "Devices"))
-            if released:
-                self.choose_devices(None, reopen=True)
-            return
-        if not inputs and not outputs:
-            self._emit(
-                Notice("No sound devices were found. Connect one, then try again.", severity="warning")
-            )
-            if released:
-                self.choose_devices(None, reopen=True)
-            return
-        current = (self.settings.audio.input_device, self.settings.audio.output_device)
-        self._emit(DevicesListed(inputs, outputs, current, released))
+        """The sound devices to choose from (see :func:`tui.meeting.devices.list_devices`)."""
+        devices.list_devices(self)
 
     def choose_devices(self, choice: DevicesChoice | None, *, reopen: bool = False) -> None:
         """Open the chosen devices (``None``: the configured ones again, when ``reopen``)."""
-        room = self.room
-        if room is None or (choice is None and not reopen):
-            return
-        if choice is None:
-            choice = DevicesChoice(self.settings.audio.input_device, self.settings.audio.output_device)
-        elif room.busy:
-            self._emit(Notice(BUSY.format("choose devices"), severity="warning"))
-            return
-        self.settings.audio.input_device, self.settings.audio.output_device = choice
-        from tui.room.wiring import open_audio
-
-        recorder, player, problems = open_audio(self.settings)
-        try:
-            room.replace_audio(recorder, player)
-        except VoxroomError as err:
-            for part in (recorder, player):
-                if part is not None:
-                    with contextlib.suppress(Exception):
-                        part.close()
-            problems.append(err)
-        self._emit(AudioReplaced(room.device_name, room.recorder is not None))
-        for problem in problems:
-            self._emit(Problem(problem, "Devices"))
+        devices.choose_devices(self, choice, reopen=reopen)
 
     def close(self) -> None:
         """Stop any recording (kept as an interrupted turn) and speech; the devices are closed."""
         if self.room is not None:
             self.room.close()
+
+    def emit(self, event: RoomEvent) -> None:
+        """Tell every listener (the meeting's parts report through here)."""
+        self._emit(event)
 
     def _emit(self, event: RoomEvent) -> None:
         for listener in list(self.listeners):
