@@ -86,6 +86,17 @@ def test_save_then_load_gives_the_same_session(session: Session) -> None:
         assert loaded.problems == []
 
 
+def test_a_reference_with_no_title_or_address_is_dropped_when_saved_as_when_read() -> None:
+    """Hypothesis found it: a reference titled only by spaces was saved, then dropped by the reader."""
+    session = Session(id="s", title="", created="2026-11-25T12:00:00Z")
+    blank, kept = Reference(title=" ", url="", source=""), Reference(title="Météo", url="", source="")
+    session.add_turn(TurnRecord(references=[blank, kept], created="2026-11-25T13:00:00Z"))
+    with tempfile.TemporaryDirectory() as tmp:
+        _store, loaded = _stored(session, Path(tmp))
+    assert [r.title for r in loaded.turns[0].references] == ["Météo"]
+    assert loaded.to_dict() == session.to_dict()
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions(any_text))
 def test_any_text_loads_clean_and_stays_stable(session: Session) -> None:

@@ -108,7 +108,9 @@ class TurnRecord:
             if label is None:
                 label = labels[seg.speaker] = fit_line(seg.speaker) or "speaker_1"
             seg.speaker = label
-        self.references = [_fit_reference(r, notes) for r in self.references]
+        # A reference with neither a title nor an address says nothing: the reader drops it too.
+        fitted = (_fit_reference(r, notes) for r in self.references)
+        self.references = [r for r in fitted if r.title.strip() or r.url.strip()]
         self.transcript_text = fit(self.transcript_text, MAX_REPLY, "the transcript", notes)
         self.reply = fit(self.reply, MAX_REPLY, "the reply", notes)
         self.moderation = _opt_fit(self.moderation, MAX_ERROR, "the moderation note", notes)
