@@ -451,13 +451,14 @@ def test_a_service_that_never_finishes_after_the_early_answer_fails_final_only(
     mistral_settings: Settings, mistral_server: MistralStandIn, live: list
 ) -> None:
     held = mistral_server.hold_realtime_done()
-    rt = start(mistral_settings, live, turn_detection=True, finish_timeout_s=0.5)
+    # 2 s: enough for the turn's end to arrive on a loaded machine before finish() gives up on it.
+    rt = start(mistral_settings, live, turn_detection=True, finish_timeout_s=2.0)
     feed_all(rt, spoken((2.0, 0.3), (1.0, 0.0)))
     early = rt.finish()
     assert rt.answered_early and early.text == " ".join(s.text for s in DEFAULT_SEGMENTS)
     with pytest.raises(TranscriptionError) as caught:
         rt.final()  # done never comes: bounded by finish_timeout_s
-    assert "did not finish the transcript within 0.5 s" in one_sentence(caught.value)
+    assert "did not finish the transcript within 2 s" in one_sentence(caught.value)
     held.set()
 
 
