@@ -2,7 +2,9 @@
 
 - :mod:`tui.room.events`: what the room reports (the events of :mod:`tui.events`).
 - :mod:`tui.room.ports`: what it needs from its parts (recorder, player, runner, live transcription).
-- :mod:`tui.room.controller`: the :class:`Room` itself (toggle, queue, barge-in, retry, replay).
+- :mod:`tui.room.controller`: the :class:`Room` itself (toggle, the room's thread, barge-in, retry,
+  state), made of :mod:`tui.room.recording` (start and stop), :mod:`tui.room.turns` (the turn queue)
+  and :mod:`tui.room.replay` (playing a session back).
 - :mod:`tui.room.live`: a turn's live transcription, finished at the stop and completed later.
 - :mod:`tui.room.wiring`: building it from the settings, and the session work the app asks for.
 

@@ -15,6 +15,10 @@ Every turn is run and saved by :func:`tui.complete.complete_turn` (the same as `
 failed turn keeps its recording and, if transcription succeeded, its transcript, so
 :meth:`Room.retry_last` runs it again into the same saved turn without asking the room to repeat
 itself.
+
+:class:`Room` is put together from its parts: :mod:`tui.room.recording` (starting and stopping the
+recording), :mod:`tui.room.turns` (the turn queue and its thread) and :mod:`tui.room.replay` (playing
+a session back); the toggle, the room's thread, the state and the events are here.
 """
 
 from __future__ import annotations
@@ -24,63 +28,35 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tui.errors import AudioDeviceError, VoxroomError
+from tui.errors import VoxroomError
 from tui.events import (
     IDLE,
     PROCESSING,
     RECORDING,
     SPEAKING,
-    RecordingStarted,
-    RecordingStopped,
-    ReplayProgress,
     RoomEvent,
     RoomFailed,
-    RoomNotice,
     SessionChanged,
-    StageChanged,
     StateChanged,
 )
-from tui.model import ReplayKind, RoomState, TurnStage, TurnStatus
-from tui.room.live import complete_transcript, stop_live
-from tui.room.live import finish_live as finish_live_transcription
+from tui.model import RoomState, TurnStage
 from tui.room.ports import SILENT, LevelLike, LiveFactory, Player, Recorder
+from tui.room.recording import CLOSED_WHILE_RECORDING, Recording
+from tui.room.replay import Replaying
+from tui.room.turns import STOP, PendingTurn, TurnQueue
 from tui.turnlog import ScratchLog, TurnLog, TurnRef
 
 if TYPE_CHECKING:
-    from tui.audio.clip import Clip
     from tui.backends import Backends
-    from tui.model import Transcript
-    from tui.sessions.replay import ReplayStep
     from tui.stt.base import LiveTranscription
-    from tui.turn import TurnResult, TurnRunner
+    from tui.turn import TurnRunner
 
 Listener = Callable[[RoomEvent], None]
-CLOSED_WHILE_RECORDING = "Voxroom was closed while this turn was being recorded; retry it to get an answer."
 
 
-@dataclass
-class PendingTurn:
-    """A recorded turn waiting to run (or to run again)."""
-
-    ref: TurnRef
-    clip: Clip
-    ended_at: float
-    transcript: Transcript | None = None
-    retry: bool = False
-    live: LiveTranscription | None = None
-
-    @property
-    def turn(self) -> int:
-        return self.ref.index
-
-
-_STOP = object()
-
-
-class Room:
+class Room(Recording, TurnQueue, Replaying):
     """Owns the toggle logic and runs turns, one at a time, on its own thread.
 
     ``log`` receives every turn (:class:`tui.lifecycle.SessionLog`; a scratch log when none is given);
@@ -320,251 +296,18 @@ class Room:
         self._commands.put(None)
         if self.control_thread is not threading.current_thread():
             self.control_thread.join(10.0)
-        self._queue.put(_STOP)
+        self._queue.put(STOP)
         self._thread.join(10.0)
         for part in (self.recorder, self.player):
             if part is not None:
                 with contextlib.suppress(Exception):
                     part.close()
 
-    # -- replay ----------------------------------------------------------------------------------
-    @property
-    def replaying(self) -> bool:
-        thread = self._replay_thread
-        return thread is not None and thread.is_alive()
-
-    def replay(self, steps: list[ReplayStep], *, speed: float = 1.0) -> bool:
-        """Play a session's steps through the player, reporting :class:`ReplayProgress` so the UI can
-        highlight the line being heard. False when the room is busy or already replaying."""
-        from tui.sessions.replay import Replayer
-
-        with self._lock:
-            if self._busy_locked() or self.replaying or self._closed:
-                return False
-            replayer = Replayer(self.player, speed=speed)
-            self._replayer = replayer
-
-            def run() -> None:
-                try:
-                    replayer.play(steps, self._emit)
-                except Exception as err:  # a broken file or device must not kill the thread silently
-                    self._emit(RoomFailed(VoxroomError(f"The replay stopped: {err}.")))
-                finally:
-                    self._emit(ReplayProgress(0, ReplayKind.DONE))
-
-            self._replay_thread = threading.Thread(target=run, name="voxroom-replay", daemon=True)
-            self._replay_thread.start()
-        return True
-
-    def stop_replay(self) -> None:
-        from tui.sessions.replay import Replayer
-
-        replayer = self._replayer
-        if isinstance(replayer, Replayer):
-            replayer.stop()
-        thread = self._replay_thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(5.0)
-
-    # -- recording -------------------------------------------------------------------------------
-    def _start_recording(self) -> None:
-        if self.recorder is None:
-            self._emit(
-                RoomFailed(
-                    AudioDeviceError(
-                        "No microphone is available, so Voxroom cannot record.",
-                        hint="Connect one and choose it with 'Choose devices' (ctrl+p).",
-                    )
-                )
-            )
-            return
-        try:
-            path = self.log.recording_path()
-        except VoxroomError as err:
-            self._fall_back_to_scratch(err)
-            path = self.log.recording_path()
-        live = self._start_live()
-        try:
-            self.recorder.start(path)
-        except Exception as err:  # PortAudio raises its own types too
-            stop_live(live)
-            with contextlib.suppress(OSError):
-                if path.stat().st_size == 0:  # the reserved name: nothing was recorded into it
-                    path.unlink()
-            error = (
-                err
-                if isinstance(err, VoxroomError)
-                else AudioDeviceError(f"Recording could not start: {err}.")
-            )
-            self._emit(RoomFailed(error))
-            return
-        try:
-            ref = self.log.begin(path)
-        except VoxroomError as err:  # the data dir went away: keep recording, keep turns in memory
-            self._fall_back_to_scratch(err)
-            ref = self.log.begin(path)
-        self._recording = ref
-        self._recording_since = self.clock()
-        self._live = live
-        self._emit(RecordingStarted(ref.index, self.recorder.device_name))
-        self._update_state()
-
-    def _stop_recording(self) -> None:
-        assert self.recorder is not None and self._recording is not None
-        ref = self._recording
-        seconds = self.elapsed()
-        ended_at = time.perf_counter()
-        self._recording, self._recording_since = None, None
-        live, self._live = self._live, None
-        try:
-            # A lazy clip: on disk as 16 kHz FLAC, never loaded whole. The live transcription is fed
-            # until the recorder has written its last block (the end of what was said).
-            clip = self.recorder.stop(load=False)
-        except VoxroomError as err:
-            stop_live(live)
-            self._emit(RoomFailed(err, ref.index))
-            self._update_state()
-            return
-        finally:
-            self.recorder.on_audio = None
-        duration = clip.duration or seconds
-        try:
-            self.log.recorded(ref, duration)
-        except VoxroomError as err:
-            self._emit(RoomFailed(err, ref.index))
-        self._emit(RecordingStopped(ref.index, duration))
-        self._enqueue(PendingTurn(ref, clip, ended_at, live=live))
-
-    def _keep_unfinished_recording(self) -> None:
-        """At close: finish the file and save the turn as interrupted (retry it later)."""
-        assert self.recorder is not None and self._recording is not None
-        ref = self._recording
-        self._recording, self._recording_since = None, None
-        stop_live(self._live)
-        self._live = None
-        self.recorder.on_audio = None
-        try:
-            clip = self.recorder.stop(load=False)
-        except VoxroomError:
-            return  # the .partial file stays for start-up recovery
-        from tui.turn import TurnResult
-
-        with contextlib.suppress(VoxroomError):
-            self.log.recorded(ref, clip.duration)
-            self.log.complete(ref, TurnResult(status=TurnStatus.INTERRUPTED, error=CLOSED_WHILE_RECORDING))
-
-    def _start_live(self) -> LiveTranscription | None:
-        if self.live is None or self.recorder is None:
-            return None
-        try:
-            live = self.live(self.log.references())
-        except VoxroomError as err:
-            self._emit(RoomNotice(f"{err.message} The recording will be transcribed when it stops."))
-            return None
-        if live is not None:
-            self.recorder.on_audio = live.feed
-        return live
-
-    def _fall_back_to_scratch(self, err: VoxroomError) -> None:
-        self._emit(
-            RoomFailed(
-                VoxroomError(
-                    f"{err.message.rstrip('.')}; turns are kept only until Voxroom closes.",
-                    hint="Free some disk space or fix the data folder, then start a new session (ctrl+n).",
-                )
-            )
-        )
-        self.log = ScratchLog()
-        self._emit(SessionChanged(self.log.name, saved=False))
-
     def _barge_in(self) -> None:
         self.runner.interrupt()
         if self.player is not None:
             with contextlib.suppress(Exception):  # a dying output stream must not block recording
                 self.player.stop()
-
-    # -- turns -----------------------------------------------------------------------------------
-    def _enqueue(self, pending: PendingTurn) -> None:
-        with self._lock:
-            self._pending += 1
-            self._queue.put(pending)
-            self._update_state()
-
-    def _work(self) -> None:
-        while True:
-            item = self._queue.get()
-            if not isinstance(item, PendingTurn):
-                return
-            with self._lock:
-                self._pending -= 1
-                self._active = item.turn
-                self._stage = None
-                self._update_state()
-            try:
-                self._run(item)
-            except Exception as err:  # never let the turn thread die: say so, keep the turn
-                self._emit(
-                    RoomFailed(VoxroomError(f"Turn {item.turn} stopped unexpectedly: {err}."), item.turn)
-                )
-            finally:
-                with self._lock:
-                    self._active = None
-                    self._stage = None
-                    self._update_state()
-
-    def _run(self, pending: PendingTurn) -> None:
-        from tui.complete import complete_turn
-
-        log = self.log
-        early: Transcript | None = None
-        still_live: LiveTranscription | None = None
-
-        def finish_live() -> tuple[Transcript | None, float | None]:
-            nonlocal early, still_live
-            live, pending.live = pending.live, None
-            early, took, still_live = finish_live_transcription(
-                live, pending.clip, self.runner.min_seconds, pending.turn, self._forward
-            )
-            return early, took
-
-        def failed(result: TurnResult) -> None:
-            with self._lock:
-                self._last_failed = PendingTurn(
-                    pending.ref, pending.clip, pending.ended_at, transcript=result.transcript
-                )
-
-        result, _ = complete_turn(
-            self.runner,
-            log,
-            pending.ref,
-            pending.clip,
-            emit=self._forward,
-            sink=self.player,
-            ended_at=pending.ended_at,
-            saved=pending.transcript,
-            live=finish_live if pending.transcript is None else None,
-            retry=pending.retry,
-            hint="Retry it with ctrl+r (the recording is kept).",
-            on_failed=failed,
-        )
-        stop_live(pending.live)  # a retry with its saved transcript never needed it
-        pending.live = None
-        if early is not None and early.provisional and result.transcript is early:
-            complete_transcript(self.runner, log, pending.ref, pending.clip, early, still_live, self._emit)
-        else:
-            stop_live(still_live)
-
-    def _on_stage(self, turn: int, stage: TurnStage) -> None:
-        self._forward(StageChanged(turn, stage))
-
-    def _forward(self, event: RoomEvent) -> None:
-        """An event of the running turn: a stage also changes the room's state."""
-        if isinstance(event, StageChanged):
-            with self._lock:
-                if self._active == event.turn:
-                    self._stage = event.stage
-                self._update_state()
-        self._emit(event)
 
     # -- state -----------------------------------------------------------------------------------
     def _busy_locked(self) -> bool:

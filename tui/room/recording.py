@@ -1,0 +1,136 @@
+"""Starting and stopping the room's recording: the turn is saved as ``pending`` when the recording
+starts (naming its file), the live transcription is fed while it runs, and the stopped turn is queued.
+A part of :class:`tui.room.controller.Room`, which holds the state these methods use. No Textual here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import TYPE_CHECKING
+
+from tui.errors import AudioDeviceError, VoxroomError
+from tui.events import RecordingStarted, RecordingStopped, RoomFailed, RoomNotice, SessionChanged
+from tui.model import TurnStatus
+from tui.room.live import stop_live
+from tui.room.turns import PendingTurn
+from tui.turnlog import ScratchLog
+
+if TYPE_CHECKING:
+    from tui.stt.base import LiveTranscription
+
+CLOSED_WHILE_RECORDING = "Voxroom was closed while this turn was being recorded; retry it to get an answer."
+
+
+class Recording:
+    """Starts and stops the recording on the room's thread."""
+
+    def _start_recording(self) -> None:
+        if self.recorder is None:
+            self._emit(
+                RoomFailed(
+                    AudioDeviceError(
+                        "No microphone is available, so Voxroom cannot record.",
+                        hint="Connect one and choose it with 'Choose devices' (ctrl+p).",
+                    )
+                )
+            )
+            return
+        try:
+            path = self.log.recording_path()
+        except VoxroomError as err:
+            self._fall_back_to_scratch(err)
+            path = self.log.recording_path()
+        live = self._start_live()
+        try:
+            self.recorder.start(path)
+        except Exception as err:  # PortAudio raises its own types too
+            stop_live(live)
+            with contextlib.suppress(OSError):
+                if path.stat().st_size == 0:  # the reserved name: nothing was recorded into it
+                    path.unlink()
+            error = (
+                err
+                if isinstance(err, VoxroomError)
+                else AudioDeviceError(f"Recording could not start: {err}.")
+            )
+            self._emit(RoomFailed(error))
+            return
+        try:
+            ref = self.log.begin(path)
+        except VoxroomError as err:  # the data dir went away: keep recording, keep turns in memory
+            self._fall_back_to_scratch(err)
+            ref = self.log.begin(path)
+        self._recording = ref
+        self._recording_since = self.clock()
+        self._live = live
+        self._emit(RecordingStarted(ref.index, self.recorder.device_name))
+        self._update_state()
+
+    def _stop_recording(self) -> None:
+        assert self.recorder is not None and self._recording is not None
+        ref = self._recording
+        seconds = self.elapsed()
+        ended_at = time.perf_counter()
+        self._recording, self._recording_since = None, None
+        live, self._live = self._live, None
+        try:
+            # A lazy clip: on disk as 16 kHz FLAC, never loaded whole. The live transcription is fed
+            # until the recorder has written its last block (the end of what was said).
+            clip = self.recorder.stop(load=False)
+        except VoxroomError as err:
+            stop_live(live)
+            self._emit(RoomFailed(err, ref.index))
+            self._update_state()
+            return
+        finally:
+            self.recorder.on_audio = None
+        duration = clip.duration or seconds
+        try:
+            self.log.recorded(ref, duration)
+        except VoxroomError as err:
+            self._emit(RoomFailed(err, ref.index))
+        self._emit(RecordingStopped(ref.index, duration))
+        self._enqueue(PendingTurn(ref, clip, ended_at, live=live))
+
+    def _keep_unfinished_recording(self) -> None:
+        """At close: finish the file and save the turn as interrupted (retry it later)."""
+        assert self.recorder is not None and self._recording is not None
+        ref = self._recording
+        self._recording, self._recording_since = None, None
+        stop_live(self._live)
+        self._live = None
+        self.recorder.on_audio = None
+        try:
+            clip = self.recorder.stop(load=False)
+        except VoxroomError:
+            return  # the .partial file stays for start-up recovery
+        from tui.turn import TurnResult
+
+        with contextlib.suppress(VoxroomError):
+            self.log.recorded(ref, clip.duration)
+            self.log.complete(ref, TurnResult(status=TurnStatus.INTERRUPTED, error=CLOSED_WHILE_RECORDING))
+
+    def _start_live(self) -> LiveTranscription | None:
+        if self.live is None or self.recorder is None:
+            return None
+        try:
+            live = self.live(self.log.references())
+        except VoxroomError as err:
+            self._emit(RoomNotice(f"{err.message} The recording will be transcribed when it stops."))
+            return None
+        if live is not None:
+            self.recorder.on_audio = live.feed
+        return live
+
+    def _fall_back_to_scratch(self, err: VoxroomError) -> None:
+        self._emit(
+            RoomFailed(
+                VoxroomError(
+                    f"{err.message.rstrip('.')}; turns are kept only until Voxroom closes.",
+                    hint="Free some disk space or fix the data folder, then start a new session (ctrl+n).",
+                )
+            )
+        )
+        self.log = ScratchLog()
+        self._emit(SessionChanged(self.log.name, saved=False))
