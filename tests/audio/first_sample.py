@@ -249,6 +249,8 @@ class RoomPress:
         self.room = build_room(settings)
         if self.room.recorder is None:
             raise SystemExit(f"no recorder: {self.room.problems}")
+        if self.room.backends is not None:  # as the app does at start-up (Meeting.warm_up)
+            self.room.backends.warm_up()
         self.recorder = self.room.recorder
 
     def press(self) -> None:
