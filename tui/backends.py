@@ -153,6 +153,8 @@ class Backends:
     """What each step really runs (``transcription``, ``agent``, ``speech``), as saved with every turn."""
     voices: bool = False
     """Turns are matched to the session's people by voice: the voice encoder is loaded at warm-up."""
+    realtime: bool = False
+    """Recordings stream to the realtime service: its client code is imported at warm-up."""
 
     def runner(self, settings: Settings) -> TurnRunner:
         return TurnRunner(
@@ -178,6 +180,8 @@ class Backends:
                 errors.append(err)
 
         threads = [threading.Thread(target=warm, args=(p,), daemon=True) for p in parts]
+        if self.realtime:  # the live transcription's code, imported before the first press
+            threads.append(threading.Thread(target=_import_realtime, daemon=True))
         if self.voices:  # so a turn's identification (before its reply) never pays the load
             threads.append(threading.Thread(target=_warm_voice_encoder, daemon=True))
         for t in threads:
@@ -189,6 +193,10 @@ class Backends:
         # thread, the UI's meter included, for 150-200 ms during a turn (bench/startup.py).
         gc.freeze()
         return errors
+
+
+def _import_realtime() -> None:
+    import tui.stt.realtime  # noqa: F401
 
 
 def _warm_voice_encoder() -> None:
@@ -292,4 +300,5 @@ def make_backends(settings: Settings) -> Backends:
         label=plan_for(settings).label,
         models=used_models(settings),
         voices=settings.diarization.enabled,
+        realtime=plan_for(settings).realtime,
     )

@@ -37,12 +37,11 @@ class MistralTranscriber:
             # Without websockets the live transcription fails at connect and the batch path is used.
             with contextlib.suppress(ImportError):
                 _ = self.connection.client.audio.realtime
-                # Voxroom's socket code and what its connect imports, so a first press does not spend
-                # 35-55 ms importing them before the recorder starts.
+                # What the realtime socket's connect imports (Voxroom's own socket code is imported
+                # by Backends.warm_up), so a first press does not spend 35-55 ms importing them
+                # before the recorder starts.
                 import mistralai.extra.realtime.connection  # noqa: F401
                 import websockets.asyncio.client  # noqa: F401
-
-                import tui.stt.realtime  # noqa: F401
 
     def transcribe(self, clip: Clip, references: Mapping[str, Path] | None = None) -> Transcript:
         """``references``: name -> a known person's reference clip, sent as ``speaker_references``
