@@ -7,6 +7,10 @@ draws, is moved to a copy of the terminal's descriptor meanwhile); a reader thre
 receives to the ``voxroom`` logger (the log file), cleaned and cut to :data:`MAX_LINE` characters,
 so the log's own size limit holds. Leaving the block puts the terminal back on fd 2 first, so a
 traceback at exit is shown as usual.
+
+A fatal error (a segmentation fault in a native library) leaves its Python traceback: in the log
+file, through :mod:`faulthandler` on a descriptor of its own (the pipe's reader dies with the
+process), or on the terminal when faulthandler was already turned on (``python -X faulthandler``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from typing import IO
 
 from tui.text import clean
 
@@ -45,8 +50,11 @@ def logged_stderr(logger: logging.Logger | None = None) -> Iterator[None]:
     os.close(write_end)
     sys.__stderr__ = sys.stderr = terminal  # type: ignore[misc]
     crash_report = faulthandler.is_enabled()
+    crash_log = None if crash_report else _crash_log(log)
     if crash_report:  # a fatal error's traceback still reaches the terminal, not the dead pipe
         faulthandler.enable(file=terminal)
+    elif crash_log is not None:
+        faulthandler.enable(file=crash_log)
     reader = threading.Thread(target=_pump, args=(read_end, log), name="voxroom-native-stderr", daemon=True)
     reader.start()
     try:
@@ -59,9 +67,27 @@ def logged_stderr(logger: logging.Logger | None = None) -> Iterator[None]:
         os.close(saved)
         if crash_report:
             faulthandler.enable()
+        elif crash_log is not None:
+            faulthandler.disable()
+            with contextlib.suppress(OSError):
+                crash_log.close()
         with contextlib.suppress(OSError):
             terminal.close()
         reader.join(JOIN_TIMEOUT_S)
+
+
+def _crash_log(log: logging.Logger) -> IO[str] | None:
+    """The log file opened again for faulthandler (appending, 0600, never through a link): a
+    descriptor of its own, so the log's rotation never closes it under faulthandler."""
+    for handler in log.handlers:
+        path = getattr(handler, "baseFilename", None)
+        if isinstance(handler, logging.FileHandler) and path:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            except OSError:
+                return None
+            return os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace")
+    return None
 
 
 def _pump(fd: int, log: logging.Logger) -> None:

@@ -5,6 +5,7 @@ again once the app has quit (a traceback at exit is shown)."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -64,5 +65,37 @@ def test_native_stderr_goes_to_the_log_while_the_app_runs(tmp_path: Path) -> Non
         screen = tmux.wait_for("EXITED")
         assert "RuntimeError: a traceback at exit" in screen  # fd 2 is the terminal again
         assert "underrun" not in screen
+    finally:
+        tmux("kill-server", check=False)
+
+
+def test_a_fatal_error_while_the_app_runs_leaves_its_traceback_in_the_log(tmp_path: Path) -> None:
+    """A segmentation fault (here the signal itself, as a native library's fault raises it) while the
+    app runs: faulthandler writes the Python traceback to voxroom.log, never over the screen."""
+    tmux = Tmux(tmp_path / "tmux.sock")
+    data = tmp_path / "data"
+    env = {
+        "TERM": "xterm-256color",
+        "HOME": str(tmp_path),
+        "VOXROOM_DATA_DIR": str(data),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "PYTHONPATH": str(REPO),
+        "PULSE_SERVER": "unix:/nonexistent",
+    }
+    args = ["new-session", "-d", "-s", "vox", "-x", "120", "-y", "34"]
+    for key, value in env.items():
+        args += ["-e", f"{key}={value}"]
+    try:
+        tmux(*args, f"{sys.executable} -m tui --backend mistral; echo EXITED $?")
+        tmux("set-option", "-t", "vox", "remain-on-exit", "on")
+        tmux.wait_for("needs an API key")
+        pid = int(tmux("list-panes", "-t", "vox", "-F", "#{pane_pid}").split()[0])
+        child = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        os.kill(int(child[0]), signal.SIGSEGV)
+        screen = tmux.wait_for("EXITED")
+        log = (data / "voxroom.log").read_text()
+        assert "Fatal Python error: Segmentation fault" in log
+        assert "File " in log.split("Fatal Python error", 1)[1]  # the threads' Python stacks
+        assert "Fatal Python error" not in screen
     finally:
         tmux("kill-server", check=False)
