@@ -342,8 +342,12 @@ class SessionStore(SessionChanges, SessionAudio):
         """The session's folder; made for a session not created by a store, never re-made for one
         whose folder was deleted (:class:`SessionGone`: deleted stays deleted)."""
         folder = self.folder(session)
-        if session.folder is not None and not os.path.isdir(folder):
-            raise gone(session.id)
+        if session.folder is not None:
+            # Only checked, never made: a delete between this check and the lock renames the folder
+            # away, and the lock then says so; making it here would bring a deleted session back.
+            if not os.path.isdir(folder) or os.path.islink(folder):
+                raise gone(session.id)
+            return folder
         try:
             make_private_dir(folder)
         except OSError as err:
