@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from tui.config import Settings
-from tui.errors import AgentError
+from tui.errors import AgentError, VoxroomError
 from tui.model import Reply
 from tui.net import ResponseRefused, make_client, split_credentials
 from tui.redact import StreamScrubber, display_url, inbound, register_secret, scrub
@@ -157,7 +157,6 @@ class OpenAICompatAgent:
         parts: list[str] = []
         shown = StreamScrubber()  # every delta enters here: a key echoed in the reply is never shown
         finish: str | None = None
-        import httpx
 
         try:
             with client.stream(
@@ -178,26 +177,11 @@ class OpenAICompatAgent:
                     on_text(tail)
         except AgentError:
             raise
-        except ResponseRefused as err:
-            from tui.mistral import translate_error
-
-            raise translate_error(err, "agent", "The reply", self.display, "agent.openai_url") from None
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            raise AgentError(
-                f"Cannot reach the agent server at {self.display}.",
-                hint="Start the server, or check agent.openai_url.",
-            ) from None
-        except httpx.TimeoutException:
-            raise AgentError(
-                f"The agent server at {self.display} did not answer within {self.settings.timeout_s:g} s.",
-                hint="Retry the turn, or check that the server is not overloaded.",
-            ) from None
-        except httpx.HTTPError as err:
-            raise AgentError(
-                f"The connection to the agent server at {self.display} broke during the reply "
-                f"({type(err).__name__}).",
-                hint="Retry the turn.",
-            ) from None
+        except Exception as err:
+            problem = self._transport_error(err, "The reply", " during the reply", "Retry the turn")
+            if problem is None:
+                raise
+            raise problem from None
         text = scrub("".join(parts))
         blocked = finish == "content_filter"
         if not blocked:
@@ -277,6 +261,32 @@ class OpenAICompatAgent:
         )
 
     # -- a structured answer ---------------------------------------------------------------------
+    def _transport_error(self, err: Exception, what: str, during: str, again: str) -> VoxroomError | None:
+        """The one sentence for a request that did not get through to the server (``None``: ``err``
+        is not about the connection). ``what`` names the answer, ``again`` what to do."""
+        import httpx
+
+        if isinstance(err, ResponseRefused):
+            from tui.mistral import translate_error
+
+            return translate_error(err, "agent", what, self.display, "agent.openai_url")
+        if isinstance(err, (httpx.ConnectError, httpx.ConnectTimeout)):
+            return AgentError(
+                f"Cannot reach the agent server at {self.display}.",
+                hint="Start the server, or check agent.openai_url.",
+            )
+        if isinstance(err, httpx.TimeoutException):
+            return AgentError(
+                f"The agent server at {self.display} did not answer within {self.settings.timeout_s:g} s.",
+                hint=f"{again}, or check that the server is not overloaded.",
+            )
+        if isinstance(err, httpx.HTTPError):
+            return AgentError(
+                f"The connection to the agent server at {self.display} broke{during} ({type(err).__name__}).",
+                hint=f"{again}.",
+            )
+        return None
+
     def ask_json(self, prompt: str, instructions: str, name: str, schema: dict[str, Any]) -> str:
         """One answer that follows the JSON ``schema`` (``response_format`` of type ``json_schema``,
         strict), not streamed, outside every conversation. Returns the answer's text (scrubbed of
@@ -300,29 +310,14 @@ class OpenAICompatAgent:
         }
         if agent.max_tokens:
             body["max_tokens"] = agent.max_tokens
-        import httpx
 
         try:
             response = client.post(f"{self.url}/chat/completions", json=body, headers=headers)
-        except ResponseRefused as err:
-            from tui.mistral import translate_error
-
-            raise translate_error(err, "agent", "The answer", self.display, "agent.openai_url") from None
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            raise AgentError(
-                f"Cannot reach the agent server at {self.display}.",
-                hint="Start the server, or check agent.openai_url.",
-            ) from None
-        except httpx.TimeoutException:
-            raise AgentError(
-                f"The agent server at {self.display} did not answer within {self.settings.timeout_s:g} s.",
-                hint="Try again, or check that the server is not overloaded.",
-            ) from None
-        except httpx.HTTPError as err:
-            raise AgentError(
-                f"The connection to the agent server at {self.display} broke ({type(err).__name__}).",
-                hint="Try again.",
-            ) from None
+        except Exception as err:
+            problem = self._transport_error(err, "The answer", "", "Try again")
+            if problem is None:
+                raise
+            raise problem from None
         if response.status_code != 200:
             raise self._status_error(response.status_code, response.content)
         try:
