@@ -145,6 +145,28 @@ def test_a_key_echoed_in_a_transcript_is_scrubbed(
     assert key not in transcript.text
 
 
+def test_a_lone_surrogate_in_a_batch_transcript_is_replaced_not_refused(
+    mistral_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    """The answer's JSON escapes a lone surrogate (the SDK's parser refuses it): the transcript is read
+    with U+FFFD in its place, valid Unicode, and nothing else of it is lost."""
+    mistral_server.script(
+        TranscriptionScript(
+            segments=(
+                ScriptedSegment("An odd \ud800 sign.", "speaker_1", 0, 1),
+                ScriptedSegment("Then plain words.", "speaker_2", 1, 2),
+            )
+        )
+    )
+    transcriber = MistralTranscriber(mistral_settings, MistralConnection.shared(mistral_settings))
+    transcript = transcriber.transcribe(load_clip(clip_path("clone-test.wav")))
+    assert [(s.speaker, s.text) for s in transcript.segments] == [
+        ("speaker_1", "An odd \ufffd sign."),
+        ("speaker_2", "Then plain words."),
+    ]
+    transcript.text.encode("utf-8")  # no lone surrogate left anywhere
+
+
 def test_doctor_checks_the_key_with_documented_fields_only(
     mistral_env: MistralStandIn, capsys: pytest.CaptureFixture[str]
 ) -> None:

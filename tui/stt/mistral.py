@@ -13,6 +13,7 @@ from tui.audio.clip import Clip
 from tui.config import Settings
 from tui.mistral import MistralConnection
 from tui.model import MAX_SECONDS, UNKNOWN_SPEAKER, Segment, Transcript, bounded_seconds
+from tui.net import LIMITS
 from tui.redact import inbound
 from tui.stt.references import (
     encode_references,
@@ -73,7 +74,9 @@ class MistralTranscriber:
                 refs = {}
                 res = self.connection.client.audio.transcriptions.complete(**kwargs)
         except Exception as err:
-            raise self.connection.translate(err, "transcription", "Transcription") from None
+            res = _reread_with_surrogates_replaced(err)
+            if res is None:
+                raise self.connection.translate(err, "transcription", "Transcription") from None
         return self._to_transcript(res, clip.duration, frozenset(refs))
 
     @staticmethod
@@ -123,6 +126,37 @@ def seconds(value: Any) -> float | None:
     return min(max(number, 0.0), 86_400.0)
 
 
+def _reread_with_surrogates_replaced(err: Exception) -> Any:
+    """The answer of a transcription the SDK refused only because its JSON escapes a lone surrogate
+    (``\\ud800``, which the SDK's parser rejects while Python's json reads it): read again with
+    every lone surrogate replaced by U+FFFD, through the SDK's own parser. ``None`` for any other
+    error, or a body that still does not read."""
+    if type(err).__name__ != "ResponseValidationError":
+        return None
+    body = getattr(err, "body", None)
+    if not isinstance(body, str) or len(body) > LIMITS.json_bytes or "\\ud" not in body.lower():
+        return None
+    import json
+
+    from mistralai.client.models import TranscriptionResponse
+    from mistralai.client.utils.serializers import unmarshal_json
+
+    def replaced(value: Any) -> Any:
+        if isinstance(value, str):
+            return _SURROGATE.sub("\ufffd", value)
+        if isinstance(value, list):
+            return [replaced(v) for v in value]
+        if isinstance(value, dict):
+            return {replaced(k): replaced(v) for k, v in value.items()}
+        return value
+
+    try:
+        return unmarshal_json(json.dumps(replaced(json.loads(body))), TranscriptionResponse)
+    except Exception:  # anything else wrong with it: the caller says it could not be read
+        return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_SPEAKER_NUMBER = 999
 MAX_SEGMENTS = 100_000
 MAX_TEXT = 2_000_000
