@@ -90,6 +90,15 @@ class TranscriptRevised(TurnEvent):
 
 
 @dataclass(frozen=True)
+class CaptionChanged(TurnEvent):
+    """The live caption of the turn being recorded: ``text`` is everything recognised so far (the
+    tail of it when long), provisional (no speakers, no times) until the turn's transcript replaces
+    it. A consumer may drop a caption when a later one of the same turn is waiting."""
+
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class ReplyDelta(TurnEvent):
     """A piece of the reply as it streams in: ``text`` is the new piece, ``so_far`` the whole reply
     text up to and including it, ``seq`` its number in the turn (1, 2, ...).
@@ -174,6 +183,7 @@ __all__ = [
     "PROCESSING",
     "RECORDING",
     "SPEAKING",
+    "CaptionChanged",
     "Emit",
     "PeopleChanged",
     "RecordingStarted",

@@ -44,6 +44,8 @@ def words(text: str) -> str:
 def test_dialogue_streamed_in_blocks_matches_the_recording(whisper: WhisperTranscriber) -> None:
     clip = load_clip(shared_clip("endgame_nagg_nell.wav"))  # 28.3 s at 24 kHz
     stream = StreamingTranscription(whisper, clip.rate, window_s=8.0, settle_s=2.0)
+    settled: list[str] = []
+    stream.on_text = settled.append  # what a live caption shows while the recording goes on
     block = clip.rate // 10
     most_buffered = 0.0
     for start in range(0, clip.samples.size, block):
@@ -56,6 +58,8 @@ def test_dialogue_streamed_in_blocks_matches_the_recording(whisper: WhisperTrans
     assert stream.passes >= 2, "nothing was transcribed before the recording stopped"
     early = list(stream.segments)
     assert early and words(early[0].text) == "do you hear me"
+    assert settled and words(settled[0]).startswith("do you hear me")
+    assert words(" ".join(settled)) == words(stream.partial_text) == words(" ".join(s.text for s in early))
     assert most_buffered < 14.0  # settled audio is dropped: memory does not grow with the meeting
 
     transcript = stream.finish()

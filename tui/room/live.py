@@ -11,7 +11,15 @@ import time
 from typing import TYPE_CHECKING
 
 from tui.errors import VoxroomError
-from tui.events import Emit, PeopleChanged, RoomFailed, RoomNotice, StageChanged, TranscriptRevised
+from tui.events import (
+    CaptionChanged,
+    Emit,
+    PeopleChanged,
+    RoomFailed,
+    RoomNotice,
+    StageChanged,
+    TranscriptRevised,
+)
 from tui.model import TurnStage
 
 if TYPE_CHECKING:
@@ -22,8 +30,36 @@ if TYPE_CHECKING:
     from tui.turnlog import TurnLog, TurnRef
 
 
+CAPTION_CHARS = 1000
+"""The most of a caption an event carries: the newest words, from a word boundary."""
+
+
+def caption_on(live: LiveTranscription, turn: int, emit: Emit) -> None:
+    """While ``live`` runs, each piece of text it recognises reports the caption of turn ``turn`` so
+    far (:class:`CaptionChanged`); :func:`finish_live` and :func:`stop_live` end it."""
+
+    def on_text(_piece: str) -> None:
+        text = caption(live.partial_text)
+        if text:
+            emit(CaptionChanged(turn, text))
+
+    live.on_text = on_text
+
+
+def caption(text: str) -> str:
+    """``text`` (already cleaned by the transcription) on one line, its last :data:`CAPTION_CHARS`
+    from a word boundary, with "…" in front when cut."""
+    flat = " ".join(text.split())
+    if len(flat) <= CAPTION_CHARS:
+        return flat
+    tail = flat[-CAPTION_CHARS:]
+    space = tail.find(" ")
+    return "…" + (tail[space + 1 :] if 0 <= space < len(tail) - 1 else tail)
+
+
 def stop_live(live: LiveTranscription | None) -> None:
     if live is not None:
+        live.on_text = None
         with contextlib.suppress(Exception):
             live.close()
 
@@ -36,6 +72,7 @@ def finish_live(
     see :func:`complete_transcript`), else None (closed)."""
     if live is None:
         return None, None, None
+    live.on_text = None  # the turn's transcript replaces its caption from here
     if clip.duration < min_seconds:
         stop_live(live)
         return None, None, None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from tui.errors import AudioDeviceError, VoxroomError
 from tui.events import RecordingStarted, RecordingStopped, RoomFailed, RoomNotice, SessionChanged
 from tui.model import TurnStatus
-from tui.room.live import stop_live
+from tui.room.live import caption_on, stop_live
 from tui.room.turns import PendingTurn
 from tui.turnlog import ScratchLog
 
@@ -64,6 +64,8 @@ class Recording:
         self._recording = ref
         self._recording_since = self.clock()
         self._live = live
+        if live is not None:
+            caption_on(live, ref.index, self._emit)
         self._emit(RecordingStarted(ref.index, self.recorder.device_name))
         self._update_state()
 

@@ -54,6 +54,8 @@ class MainScreen(PaneEvents, MainActions, Screen[None]):
         self._auto_stop_ticks = 0
         self._reply_shown: dict[int, int] = {}
         """Per turn, how much of it the replies pane shows (on the UI thread)."""
+        self._captions_over: set[int] = set()
+        """Turns whose live caption gave way to their transcript (or ended): later captions are old."""
         self.handlers: dict[type[RoomEvent], Callable[[Any], None]] = {
             events.StateChanged: self._on_state,
             events.RecordingStarted: self._on_recording_started,
@@ -63,6 +65,7 @@ class MainScreen(PaneEvents, MainActions, Screen[None]):
             events.TranscriptionProgress: self._on_progress,
             events.TranscriptReady: self._on_transcript,
             events.TranscriptRevised: self._on_transcript_revised,
+            events.CaptionChanged: self._on_caption,
             events.ReplyDelta: self._on_reply_delta,
             events.SentenceSpoken: self._on_sentence,
             events.ReplyReady: self._on_reply,

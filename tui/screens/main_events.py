@@ -40,7 +40,8 @@ STEP_TITLES = {
 class RoomUpdate(Message, bubble=False):
     """One event of the meeting or the room, delivered on the UI thread. Reply text of one turn
     coalesces: a pending update with a later :class:`ReplyDelta` of the same turn replaces this one
-    (its ``so_far`` holds this one's text too)."""
+    (its ``so_far`` holds this one's text too); so does a later :class:`CaptionChanged` of the same
+    turn (the whole caption so far)."""
 
     def __init__(self, event: RoomEvent) -> None:
         super().__init__()
@@ -48,12 +49,16 @@ class RoomUpdate(Message, bubble=False):
 
     def can_replace(self, message: Message) -> bool:
         mine = self.event
+        if not isinstance(message, RoomUpdate):
+            return False
+        later = message.event
+        if isinstance(mine, events.CaptionChanged):
+            return isinstance(later, events.CaptionChanged) and later.turn == mine.turn
         return (
             isinstance(mine, events.ReplyDelta)
-            and isinstance(message, RoomUpdate)
-            and isinstance(message.event, events.ReplyDelta)
-            and message.event.turn == mine.turn
-            and message.event.seq > mine.seq
+            and isinstance(later, events.ReplyDelta)
+            and later.turn == mine.turn
+            and later.seq > mine.seq
         )
 
 
@@ -74,6 +79,7 @@ class PaneEvents(_Screen):
     _suggested: set[tuple[str, str]]
     _suggestion: tuple[str, str] | None
     _reply_shown: dict[int, int]
+    _captions_over: set[int]
 
     if TYPE_CHECKING:
 
@@ -122,7 +128,17 @@ class PaneEvents(_Screen):
         bar = "█" * filled + "░" * (10 - filled)
         self.status_bar.note = f"transcribing {bar} {event.done}/{event.total} parts"
 
+    def _on_caption(self, event: events.CaptionChanged) -> None:
+        """A late caption (its turn's transcript is shown, or the turn is over) changes nothing."""
+        if event.turn not in self._captions_over:
+            self.transcript_pane.show_caption(event.turn, event.text)
+
+    def _end_caption(self, turn: int) -> None:
+        self._captions_over.add(turn)
+        self.transcript_pane.drop_caption(turn)
+
     def _on_transcript(self, event: events.TranscriptReady) -> None:
+        self._captions_over.add(event.turn)
         if not self._has_transcript(event.turn):
             self.transcript_pane.add_transcript(event.transcript, event.turn)
         self._show_people()
@@ -149,6 +165,7 @@ class PaneEvents(_Screen):
         self.replies_pane.finish(event.turn, event.reply)
 
     def _on_turn_finished(self, event: events.TurnFinished) -> None:
+        self._end_caption(event.turn)
         self.turns_finished += 1
         if event.status in STATUS_NOTES:
             why = f": {event.error}" if event.status == "no-speech" and event.error else ""
@@ -165,6 +182,7 @@ class PaneEvents(_Screen):
     def _on_room_failed(self, event: events.RoomFailed) -> None:
         self.show_error(event.error)
         if event.turn is not None:
+            self._end_caption(event.turn)
             what = event.error.hint or ("ctrl+r retries it." if event.retryable else "")
             self.status_bar.failure = f"turn {event.turn}: {event.error.message} {what}".strip()
             self.status_bar.note = ""
@@ -213,6 +231,7 @@ class PaneEvents(_Screen):
         self.transcript_pane.clear()
         self.replies_pane.clear()
         self._reply_shown.clear()
+        self._captions_over.clear()
         self.status_bar.timings = None
         self.status_bar.failure = ""
         self.status_bar.started = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -38,8 +38,14 @@ class LiveTranscription(Protocol):
     ``finish`` returns the whole transcript or raises :class:`tui.errors.TranscriptionError`
     (then transcribe the recording file instead); it may answer early with a provisional transcript
     (the text only), and then ``final`` waits for the finished one (None: ``finish`` was final);
-    ``close`` abandons it (idempotent).
+    ``close`` abandons it (idempotent). ``on_text``, when set, is called from its worker thread
+    each time more text is recognised (must not block); ``partial_text`` is the text so far.
     """
+
+    on_text: Callable[[str], None] | None
+
+    @property
+    def partial_text(self) -> str: ...
 
     def feed(self, samples: np.ndarray) -> None: ...
 

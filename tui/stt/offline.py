@@ -20,9 +20,10 @@ is ``speaker_1``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -431,6 +432,9 @@ class StreamingTranscription:
         self._context = np.zeros(0, np.float32)  # the last CONTEXT_S of settled (dropped) audio
         self.context_tails = 0
         """Tails ``finish()`` transcribed after some settled audio (for tests and the benchmark)."""
+        self.on_text: Callable[[str], None] | None = None
+        """Called from the worker thread with the text of the sentences each pass settled, e.g. to
+        show what the room is saying; must not block. Final text comes from ``finish()``."""
         self._closed = False
         self._busy = False
         self._error: BaseException | None = None
@@ -462,6 +466,11 @@ class StreamingTranscription:
         """Audio held in memory: what is not settled yet."""
         with self._cond:
             return self._pending / self.rate
+
+    @property
+    def partial_text(self) -> str:
+        """The text of the sentences settled so far (the worker only appends to them)."""
+        return " ".join(s.text.strip() for s in list(self.segments) if s.text.strip())
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until the worker has nothing it could do yet; False on timeout."""
@@ -567,6 +576,10 @@ class StreamingTranscription:
         else:
             cut_s = 0.0  # one sentence still running: wait for more audio
         self._keep(audio, transcript, settled, offset)
+        listener = self.on_text
+        if listener is not None and settled:
+            with contextlib.suppress(Exception):  # a display problem must not end the transcription
+                listener(" ".join(s.text.strip() for s in settled))
         cut = int(cut_s * self.rate)
         if cut <= 0:
             # Nothing settled: let the window grow (up to Whisper's 30 s) before trying again.

@@ -51,6 +51,24 @@ class SegmentLine(Static):
         return clean(self.segment.line(names))
 
 
+class CaptionLine(Static):
+    """The live caption of the turn being recorded: what is recognised so far, dim and italic under a
+    "Listening" header, naming no speaker; the turn's transcript lines replace it."""
+
+    DEFAULT_CSS = """
+    CaptionLine { width: 1fr; height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, turn: int) -> None:
+        super().__init__()
+        self.turn = turn
+        self.text = ""
+
+    def show(self, text: str) -> None:
+        self.text = clean(text)
+        self.update(Content.from_markup("[b dim]Listening[/]\n[dim i]$said[/]", said=f"… {self.text}"))
+
+
 class TranscriptPane(FollowingScroll):
     """Append transcripts with :meth:`add_transcript`; rename speakers with :meth:`set_names`."""
 
@@ -71,8 +89,39 @@ class TranscriptPane(FollowingScroll):
         for placeholder in self.query(".placeholder"):
             placeholder.remove()
         lines = self._lines(transcript, turn, first=bool(self.query(SegmentLine)))
-        if lines:
+        caption = self._caption(turn)
+        if caption is not None:  # the turn's lines take its caption's place
+            if lines:
+                self.mount(*lines, before=caption)
+            caption.remove()
+            self.grew()
+        elif lines:
             self.add(*lines)
+
+    def show_caption(self, turn: int, text: str) -> None:
+        """Show ``text`` as turn ``turn``'s live caption (provisional: no speaker, no times)."""
+        caption = self._caption(turn)
+        if caption is None:
+            caption = CaptionLine(turn)
+            caption.show(text)
+            self.add(caption)
+            return
+        caption.show(text)
+        self.grew()
+
+    def drop_caption(self, turn: int) -> None:
+        """Remove turn ``turn``'s caption (its recording gave no transcript)."""
+        caption = self._caption(turn)
+        if caption is not None:
+            caption.remove()
+
+    @property
+    def captions(self) -> list[str]:
+        """The text of each live caption shown (tests)."""
+        return [caption.text for caption in self.query(CaptionLine)]
+
+    def _caption(self, turn: int) -> CaptionLine | None:
+        return next((c for c in self.query(CaptionLine) if c.turn == turn), None)
 
     def replace_transcript(self, transcript: Transcript, turn: int) -> None:
         """Show ``transcript`` instead of what turn ``turn`` showed (a provisional one, completed)."""

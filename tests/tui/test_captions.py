@@ -1,0 +1,101 @@
+"""Live captions in the transcript pane: while a recording streams to the stand-in's realtime socket,
+the words it sends back show as a provisional caption (no speaker, no times) before the recording
+stops, and the turn's transcript lines take its place. No sleeps: every wait is on what the pane
+shows."""
+
+from __future__ import annotations
+
+import time
+
+from tests.helpers import wait_until
+from tests.standin import MistralStandIn
+from tui.app import VoxroomApp
+from tui.room import IDLE, RECORDING
+from tui.room.events import CaptionChanged, TurnStarted
+from tui.room.live import CAPTION_CHARS, caption
+from tui.screens.main import RoomUpdate
+
+SIZE = (120, 34)
+LINES = [
+    "speaker_1 : Good morning everyone, shall we start?",
+    "speaker_2 : Yes. What is the weather in Paris today?",
+]
+SECONDS_PER_WORD = 0.4
+"""The stand-in's pace: a word goes out each time this much more audio has arrived."""
+
+
+async def test_a_recording_s_words_show_as_a_caption_until_its_transcript_replaces_it(
+    tui_settings, make_room, mistral_server: MistralStandIn
+) -> None:
+    from tests.conftest import spoken
+    from tui.audio.clip import Clip
+    from tui.testing import FileRecorder
+
+    question = Clip(spoken((4.0, 0.3), (1.0, 0.0)), 16_000)
+    held = mistral_server.hold_realtime_done()
+    room = make_room(live=True, recorder=FileRecorder(question, realtime=True))
+    app = VoxroomApp(tui_settings, room=room, hotkey=False, warm_up=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.main.transcript_pane
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.main.recording_pane.state == RECORDING)
+        started = time.perf_counter()
+        await wait_until(pilot, lambda: pane.captions != [])
+        first_caption_s = time.perf_counter() - started
+        await wait_until(pilot, lambda: len((pane.captions or [""])[0].split()) >= 3)
+        # Still recording: the words so far, under "Listening", with no speaker and no line yet.
+        assert app.main.recording_pane.state == RECORDING
+        assert pane.captions[0].startswith("Good morning everyone")
+        assert pane.lines == []
+        shown = str(pane.query_one("CaptionLine").render())
+        assert shown.startswith("Listening\n… Good morning everyone") and "speaker" not in shown
+        assert "live" not in shown
+        print(
+            f"\nfirst caption {first_caption_s * 1000:.0f} ms after recording started "
+            f"(its word was sent after {SECONDS_PER_WORD * 1000:.0f} ms of audio)"
+        )
+
+        await pilot.press("space")
+        done = app.main
+        await wait_until(pilot, lambda: done.turns_finished >= 1 and done.recording_pane.state == IDLE)
+        assert pane.captions == []  # the provisional transcript took the caption's place
+        held.set()
+        await wait_until(pilot, lambda: [line.split("] ", 1)[1] for line in pane.lines] == LINES)
+        assert pane.captions == []
+
+
+async def test_a_late_caption_never_comes_back_after_its_turn(tui_settings, make_room) -> None:
+    """Captions of one turn coalesce (the later holds the whole caption), and one that arrives after
+    the turn's transcript or its end changes nothing."""
+    app = VoxroomApp(tui_settings, room=make_room(), hotkey=False, warm_up=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await wait_until(pilot, lambda: screen.transcript_pane.is_mounted)
+        listener = screen._listener
+        listener(TurnStarted(3))
+        listener(CaptionChanged(3, "one"))
+        listener(CaptionChanged(3, "one two"))
+        await wait_until(pilot, lambda: screen.transcript_pane.captions == ["one two"])
+        from tui.room.events import TurnFinished
+
+        listener(TurnFinished(3))
+        await wait_until(pilot, lambda: screen.turns_finished == 1)
+        assert screen.transcript_pane.captions == []
+        listener(CaptionChanged(3, "one two three"))
+        listener(CaptionChanged(4, "four"))
+        await wait_until(pilot, lambda: screen.transcript_pane.captions == ["four"])
+
+
+def test_only_a_later_caption_of_the_same_turn_replaces_an_update() -> None:
+    first = RoomUpdate(CaptionChanged(1, "a"))
+    assert first.can_replace(RoomUpdate(CaptionChanged(1, "a b")))
+    assert not first.can_replace(RoomUpdate(CaptionChanged(2, "b")))
+    assert not first.can_replace(RoomUpdate(TurnStarted(1)))
+    assert not RoomUpdate(TurnStarted(1)).can_replace(first)
+
+
+def test_a_long_caption_keeps_its_newest_words_from_a_word_boundary() -> None:
+    words = " ".join(f"word{i}" for i in range(1000))
+    text = caption(words + "\n\tend")
+    assert len(text) <= CAPTION_CHARS + 1 and text.startswith("…word") and text.endswith("word999 end")
+    assert caption("  short\n caption ") == "short caption"
