@@ -180,9 +180,8 @@ async def test_an_unknown_theme_falls_back_with_a_message(tui_settings, make_roo
     tui_settings.theme = "no-such-theme"
     app = make_app(tui_settings, make_room())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: any("no theme called 'no-such-theme'" in n for n in notes(app)))
         assert app.theme == "voxroom-dark"
-        assert any("no theme called 'no-such-theme'" in n for n in notes(app))
 
 
 async def test_builtin_textual_themes_still_work(tui_settings, make_room) -> None:
@@ -329,8 +328,8 @@ async def test_the_apps_export_is_private_scrubbed_never_through_a_link_and_asks
 async def test_a_small_terminal_gets_a_message_and_keeps_working(tui_settings, make_room) -> None:
     app = make_app(tui_settings, make_room())
     async with app.run_test(size=(60, 16)) as pilot:
-        await pilot.pause()
-        assert any("terminal is small" in n for n in notes(app))
+        # The main screen mounts after the first frame: the notice comes once it has measured itself.
+        await wait_until(pilot, lambda: any("terminal is small" in n for n in notes(app)))
         await record_one_turn(pilot, app)
         assert len(app.main.transcript_pane.lines) == 2
 
@@ -539,8 +538,7 @@ async def test_the_status_bar_names_a_mixed_backend(tui_settings, make_room) -> 
     assert plan_for(tui_settings).label == "mixed"
     app = make_app(tui_settings, make_room(tui_settings))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert app.main.status_bar.text.startswith("mixed │ ")
+        await wait_until(pilot, lambda: app.main.status_bar.text.startswith("mixed │ "))
 
 
 async def test_a_bare_right_shift_from_the_terminal_toggles_too(tui_settings, make_room) -> None:
