@@ -633,3 +633,57 @@ async def test_a_live_transcript_names_nobody_until_the_finished_one_replaces_it
         await wait_until(pilot, lambda: "live" not in " ".join(app.main.transcript_pane.lines))
         assert [line.split("] ", 1)[1] for line in app.main.transcript_pane.lines] == LINES
         await wait_until(pilot, lambda: "2 speaking: speaker_1, speaker_2" in app.main.status_bar.text)
+
+
+async def open_sample(pilot, app: VoxroomApp, name: str) -> None:
+    """ctrl+o, pick the sample ``name``, Enter (read-only)."""
+    await pilot.press("ctrl+o")
+    await wait_until(pilot, lambda: isinstance(app.screen, SessionBrowser))
+    browser = app.screen
+    ids = [s.id for s in browser.shown]
+    browser.query_one("DataTable").move_cursor(row=ids.index(f"sample:{name}"))
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: not isinstance(app.screen, SessionBrowser))
+
+
+async def test_a_sample_opened_after_a_session_with_turns_shows_its_replies(tui_settings, make_room) -> None:
+    """The panes of the session left hold views of turns 1 and 2 while they are being removed: the
+    opened session's turns 1 and 2 get views of their own, replies included."""
+    from tui.meeting.shown import history
+    from tui.room.wiring import open_log
+
+    expected = [turn.reply for turn in history(open_log(tui_settings, "sample:endgame", None), live=False)]
+    assert len(expected) == 2 and all(r is not None and r.text for r in expected)
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+        await record_one_turn(pilot, app)
+        await record_one_turn(pilot, app)
+        assert len(app.main.replies_pane.texts) == 2
+        await open_sample(pilot, app, "endgame")
+        await wait_until(pilot, lambda: app.meeting.read_only and app.main.transcript_pane.lines)
+        want = [r.text for r in expected]  # type: ignore[union-attr]
+        assert app.main.replies_pane.texts == want
+        # On screen: once the old views have left the DOM, the two replies are what the pane holds.
+        await wait_until(pilot, lambda: len(app.main.replies_pane.query(ReplyView)) == 2)
+        assert [view.text for view in app.main.replies_pane.query(ReplyView)] == want
+        assert all(view._text.display for view in app.main.replies_pane.query(ReplyView))
+        assert not app.main.replies_pane.query(".placeholder")
+
+
+async def test_new_session_shows_both_placeholders_again(tui_settings, make_room) -> None:
+    room = make_room()
+    app = make_app(tui_settings, room)
+    async with app.run_test(size=SIZE) as pilot:
+        panes = (app.main.transcript_pane, app.main.replies_pane)
+        assert all(len(pane.query(".placeholder")) == 1 for pane in panes)
+        await record_one_turn(pilot, app)
+        assert not any(pane.query(".placeholder") for pane in panes)
+        first_id = room.log.session_id
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: room.log.session_id != first_id)
+        await wait_until(pilot, lambda: not app.main.replies_pane.query(ReplyView))
+        await wait_until(pilot, lambda: not app.main.transcript_pane.query("SegmentLine"))
+        assert [len(pane.query(".placeholder")) for pane in panes] == [1, 1]
+        await record_one_turn(pilot, app)  # the new session's first turn takes the placeholders' place
+        assert not any(pane.query(".placeholder") for pane in panes)
+        assert len(app.main.replies_pane.texts) == 1

@@ -267,7 +267,7 @@ class PaneEvents(_Screen):
         self.status_bar.people = f"{len(speakers)} speaking: " + ", ".join(speakers) if speakers else ""
 
     def _has_transcript(self, turn: int) -> bool:
-        return any(getattr(line, "turn", None) == turn for line in self.transcript_pane.query("SegmentLine"))
+        return any(line.turn == turn for line in self.transcript_pane.shown_lines)
 
     def show_error(self, error: VoxroomError, title: str | None = None) -> None:
         title = title or STEP_TITLES.get(error.step, "Problem")

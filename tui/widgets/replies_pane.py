@@ -77,21 +77,36 @@ class ReplyView(Vertical):
 
 
 class RepliesPane(FollowingScroll):
+    """One :class:`ReplyView` per turn, kept by turn number: after :meth:`clear` the next session's
+    turns get views of their own at once (the old views leave the DOM later, on the next frame)."""
+
     DEFAULT_CSS = """
     RepliesPane { height: 1fr; padding: 0 1; }
     RepliesPane > .placeholder { color: $text-muted; }
     """
 
+    PLACEHOLDER = "Replies appear here."
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._views: dict[int, ReplyView] = {}
+        self._placeholder: Static | None = None
+
     def on_mount(self) -> None:
-        self.mount(Static("Replies appear here.", classes="placeholder"))
+        self._show_placeholder()
+
+    def _show_placeholder(self) -> None:
+        self._placeholder = Static(self.PLACEHOLDER, classes="placeholder")
+        self.mount(self._placeholder)
 
     def reply_for(self, turn: int) -> ReplyView:
-        for view in self.query(ReplyView):
-            if view.turn == turn:
-                return view
-        for placeholder in self.query(".placeholder"):
-            placeholder.remove()
-        view = ReplyView(turn)
+        view = self._views.get(turn)
+        if view is not None:
+            return view
+        if self._placeholder is not None:
+            self._placeholder.remove()
+            self._placeholder = None
+        view = self._views[turn] = ReplyView(turn)
         self.add(view)
         return view
 
@@ -113,19 +128,22 @@ class RepliesPane(FollowingScroll):
 
     def highlight(self, turn: int | None) -> None:
         """Mark the reply of ``turn`` as the one being heard (replay); ``None`` clears."""
-        for view in self.query(ReplyView):
+        for view in self._views.values():
             view._text.set_class(view.turn == turn, "-speaking")
             if view.turn == turn:
                 self.scroll_to_widget(view, animate=False)
 
     def clear(self) -> None:
+        """Empty the pane: the placeholder shows until the next reply."""
+        self._views.clear()
         self.remove_children()
+        self._show_placeholder()
 
     @property
     def texts(self) -> list[str]:
-        return [view.text for view in self.query(ReplyView)]
+        return [view.text for view in self._views.values()]
 
     @property
     def notes(self) -> list[str]:
         """Voxroom's notes about the turns (status words), as shown."""
-        return [str(view._note.content) for view in self.query(ReplyView) if view._note.display]
+        return [str(view._note.content) for view in self._views.values() if view._note.display]

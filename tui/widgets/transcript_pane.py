@@ -77,18 +77,26 @@ class TranscriptPane(FollowingScroll):
     TranscriptPane > .placeholder { color: $text-muted; }
     """
 
+    PLACEHOLDER = "The transcript of each recording appears here."
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.names: dict[str, str] = {}
         self.speakers: list[str] = []
+        self._placeholder: Static | None = None
 
     def on_mount(self) -> None:
-        self.mount(Static("The transcript of each recording appears here.", classes="placeholder"))
+        self._show_placeholder()
+
+    def _show_placeholder(self) -> None:
+        self._placeholder = Static(self.PLACEHOLDER, classes="placeholder")
+        self.mount(self._placeholder)
 
     def add_transcript(self, transcript: Transcript, turn: int = 0) -> None:
-        for placeholder in self.query(".placeholder"):
-            placeholder.remove()
-        lines = self._lines(transcript, turn, first=bool(self.query(SegmentLine)))
+        if self._placeholder is not None:
+            self._placeholder.remove()
+            self._placeholder = None
+        lines = self._lines(transcript, turn, first=bool(self.shown_lines))
         caption = self._caption(turn)
         if caption is not None:  # the turn's lines take its caption's place
             if lines:
@@ -175,10 +183,18 @@ class TranscriptPane(FollowingScroll):
         return [line.plain(self.names) for line in self.query(SegmentLine) if line.has_class("-current")]
 
     def clear(self) -> None:
+        """Empty the pane (the lines leave the DOM on the next frame): the placeholder shows until
+        the next transcript."""
         self.remove_children()
         self.speakers.clear()
+        self._show_placeholder()
+
+    @property
+    def shown_lines(self) -> list[SegmentLine]:
+        """The lines on show (not those a :meth:`clear` is taking out of the DOM)."""
+        return [line for line in self.query(SegmentLine) if not line._pruning]
 
     @property
     def lines(self) -> list[str]:
         """The plain text of every line (tests, export)."""
-        return [line.plain(self.names) for line in self.query(SegmentLine)]
+        return [line.plain(self.names) for line in self.shown_lines]
