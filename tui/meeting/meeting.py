@@ -66,6 +66,8 @@ class Meeting:
         self._viewing: TurnLog | None = None
         self._ref = ""
         self._early_presses = 0
+        self._recent = ""
+        """The id of the last session, touched a moment before this launch: ctrl+t continues it."""
         self._lock = threading.Lock()
 
     # -- what is on show -------------------------------------------------------------------------
@@ -91,6 +93,11 @@ class Meeting:
     @property
     def read_only(self) -> bool:
         return self._viewing is not None
+
+    @property
+    def can_continue(self) -> bool:
+        """ctrl+t has a session to continue: one being read, or the last one offered at start."""
+        return self._viewing is not None or bool(self._recent)
 
     @property
     def recording(self) -> bool:
@@ -130,6 +137,7 @@ class Meeting:
             )
         )
         self._announce_waiting()
+        self._offer_recent()
         with self._lock:
             presses, self._early_presses = self._early_presses, 0
         for _ in range(presses):
@@ -149,6 +157,13 @@ class Meeting:
         notice = startup.waiting_notice(self.settings)
         if notice is not None:
             self._emit(notice)
+
+    def _offer_recent(self) -> None:
+        recent = startup.recent_session(self.settings)
+        if recent is None or self.room is None or on_show.stored(self.room.log) is None:
+            return
+        self._recent = recent.id
+        self._emit(startup.recent_notice(recent))
 
     # -- recording -------------------------------------------------------------------------------
     def press(self, source: str = "fallback") -> None:
@@ -243,7 +258,12 @@ class Meeting:
         self._show(opened, read_only=not keep, ref=ref)
 
     def continue_shown(self) -> None:
-        """ctrl+t: the session being read takes the next turns."""
+        """ctrl+t: the session being read takes the next turns; with none, the last session offered at
+        start does, while nothing has been recorded into this launch's new one."""
+        room = self.room
+        if self._viewing is None and self._recent and room is not None and not on_show.turn_count(room.log):
+            self.open(self._recent, OpenMode.CONTINUE)
+            return
         if self._viewing is None:
             self._emit(Notice("Open a session first (ctrl+o); ctrl+t then continues it."))
             return
@@ -255,7 +275,12 @@ class Meeting:
         turns = on_show.history(shown, live=not read_only)
         self._emit(SessionShown(shown.name, self.kind, turns, on_show.names_of(shown)))
         if not read_only and self.room is not None:
+            left = self.room.log
             self.room.use_log(shown)
+            if left is not shown:
+                self._recent = ""  # the room took another session: the offer is answered
+                if left.session_id != shown.session_id:
+                    on_show.discard_if_empty(left)
 
     # -- people ----------------------------------------------------------------------------------
     def rename(self, label: str, name: str) -> None:
@@ -389,6 +414,7 @@ class Meeting:
         """Stop any recording (kept as an interrupted turn) and speech; the devices are closed."""
         if self.room is not None:
             self.room.close()
+            on_show.discard_if_empty(self.room.log)  # a launch that recorded nothing leaves nothing
 
     def emit(self, event: RoomEvent) -> None:
         """Tell every listener (the meeting's parts report through here)."""

@@ -42,6 +42,23 @@ def turn_count(log: TurnLog | None) -> int | None:
     return None if session is None else len(session.turns)
 
 
+def discard_if_empty(log: TurnLog | None) -> bool:
+    """Remove the folder of a stored session nothing was recorded into (a launch's new session left
+    for another one, or at quit), so empty sessions do not pile up; True when it was removed."""
+    session = stored(log)
+    if session is None or session.read_only or session.turns or session.folder is None:
+        return False
+    from tui.sessions.index import disposable
+
+    if not isinstance(log, SessionLog) or not disposable(session.folder):
+        return False
+    try:
+        log.store.delete(session.id)
+    except VoxroomError:
+        return False
+    return True
+
+
 def speakers_of(log: TurnLog | None) -> Speakers | None:
     return log.speakers if isinstance(log, SessionLog) else None
 
