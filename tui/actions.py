@@ -4,6 +4,27 @@ made from :data:`COMMANDS` (no Textual import here)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+from tui.trigger import key_label as trigger_key_label
+
+
+class Need(StrEnum):
+    """What must be true for a command to do anything now (the palette offers only those that can)."""
+
+    NOTHING = "nothing"
+    FAILED_TURN = "failed-turn"
+    """A failed turn to run again."""
+    READ_ONLY = "read-only"
+    """A session opened to read (not the room's own)."""
+    SOUND = "sound"
+    """A reply being spoken, or a replay or a sample playing."""
+    TURNS = "turns"
+    """The session on show has turns, and the room is free."""
+    SPEAKERS = "speakers"
+    """Somebody has spoken in the session on show."""
+    SUGGESTION = "suggestion"
+    """A remembered voice suggested a name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +40,18 @@ class Command:
     """Its short label in the footer (``""``: not shown there)."""
     priority: bool = False
     """Handled even when a widget has focus (used for keys no widget types)."""
+    needs: Need = Need.NOTHING
+    """When it can run (the palette hides it otherwise; its key still answers with why not)."""
 
 
 COMMANDS: tuple[Command, ...] = (
     Command(
-        "retry", "Retry last turn", "Run the last failed turn again with its recording", "ctrl+r", "Retry"
+        "retry",
+        "Retry last turn",
+        "Run the last failed turn again with its recording",
+        "ctrl+r",
+        "Retry",
+        needs=Need.FAILED_TURN,
     ),
     Command("new_session", "New session", "Start a new, empty session", "ctrl+n", "New"),
     Command(
@@ -34,7 +62,11 @@ COMMANDS: tuple[Command, ...] = (
         "Open",
     ),
     Command(
-        "continue_session", "Continue this session", "Record new turns into the session being read", "ctrl+t"
+        "continue_session",
+        "Continue this session",
+        "Record new turns into the session being read",
+        "ctrl+t",
+        needs=Need.READ_ONLY,
     ),
     Command(
         "export",
@@ -43,17 +75,31 @@ COMMANDS: tuple[Command, ...] = (
         "ctrl+e",
         "Export",
     ),
-    Command("rename_speaker", "Rename speaker", "Show a name instead of a speaker label"),
+    Command(
+        "rename_speaker", "Rename speaker", "Show a name instead of a speaker label", needs=Need.SPEAKERS
+    ),
     Command("people", "People in this session", "Who has spoken: play a sample of a voice, or name them"),
     Command(
         "accept_suggestion",
         "Accept the suggested name",
         "Name a voice as the remembered one it sounds like",
         "ctrl+y",
+        needs=Need.SUGGESTION,
     ),
     Command("choose_devices", "Choose devices", "Pick the microphone and the speaker"),
-    Command("stop", "Stop speaking or replay", "Interrupt the reply being spoken, or the replay", "escape"),
-    Command("replay", "Replay session", "Play the session's recordings and replies, following the text"),
+    Command(
+        "stop",
+        "Stop speaking or replay",
+        "Interrupt the reply being spoken, or the replay",
+        "escape",
+        needs=Need.SOUND,
+    ),
+    Command(
+        "replay",
+        "Replay session",
+        "Play the session's recordings and replies, following the text",
+        needs=Need.TURNS,
+    ),
     Command("help", "Help", "Keys and how Voxroom works", "f1,question_mark", "Help"),
     Command(
         "quit",
@@ -66,7 +112,14 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
+KEY_NAMES = {"question_mark": "?", "escape": "Esc", "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt"}
+
+
 def key_label(keys: str) -> str:
-    """``ctrl+r`` -> ``ctrl+r``; ``f1,question_mark`` -> ``f1 or ?`` (for the help screen)."""
-    names = {"question_mark": "?", "escape": "esc"}
-    return " or ".join(names.get(k, k) for k in keys.split(","))
+    """Textual key names as a person reads them: ``ctrl+r`` -> ``Ctrl+R``; ``f1,question_mark`` ->
+    ``F1 or ?``; ``right_shift`` -> ``Right Shift`` (the help screen and the palette)."""
+
+    def one(key: str) -> str:
+        return "+".join(KEY_NAMES.get(part) or trigger_key_label(part) for part in key.split("+"))
+
+    return " or ".join(one(k.strip()) for k in keys.split(",") if k.strip())

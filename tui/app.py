@@ -41,6 +41,8 @@ from tui.widgets.themes import textual_themes
 from tui.widgets.trigger_keys import TriggerKeys
 
 MIN_SIZE = (60, 20)
+TEXTUAL_COMMANDS_KEPT = frozenset({"Maximize", "Minimize"})
+"""Textual's palette commands that Voxroom offers too (each only when Textual does: a pane has focus)."""
 QUIT_CONFIRM_S = 8.0
 """How long a first ctrl+q while recording waits for the second."""
 log = logging.getLogger("voxroom")
@@ -134,9 +136,10 @@ class VoxroomApp(App[None]):
         self._remember_theme(self.settings.data_dir, name)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Textual's own commands, without its theme switcher (the palette offers Voxroom's themes)."""
+        """Of Textual's own commands only those Voxroom has no equivalent of: not its theme switcher,
+        Quit, Keys (the help, F1) or Screenshot; Maximize/Minimize of a focused pane when it offers them."""
         for command in super().get_system_commands(screen):
-            if command.title != "Theme":
+            if command.title in TEXTUAL_COMMANDS_KEPT:
                 yield command
 
     def _remember_theme(self, data_dir: Path, name: str) -> None:

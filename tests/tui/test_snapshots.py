@@ -214,11 +214,10 @@ async def _palette(pilot) -> None:  # type: ignore[no-untyped-def]
     from textual.command import CommandList, CommandPalette
 
     await _fill(pilot)
-    await pilot.press("ctrl+p")
+    await pilot.press("ctrl+p")  # every command that can run now, each with its key
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
-    await pilot.press(*"switch theme")
     commands = pilot.app.screen.query_one(CommandList)
-    await wait_until(pilot, lambda: commands.option_count == 3)
+    await wait_until(pilot, lambda: commands.option_count > 0 and pilot.app.screen.has_class("-ready"))
     await _still(pilot)
 
 

@@ -8,10 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.widgets import Footer, Markdown
 
 HELP = """\
 # Voxroom
+
+*Press **Esc** (or **Q**, **F1**, **?**) to close this help.*
 
 Press **{key}** (or tap **Right Shift** on its own) to start recording the room, and again to stop.
 Voxroom transcribes what was said, asks the assistant, and speaks the answer. Right Shift used to
@@ -19,12 +21,12 @@ type (a capital, `?`) or held down does nothing, and nothing records while a dia
 
 * Press the key **while Voxroom speaks** to interrupt it and record at once.
 * Press it **while a turn is processing** to record the next question; it is queued, nothing is lost.
-* A failed turn keeps its recording: **ctrl+r** (or *Retry last turn* in the palette) runs it again.
+* A failed turn keeps its recording: **Ctrl+R** (or *Retry last turn* in the palette) runs it again.
 
 | Key | Does |
 |---|---|
-| {key} / Right Shift | record / stop (interrupts speech) |
-| ctrl+p | command palette: every command below, and the themes |
+| {key} or Right Shift | Record / stop (interrupts speech) |
+| Ctrl+P | The command palette: every command that can run now, and the themes |
 {rows}
 
 Right Shift reaches Voxroom through the terminal only where the terminal speaks the kitty keyboard
@@ -37,8 +39,8 @@ def help_text(fallback_key: str) -> str:
     """The help page, its key table made from the one list of commands."""
     from tui.actions import COMMANDS, key_label
 
-    rows = "\n".join(f"| {key_label(c.keys)} | {c.help.lower()} |" for c in COMMANDS if c.keys)
-    return HELP.format(key=fallback_key, rows=rows)
+    rows = "\n".join(f"| {key_label(c.keys)} | {c.help} |" for c in COMMANDS if c.keys)
+    return HELP.format(key=key_label(fallback_key), rows=rows)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -49,7 +51,9 @@ class HelpScreen(ModalScreen[None]):
         border: round $primary; background: $surface; padding: 0 1;
     }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q,question_mark", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,f1,question_mark", "dismiss", "Close", key_display="esc")
+    ]
 
     def __init__(self, fallback_key: str = "space") -> None:
         super().__init__()
@@ -58,3 +62,4 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Markdown(help_text(self.fallback_key))
+        yield Footer(compact=True, show_command_palette=False)  # the help's own keys, not the room's

@@ -1,41 +1,109 @@
-"""Voxroom's commands in Textual's command palette (ctrl+p)."""
+"""Voxroom's commands in Textual's command palette (ctrl+p): only those that can run now, each with its
+key; a search ranks a title that is the query, then one that starts with it, above fuzzy matches."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from tui.actions import Need
 
 if TYPE_CHECKING:
     from tui.app import VoxroomApp
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    title: str
+    help: str
+    key: str
+    """The key as a person reads it (``Ctrl+E``), ``""`` for a palette-only command."""
+    run: Callable[[], object]
+
+    def display(self, title: Content | str) -> Content:
+        shown = Content(title) if isinstance(title, str) else title
+        if not self.key:
+            return shown
+        return Content.assemble(shown, "  ", (self.key, "$text-muted"))
+
+
 class VoxroomCommands(Provider):
-    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        from tui.actions import COMMANDS
+    def _entries(self) -> list[Entry]:
+        from tui.actions import COMMANDS, key_label
         from tui.themes import THEME_NAMES
 
         app = cast("VoxroomApp", self.app)
-        commands: list[tuple[str, str, Callable[[], object]]] = [
-            (c.title, c.help, _action(app, c.action)) for c in COMMANDS
+        entries = [
+            Entry(c.title, c.help, key_label(c.keys), _action(app, c.action))
+            for c in COMMANDS
+            if available(app, c.needs)
         ]
         for name in THEME_NAMES:
-            commands.append(
-                (f"Switch theme: {name}", f"Use the {name} theme (remembered)", _theme(app, name))
+            entries.append(
+                Entry(f"Switch theme: {name}", f"Use the {name} theme (remembered)", "", _theme(app, name))
             )
-        return commands
+        return entries
 
     async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+        for entry in self._entries():
+            yield DiscoveryHit(entry.display(entry.title), entry.run, text=entry.title, help=entry.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, help_text, callback in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+        for entry in self._entries():
+            fuzzy = matcher.match(entry.title)
+            if fuzzy > 0:
+                display = entry.display(matcher.highlight(entry.title))
+                score = rank(query, entry.title, fuzzy)
+                yield Hit(score, display, entry.run, text=entry.title, help=entry.help)
+
+
+def rank(query: str, title: str, fuzzy: float) -> float:
+    """A score in 0..1: the title is the query, then starts with it, then has a word that does, each
+    tier above the next whatever the fuzzy score (which orders within a tier)."""
+    wanted = " ".join(query.lower().split())
+    name = title.lower()
+    if name == wanted:
+        tier = 3
+    elif name.startswith(wanted):
+        tier = 2
+    elif any(word.startswith(wanted) for word in name.split()):
+        tier = 1
+    else:
+        tier = 0
+    return (tier + fuzzy / (1.0 + fuzzy)) / 4.0
+
+
+def available(app: VoxroomApp, need: Need) -> bool:
+    """Whether a command needing ``need`` can do anything now."""
+    meeting = app.meeting
+    room = meeting.room
+    if need == Need.NOTHING:
+        return True
+    if need == Need.READ_ONLY:
+        return meeting.read_only
+    if need == Need.SPEAKERS:
+        return bool(app.main.transcript_pane.speakers)
+    if need == Need.SUGGESTION:
+        return app.main._suggestion is not None
+    if room is None:
+        return False
+    if need == Need.FAILED_TURN:
+        return room.can_retry
+    if need == Need.SOUND:
+        from tui.room.events import SPEAKING
+
+        return room.replaying or room.state == SPEAKING
+    if need == Need.TURNS:
+        from tui.meeting.shown import turn_count
+
+        count = turn_count(meeting.shown)  # None: a session kept in memory only
+        return not meeting.busy and (count is None or count > 0)
+    return True
 
 
 def _action(app: VoxroomApp, action: str) -> Callable[[], object]:
