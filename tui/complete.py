@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from tui.turnlog import Completed, TurnLog, TurnRef
 
 LiveStep = Callable[[], "tuple[Transcript | None, float | None]"]
-"""Finishes a live transcription: its transcript (None: transcribe the recording) and how long the
-finishing took (ms), which becomes the turn's transcription time."""
+"""Finishes a live transcription: its transcript (None: transcribe the recording) and its tail (ms:
+from the end of the recording to that transcript), which becomes the turn's transcription time."""
 
 
 def complete_turn(
@@ -56,10 +56,15 @@ def complete_turn(
     session's people); otherwise ``live`` may give the live transcript, and a fresh one is matched
     with the session's people. A failed turn is reported as a retryable :class:`RoomFailed` with
     ``hint`` (how to retry here), after ``on_failed(result)``.
+
+    ``ended_at`` is when the recording stopped; a ``retry`` counts its times from its own start
+    instead (a failed run and the wait before the retry are no stage of it).
     """
     from tui.turn import TurnResult
 
     emit(TurnStarted(ref.index, retry))
+    if retry:
+        ended_at = None  # the runner's clock starts now
     name = log.name
     try:
         transcript, live_ms = (saved, None) if saved is not None or live is None else live()

@@ -229,13 +229,15 @@ class Reply:
 
 @dataclass(slots=True)
 class Timings:
-    """Milliseconds from the end of the recording (``t0``) unless the name says otherwise.
+    """Milliseconds from the end of the recording (``t0``; a retry's ``t0`` is its own start) unless
+    the name says otherwise: each is what its stage took in that run.
 
     ``None`` means the step did not happen (no agent, no speech, failure before it).
     """
 
     transcription_ms: float | None = None
-    """Duration of the transcription call."""
+    """The transcription call's duration; for a live transcription, its tail: from the end of the
+    recording to the transcript the reply starts from."""
     agent_first_token_ms: float | None = None
     """From the agent request to its first text delta."""
     agent_first_sentence_ms: float | None = None

@@ -493,13 +493,17 @@ async def test_replay_of_a_read_only_session_follows_the_text(tui_settings, make
         seen: list[list[str]] = []
         progress: list[tuple[str, int | None]] = []
         room.subscribe(lambda e: progress.append((e.kind, e.line)) if isinstance(e, ReplayProgress) else None)
+        assert app.main.status_bar.people == "2 people: speaker_1, speaker_2"  # nobody speaks now
         await run_command(pilot, app, "replay session")
 
         reply_lit: list[bool] = []
+        speaking: list[tuple[str, str]] = []  # (the speaker of the line being heard, the status bar's)
 
         def follow() -> bool:
             reply_lit.append(app.main.replies_pane.query_one(ReplyView)._text.has_class("-speaking"))
             now = app.main.transcript_pane.highlighted
+            if now:
+                speaking.append((now[0].split("] ", 1)[1].split(" : ")[0], app.main.status_bar.people))
             if now and (not seen or seen[-1] != now):
                 seen.append(now)
             return app.main.replays_finished == 1
@@ -513,6 +517,10 @@ async def test_replay_of_a_read_only_session_follows_the_text(tui_settings, make
         assert shown and shown == [line for line in LINES if line in shown]
         assert any(reply_lit) and not reply_lit[-1]  # the spoken reply was lit while it played
         assert app.main.transcript_pane.highlighted == []  # cleared at the end
+        # "speaking" names who is heard now, only while a line is replayed.
+        assert speaking and all(people == f"{who} speaking" for who, people in speaking)
+        assert app.main.status_bar.people == "2 people: speaker_1, speaker_2"
+        assert "speaking" not in app.main.status_bar.text
 
 
 async def test_the_transcript_follows_new_lines_unless_scrolled_up(tui_settings, make_room) -> None:
@@ -643,7 +651,7 @@ async def test_a_live_transcript_names_nobody_until_the_finished_one_replaces_it
         held.set()
         await wait_until(pilot, lambda: "live" not in " ".join(app.main.transcript_pane.lines))
         assert [line.split("] ", 1)[1] for line in app.main.transcript_pane.lines] == LINES
-        await wait_until(pilot, lambda: "2 speaking: speaker_1, speaker_2" in app.main.status_bar.text)
+        await wait_until(pilot, lambda: "2 people: speaker_1, speaker_2" in app.main.status_bar.text)
 
 
 async def open_sample(pilot, app: VoxroomApp, name: str) -> None:

@@ -158,6 +158,34 @@ def test_retry_after_a_transcription_failure_sends_the_recording_again(
     assert room.retry_last() is False  # nothing left to retry
 
 
+def test_a_retried_turn_counts_its_times_from_its_own_start(
+    make_room, tui_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    """The failed run took over 1.5 s (a slow transcription, then the agent down); the retry reuses
+    the transcript, and its first-audio and total times are what the retry took, not since the
+    recording ended."""
+    tui_settings.retry_max_s = 0.2
+    mistral_server.set_latency(transcription_fixed=1.5)
+    mistral_server.fail("conversations", Fault.http(503))
+    room = make_room(tui_settings)
+    events = RoomEvents()
+    room.subscribe(events)
+    room.press("fallback")
+    room.press("fallback")
+    assert events.wait(finished(1)).status == "failed"
+    mistral_server.clear_faults()
+    retried_at = time.perf_counter()
+    assert room.retry_last()
+    done = events.wait(lambda e: isinstance(e, TurnFinished) and e.status == "done")
+    window_ms = (time.perf_counter() - retried_at) * 1000.0
+    t = done.timings
+    assert t.transcription_ms is None  # the retry did not transcribe: the kept transcript was used
+    assert t.first_audio_ms is not None and t.total_ms is not None
+    assert 0 < t.first_audio_ms <= t.total_ms <= window_ms
+    stored = SessionStore(room.log.store.root).open(room.log.session_id)  # type: ignore[attr-defined]
+    assert stored.turns[0].timings.first_audio_ms == round(t.first_audio_ms, 1)
+
+
 def test_debounce_ignores_a_second_press_within_the_window(make_room, tui_settings: Settings) -> None:
     tui_settings.hotkey.debounce_ms = 60_000
     room = make_room(tui_settings)
@@ -291,6 +319,39 @@ def test_a_turn_through_the_realtime_socket(make_room, mistral_server: MistralSt
     turn = room.log.session.turns[0]  # type: ignore[attr-defined]
     assert [s.speaker for s in turn.segments] == ["speaker_1", "speaker_2"]
     assert not events.of(RoomNotice)
+
+
+def test_a_realtime_turn_times_the_tail_after_the_press(
+    make_room, tui_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    """A realtime turn's transcription time is its tail: from the end of the recording to the
+    transcript the reply starts from (the service holds ``transcription.done`` 0.4 s), not 0."""
+    tui_settings.transcription.realtime_turn_detection = False
+    mistral_server.set_latency(realtime_done=0.4)
+    room = make_room(tui_settings, live=True)
+    events = RoomEvents()
+    ready: list[float] = []
+    room.subscribe(lambda e: ready.append(time.perf_counter()) if isinstance(e, TranscriptReady) else None)
+    room.subscribe(events)
+    room.press("fallback")
+    pressed = time.perf_counter()
+    room.press("fallback")
+    done = events.wait(finished(1))
+    assert done.status == "done" and mistral_server.call_count("transcriptions") == 0
+    stt = done.timings.transcription_ms
+    assert stt is not None and 400 <= stt <= (ready[0] - pressed) * 1000.0
+    stored = SessionStore(room.log.store.root).open(room.log.session_id)  # type: ignore[attr-defined]
+    assert stored.turns[0].timings.transcription_ms == round(stt, 1)
+
+
+def test_an_early_realtime_answer_times_its_tail_too(make_room, mistral_server: MistralStandIn) -> None:
+    """Turn detection answered from the live text: the tail (the recorder's stop, the saved
+    recording, the live text) is still a time, no longer than from the press to the transcript."""
+    _, events, held = _early_turn(make_room, mistral_server)
+    done = events.wait(finished(1))
+    held.set()
+    stt = done.timings.transcription_ms
+    assert stt is not None and 0 < stt <= done.timings.first_audio_ms  # type: ignore[operator]
 
 
 def test_a_failing_socket_falls_back_to_the_recording_with_a_note(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from tui.errors import VoxroomError
 from tui.meeting import shown as on_show
 from tui.meeting.events import Notice
-from tui.text import clean
+from tui.text import clean, plural
 
 if TYPE_CHECKING:
     from tui.config import Settings
@@ -33,7 +33,7 @@ def recover(settings: Settings) -> list[Notice]:
         names = sorted({session.id for session, _ in recovered})
         notices.append(
             Notice(
-                f"Recovered {len(recovered)} recording(s) left by an interrupted run, in session "
+                f"Recovered {plural(len(recovered), 'recording')} left by an interrupted run, in session "
                 f"{', '.join(names)}. Open it (ctrl+o), continue it (ctrl+t), then retry (ctrl+r).",
                 "Recovered",
                 "warning",

@@ -65,11 +65,13 @@ def stop_live(live: LiveTranscription | None) -> None:
 
 
 def finish_live(
-    live: LiveTranscription | None, clip: Clip, min_seconds: float, turn: int, emit: Emit
+    live: LiveTranscription | None, clip: Clip, min_seconds: float, turn: int, emit: Emit, since: float
 ) -> tuple[Transcript | None, float | None, LiveTranscription | None]:
-    """The live transcript and how long finishing it took (ms), or None to transcribe the recording;
-    and the live transcription itself while its transcript is provisional (it may still finish it,
-    see :func:`complete_transcript`), else None (closed)."""
+    """The live transcript and its tail: the ms from ``since`` (``time.perf_counter()`` when the
+    recording stopped, or when the turn could start after the one before it) to the transcript the
+    reply starts from; or None to transcribe the recording. Then the live transcription itself while
+    its transcript is provisional (it may still finish it, see :func:`complete_transcript`), else None
+    (closed)."""
     if live is None:
         return None, None, None
     live.on_text = None  # the turn's transcript replaces its caption from here
@@ -77,14 +79,13 @@ def finish_live(
         stop_live(live)
         return None, None, None
     emit(StageChanged(turn, TurnStage.TRANSCRIBING))
-    started = time.perf_counter()
     try:
         transcript = live.finish()
     except VoxroomError as err:
         stop_live(live)
         emit(RoomNotice(f"{err.message} Transcribing the recording instead.", "Transcription"))
         return None, None, None
-    took = (time.perf_counter() - started) * 1000.0
+    took = max(0.0, time.perf_counter() - since) * 1000.0
     if not transcript.provisional:
         stop_live(live)
         return transcript, took, None

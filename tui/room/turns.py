@@ -5,6 +5,7 @@ thread (``voxroom-turns``), each run and saved by :func:`tui.complete.complete_t
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,7 @@ class TurnQueue:
             self._update_state()
 
     def _work(self) -> None:
+        free_since = 0.0  # when the turn thread finished its last turn (perf_counter)
         while True:
             item = self._queue.get()
             if not isinstance(item, PendingTurn):
@@ -62,18 +64,21 @@ class TurnQueue:
                 self._stage = None
                 self._update_state()
             try:
-                self._run(item)
+                self._run(item, free_since)
             except Exception as err:  # never let the turn thread die: say so, keep the turn
                 self._emit(
                     RoomFailed(VoxroomError(f"Turn {item.turn} stopped unexpectedly: {err}."), item.turn)
                 )
             finally:
+                free_since = time.perf_counter()
                 with self._lock:
                     self._active = None
                     self._stage = None
                     self._update_state()
 
-    def _run(self, pending: PendingTurn) -> None:
+    def _run(self, pending: PendingTurn, free_since: float) -> None:
+        """Run one turn. Its transcription's tail counts from the end of the recording, or from when
+        the turn before it ended (a turn that waited in the queue did not wait for its transcript)."""
         from tui.complete import complete_turn
 
         log = self.log
@@ -84,7 +89,12 @@ class TurnQueue:
             nonlocal early, still_live
             live, pending.live = pending.live, None
             early, took, still_live = finish_live_transcription(
-                live, pending.clip, self.runner.min_seconds, pending.turn, self._forward
+                live,
+                pending.clip,
+                self.runner.min_seconds,
+                pending.turn,
+                self._forward,
+                max(pending.ended_at, free_since),
             )
             return early, took
 

@@ -15,6 +15,8 @@ from tui.meeting.values import Shown, ShownTurn
 from tui.model import STATUS_NOTES, Timings
 from tui.room import IDLE, SPEAKING, events
 from tui.room.events import RoomEvent
+from tui.text import plural
+from tui.widgets.transcript_pane import SegmentLine
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -222,6 +224,7 @@ class PaneEvents(_Screen):
             self.status_bar.note = "playing a sample of a voice (esc stops it)"
             return
         self.transcript_pane.highlight(None if done else event.turn, event.line)
+        self._show_people()
         self.replies_pane.highlight(event.turn if event.kind == "reply" else None)
         self.status_bar.note = "" if done else f"replaying turn {event.turn} ({event.kind})"
         if done:
@@ -263,8 +266,19 @@ class PaneEvents(_Screen):
         self.recording_pane.has_mic = event.has_mic
 
     def _show_people(self) -> None:
-        speakers = [self.transcript_pane.names.get(s, s) for s in self.transcript_pane.speakers]
-        self.status_bar.people = f"{len(speakers)} speaking: " + ", ".join(speakers) if speakers else ""
+        """Who is speaking now (the line a replay plays), else who has spoken in the session."""
+        names = self.transcript_pane.names
+        speaking = [
+            names.get(line.segment.speaker, line.segment.speaker)
+            for line in self.transcript_pane.query("SegmentLine.-current")
+            if isinstance(line, SegmentLine) and not line.live
+        ]
+        if speaking:
+            self.status_bar.people = ", ".join(speaking) + " speaking"
+            return
+        speakers = [names.get(s, s) for s in self.transcript_pane.speakers]
+        people = plural(len(speakers), "person", "people")
+        self.status_bar.people = f"{people}: " + ", ".join(speakers) if speakers else ""
 
     def _has_transcript(self, turn: int) -> bool:
         return any(line.turn == turn for line in self.transcript_pane.shown_lines)

@@ -45,7 +45,7 @@ class StatusBar(Static):
     timings: reactive[Timings | None] = reactive(None)
     note: reactive[str] = reactive("")
     people: reactive[str] = reactive("")
-    """Who has spoken in this session (names when given)."""
+    """Who is speaking now (a replayed line), else who has spoken in this session (names when given)."""
     failure: reactive[str] = reactive("")
     """What failed last and the action that fixes it; cleared when a turn succeeds."""
     started: reactive[bool] = reactive(False)
