@@ -15,8 +15,9 @@ class Need(StrEnum):
     NOTHING = "nothing"
     FAILED_TURN = "failed-turn"
     """A failed turn to run again."""
-    READ_ONLY = "read-only"
-    """A session opened to read (not the room's own)."""
+    TO_CONTINUE = "to-continue"
+    """A session to continue: one opened to read (not the room's own), or the last one, offered at
+    start."""
     SOUND = "sound"
     """A reply being spoken, or a replay or a sample playing."""
     TURNS = "turns"
@@ -66,7 +67,7 @@ COMMANDS: tuple[Command, ...] = (
         "Continue this session",
         "Record new turns into the session being read",
         "ctrl+t",
-        needs=Need.READ_ONLY,
+        needs=Need.TO_CONTINUE,
     ),
     Command(
         "export",

@@ -84,8 +84,8 @@ def available(app: VoxroomApp, need: Need) -> bool:
     room = meeting.room
     if need == Need.NOTHING:
         return True
-    if need == Need.READ_ONLY:
-        return meeting.read_only
+    if need == Need.TO_CONTINUE:
+        return meeting.can_continue
     if need == Need.SPEAKERS:
         return bool(app.main.transcript_pane.speakers)
     if need == Need.SUGGESTION:
