@@ -20,6 +20,7 @@ A turn is named by a :class:`tui.turnlog.TurnRef` (session id + turn index) from
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -37,11 +38,12 @@ from tui.turnlog import (
     saved_clip,
     saved_transcript,
 )
-from tui.voices import Speakers
+from tui.voices import Speakers, VoiceMatcher
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
     from tui.backends import Backends
+    from tui.diarize.windows import TurnVoices
     from tui.sessions.model import Session, TurnRecord
     from tui.sessions.store import SessionStore
     from tui.turn import TurnResult
@@ -100,6 +102,7 @@ class SessionLog:
         self.speakers = speakers
         """How voices are matched to people (``None``: labels are kept as the transcriber gave them)."""
         self._lock = threading.RLock()
+        self._voices: tuple[Clip, TurnVoices] | None = None
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
@@ -224,8 +227,31 @@ class SessionLog:
         self.store.update_turn(self.session, record)
         return Completed(record)
 
+    @property
+    def identify_speakers(self) -> VoiceMatcher:
+        """Matches a turn's labels to the session's people (:meth:`match_speakers`); its ``prepare``
+        (:meth:`prepare_speakers`) starts embedding the turn's voice while it is transcribed."""
+        return VoiceMatcher(self.match_speakers, self.prepare_speakers)
+
+    def prepare_speakers(self, clip: Clip) -> TurnVoices | None:
+        """Embed ``clip``'s voice in the background (the encoder over its 1.6 s windows), for the
+        match of its transcript. Not for an offline transcriber: its diarizer gives the voiceprints."""
+        from tui.audio.clip import TRANSCRIBE_RATE
+        from tui.diarize.windows import TurnVoices
+
+        if self.speakers is None or self.backends is None or self.backends.transcriber.name == "offline":
+            return None
+        try:
+            voices = TurnVoices(clip.at_rate(TRANSCRIBE_RATE).samples)
+        except Exception as err:  # the match embeds the segments itself
+            logging.getLogger("voxroom").warning("the turn's voice was not embedded early: %s", err)
+            return None
+        with self._lock:
+            self._voices = (clip, voices.start())
+        return voices
+
     @_locked
-    def identify_speakers(self, clip: Clip, transcript: Transcript) -> tuple[Transcript, dict[str, str]]:
+    def match_speakers(self, clip: Clip, transcript: Transcript) -> tuple[Transcript, dict[str, str]]:
         """Match the turn's speaker labels to the session's people by voice (new voices become new
         people, each with a reference clip); returns the relabelled transcript and the names known.
 
@@ -240,8 +266,14 @@ class SessionLog:
         # A label the service gave as a reference's name (speaker_references) is that person already.
         by_name = {name: label for label, name in self.session.speaker_names.items()}
         fixed = {s.speaker: by_name[s.speaker] for s in transcript.segments if s.speaker in by_name}
+        early, self._voices = self._voices, None
         found = identify(
-            self.session.people, samples, transcript, threshold=self.speakers.threshold, fixed=fixed
+            self.session.people,
+            samples,
+            transcript,
+            threshold=self.speakers.threshold,
+            fixed=fixed,
+            voices=early[1] if early is not None and early[0] is clip else None,
         )
         self.session.people = found.people
         for label in found.new:

@@ -299,6 +299,8 @@ class TurnRunner:
                     return result
                 stage(TurnStage.TRANSCRIBING)
                 self._warm_later_steps()
+                if (prepare := getattr(speakers, "prepare", None)) is not None:
+                    prepare(clip)  # the voice is embedded while the transcription request runs
                 t = clock.now()
                 transcript = self._transcribe(clip, emit, turn, references)
                 result.timings.transcription_ms = clock.since(t)

@@ -5,6 +5,7 @@ store :mod:`tui.diarize.people`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,8 +14,10 @@ from tui.errors import VoxroomError
 from tui.model import MatchTier
 
 if TYPE_CHECKING:
+    from tui.audio.clip import Clip
     from tui.config import Settings
     from tui.diarize.people import VoiceProfiles
+    from tui.model import Transcript
     from tui.sessions.model import Session
 
 
@@ -84,3 +87,16 @@ class Speakers:
             if old.name == name:
                 self.profiles.forget(old.label)
         self.profiles.add(name, person.voiceprint, seconds=person.seconds, reference=reference)
+
+
+@dataclass(frozen=True)
+class VoiceMatcher:
+    """Matches a turn's speaker labels to the session's people (call it with the clip and its
+    transcript). ``prepare(clip)``, called when the recording is ready and before it is transcribed,
+    starts embedding its voice in the background, so the match only averages and compares."""
+
+    match: Callable[[Clip, Transcript], tuple[Transcript, dict[str, str]]]
+    prepare: Callable[[Clip], object]
+
+    def __call__(self, clip: Clip, transcript: Transcript) -> tuple[Transcript, dict[str, str]]:
+        return self.match(clip, transcript)

@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,16 +29,22 @@ from tests.standin.voices import (
     voices_bytes,
     write_voices,
 )
-from tui.audio.clip import Clip, resample
+from tui.audio.clip import Clip, load_clip, resample
+from tui.backends import make_backends
 from tui.config import Settings
 from tui.diarize.encoder import VoiceEncoder
+from tui.diarize.identity import label_voiceprints
 from tui.diarize.people import Person, match_people
+from tui.diarize.windows import TurnVoices
 from tui.errors import TranscriptionError
 from tui.mistral import MistralConnection
+from tui.model import Transcript
+from tui.room.wiring import new_log
 from tui.stt.chunked import transcribe_long
 from tui.stt.mistral import MistralTranscriber
 from tui.stt.realtime import RealtimeTranscription
 from tui.stt.references import REFUSED_NOTE, encode_references, forget_refusal, references_refused
+from tui.voices import VoiceMatcher
 
 
 @pytest.fixture(autouse=True)
@@ -317,3 +324,40 @@ def test_voxrooms_voice_encoder_tells_the_three_voices_apart() -> None:
         others = [p for p in people if p is not owner]
         (new,) = match_people(others, {label: centroids[label]}).values()
         assert new not in {p.label for p in others}  # a new person, not someone else
+
+
+def test_a_turns_voice_is_embedded_while_it_is_transcribed(
+    mistral_settings: Settings, by_voice: MistralStandIn, tmp_path: Path
+) -> None:
+    """The session's matcher starts the voice encoder over the recording before the transcription
+    request is answered (the stand-in takes 1.5 s over it), and the match uses those windows: the
+    people's voiceprints are the segments' own within a small distance."""
+    mistral_settings.diarization.enabled = True
+    by_voice.set_latency(transcription_fixed=1.5)
+    backends = make_backends(mistral_settings)
+    log = new_log(mistral_settings, backends)
+    clip = load_clip(write_voices(tmp_path / "turn.flac", [(MID, 2.5), (LOW, 2.5)], gap=0.5))
+    facts: dict[str, object] = {}
+
+    def prepare(recording: Clip) -> None:
+        facts["voices"] = log.prepare_speakers(recording)
+
+    def match(recording: Clip, transcript: Transcript) -> tuple[Transcript, dict[str, str]]:
+        facts["transcript_at"] = time.perf_counter()
+        return log.match_speakers(recording, transcript)
+
+    runner = backends.runner(mistral_settings)
+    result = runner.run(clip, speakers=VoiceMatcher(match, prepare))
+
+    voices = facts["voices"]
+    assert isinstance(voices, TurnVoices) and voices.done.is_set() and voices.error is None
+    assert voices.started_at is not None and voices.started_at < facts["transcript_at"]  # type: ignore[operator]
+    assert result.transcript is not None and result.timings.transcription_ms is not None
+    assert result.timings.transcription_ms >= 1500
+    assert len({s.speaker for s in result.transcript.segments}) == 2
+    segments = [s for s in result.transcript.segments if s.speaker != "unknown"]
+    whole = label_voiceprints(clip.at_rate(16_000).samples, segments)
+    people = {p.label: np.asarray(p.voiceprint) for p in log.session.people}
+    assert set(people) == set(whole)
+    for label, voiceprint in whole.items():
+        assert 1.0 - float(voiceprint @ people[label]) < 0.06

@@ -19,6 +19,8 @@ from tui.model import Segment, Transcript
 if TYPE_CHECKING:
     import numpy as np
 
+    from tui.diarize.windows import TurnVoices
+
 RATE = 16_000
 REFERENCE_MAX_S = 6.0
 """A person's reference clip: their longest segment, cut to this length."""
@@ -62,16 +64,19 @@ def identify(
     *,
     threshold: float = MATCH_THRESHOLD,
     fixed: Mapping[str, str] | None = None,
+    voices: TurnVoices | None = None,
 ) -> Identified:
     """Match ``transcript``'s labels to ``people`` by voice and relabel it. ``fixed`` labels (the
     service named them from a reference clip) are those people already: their voices only refine
-    the people's voiceprints."""
+    the people's voiceprints. ``voices``: the recording's windows, embedded while it was transcribed
+    (otherwise the labelled segments are embedded here)."""
     labelled = [s for s in transcript.segments if s.speaker != "unknown"]
     if not labelled:
         return Identified(transcript, list(people))
     voiceprints = {k: v for k, v in (transcript.voiceprints or {}).items() if v}
     if not voiceprints:
-        voiceprints = {k: v.tolist() for k, v in label_voiceprints(samples16k, labelled).items()}
+        found = label_voiceprints(samples16k, labelled) if voices is None else voices.voiceprints(labelled)
+        voiceprints = {k: v.tolist() for k, v in found.items()}
     if not voiceprints:
         return Identified(transcript, list(people))
     known = {p.label for p in people}
