@@ -32,17 +32,14 @@ raise RuntimeError("a traceback at exit")
 """
 
 
-def test_native_stderr_goes_to_the_log_while_the_app_runs(tmp_path: Path) -> None:
+def _voxroom_in_tmux(tmp_path: Path, command: str) -> Tmux:
+    """``command`` (a Voxroom with no key, its data in ``tmp_path/data``) in a 120x34 tmux pane that
+    stays after it exits ("EXITED <code>"), once the app shows its screen."""
     tmux = Tmux(tmp_path / "tmux.sock")
-    fifo = tmp_path / "gate"
-    os.mkfifo(fifo)
-    data = tmp_path / "data"
-    script = tmp_path / "spill.py"
-    script.write_text(SCRIPT)
     env = {
         "TERM": "xterm-256color",
         "HOME": str(tmp_path),
-        "VOXROOM_DATA_DIR": str(data),
+        "VOXROOM_DATA_DIR": str(tmp_path / "data"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "PYTHONPATH": str(REPO),
         "PULSE_SERVER": "unix:/nonexistent",
@@ -51,9 +48,23 @@ def test_native_stderr_goes_to_the_log_while_the_app_runs(tmp_path: Path) -> Non
     for key, value in env.items():
         args += ["-e", f"{key}={value}"]
     try:
-        tmux(*args, f"{sys.executable} {script} {fifo}; echo EXITED $?")
+        tmux(*args, f"{command}; echo EXITED $?")
         tmux("set-option", "-t", "vox", "remain-on-exit", "on")
         tmux.wait_for("needs an API key")
+    except BaseException:
+        tmux("kill-server", check=False)
+        raise
+    return tmux
+
+
+def test_native_stderr_goes_to_the_log_while_the_app_runs(tmp_path: Path) -> None:
+    fifo = tmp_path / "gate"
+    os.mkfifo(fifo)
+    data = tmp_path / "data"
+    script = tmp_path / "spill.py"
+    script.write_text(SCRIPT)
+    tmux = _voxroom_in_tmux(tmp_path, f"{sys.executable} {script} {fifo}")
+    try:
         fifo.write_text("go")
         log = data / "voxroom.log"
         deadline = time.monotonic() + 20
@@ -72,23 +83,9 @@ def test_native_stderr_goes_to_the_log_while_the_app_runs(tmp_path: Path) -> Non
 def test_a_fatal_error_while_the_app_runs_leaves_its_traceback_in_the_log(tmp_path: Path) -> None:
     """A segmentation fault (here the signal itself, as a native library's fault raises it) while the
     app runs: faulthandler writes the Python traceback to voxroom.log, never over the screen."""
-    tmux = Tmux(tmp_path / "tmux.sock")
     data = tmp_path / "data"
-    env = {
-        "TERM": "xterm-256color",
-        "HOME": str(tmp_path),
-        "VOXROOM_DATA_DIR": str(data),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "PYTHONPATH": str(REPO),
-        "PULSE_SERVER": "unix:/nonexistent",
-    }
-    args = ["new-session", "-d", "-s", "vox", "-x", "120", "-y", "34"]
-    for key, value in env.items():
-        args += ["-e", f"{key}={value}"]
+    tmux = _voxroom_in_tmux(tmp_path, f"{sys.executable} -m tui --backend mistral")
     try:
-        tmux(*args, f"{sys.executable} -m tui --backend mistral; echo EXITED $?")
-        tmux("set-option", "-t", "vox", "remain-on-exit", "on")
-        tmux.wait_for("needs an API key")
         pid = int(tmux("list-panes", "-t", "vox", "-F", "#{pane_pid}").split()[0])
         child = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         os.kill(int(child[0]), signal.SIGSEGV)
