@@ -157,7 +157,7 @@ def test_voxroom_without_an_api_key_opens_and_says_what_to_do(tmux: Tmux, tmp_pa
     assert "MISTRAL_API_KEY" in screen, screen
     assert "no backend" in screen and "Transcript" in screen  # the app is up, not an error exit
     tmux("send-keys", "-t", "vox", "f1")
-    tmux.wait_for("record / stop (interrupts speech)")  # the help screen opens
+    tmux.wait_for("Record / stop (interrupts speech)")  # the help screen opens
     tmux("send-keys", "-t", "vox", "Escape")
     tmux("send-keys", "-t", "vox", "C-q")
     tmux.wait_for(lambda _s: exit_file.exists() and exit_file.read_text().strip() != "", 20)
