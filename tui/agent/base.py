@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from tui.model import NO_AGENT_NEXT_STEP, Reply
 
@@ -44,3 +44,9 @@ class NoAgent:
 
     def ask(self, prompt: str, conversation_id: str | None, on_text: Callable[[str], None]) -> Reply:
         raise NotImplementedError("NoAgent never answers; check `name == 'none'` first.")
+
+
+def json_schema_format(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The ``response_format`` asking for an answer that follows ``schema`` (strict): the same shape
+    in Mistral's ``completion_args`` and in an OpenAI-compatible request."""
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tui.agent.base import json_schema_format
 from tui.config import Settings
 from tui.errors import AgentError
 from tui.mistral import MistralConnection
@@ -233,10 +234,7 @@ class MistralAgent:
         completion: dict[str, Any] = {
             "temperature": a.temperature,
             "top_p": a.top_p,
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": schema, "strict": True},
-            },
+            "response_format": json_schema_format(name, schema),
         }
         if a.max_tokens:
             completion["max_tokens"] = a.max_tokens

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from tui.agent.base import json_schema_format
 from tui.config import Settings
 from tui.errors import AgentError, VoxroomError
 from tui.model import Reply
@@ -303,10 +304,7 @@ class OpenAICompatAgent:
             "stream": False,
             "temperature": agent.temperature,
             "top_p": agent.top_p,
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": schema, "strict": True},
-            },
+            "response_format": json_schema_format(name, schema),
         }
         if agent.max_tokens:
             body["max_tokens"] = agent.max_tokens
