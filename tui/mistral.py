@@ -68,7 +68,7 @@ class MistralConnection:
                         exponent=2.0,
                         max_elapsed_time=int(self.settings.retry_max_s * 1000),
                     ),
-                    # An unreachable server fails at once (issue 14); 429/5xx answers are retried.
+                    # An unreachable server fails at once; 429/5xx answers are retried.
                     retry_connection_errors=False,
                 )
                 url, gateway = split_credentials(self.server_url)

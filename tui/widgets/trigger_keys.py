@@ -1,4 +1,4 @@
-"""The app's side of the deliberate trigger (issue 12): the terminal's ``right_shift`` goes through a
+"""The app's side of the deliberate trigger: the terminal's ``right_shift`` goes through a
 :class:`tui.trigger.TerminalTap` (a Textual timer for its window), every other key the app receives
 cancels that window, and while a text field has focus or a dialog is open the trigger is suspended
 (``room.trigger.suspended``, which the global listener's presses also go through)."""
