@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import events
 from textual.containers import VerticalScroll
 from textual.widget import Widget
+from textual.widgets import Static
 
 
 class FollowingScroll(VerticalScroll):
@@ -13,11 +14,30 @@ class FollowingScroll(VerticalScroll):
     Whether it follows is decided when the view scrolls (the user, or :meth:`scroll_end`), not from
     the geometry at the moment of adding: a resize or new content changes the geometry without
     anyone having scrolled up, and the pane keeps following through both.
+
+    A pane with a :attr:`PLACEHOLDER` shows it (class ``placeholder``) while it is empty: from its
+    mount until its first content (:meth:`_drop_placeholder`), and again after each clear.
     """
+
+    PLACEHOLDER = ""
 
     def __init__(self, *args: Widget, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._following = True
+        self._placeholder: Static | None = None
+
+    def on_mount(self) -> None:
+        self._show_placeholder()
+
+    def _show_placeholder(self) -> None:
+        if self.PLACEHOLDER:
+            self._placeholder = Static(self.PLACEHOLDER, classes="placeholder")
+            self.mount(self._placeholder)
+
+    def _drop_placeholder(self) -> None:
+        if self._placeholder is not None:
+            self._placeholder.remove()
+            self._placeholder = None
 
     def add(self, *widgets: Widget) -> None:
         self.mount_all(widgets)

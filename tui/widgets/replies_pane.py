@@ -90,22 +90,12 @@ class RepliesPane(FollowingScroll):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._views: dict[int, ReplyView] = {}
-        self._placeholder: Static | None = None
-
-    def on_mount(self) -> None:
-        self._show_placeholder()
-
-    def _show_placeholder(self) -> None:
-        self._placeholder = Static(self.PLACEHOLDER, classes="placeholder")
-        self.mount(self._placeholder)
 
     def reply_for(self, turn: int) -> ReplyView:
         view = self._views.get(turn)
         if view is not None:
             return view
-        if self._placeholder is not None:
-            self._placeholder.remove()
-            self._placeholder = None
+        self._drop_placeholder()
         view = self._views[turn] = ReplyView(turn)
         self.add(view)
         return view

@@ -83,19 +83,9 @@ class TranscriptPane(FollowingScroll):
         super().__init__(id=id, classes=classes)
         self.names: dict[str, str] = {}
         self.speakers: list[str] = []
-        self._placeholder: Static | None = None
-
-    def on_mount(self) -> None:
-        self._show_placeholder()
-
-    def _show_placeholder(self) -> None:
-        self._placeholder = Static(self.PLACEHOLDER, classes="placeholder")
-        self.mount(self._placeholder)
 
     def add_transcript(self, transcript: Transcript, turn: int = 0) -> None:
-        if self._placeholder is not None:
-            self._placeholder.remove()
-            self._placeholder = None
+        self._drop_placeholder()
         lines = self._lines(transcript, turn, first=bool(self.shown_lines))
         caption = self._caption(turn)
         if caption is not None:  # the turn's lines take its caption's place
