@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui.errors import VoxroomError
-from tui.model import RETRYABLE, Transcript, TurnStatus
+from tui.model import RETRYABLE, Transcript, TurnKind, TurnStatus
 from tui.recovery import RECOVERED_ERROR, recover_interrupted
 from tui.turnlog import (
     Completed,
@@ -169,14 +169,14 @@ class SessionLog:
         return ref, Clip(at16k.samples, TRANSCRIBE_RATE, path)
 
     @_locked
-    def begin(self, recording: Path, duration: float = 0.0) -> TurnRef:
+    def begin(self, recording: Path, duration: float = 0.0, kind: TurnKind = TurnKind.QUESTION) -> TurnRef:
         from tui.fsutil import make_private
         from tui.sessions.model import TurnRecord
 
         name = self._own_file(recording)
         if recording.exists():
             make_private(recording)
-        turn = TurnRecord(recording=name, duration=max(0.0, duration), status=TurnStatus.PENDING)
+        turn = TurnRecord(recording=name, duration=max(0.0, duration), status=TurnStatus.PENDING, kind=kind)
         turn = self.store.add_turn(self.session, turn)
         return TurnRef(self.session.id, turn.index)
 
@@ -197,7 +197,7 @@ class SessionLog:
 
         turn = self._turn(ref)
         record = TurnRecord.from_result(result, turn.recording, turn.duration, turn.reply_audio)
-        record.index, record.created = turn.index, turn.created
+        record.index, record.created, record.kind = turn.index, turn.created, turn.kind
         if self.backends is not None:
             record.models = served_models(self.backends, result)
             record.agent_id = self.backends.agent.agent_id

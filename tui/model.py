@@ -54,6 +54,14 @@ RETRYABLE = frozenset(s for s in TurnStatus if s.retryable)
 """The saved statuses a retry runs again (a saved status is a plain string: test ``in RETRYABLE``)."""
 
 
+class TurnKind(StrEnum):
+    """What a turn is (the values are the saved strings): a question asked with Right Shift, answered
+    by the agent, or a stretch of meeting notes, transcribed and diarized but never sent to the agent."""
+
+    QUESTION = "question"
+    NOTES = "notes"
+
+
 class ReplayKind(StrEnum):
     """What a replay step plays; ``DONE`` ends a replay."""
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tui.errors import VoxroomError
-from tui.model import RETRYABLE, Transcript, TurnStatus
+from tui.model import RETRYABLE, Transcript, TurnKind, TurnStatus
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
@@ -69,7 +69,9 @@ class TurnLog(Protocol):
 
     def recording_path(self) -> Path: ...
 
-    def begin(self, recording: Path, duration: float = 0.0) -> TurnRef: ...
+    def begin(
+        self, recording: Path, duration: float = 0.0, kind: TurnKind = TurnKind.QUESTION
+    ) -> TurnRef: ...
 
     def recorded(self, ref: TurnRef, duration: float) -> None: ...
 
@@ -118,7 +120,7 @@ class ScratchLog:
     def recording_path(self) -> Path:
         return self.folder / f"turn-{len(self.turns) + 1:03d}-{next(self._ids)}.flac"
 
-    def begin(self, recording: Path, duration: float = 0.0) -> TurnRef:
+    def begin(self, recording: Path, duration: float = 0.0, kind: TurnKind = TurnKind.QUESTION) -> TurnRef:
         index = len(self.turns) + 1
         self.turns[index] = (recording, None)
         return TurnRef(self.session_id, index)

@@ -35,7 +35,7 @@ FIELDS = [
     "speaker_names",
     "turns",
 ]
-TURN_FIELDS = ["index", "recording", "duration", "transcript", "reply", "timings", "status", "error"]
+TURN_FIELDS = ["index", "kind", "recording", "duration", "transcript", "reply", "timings", "status", "error"]
 
 
 @functools.cache

@@ -6,7 +6,7 @@
   :meth:`tui.sessions.model.Session.offsets`) as ``0:07`` or ``1:02:41``;
 - :func:`clock_time`: the local wall-clock time of a moment, ``10:32``: the start of the turn it
   falls in (the turn's ``created``, saved when its recording started) plus the time into that turn;
-- :func:`turn_header`: ``Turn 2 · 10:32 · question``.
+- :func:`turn_header`: ``Turn 2 · 10:32 · question`` (or ``notes``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ from tui.sessions.model import format_duration, parse_time
 
 if TYPE_CHECKING:
     from tui.sessions.model import Session, TurnRecord
-
-TURN_KIND = "question"
-"""What a turn is when it says nothing else (a Right Shift question)."""
 
 
 def line_time(seconds: float) -> str:
@@ -52,12 +49,7 @@ def clock_time(session: Session, seconds: float) -> str:
     return clock_of(turns[at].created, seconds - offsets[at]) or clock_of(session.created, seconds)
 
 
-def turn_kind(turn: TurnRecord) -> str:
-    kind = getattr(turn, "kind", "")
-    return kind if isinstance(kind, str) and kind.isalpha() else TURN_KIND
-
-
 def turn_header(turn: TurnRecord) -> str:
     """``Turn 2 · 10:32 · question`` (the clock time left out when the turn's start is unreadable)."""
-    parts = [f"Turn {turn.index}", clock_of(turn.created), turn_kind(turn)]
+    parts = [f"Turn {turn.index}", clock_of(turn.created), turn.kind.value]
     return " · ".join(p for p in parts if p)

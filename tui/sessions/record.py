@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tui.model import Reference, Segment, Timings, Transcript
+from tui.model import Reference, Segment, Timings, Transcript, TurnKind
 from tui.sessions.fields import (
     LIMITS,
     MAX_ERROR,
@@ -74,6 +74,8 @@ class TurnRecord:
     """The remote agent that answered (Mistral's Agents API), if any."""
     truncated: list[str] = field(default_factory=list)
     """What was cut to fit :data:`LIMITS` (the text itself ends with :func:`cut_mark`)."""
+    kind: TurnKind = TurnKind.QUESTION
+    """A question (answered by the agent) or notes (transcribed only)."""
 
     def __post_init__(self) -> None:
         self.fit_limits()
@@ -122,6 +124,7 @@ class TurnRecord:
         self.models = _fit_models(self.models, notes)
         if self.status not in TURN_STATUSES:
             self.status = "done"
+        self.kind = _kind(self.kind)
         del notes[LIMITS["notes"] :]
         self.truncated = [fit_line(n, MAX_SHORT) for n in notes]
 
@@ -146,6 +149,7 @@ class TurnRecord:
         self.fit_limits()
         out = {
             "index": self.index,
+            "kind": self.kind.value,
             "recording": self.recording,
             "duration": round(self.duration, 3),
             "transcript": {
@@ -211,6 +215,7 @@ class TurnRecord:
             truncated=notes,
             models=_models(data.get("models")),
             agent_id=_opt_text(data.get("agent_id")),
+            kind=_kind(data.get("kind"), problems),
         )
 
     @classmethod
@@ -247,3 +252,18 @@ class TurnRecord:
             failed_step=result.failed_step,
             error=clean(result.error) if result.error else None,
         )
+
+
+def _kind(value: object, problems: list[str] | None = None) -> TurnKind:
+    """A turn's kind from a file: absent (older files) is a question; anything unknown is a question,
+    with a note."""
+    if isinstance(value, TurnKind):
+        return value
+    if value is None:
+        return TurnKind.QUESTION
+    try:
+        return TurnKind(value)
+    except ValueError:
+        if problems is not None:
+            problems.append(f"Read the unknown turn kind {clean(str(value))[:40]!r} as a question.")
+        return TurnKind.QUESTION
