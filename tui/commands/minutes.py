@@ -8,11 +8,8 @@ import sys
 from pathlib import Path
 
 from tui.commands import add_common, add_out_option, settings_from_args
-from tui.errors import ConfigError
-from tui.model import NO_AGENT_NEXT_STEP
 from tui.text import plural
 
-NO_AGENT = "No agent is configured, so no minutes can be written."
 FORMATS = ("md", "json")
 
 
@@ -33,21 +30,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.backends import make_agent, used_models
-    from tui.minutes import write_minutes
+    from tui.minutes import ask_minutes
     from tui.outputs import check_output_path, write_private_output
     from tui.sessions.export import REDACTED, minutes_document
-    from tui.sessions.store import SessionStore
 
     out = Path(args.out) if args.out and args.out != "-" else None
     if out is not None:
         out = check_output_path(out, force=args.force)  # before any work
     settings = settings_from_args(args)
-    agent = make_agent(settings)
-    if agent.name == "none" or not hasattr(agent, "ask_json"):
-        raise ConfigError(NO_AGENT, hint=NO_AGENT_NEXT_STEP)
-    session = SessionStore(settings.sessions_dir).open(args.session)
-    minutes = write_minutes(session, agent, used_models(settings)["agent"])  # type: ignore[arg-type]
+    session, minutes = ask_minutes(settings, args.session)
     text = minutes_document(session, minutes, args.format)
     for secret in (settings.api_key.reveal(), os.environ.get("MISTRAL_API_KEY", "")):
         if secret and len(secret) >= 6:

@@ -3,19 +3,36 @@
 :func:`write_minutes` sends the session's transcript (by person name, with times: :mod:`.prompt`)
 and a JSON schema (:mod:`.schema`) to the agent's :meth:`ask_json`, checks the answer strictly, and
 saves it as the session's ``minutes.json`` (:mod:`tui.sessions.minutes`), replacing any before.
-An answer that is not right is one sentence and nothing is saved. No Textual.
+An answer that is not right is one sentence and nothing is saved. :func:`ask_minutes` is the one
+way the CLI (``voxroom minutes``) and the app (the Minutes screen) ask: the agent from the settings
+(one sentence saying how to configure one when there is none), the session read from the store.
+No Textual.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tui.minutes.prompt import INSTRUCTIONS, build_prompt, transcript_lines
 from tui.minutes.schema import SCHEMA_NAME, minutes_schema, validate
 from tui.sessions.minutes import Minutes, MinutesError, save_minutes
 from tui.sessions.model import Session
 
-__all__ = ["Minutes", "MinutesError", "StructuredAgent", "write_minutes"]
+if TYPE_CHECKING:
+    from tui.config import Settings
+
+__all__ = [
+    "NO_AGENT",
+    "Minutes",
+    "MinutesError",
+    "StructuredAgent",
+    "ask_minutes",
+    "has_agent",
+    "write_minutes",
+]
+
+NO_AGENT = "No agent is configured, so no minutes can be written."
 
 
 class StructuredAgent(Protocol):
@@ -26,8 +43,42 @@ class StructuredAgent(Protocol):
     def ask_json(self, prompt: str, instructions: str, name: str, schema: dict[str, Any]) -> str: ...
 
 
-def write_minutes(session: Session, agent: StructuredAgent, model: str = "") -> Minutes:
-    """Ask ``agent`` for the minutes of ``session``, check them and save them in its folder."""
+def has_agent(settings: Settings) -> bool:
+    """Whether the settings name an agent that can write minutes (Mistral's or an OpenAI-compatible one)."""
+    from tui.backends import Service, plan_for
+
+    return plan_for(settings).agent is not Service.NONE
+
+
+def ask_minutes(
+    settings: Settings, ref: str, *, keep: Callable[[], bool] | None = None
+) -> tuple[Session, Minutes]:
+    """The minutes of the session ``ref`` (an id, a prefix, a folder) from the agent of ``settings``,
+    saved with the session; :data:`NO_AGENT` (a :class:`tui.errors.ConfigError`) when there is none.
+    ``keep`` is asked once the answer is in: when it says no, nothing is saved."""
+    from tui.backends import make_agent, used_models
+    from tui.errors import ConfigError
+    from tui.model import NO_AGENT_NEXT_STEP
+    from tui.sessions.store import SessionStore
+
+    agent = make_agent(settings)
+    if agent.name == "none" or not hasattr(agent, "ask_json"):
+        raise ConfigError(NO_AGENT, hint=NO_AGENT_NEXT_STEP)
+    try:
+        session = SessionStore(settings.sessions_dir).open(ref)
+        minutes = write_minutes(session, agent, used_models(settings)["agent"], keep=keep)  # type: ignore[arg-type]
+    finally:
+        close = getattr(agent, "close", None)
+        if callable(close):
+            close()
+    return session, minutes
+
+
+def write_minutes(
+    session: Session, agent: StructuredAgent, model: str = "", *, keep: Callable[[], bool] | None = None
+) -> Minutes:
+    """Ask ``agent`` for the minutes of ``session``, check them and save them in its folder (unless
+    ``keep`` says no once the answer is in)."""
     if session.read_only or session.folder is None:
         raise MinutesError(
             f"Session {session.id} is read-only (a sample), so it cannot keep minutes.",
@@ -41,5 +92,7 @@ def write_minutes(session: Session, agent: StructuredAgent, model: str = "") -> 
     prompt = build_prompt(session)
     answer = agent.ask_json(prompt.text, INSTRUCTIONS, SCHEMA_NAME, minutes_schema(session))
     minutes = validate(answer, session, model)
+    if keep is not None and not keep():
+        raise MinutesError("Asking for the minutes was cancelled, so nothing was saved.", hint="Ask again.")
     save_minutes(session.folder, minutes)
     return minutes
