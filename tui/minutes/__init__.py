@@ -28,7 +28,6 @@ __all__ = [
     "MinutesError",
     "StructuredAgent",
     "ask_minutes",
-    "has_agent",
     "write_minutes",
 ]
 
@@ -41,13 +40,6 @@ class StructuredAgent(Protocol):
     name: str
 
     def ask_json(self, prompt: str, instructions: str, name: str, schema: dict[str, Any]) -> str: ...
-
-
-def has_agent(settings: Settings) -> bool:
-    """Whether the settings name an agent that can write minutes (Mistral's or an OpenAI-compatible one)."""
-    from tui.backends import Service, plan_for
-
-    return plan_for(settings).agent is not Service.NONE
 
 
 def ask_minutes(
