@@ -103,10 +103,14 @@ class MainScreen(PaneEvents, MainActions, Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        from tui.backends import plan_for
+        from tui.backends import Service, plan_for
+        from tui.model import NO_AGENT_NEXT_STEP
 
         settings = self.meeting.settings
-        self.status_bar.backend = plan_for(settings).label
+        plan = plan_for(settings)
+        self.status_bar.backend = plan.label
+        if plan.agent is Service.NONE:
+            self.replies_pane.next_step = NO_AGENT_NEXT_STEP
         self.recording_pane.key = settings.hotkey.fallback_key or RECORD_KEY
         self.set_interval(1.0 / METER_HZ, self._sample_levels)
         # The default screen is mounted before it is active: the footer learns its keys once it is.

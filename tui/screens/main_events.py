@@ -12,7 +12,7 @@ from textual.message import Message
 from tui.errors import VoxroomError
 from tui.meeting import events as meeting_events
 from tui.meeting.values import Shown, ShownTurn
-from tui.model import STATUS_NOTES, Timings
+from tui.model import STATUS_NOTES, Timings, TurnStatus
 from tui.room import IDLE, SPEAKING, events
 from tui.room.events import RoomEvent
 from tui.text import plural
@@ -171,7 +171,8 @@ class PaneEvents(_Screen):
         self.turns_finished += 1
         if event.status in STATUS_NOTES:
             why = f": {event.error}" if event.status == "no-speech" and event.error else ""
-            self.replies_pane.note(event.turn, STATUS_NOTES[event.status] + why)
+            unanswered = event.status == TurnStatus.NO_AGENT
+            self.replies_pane.note(event.turn, STATUS_NOTES[event.status] + why, unanswered=unanswered)
         elif event.refused:
             unspoken = " / ".join(f"“{text}”" for text in event.refused)
             self.replies_pane.note(event.turn, f"Not spoken, refused by the speech service: {unspoken}")
@@ -256,7 +257,7 @@ class PaneEvents(_Screen):
             if turn.reply is not None:
                 self.replies_pane.finish(turn.index, turn.reply)
             if turn.note:
-                self.replies_pane.note(turn.index, turn.note)
+                self.replies_pane.note(turn.index, turn.note, unanswered=turn.status == TurnStatus.NO_AGENT)
             last = turn.timings or last
         self.status_bar.timings = last
         self.status_bar.started = self.status_bar.started or bool(turns)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -11,7 +12,7 @@ from textual.widgets import Static
 class FollowingScroll(VerticalScroll):
     """Call :meth:`add` to append widgets and :meth:`grew` after a child grew in place.
 
-    Whether it follows is decided when the view scrolls (the user, or :meth:`scroll_end`), not from
+    Whether it follows is decided when the view scrolls (the user, or following itself), not from
     the geometry at the moment of adding: a resize or new content changes the geometry without
     anyone having scrolled up, and the pane keeps following through both.
 
@@ -29,9 +30,14 @@ class FollowingScroll(VerticalScroll):
     def on_mount(self) -> None:
         self._show_placeholder()
 
+    @property
+    def placeholder_text(self) -> str:
+        """What the placeholder says (plain text, never markup)."""
+        return self.PLACEHOLDER
+
     def _show_placeholder(self) -> None:
-        if self.PLACEHOLDER:
-            self._placeholder = Static(self.PLACEHOLDER, classes="placeholder")
+        if self.placeholder_text:
+            self._placeholder = Static(Content(self.placeholder_text), classes="placeholder")
             self.mount(self._placeholder)
 
     def _drop_placeholder(self) -> None:
@@ -47,15 +53,19 @@ class FollowingScroll(VerticalScroll):
         if self._following:
             self.call_after_refresh(self._to_end)
 
+    def follow_y(self) -> float:
+        """Where following scrolls to: the end (a pane may keep the start of its last item in view)."""
+        return self.max_scroll_y
+
     def _to_end(self) -> None:
         if self._following:
-            self.scroll_end(animate=False, immediate=True)
+            self.scroll_to(y=self.follow_y(), animate=False, immediate=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if new_value < old_value:
-            self._following = new_value >= self.max_scroll_y - 1
-        elif new_value >= self.max_scroll_y - 1:
+            self._following = new_value >= self.follow_y() - 1
+        elif new_value >= self.follow_y() - 1:
             self._following = True
 
     def on_resize(self, event: events.Resize) -> None:

@@ -22,6 +22,7 @@ class ReplyView(Vertical):
     ReplyView > .text { width: 1fr; }
     ReplyView > .refs { color: $text-muted; }
     ReplyView > .note { color: $text-muted; text-style: italic; }
+    ReplyView > .next-step { color: $text-muted; }
     ReplyView.-blocked > .text { color: $warning; text-style: italic; }
     ReplyView.-failed > .text { color: $error; }
     ReplyView > .text.-speaking { background: $speaking-highlight; }
@@ -37,17 +38,24 @@ class ReplyView(Vertical):
         self._refs.display = False
         self._note = Static(classes="note")
         self._note.display = False
+        self._next_step = Static(classes="next-step")
+        self._next_step.display = False
 
     def compose(self) -> ComposeResult:
         yield self._text
         yield self._refs
         yield self._note
+        yield self._next_step
 
-    def note(self, message: str) -> None:
-        """A word from Voxroom about this turn (never the assistant's reply): shown muted, under it."""
+    def note(self, message: str, next_step: str = "") -> None:
+        """A word from Voxroom about this turn (never the assistant's reply): shown muted, under it;
+        ``next_step`` (what the person can do about it) under that."""
         self._note.update(Content(f"({clean(message)})"))
         self._note.display = True
         self._text.display = bool(self.text)
+        if next_step:
+            self._next_step.update(Content(clean(next_step)))
+            self._next_step.display = True
 
     def append(self, delta: str) -> None:
         self.text += clean(delta)
@@ -90,6 +98,34 @@ class RepliesPane(FollowingScroll):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._views: dict[int, ReplyView] = {}
+        self._next_step = ""
+        self._next_step_said = False
+
+    @property
+    def next_step(self) -> str:
+        """What to do when turns are not answered (no agent), said once in the pane: in the
+        placeholder while it is empty, then under the first turn that is not answered."""
+        return self._next_step
+
+    @next_step.setter
+    def next_step(self, text: str) -> None:
+        self._next_step = text
+        if self._placeholder is not None:
+            self._placeholder.update(Content(self.placeholder_text))
+
+    @property
+    def placeholder_text(self) -> str:
+        if self._next_step:
+            return f"Replies appear here. {self._next_step}"
+        return self.PLACEHOLDER
+
+    def follow_y(self) -> float:
+        """The end, unless the last reply (or the placeholder) is taller than the pane: then its
+        first line at the top, so that a person reads it from its start (and scrolls on)."""
+        last = self.children[-1] if self.children else None
+        if last is None:
+            return self.max_scroll_y
+        return min(self.max_scroll_y, last.virtual_region.y)
 
     def reply_for(self, turn: int) -> ReplyView:
         view = self._views.get(turn)
@@ -112,8 +148,14 @@ class RepliesPane(FollowingScroll):
         self.reply_for(turn).fail(message)
         self.grew()
 
-    def note(self, turn: int, message: str) -> None:
-        self.reply_for(turn).note(message)
+    def note(self, turn: int, message: str, *, unanswered: bool = False) -> None:
+        """``unanswered``: the turn was not answered for want of an agent; the first such note since
+        the pane was cleared also says :attr:`next_step`."""
+        next_step = ""
+        if unanswered and self._next_step and not self._next_step_said:
+            next_step = self._next_step
+            self._next_step_said = True
+        self.reply_for(turn).note(message, next_step)
         self.grew()
 
     def highlight(self, turn: int | None) -> None:
@@ -126,6 +168,7 @@ class RepliesPane(FollowingScroll):
     def clear(self) -> None:
         """Empty the pane: the placeholder shows until the next reply."""
         self._views.clear()
+        self._next_step_said = False
         self.remove_children()
         self._show_placeholder()
 
@@ -137,3 +180,8 @@ class RepliesPane(FollowingScroll):
     def notes(self) -> list[str]:
         """Voxroom's notes about the turns (status words), as shown."""
         return [str(view._note.content) for view in self._views.values() if view._note.display]
+
+    @property
+    def next_steps(self) -> list[str]:
+        """The next steps said under the turns, as shown."""
+        return [str(v._next_step.content) for v in self._views.values() if v._next_step.display]
