@@ -633,7 +633,8 @@ async def test_a_live_transcript_names_nobody_until_the_finished_one_replaces_it
 ) -> None:
     """The reply starts from the live text (the service said the turn was over); until the finished,
     diarized transcript arrives, its lines (one per live segment the service sent with its turn.end)
-    say "live" and no speaker is counted in the status bar."""
+    name no speaker (no made-up "live" label either) and no speaker is counted in the status bar;
+    the finished lines take their place, one for one."""
     from tests.conftest import spoken
     from tui.audio.clip import Clip
     from tui.testing import FileRecorder
@@ -643,14 +644,17 @@ async def test_a_live_transcript_names_nobody_until_the_finished_one_replaces_it
     app = make_app(tui_settings, make_room(live=True, recorder=FileRecorder(question)))
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)
-        assert [line.split("] ", 1)[1] for line in app.main.transcript_pane.lines] == [
-            "live : Good morning everyone, shall we start?",
-            "live : Yes. What is the weather in Paris today?",
+        pane = app.main.transcript_pane
+        assert [line.split("] ", 1)[1] for line in pane.lines] == [
+            "Good morning everyone, shall we start?",
+            "Yes. What is the weather in Paris today?",
         ]
-        assert app.main.transcript_pane.speakers == [] and "speaking" not in app.main.status_bar.text
+        shown = [str(line.render()) for line in pane.query("SegmentLine")]
+        assert all("live" not in line and "speaker" not in line and " : " not in line for line in shown)
+        assert pane.speakers == [] and "speaking" not in app.main.status_bar.text
         held.set()
-        await wait_until(pilot, lambda: "live" not in " ".join(app.main.transcript_pane.lines))
-        assert [line.split("] ", 1)[1] for line in app.main.transcript_pane.lines] == LINES
+        await wait_until(pilot, lambda: [line.split("] ", 1)[1] for line in pane.lines] == LINES)
+        assert len(pane.query("SegmentLine")) == len(LINES)  # replaced in place, nothing doubled
         await wait_until(pilot, lambda: "2 people: speaker_1, speaker_2" in app.main.status_bar.text)
 
 

@@ -58,10 +58,13 @@ async def test_a_recording_s_words_show_as_a_caption_until_its_transcript_replac
         await pilot.press("space")
         done = app.main
         await wait_until(pilot, lambda: done.turns_finished >= 1 and done.recording_pane.state == IDLE)
-        assert pane.captions == []  # the provisional transcript took the caption's place
+        # The service sent its diarized segments with the turn's end: they took the caption's place.
+        assert pane.captions == []
+        assert " ".join(pane.lines).count("Good morning everyone") == 1
         held.set()
         await wait_until(pilot, lambda: [line.split("] ", 1)[1] for line in pane.lines] == LINES)
-        assert pane.captions == []
+        assert pane.captions == [] and len(pane.query("SegmentLine")) == len(LINES)
+        assert not any(line.live for line in pane.query("SegmentLine"))
 
 
 async def test_a_late_caption_never_comes_back_after_its_turn(tui_settings, make_room) -> None:

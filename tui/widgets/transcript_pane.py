@@ -32,10 +32,12 @@ class SegmentLine(Static):
 
     def show(self, names: dict[str, str]) -> None:
         seg = self.segment
-        when = f"[dim]\\[{seg.start:.1f}s -> {seg.end:.1f}s][/]"
         if self.live:
-            self.update(Content.from_markup(f"{when} [dim i]live[/] : $said", said=clean(seg.text)))
+            # Provisional: dim and italic, its times when the service sent some, and no speaker.
+            when = f"[dim]\\[{seg.start:.1f}s -> {seg.end:.1f}s][/] " if seg.end > 0 else ""
+            self.update(Content.from_markup(f"{when}[dim i]$said[/]", said=clean(seg.text)))
             return
+        when = f"[dim]\\[{seg.start:.1f}s -> {seg.end:.1f}s][/]"
         speaker = clean(names.get(seg.speaker, seg.speaker))
         self.update(
             Content.from_markup(
@@ -46,9 +48,11 @@ class SegmentLine(Static):
         )
 
     def plain(self, names: dict[str, str]) -> str:
+        seg = self.segment
         if self.live:
-            return clean(self.segment.line({self.segment.speaker: "live"}))
-        return clean(self.segment.line(names))
+            when = f"[{seg.start:.1f}s -> {seg.end:.1f}s] " if seg.end > 0 else ""
+            return clean(f"{when}{seg.text}")
+        return clean(seg.line(names))
 
 
 class CaptionLine(Static):
