@@ -30,7 +30,8 @@ from tui.diarize.cluster import cluster  # noqa: E402
 from tui.diarize.diarizer import assemble, embed_pieces, split_pieces  # noqa: E402
 from tui.diarize.encoder import VoiceEncoder  # noqa: E402
 from tui.diarize.people import similarity  # noqa: E402
-from tui.stt.offline import StreamingTranscription, WhisperTranscriber  # noqa: E402
+from tui.stt.offline import WhisperTranscriber  # noqa: E402
+from tui.stt.streaming import StreamingTranscription  # noqa: E402
 
 AUDIO = REPO / "tests" / "data" / "audio"
 

@@ -29,7 +29,8 @@ sys.path.insert(0, str(REPO))
 from tui.audio.clip import Clip, load_clip  # noqa: E402
 from tui.config import Settings  # noqa: E402
 from tui.speech.piper import PiperSpeaker, split_for_speech  # noqa: E402
-from tui.stt.offline import StreamingTranscription, WhisperTranscriber  # noqa: E402
+from tui.stt.offline import WhisperTranscriber  # noqa: E402
+from tui.stt.streaming import StreamingTranscription  # noqa: E402
 
 AUDIO = REPO / "tests" / "data" / "audio"
 CLIPS = ("beckett.wav", "clone-test.wav", "endgame_nagg_nell.wav")

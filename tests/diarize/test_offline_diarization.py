@@ -10,7 +10,8 @@ from tests.offline.conftest import offline_settings
 from tui.audio.clip import TRANSCRIBE_RATE, Clip
 from tui.diarize.people import speech_seconds, update_people
 from tui.model import Transcript
-from tui.stt.offline import StreamingTranscription, WhisperTranscriber
+from tui.stt.offline import WhisperTranscriber
+from tui.stt.streaming import StreamingTranscription
 
 pytestmark = pytest.mark.offline_models
 

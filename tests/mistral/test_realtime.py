@@ -20,8 +20,9 @@ from tui.mistral import MistralConnection
 from tui.model import Transcript
 from tui.stt.live import make_live_transcription
 from tui.stt.mistral import MistralTranscriber
-from tui.stt.offline import StreamingTranscription, WhisperTranscriber
+from tui.stt.offline import WhisperTranscriber
 from tui.stt.realtime import RATE, RealtimeTranscription
+from tui.stt.streaming import StreamingTranscription
 
 BLOCK = 320  # 20 ms at 16 kHz, as the recorder's writer hands them over
 

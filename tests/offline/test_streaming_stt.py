@@ -10,7 +10,8 @@ import pytest
 from tests.offline.conftest import shared_clip
 from tui.audio.clip import load_clip
 from tui.diarize.diarizer import SHORT_S
-from tui.stt.offline import StreamingTranscription, WhisperTranscriber
+from tui.stt.offline import WhisperTranscriber
+from tui.stt.streaming import StreamingTranscription
 
 pytestmark = pytest.mark.offline_models
 

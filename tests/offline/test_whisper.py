@@ -12,7 +12,8 @@ import pytest
 from tests.offline.conftest import offline_settings, shared_clip
 from tui.audio.clip import Clip, load_clip
 from tui.errors import ModelLoadError, VoxroomError
-from tui.stt.offline import WhisperTranscriber, bundled_model_path, check_model_dir, model_path_for
+from tui.stt.offline import WhisperTranscriber
+from tui.stt.whisper_model import bundled_model_path, check_model_dir, model_path_for
 
 pytestmark = pytest.mark.offline_models
 

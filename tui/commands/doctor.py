@@ -156,7 +156,7 @@ def check_offline_models(settings: Settings) -> list[Check]:
     out = []
     plan = plan_for(settings)
     if plan.transcription is Service.OFFLINE:
-        from tui.stt.offline import check_model_dir, model_path_for
+        from tui.stt.whisper_model import check_model_dir, model_path_for
 
         model = model_path_for(settings)
         try:

@@ -17,13 +17,13 @@ def make_live_transcription(
 ) -> LiveTranscription | None:
     """The live transcription for a recording about to start, or None (transcribe at the end).
 
-    Offline: :class:`tui.stt.offline.StreamingTranscription` (6 s windows, 1.5 s settle, as the
+    Offline: :class:`tui.stt.streaming.StreamingTranscription` (6 s windows, 1.5 s settle, as the
     room has used). Mistral with ``[transcription] realtime = true``: :class:`RealtimeTranscription`
     on the transcriber's connection. Both are :class:`tui.stt.base.LiveTranscription`.
     """
     kind = getattr(transcriber, "name", "")
     if kind == "offline":
-        from tui.stt.offline import StreamingTranscription
+        from tui.stt.streaming import StreamingTranscription
 
         return StreamingTranscription(transcriber, RATE, window_s=6.0, settle_s=1.5)
     cfg = settings.transcription

@@ -1,6 +1,6 @@
 """Live transcription while the room speaks: Mistral's realtime WebSocket, or the offline streamer.
 
-:class:`RealtimeTranscription` has the shape of :class:`tui.stt.offline.StreamingTranscription`:
+:class:`RealtimeTranscription` has the shape of :class:`tui.stt.streaming.StreamingTranscription`:
 ``feed()`` 16 kHz mono float32 blocks from the recorder's thread (never blocks: blocks go to a
 bounded queue that a sender drains), ``finish()`` returns the transcript once the service says
 ``transcription.done``, ``close()`` aborts.
