@@ -86,6 +86,8 @@ class Fault:
     ``references_status`` (transcription: refuse a request that carries ``speaker_references``
     with this HTTP status; requests without them are answered normally), ``prelude`` (realtime
     WebSocket: ``(count, size)``: that many events of ``size`` bytes before ``session.created``).
+    ``first_audio_delay`` (speech socket: added before the session's first audio), ``wrong_typed``
+    (speech socket: ``audio_data`` a number, ``usage`` a string).
     Hostile answers: ``oversize``, ``gzip_bomb``, ``redirect``, ``trickle`` (see the class methods),
     and ``echo_key`` (the HTTP error's message quotes the ``Authorization`` header).
     """
@@ -108,6 +110,8 @@ class Fault:
     stall_after_events: int | None = None
     references_status: int | None = None
     prelude: tuple[int, int] | None = None
+    first_audio_delay: float = 0.0
+    wrong_typed: bool = False
     # Hostile answers (tests/standin/hostile.py): they replace the route's answer entirely.
     oversize: int | None = None
     gzip_bomb: int | None = None
@@ -192,8 +196,20 @@ class Fault:
         return cls(prelude=(count, size))
 
     @classmethod
+    def slow_first_audio(cls, seconds: float) -> Fault:
+        """Speech socket: the session opens at once, its first audio comes ``seconds`` late."""
+        return cls(first_audio_delay=seconds)
+
+    @classmethod
+    def wrong_types(cls) -> Fault:
+        """Speech socket: every ``speech.audio.delta`` carries a number as ``audio_data`` and
+        ``speech.audio.done`` a string as ``usage`` (the SDK's models refuse both)."""
+        return cls(wrong_typed=True)
+
+    @classmethod
     def oversized(cls, nbytes: int = 48 * 1024 * 1024) -> Fault:
-        """200 with an answer of ``nbytes``: one JSON body, or (SSE) one event that big, sent for real."""
+        """200 with an answer of ``nbytes``: one JSON body, or (SSE) one event that big, sent for real;
+        on the speech socket, every ``speech.audio.delta`` carries ``nbytes`` of base64."""
         return cls(oversize=nbytes)
 
     @classmethod
@@ -215,6 +231,13 @@ class Fault:
     def slow_trickle(cls, interval: float = 0.05) -> Fault:
         """200, then one byte of an answer that never ends every ``interval`` seconds, forever."""
         return cls(trickle=interval)
+
+    def hostile_on(self, route: str) -> bool:
+        """True when :mod:`tests.standin.hostile` answers instead of ``route`` (the speech socket
+        sends an oversized message itself, inside the session)."""
+        if route == "speech.realtime" and self.oversize is not None:
+            return self.redirect is not None or self.gzip_bomb is not None or self.trickle is not None
+        return self.hostile
 
     @property
     def hostile(self) -> bool:

@@ -7,7 +7,7 @@
         ...
         assert server.requests[0].route == "conversations.start"
 
-Routes: ``transcriptions``, ``realtime`` (a WebSocket), ``speech``,
+Routes: ``transcriptions``, ``realtime`` (a WebSocket), ``speech``, ``speech.realtime`` (a WebSocket),
 ``agents.create|list|list_pages|get|update|delete``, ``conversations.start|append|history``,
 ``models.list``;
 anything else answers 404 (route ``unknown``).
@@ -40,6 +40,7 @@ from tests.standin.realtime import RealtimeRoute
 from tests.standin.records import RecordedRequest, RequestLog, sha256_text
 from tests.standin.scripts import LatencyProfile, Reply, SpeechScript, TranscriptionScript
 from tests.standin.speech import SpeechRoute
+from tests.standin.speech_socket import SpeechSocketRoute
 from tests.standin.transcription import TranscriptionRoute
 from tests.standin.wire import Responder, parse_body, read_body
 
@@ -63,12 +64,14 @@ class _Router:
         conversations = ConversationRoutes(state)
         speech = SpeechRoute(state)
         realtime = RealtimeRoute(state)
+        speech_socket = SpeechSocketRoute(state)
         agent = r"/v1/agents/(?P<agent_id>[^/]+)"
         conversation = r"/v1/conversations/(?P<conversation_id>[^/]+)"
         table: list[tuple[str, str, str, Callable[[Call], None]]] = [
             ("POST", r"/v1/audio/transcriptions", "transcriptions", transcription.handle),
             ("GET", r"/v1/audio/transcriptions/realtime", "realtime", realtime.handle),
             ("POST", r"/v1/audio/speech", "speech", speech.handle),
+            ("GET", r"/v1/audio/speech/realtime", "speech.realtime", speech_socket.handle),
             ("POST", r"/v1/agents", "agents.create", agents.create),
             ("GET", r"/v1/agents", "agents.list", agents.list),
             ("GET", r"/v1/agents/pages", "agents.list_pages", agents.list_pages),
@@ -399,7 +402,7 @@ class MistralStandIn:
             if fault.echo_key:
                 body["message"] = echoed_key_message(call.respond.request_header("Authorization"))
             call.respond.error(fault.reject_status, body, fault.retry_after)
-        elif fault.hostile:
+        elif fault.hostile_on(route.name):
             hostile.answer(call)
         else:
             route.handler(call)
