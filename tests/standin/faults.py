@@ -87,7 +87,8 @@ class Fault:
     with this HTTP status; requests without them are answered normally), ``prelude`` (realtime
     WebSocket: ``(count, size)``: that many events of ``size`` bytes before ``session.created``).
     ``first_audio_delay`` (speech socket: added before the session's first audio), ``wrong_typed``
-    (speech socket: ``audio_data`` a number, ``usage`` a string).
+    (speech socket: ``audio_data`` a number, ``usage`` a string), ``refuse_text`` (speech socket: an
+    ``error`` event with code 403 and this message instead of the audio of any text).
     Hostile answers: ``oversize``, ``gzip_bomb``, ``redirect``, ``trickle`` (see the class methods),
     and ``echo_key`` (the HTTP error's message quotes the ``Authorization`` header).
     """
@@ -112,6 +113,7 @@ class Fault:
     prelude: tuple[int, int] | None = None
     first_audio_delay: float = 0.0
     wrong_typed: bool = False
+    refuse_text: str | None = None
     # Hostile answers (tests/standin/hostile.py): they replace the route's answer entirely.
     oversize: int | None = None
     gzip_bomb: int | None = None
@@ -205,6 +207,13 @@ class Fault:
         """Speech socket: every ``speech.audio.delta`` carries a number as ``audio_data`` and
         ``speech.audio.done`` a string as ``usage`` (the SDK's models refuse both)."""
         return cls(wrong_typed=True)
+
+    @classmethod
+    def refused_text(cls, message: str = "Input refused by moderation") -> Fault:
+        """Speech socket: every piece of text it would speak is answered by an ``error`` event
+        ``{message, code: 403}`` instead of its audio; the session goes on (``speech.audio.done``
+        after ``input_text.end``)."""
+        return cls(refuse_text=message)
 
     @classmethod
     def oversized(cls, nbytes: int = 48 * 1024 * 1024) -> Fault:

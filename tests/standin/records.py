@@ -60,6 +60,8 @@ class RecordedRequest:
     """WebSocket (realtime) only: every decoded ``input_audio.append`` byte, in order."""
     stalled: bool = False
     """WebSocket (realtime) only: a ``Fault.stall`` stopped the session."""
+    ws_spoken: list[str] = field(default_factory=list)
+    """Speech socket only: each piece of text spoken, in order (stripped), as the streaming mode cut it."""
 
     @property
     def stream(self) -> bool:

@@ -42,6 +42,8 @@ MODES = ("responsive", "long_form")
 SESSION_FIELDS = {"voice", "ref_audio", "streaming_mode", "response_format", "expressiveness"}
 DEFAULT_VOICE = "gb_jane_neutral"
 CODE_INVALID_TEXT = 3003
+CODE_REFUSED = 403
+"""The ``error`` code of text the service will not say (moderation), as ``POST /v1/audio/speech``'s 403."""
 _CLAUSE = re.compile(r"[,;:.!?](\s+)")
 _SENTENCE = re.compile(r"[.!?](\s+)")
 _WORD = re.compile(r"\S+\s+")
@@ -91,7 +93,7 @@ class _Session:
         self.received = 0
         self.ended = False
         self.deltas = 0
-        self.spoken: list[str] = []
+        self.spoken: list[str] = call.record.ws_spoken
 
     def run(self) -> None:
         if not self.events.send({"type": "session.created", "session": dict(self.session)}):
@@ -201,6 +203,8 @@ class _Session:
         """Send the audio of ``text`` (nothing when it is blank); False once the session is over."""
         if not text.strip():
             return self.events.open
+        if self.fault.refuse_text is not None:
+            return self.events.error(self.fault.refuse_text, CODE_REFUSED)
         self.spoken.append(text.strip())
         samples = synthesize(text.strip(), self.script)
         fmt = self.session["response_format"]
