@@ -128,3 +128,31 @@ def test_a_short_tail_is_transcribed_after_some_settled_audio(whisper: WhisperTr
     assert [s.text for s in transcript.segments[: len(settled)]] == settled
     last = transcript.segments[-1]
     assert last.text == "Fail better." and 8.0 < last.start < last.end < 9.0  # at about 8.2-8.7 s
+
+
+def test_captions_show_the_words_so_far_and_leave_the_transcript_as_it_was(
+    whisper: WhisperTranscriber,
+) -> None:
+    """With captions on (the room's 1 s), the words heard so far are shown about each second, long
+    before the first 6 s window settles anything; the finished transcript is the one the windows
+    alone give (caption passes are never kept)."""
+    clip = load_clip(shared_clip("beckett.wav")).at_rate(16_000)
+    half = clip.rate // 2
+
+    def run(caption_s: float | None) -> tuple[StreamingTranscription, list[tuple[int, str]], str]:
+        stream = StreamingTranscription(whisper, clip.rate, window_s=6.0, settle_s=1.5, caption_s=caption_s)
+        shown: list[tuple[int, str]] = []
+        stream.on_text = lambda _text: shown.append((stream.passes, stream.partial_text))
+        for start in range(0, clip.samples.size, half):
+            stream.feed(clip.samples[start : start + half])
+            assert stream.wait_idle(60.0)
+        return stream, shown, stream.finish().text
+
+    captioned, shown, text = run(1.0)
+    plain, _, plain_text = run(None)
+    assert text == plain_text and captioned.passes == plain.passes
+    assert plain.caption_passes == 0 and captioned.caption_passes >= 3
+    early = [words(said) for passes, said in shown if passes == 0 and said]
+    assert early and early[0].startswith("ever tr"), shown
+    assert len(early[-1].split()) > len(early[0].split())  # the caption grew before anything settled
+    assert words(shown[-1][1]).startswith("ever tried ever failed")

@@ -1,12 +1,18 @@
-"""Live captions in the transcript pane: while a recording streams to the stand-in's realtime socket,
-the words it sends back show as a provisional caption (no speaker, no times) before the recording
-stops, and the turn's transcript lines take its place. No sleeps: every wait is on what the pane
-shows."""
+"""Live captions in the transcript pane: while a recording streams to the stand-in's realtime socket
+(online), or while Whisper hears the virtual microphone through PortAudio (offline), the words so far
+show as a provisional caption (no speaker, no times) before the recording stops, and the turn's
+diarized transcript lines take its place. No sleeps: every wait is on what the pane shows."""
 
 from __future__ import annotations
 
+import re
+import threading
 import time
 
+import pytest
+
+from tests.audio.env import ensure_audio
+from tests.conftest import clip_path
 from tests.helpers import wait_until
 from tests.standin import MistralStandIn
 from tui.app import VoxroomApp
@@ -14,6 +20,8 @@ from tui.room import IDLE, RECORDING
 from tui.room.events import CaptionChanged, TurnStarted
 from tui.room.live import CAPTION_CHARS, caption
 from tui.screens.main import RoomUpdate
+
+ensure_audio()
 
 SIZE = (120, 34)
 LINES = [
@@ -102,3 +110,59 @@ def test_a_long_caption_keeps_its_newest_words_from_a_word_boundary() -> None:
     text = caption(words + "\n\tend")
     assert len(text) <= CAPTION_CHARS + 1 and text.startswith("…word") and text.endswith("word999 end")
     assert caption("  short\n caption ") == "short caption"
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^a-z ]", " ", text.lower()).split()
+
+
+@pytest.mark.offline_models
+@pytest.mark.audio
+async def test_offline_the_microphone_s_words_show_as_a_caption_until_the_diarized_lines_replace_it(
+    make_room, tmp_path
+) -> None:
+    """Offline: beckett.wav played into the virtual microphone, recorded through PortAudio, heard by
+    Whisper's caption passes while the recording runs; at the stop its diarized lines replace the
+    caption."""
+    from tui.audio.capture import Recorder
+    from tui.audio.clip import load_clip
+    from tui.audio.player import Player
+    from tui.config import Settings
+
+    settings = Settings(backend="offline", data_dir=tmp_path / "offline")
+    settings.hotkey.debounce_ms = 0
+    room = make_room(settings, recorder=Recorder("virtual_mic"), live=True)
+    app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
+    speech = load_clip(clip_path("beckett.wav"))
+    feed = Player("virtual_mic_feed")
+    played = threading.Event()
+    feed.on_finished = lambda interrupted: played.set()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.main.transcript_pane
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.main.recording_pane.state == RECORDING)
+        try:
+            feed.open(speech.rate)
+            feed.write(speech.samples)
+            started = time.perf_counter()
+            await wait_until(pilot, lambda: _words(" ".join(pane.captions))[:2] == ["ever", "tried"], 60)
+            first_caption_s = time.perf_counter() - started
+            assert app.main.recording_pane.state == RECORDING and pane.lines == []
+            shown = str(pane.query_one("CaptionLine").render())
+            assert shown.startswith("Listening\n… Ever") and "speaker" not in shown and "live" not in shown
+            feed.drain()
+            await wait_until(pilot, played.is_set, 30)
+            await wait_until(pilot, lambda: "fail" in _words(" ".join(pane.captions)), 30)
+        finally:
+            feed.close()
+        print(f"\n'ever tried' captioned {first_caption_s * 1000:.0f} ms after the clip began playing")
+        await pilot.press("space")
+        await wait_until(
+            pilot, lambda: app.main.turns_finished >= 1 and app.main.recording_pane.state == IDLE, 60
+        )
+        assert pane.captions == []
+        lines = list(pane.query("SegmentLine"))
+        assert lines and not any(line.live for line in lines)
+        assert all(re.match(r"\[\d+\.\ds -> \d+\.\ds\] speaker_\d : ", line) for line in pane.lines)
+        said = _words(" ".join(line.split(" : ", 1)[1] for line in pane.lines))
+        assert said[:4] == ["ever", "tried", "ever", "failed"] and said[-2:] == ["fail", "better"]

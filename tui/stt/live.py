@@ -10,6 +10,9 @@ from tui.config import Settings
 from tui.stt.base import LiveTranscription
 
 RATE = 16_000
+CAPTION_S = 1.0
+"""Offline, how much new audio the next caption waits for (at least; see
+:data:`tui.stt.streaming.CAPTION_DUTY`): a word shows about this plus one Whisper pass after it ends."""
 
 
 def make_live_transcription(
@@ -17,15 +20,16 @@ def make_live_transcription(
 ) -> LiveTranscription | None:
     """The live transcription for a recording about to start, or None (transcribe at the end).
 
-    Offline: :class:`tui.stt.streaming.StreamingTranscription` (6 s windows, 1.5 s settle, as the
-    room has used). Mistral with ``[transcription] realtime = true``: :class:`RealtimeTranscription`
-    on the transcriber's connection. Both are :class:`tui.stt.base.LiveTranscription`.
+    Offline: :class:`tui.stt.streaming.StreamingTranscription` (6 s windows, 1.5 s settle, and a
+    caption pass each :data:`CAPTION_S` of audio heard in between). Mistral with
+    ``[transcription] realtime = true``: :class:`RealtimeTranscription` on the transcriber's
+    connection. Both are :class:`tui.stt.base.LiveTranscription`.
     """
     kind = getattr(transcriber, "name", "")
     if kind == "offline":
         from tui.stt.streaming import StreamingTranscription
 
-        return StreamingTranscription(transcriber, RATE, window_s=6.0, settle_s=1.5)
+        return StreamingTranscription(transcriber, RATE, window_s=6.0, settle_s=1.5, caption_s=CAPTION_S)
     cfg = settings.transcription
     if kind == "mistral" and cfg.realtime and getattr(transcriber, "connection", None) is not None:
         from tui.stt.realtime import RealtimeTranscription

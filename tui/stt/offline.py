@@ -36,6 +36,7 @@ from tui.models import shared_model
 from tui.stt.sentences import round_time, sentences
 from tui.stt.whisper_model import (
     FIX_HINT,
+    MIN_TRIM_SECONDS,
     check_model_dir,
     default_threads,
     model_path_for,
@@ -151,8 +152,10 @@ class WhisperTranscriber:
         transcript.voiceprints = {label: v.tolist() for label, v in result.voiceprints.items()}
         return transcript
 
-    def transcribe_words(self, clip: Clip) -> Transcript:
-        """Whisper's sentences (all ``speaker_1``) and their words, without diarization."""
+    def transcribe_words(self, clip: Clip, *, caption: bool = False) -> Transcript:
+        """Whisper's sentences (all ``speaker_1``) and their words, without diarization. ``caption``
+        (words to show, never kept): the trimmed encoder whatever the audio's length, and no stock
+        second pass after a doubtful fast one."""
         self.warm_up()
         samples = np.ascontiguousarray(clip.at_rate(TRANSCRIBE_RATE).samples, dtype=np.float32)
         if samples.size == 0:
@@ -163,8 +166,8 @@ class WhisperTranscriber:
             language = "en"
         try:
             with self._run_lock:
-                raw, info = self._run(model, samples, language, fast=True)
-                if self.min_encoder_frames < 3000 and any(_doubtful(seg) for seg in raw):
+                raw, info = self._run(model, samples, language, fast=True, caption=caption)
+                if not caption and self.min_encoder_frames < 3000 and any(_doubtful(seg) for seg in raw):
                     # The trimmed encoder can (rarely) send the decoder into a loop on a window
                     # that is nearly all padding: redo the clip the stock way, with fallback.
                     self.full_reruns += 1
@@ -185,13 +188,14 @@ class WhisperTranscriber:
         )
 
     def _run(
-        self, model: Any, samples: np.ndarray, language: str | None, *, fast: bool
+        self, model: Any, samples: np.ndarray, language: str | None, *, fast: bool, caption: bool = False
     ) -> tuple[list[Any], Any]:
         """One faster-whisper pass. ``fast``: trimmed encoder, greedy at temperature 0 only, and a
         token budget per window that real speech does not reach (so a decoding loop stays cheap).
         Otherwise stock faster-whisper with its temperature fallback."""
         model.fast = fast and self.min_encoder_frames < 3000
         model.min_encoder_frames = self.min_encoder_frames
+        model.min_trim_frames = 0 if caption else int(MIN_TRIM_SECONDS * 100)
         extra: dict[str, Any] = {"temperature": 0.0} if fast else {}
         segments, info = model.transcribe(
             samples,

@@ -23,6 +23,12 @@ CONTEXT_SPEECH_S = 2.0
 """Speech (20 ms frames :func:`tui.audio.meter.is_loud`) under which a tail gets the context; with
 the VAD's padding such a tail holds under 3 s of speech. endgame_nagg_nell.wav's 5.1 s tail holds
 2.5 s: alone 0.38-0.40 s, after the context 0.49-0.53 s."""
+CAPTION_MIN_S = 0.5
+"""A caption pass needs at least this much unsettled audio (less holds no word worth showing)."""
+CAPTION_DUTY = 0.5
+"""The most of the worker's time caption passes take: after a pass that took ``c`` seconds the next
+one waits for ``c / CAPTION_DUTY`` seconds of new audio (at least ``caption_s``), so on a slow or
+busy machine captions come less often instead of the worker falling behind the recording."""
 
 
 class StreamingTranscription:
@@ -33,6 +39,13 @@ class StreamingTranscription:
     least ``settle_s`` before the end of what it saw, drops that audio, and waits for more.
     ``finish()`` transcribes what is left and returns the whole transcript with absolute times.
     Memory stays bounded by the unsettled audio, whatever the length of the meeting.
+
+    Captions (``caption_s`` set and :attr:`on_text` listening): between those passes, each time
+    ``caption_s`` more seconds were heard, the worker also hears the unsettled audio once (a fast
+    pass, never kept) so that :attr:`partial_text` holds the words so far within about
+    ``caption_s`` plus one pass; caption passes take at most :data:`CAPTION_DUTY` of the worker's
+    time. The settled sentences, and so the finished transcript, come from the ``window_s`` passes
+    alone, as without captions.
     """
 
     def __init__(
@@ -42,6 +55,7 @@ class StreamingTranscription:
         *,
         window_s: float = 20.0,
         settle_s: float = 2.0,
+        caption_s: float | None = None,
     ) -> None:
         if settle_s >= window_s:
             raise ValueError("settle_s must be shorter than window_s")
@@ -50,6 +64,13 @@ class StreamingTranscription:
         self.window_s = window_s
         self._base_window_s = window_s
         self.settle_s = settle_s
+        self.caption_s = caption_s
+        self.caption_passes = 0
+        """Caption passes the worker ran (for tests and the benchmark)."""
+        self.interim = ""
+        """What the last pass heard in the audio not settled yet (captions only; never kept)."""
+        self._caption_from = 0  # absolute sample index where the next caption pass's wait began
+        self._caption_wait_s = caption_s or 0.0  # new audio the next caption pass waits for
         self.segments: list[Segment] = []
         """Sentences settled so far (absolute times); grows while the user speaks."""
         self.passes = 0
@@ -67,8 +88,9 @@ class StreamingTranscription:
         self.context_tails = 0
         """Tails ``finish()`` transcribed after some settled audio (for tests and the benchmark)."""
         self.on_text: Callable[[str], None] | None = None
-        """Called from the worker thread with the text of the sentences each pass settled, e.g. to
-        show what the room is saying; must not block. Final text comes from ``finish()``."""
+        """Called from the worker thread after each pass that changed :attr:`partial_text` (with the
+        text it added), e.g. to show what the room is saying; must not block. Final text comes
+        from ``finish()``."""
         self._closed = False
         self._busy = False
         self._error: BaseException | None = None
@@ -103,13 +125,18 @@ class StreamingTranscription:
 
     @property
     def partial_text(self) -> str:
-        """The text of the sentences settled so far (the worker only appends to them)."""
-        return " ".join(s.text.strip() for s in list(self.segments) if s.text.strip())
+        """The text of the sentences settled so far (the worker only appends to them), then what
+        the last caption pass heard after them."""
+        said = [s.text.strip() for s in list(self.segments) if s.text.strip()]
+        interim = self.interim.strip()
+        return " ".join([*said, interim] if interim else said)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until the worker has nothing it could do yet; False on timeout."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._busy and not self._ready(), timeout)
+            return self._cond.wait_for(
+                lambda: not self._busy and not self._ready() and not self._caption_due(), timeout
+            )
 
     def final(self) -> Transcript | None:
         """Always None: :meth:`finish` returns the finished transcript."""
@@ -119,6 +146,7 @@ class StreamingTranscription:
         """Stop feeding, transcribe the unsettled tail, and return the whole transcript."""
         with self._cond:
             self._closed = True
+            self.interim = ""  # the transcript has these words now
             self._cond.notify_all()
         self._thread.join()
         if self._error is not None:
@@ -175,18 +203,31 @@ class StreamingTranscription:
     def _ready(self) -> bool:
         return not self._closed and self._pending >= self.window_s * self.rate
 
+    def _caption_due(self) -> bool:
+        """A caption pass is due: captions are on and listened to, and enough was heard since the
+        last pass began (caller holds the lock)."""
+        if self._closed or self.caption_s is None or self.on_text is None:
+            return False
+        heard = self._offset + self._pending - self._caption_from
+        return self._pending >= CAPTION_MIN_S * self.rate and heard >= self._caption_wait_s * self.rate
+
     def _work(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._closed or self._ready())
+                self._cond.wait_for(lambda: self._closed or self._ready() or self._caption_due())
                 if self._closed:
                     self._cond.notify_all()
                     return
+                settle = self._ready()
                 audio = np.concatenate(self._blocks) if len(self._blocks) > 1 else self._blocks[0]
                 offset = self._offset
+                self._caption_from = offset + audio.size
                 self._busy = True
             try:
-                self._settle(audio, offset)
+                if settle:
+                    self._settle(audio, offset)
+                else:
+                    self._caption(audio)
             except BaseException as err:  # reported by finish()
                 with self._cond:
                     self._error = err
@@ -210,10 +251,10 @@ class StreamingTranscription:
         else:
             cut_s = 0.0  # one sentence still running: wait for more audio
         self._keep(audio, transcript, settled, offset)
-        listener = self.on_text
-        if listener is not None and settled:
-            with contextlib.suppress(Exception):  # a display problem must not end the transcription
-                listener(" ".join(s.text.strip() for s in settled))
+        if self.caption_s is not None:
+            self.interim = " ".join(s.text.strip() for s in transcript.segments[len(settled) :])
+        if settled or self.caption_s is not None:
+            self._tell(" ".join(s.text.strip() for s in settled))
         cut = int(cut_s * self.rate)
         if cut <= 0:
             # Nothing settled: let the window grow (up to Whisper's 30 s) before trying again.
@@ -222,6 +263,26 @@ class StreamingTranscription:
         self.window_s = self._base_window_s
         with self._cond:
             self._drop(cut)
+
+    def _caption(self, audio: np.ndarray) -> None:
+        """Hear the unsettled ``audio`` once for the caption (a fast pass; nothing is kept)."""
+        import time
+
+        started = time.perf_counter()
+        self.caption_passes += 1
+        heard = self.transcriber.transcribe_words(Clip(audio, self.rate), caption=True)
+        took = time.perf_counter() - started
+        self._caption_wait_s = max(self.caption_s or 0.0, took / CAPTION_DUTY)
+        text = " ".join(s.text.strip() for s in heard.segments if s.text.strip())
+        if text != self.interim:
+            self.interim = text
+            self._tell(text)
+
+    def _tell(self, text: str) -> None:
+        listener = self.on_text
+        if listener is not None:
+            with contextlib.suppress(Exception):  # a display problem must not end the transcription
+                listener(text)
 
     def _drop(self, count: int) -> None:
         """Forget the first ``count`` samples (caller holds the lock)."""

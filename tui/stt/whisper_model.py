@@ -73,7 +73,8 @@ _MODEL_CLASS: Any = None
 def trimming_model_class() -> Any:
     """A ``WhisperModel`` whose encoder skips the zero padding after the audio (built lazily).
 
-    ``fast`` on: a window holding ``MIN_TRIM_SECONDS`` to ``MAX_TRIM_SECONDS`` of audio is encoded
+    ``fast`` on: a window holding ``min_trim_frames`` (``MIN_TRIM_SECONDS``; 0 for a caption, which is
+    never kept) to ``MAX_TRIM_SECONDS`` of audio is encoded
     over its audio frames plus a margin (at least ``min_encoder_frames``), and each window's
     decoding gets a token budget in proportion to its audio, so a decoding loop cannot run to the
     448-token limit.
@@ -89,6 +90,7 @@ def trimming_model_class() -> Any:
     class TrimmingWhisperModel(WhisperModel):  # type: ignore[misc]
         fast = True
         min_encoder_frames = 1500
+        min_trim_frames = int(MIN_TRIM_SECONDS * 100)
         _window_seconds = 30.0
 
         def encode(self, features: np.ndarray) -> Any:
@@ -99,7 +101,7 @@ def trimming_model_class() -> Any:
             filled = np.flatnonzero(np.any(batch != 0.0, axis=(0, 1)))
             used = int(filled[-1]) + 1 if filled.size else 0
             self._window_seconds = used / 100.0
-            if self.fast and MIN_TRIM_SECONDS * 100 <= used <= MAX_TRIM_SECONDS * 100:
+            if self.fast and self.min_trim_frames <= used <= MAX_TRIM_SECONDS * 100:
                 keep = min(frames, max(self.min_encoder_frames, -(-(used + 100) // 100) * 100))
                 if keep < frames:
                     batch = np.ascontiguousarray(batch[..., :keep])
