@@ -299,6 +299,42 @@ def test_conversation_json_start_append_and_history(mistral_client: Mistral) -> 
     assert [e.type for e in history.entries] == ["message.input", "message.output"] * 2
 
 
+def test_conversation_restart_branches_and_delete_removes(
+    mistral_server: MistralStandIn, mistral_client: Mistral
+) -> None:
+    """restart keeps the entries up to and including the one named, in a new conversation, then the
+    new exchange; the original is unchanged; delete removes one conversation; store=False keeps
+    nothing."""
+    conversations = mistral_client.beta.conversations
+    agent = make_agent(mistral_client)
+    first = conversations.start(agent_id=agent.id, inputs="One")
+    conversations.append(conversation_id=first.conversation_id, inputs="Two")
+    entries = conversations.get_history(conversation_id=first.conversation_id).entries
+    branch = conversations.restart(
+        conversation_id=first.conversation_id, from_entry_id=entries[1].id, inputs="Three"
+    )
+    assert branch.conversation_id != first.conversation_id
+    assert branch.outputs[0].content == "Stand-in reply to: Three"
+    kept = mistral_server.conversations
+    assert [e["content"] for e in kept[branch.conversation_id]] == [
+        "One",
+        "Stand-in reply to: One",
+        "Three",
+        "Stand-in reply to: Three",
+    ]
+    assert len(kept[first.conversation_id]) == 4
+    with pytest.raises(errors.SDKError) as unknown:
+        conversations.restart(conversation_id=first.conversation_id, from_entry_id="msg_nope", inputs="?")
+    assert unknown.value.status_code == 400
+    conversations.delete(conversation_id=first.conversation_id)
+    assert list(mistral_server.conversations) == [branch.conversation_id]
+    with pytest.raises(errors.SDKError) as gone:
+        conversations.delete(conversation_id=first.conversation_id)
+    assert gone.value.status_code == 404
+    unstored = conversations.start(agent_id=agent.id, inputs="Nothing kept", store=False)
+    assert unstored.conversation_id not in mistral_server.conversations
+
+
 def test_conversation_json_references_are_chunks(
     mistral_server: MistralStandIn, mistral_client: Mistral
 ) -> None:

@@ -164,6 +164,8 @@ class Backends:
             min_seconds=settings.audio.min_recording_s,
             max_chunk_seconds=chunk_seconds(settings),
             chunk_concurrency=settings.transcription.chunk_concurrency,
+            early_answer=settings.transcription.realtime_early_answer,
+            early_answer_calls=settings.transcription.realtime_early_answer_calls,
         )
 
     def warm_up(self) -> list[VoxroomError]:

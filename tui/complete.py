@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from tui.audio.clip import Clip
     from tui.audio.sinks import AudioSink
     from tui.model import Transcript
+    from tui.speculate import Speculator
     from tui.turn import TurnResult, TurnRunner
     from tui.turnlog import Completed, TurnLog, TurnRef
 
@@ -49,6 +50,7 @@ def complete_turn(
     retry: bool = False,
     hint: str = "",
     on_failed: Callable[[TurnResult], None] | None = None,
+    early: Speculator | None = None,
 ) -> tuple[TurnResult, Completed]:
     """Run turn ``ref`` from ``clip`` and complete it in ``log``; never raises for a failed step.
 
@@ -56,6 +58,9 @@ def complete_turn(
     session's people); otherwise ``live`` may give the live transcript, and a fresh one is matched
     with the session's people. A failed turn is reported as a retryable :class:`RoomFailed` with
     ``hint`` (how to retry here), after ``on_failed(result)``.
+
+    ``early`` holds the turn's early answers (:mod:`tui.speculate`), used when one was asked on
+    the words of the turn's transcript and discarded otherwise.
 
     ``ended_at`` is when the recording stopped; a ``retry`` counts its times from its own start
     instead (a failed run and the wait before the retry are no stage of it).
@@ -78,10 +83,13 @@ def complete_turn(
             transcript=transcript,
             speakers=None if saved is not None else log.identify_speakers,
             references=log.references(),
+            early=early,
         )
         if live_ms is not None:
             result.timings.transcription_ms = live_ms
     except Exception as err:  # a backend bug: keep the turn for a retry
+        if early is not None:
+            early.close()
         result = TurnResult(status=TurnStatus.FAILED, failed_step="voxroom", error=f"The turn failed: {err}.")
     if result.status == TurnStatus.FAILED:
         if on_failed is not None:
@@ -93,7 +101,17 @@ def complete_turn(
         emit(SessionChanged(log.name, log.saved))
     emit(PeopleChanged(log.names(), log.suggestions()))
     refused = tuple(result.sentences[i] for i in result.refused if 0 <= i < len(result.sentences))
-    emit(TurnFinished(ref.index, result.status, result.timings, result.error, refused))
+    emit(
+        TurnFinished(
+            ref.index,
+            result.status,
+            result.timings,
+            result.error,
+            refused,
+            early_calls=result.early_calls,
+            early_used=result.early_used,
+        )
+    )
     return result, completed
 
 

@@ -132,6 +132,10 @@ class TurnFinished(TurnEvent):
     error: str | None = None
     refused: tuple[str, ...] = ()
     """Sentences of the reply the speech service refused to speak (shown, not spoken)."""
+    early_calls: int = 0
+    """Early (speculative) agent calls made for the turn."""
+    early_used: bool = False
+    """The reply played was the early answer held since before the press."""
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ class FileRecorder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._heard = 0
+        self._heard_changed = threading.Condition()
         self._fed = 0
         self.recordings = 0
         self.on_audio: Callable[[np.ndarray], None] | None = None
@@ -115,10 +116,19 @@ class FileRecorder:
                 listener(block)
                 self._fed = pos + n
             pos += n
-            self._heard = pos if self.loop else min(pos, total)
+            with self._heard_changed:
+                self._heard = pos if self.loop else min(pos, total)
+                self._heard_changed.notify_all()
             # Pace the meter at the file's own rate (wall clock), waking at once on stop().
             next_at = t0 + pos / rate if self.realtime else time.monotonic() + self.block_seconds
             self._stop.wait(max(0.0, next_at - time.monotonic()))
+
+    def wait_heard(self, seconds: float, timeout: float) -> bool:
+        """Block until ``seconds`` of the file have been "heard" in this recording (False on
+        timeout)."""
+        target = min(int(seconds * self._clip.rate), len(self._clip.samples))
+        with self._heard_changed:
+            return self._heard_changed.wait_for(lambda: self._heard >= target, timeout)
 
     def auto_stop_reason(self, max_seconds: float | None = None, silence_seconds: float | None = None) -> str:
         """Like the real recorder's: why recording should stop now ("" to go on)."""

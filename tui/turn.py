@@ -34,6 +34,7 @@ from tui.events import (
     ignore,
 )
 from tui.model import Reply, Timings, Transcript, TurnStage, TurnStatus
+from tui.speculate import HeldSpeech, Speculation, Speculator
 from tui.speech.base import Speaker
 from tui.stt.base import Transcriber
 from tui.text import SentenceSplitter
@@ -65,6 +66,10 @@ class TurnResult:
     error: str | None = None
     refused: list[int] = field(default_factory=list)
     """Indexes (in ``sentences``) of sentences the speech service refused (moderation); not spoken."""
+    early_calls: int = 0
+    """Early (speculative) agent calls made for this turn (:mod:`tui.speculate`)."""
+    early_used: bool = False
+    """The reply is the early answer, held since before the press."""
 
     @property
     def ok(self) -> bool:
@@ -116,8 +121,12 @@ class SpeechQueue:
         sink: AudioSink,
         on_first_block: Callable[[int, str], None],
         cancel: threading.Event,
+        held: Callable[[], HeldSpeech | None] | None = None,
     ) -> None:
+        """``held``: gives the first sentence's audio synthesised ahead (an early answer), asked for
+        when sentence 0 is spoken and played for it when it is that sentence."""
         self.speaker = speaker
+        self.held = held
         self.sink = sink
         self.on_first_block = on_first_block
         self.cancel = cancel
@@ -167,7 +176,10 @@ class SpeechQueue:
         if self.first_request_at is None:
             self.first_request_at = time.perf_counter()
         first = True
-        for block in self.speaker.synthesize(sentence):
+        ahead = self.held() if self.held is not None and index == 0 else None
+        self.held = None
+        source = ahead.blocks() if ahead is not None and ahead.sentence == sentence else None
+        for block in source if source is not None else self.speaker.synthesize(sentence):
             if self.cancel.is_set():
                 return
             block = np.asarray(block, dtype=np.float32).reshape(-1)
@@ -198,6 +210,8 @@ class TurnRunner:
         min_seconds: float = 0.3,
         max_chunk_seconds: float = 900.0,
         chunk_concurrency: int = 3,
+        early_answer: bool = False,
+        early_answer_calls: int = 3,
     ) -> None:
         self.transcriber = transcriber
         self.agent = agent
@@ -205,11 +219,34 @@ class TurnRunner:
         self.min_seconds = min_seconds
         self.max_chunk_seconds = max_chunk_seconds
         self.chunk_concurrency = chunk_concurrency
+        self.early_answer = early_answer
+        self.early_answer_calls = early_answer_calls
         self.cancel = threading.Event()
         self._stopping: str | None = None
         self._step = "transcription"
         self.running = False
         """True while :meth:`run` is inside a turn's steps (where a :class:`TurnStopped` is caught)."""
+
+    @staticmethod
+    def prompt(transcript: Transcript, names: Mapping[str, str] | None = None) -> str:
+        """What the agent is asked for ``transcript`` (speakers by ``names``)."""
+        return transcript.plain(dict(names or {}))
+
+    def speculator(
+        self, conversation_id: Callable[[], str | None], allowed: Callable[[], bool] = lambda: True
+    ) -> Speculator | None:
+        """The early answers of a turn about to be recorded, or None when they are off (or there is
+        no agent); see :mod:`tui.speculate`."""
+        if not self.early_answer or isinstance(self.agent, NoAgent) or self.agent.name == "none":
+            return None
+        return Speculator(
+            self.agent,
+            self.speaker,
+            lambda t: self.prompt(t),
+            conversation_id,
+            allowed,
+            self.early_answer_calls,
+        )
 
     def _warm_later_steps(self) -> None:
         """Make sure the agent exists and the voice is loaded while the transcription runs."""
@@ -271,13 +308,15 @@ class TurnRunner:
         wait_for_playback: bool = True,
         speakers: SpeakerMatcher | None = None,
         references: Mapping[str, Path] | None = None,
+        early: Speculator | None = None,
     ) -> TurnResult:
         """Run a whole turn. ``ended_at`` (``time.perf_counter()``) is when the recording stopped.
 
         Pass ``transcript`` to retry a turn whose transcription already succeeded. ``speakers``
         relabels a fresh transcript with the session's people (and gives their names, which the agent
-        is told). Reports the turn's progress to ``emit`` as events of turn ``turn``. Never raises for
-        backend failures: they are reported in the result.
+        is told). ``early`` holds the turn's early answers: the one asked on this transcript's words
+        is played instead of asking again. Reports the turn's progress to ``emit`` as events of turn
+        ``turn``. Never raises for backend failures: they are reported in the result.
         """
 
         def stage(name: TurnStage) -> None:
@@ -317,8 +356,9 @@ class TurnRunner:
             if isinstance(self.agent, NoAgent) or self.agent.name == "none":
                 result.status = TurnStatus.NO_AGENT  # the notice is the status's, never a reply
                 return result
+            held = early.take(transcript, conversation_id) if early is not None else None
             self._reply(
-                transcript, names, conversation_id, sink, emit, turn, clock, result, wait_for_playback
+                transcript, names, conversation_id, sink, emit, turn, clock, result, wait_for_playback, held
             )
         except VoxroomError as err:
             self._fail(result, err)
@@ -329,6 +369,9 @@ class TurnRunner:
             result.error = f"{stop.reason} during the {self._step} step; {kept} saved: retry it to finish."
         finally:
             self.running = False
+            if early is not None:
+                early.close()
+                result.early_calls, result.early_used = early.calls, early.used
             result.timings.total_ms = clock.since()
             stage(TurnStage.FAILED if result.status == TurnStatus.FAILED else TurnStage.DONE)
         return result
@@ -357,6 +400,7 @@ class TurnRunner:
         clock: _Clock,
         result: TurnResult,
         wait_for_playback: bool,
+        held: Speculation | None = None,
     ) -> None:
         splitter = SentenceSplitter()
         out: AudioSink = TeeSink(sink, result.speech) if sink is not None else result.speech
@@ -372,7 +416,9 @@ class TurnRunner:
             emit(SentenceSpoken(turn, index, sentence))
 
         if self.speaker is not None:
-            speech = SpeechQueue(self.speaker, out, first_block, self.cancel)
+            speech = SpeechQueue(
+                self.speaker, out, first_block, self.cancel, (lambda: held.held) if held is not None else None
+            )
         t_agent = clock.now()
 
         def queue_sentences(sentences: list[str]) -> None:
@@ -397,7 +443,7 @@ class TurnRunner:
         emit(StageChanged(turn, TurnStage.THINKING))
         self._step = "agent"
         try:
-            reply = self.agent.ask(transcript.plain(names), conversation_id, on_text)
+            reply = self._answer(transcript, names, conversation_id, on_text, held, so_far)
             if reply.blocked:
                 splitter.flush()
                 queue_sentences([BLOCKED_LINE])
@@ -425,10 +471,32 @@ class TurnRunner:
                 raise speech.error
             if wait_for_playback and not self.cancel.is_set():
                 out.drain()
+        if held is not None and conversation_id and reply.conversation_id not in (None, conversation_id):
+            self.agent.forget(conversation_id)  # the early answer's branch holds all of it now
         if self.cancel.is_set():
             result.status = TurnStatus.INTERRUPTED
         else:
             result.status = TurnStatus.BLOCKED if reply.blocked else TurnStatus.DONE
+
+    def _answer(
+        self,
+        transcript: Transcript,
+        names: dict[str, str],
+        conversation_id: str | None,
+        on_text: Callable[[str], None],
+        held: Speculation | None,
+        so_far: list[str],
+    ) -> Reply:
+        """The agent's reply: the early answer when one is held (its branch of the conversation is
+        the reply's ``conversation_id``, so the session goes on from it; asked again when it failed
+        before a word of it was shown), else asked now."""
+        if held is not None:
+            try:
+                return held.follow(on_text)
+            except AgentError:
+                if so_far:
+                    raise
+        return self.agent.ask(self.prompt(transcript, names), conversation_id, on_text)
 
     @staticmethod
     def _fail(result: TurnResult, err: VoxroomError) -> None:

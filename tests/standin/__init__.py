@@ -12,6 +12,7 @@ from tests.standin.scripts import (
     Reply,
     ScriptedReference,
     ScriptedSegment,
+    ScriptedTurn,
     SpeechScript,
     TranscriptionScript,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Reply",
     "ScriptedReference",
     "ScriptedSegment",
+    "ScriptedTurn",
     "SpeechScript",
     "TranscriptionScript",
     "UploadedFile",

@@ -1,6 +1,12 @@
-"""``/v1/conversations``: start and append (JSON, or SSE with ``"stream": true``), and history.
+"""``/v1/conversations``: start, append and restart (JSON, or SSE with ``"stream": true``), history
+and delete.
 
-Replies come from the server's reply scripts (:class:`tests.standin.scripts.Reply`). A request whose
+Replies come from the server's reply scripts (:class:`tests.standin.scripts.Reply`). ``"store":
+false`` (the SDK's ``store``, default true) answers without keeping anything: a start keeps no
+conversation (its id cannot be appended to), an append adds no entries. A restart (``from_entry_id``)
+makes a new conversation holding the original's entries up to and including that entry, then the new
+exchange; an entry id the conversation does not hold is a 400. A delete removes the conversation
+(204; 404 when unknown). A request whose
 ``completion_args.response_format`` asks for a ``json_schema`` is answered, unless a script gives the
 text, by JSON that follows the schema, built from the transcript it carries
 (:mod:`tests.standin.structured`); a ``json_schema`` without a ``name`` or ``schema`` is a 422.
@@ -145,8 +151,9 @@ class ConversationRoutes:
                 call.respond.error(404, not_found("Agent", agent_id))
                 return
         conversation_id = self._state.new_id("conv")
-        with self._state.lock:
-            self._state.conversations[conversation_id] = {"agent_id": agent_id, "entries": []}
+        if _stored(call):
+            with self._state.lock:
+                self._state.conversations[conversation_id] = {"agent_id": agent_id, "entries": []}
         self._answer(call, conversation_id, agent_id)
 
     def append(self, call: Call) -> None:
@@ -157,6 +164,37 @@ class ConversationRoutes:
             call.respond.error(404, not_found("Conversation", conversation_id))
             return
         self._answer(call, conversation_id, conversation["agent_id"])
+
+    def restart(self, call: Call) -> None:
+        conversation_id = call.params["conversation_id"]
+        entry_id = call.json.get("from_entry_id")
+        with self._state.lock:
+            conversation = self._state.conversations.get(conversation_id)
+            entries = list(conversation["entries"]) if conversation else []
+        if conversation is None:
+            call.respond.error(404, not_found("Conversation", conversation_id))
+            return
+        ids = [e.get("id") for e in entries]
+        if not isinstance(entry_id, str) or entry_id not in ids:
+            call.respond.error(
+                400, error_body(400, f"Entry {entry_id!r} is not in conversation {conversation_id}")
+            )
+            return
+        branch = self._state.new_id("conv")
+        if _stored(call):
+            kept = entries[: ids.index(entry_id) + 1]
+            with self._state.lock:
+                self._state.conversations[branch] = {"agent_id": conversation["agent_id"], "entries": kept}
+        self._answer(call, branch, conversation["agent_id"])
+
+    def delete(self, call: Call) -> None:
+        conversation_id = call.params["conversation_id"]
+        with self._state.lock:
+            gone = self._state.conversations.pop(conversation_id, None)
+        if gone is None:
+            call.respond.error(404, not_found("Conversation", conversation_id))
+            return
+        call.respond.no_content()
 
     def history(self, call: Call) -> None:
         conversation_id = call.params["conversation_id"]
@@ -178,10 +216,11 @@ class ConversationRoutes:
         if schema is not None and reply.text is None:
             reply = dataclasses.replace(reply, text=answer_for(schema, prompt_text(inputs)))
         turn = _Turn(self._state, reply, prompt_text(inputs), agent_id)
-        with self._state.lock:
-            self._state.conversations[conversation_id]["entries"].extend(
-                input_entries(inputs) + turn.outputs()
-            )
+        if _stored(call):
+            with self._state.lock:
+                self._state.conversations[conversation_id]["entries"].extend(
+                    input_entries(inputs) + turn.outputs()
+                )
         if call.record.stream:
             self._stream(call, conversation_id, turn)
             return
@@ -269,6 +308,11 @@ class ConversationRoutes:
             "agent_id": turn.agent_id,
             "created_at": now_iso(),
         }
+
+
+def _stored(call: Call) -> bool:
+    """The request's ``store`` (true unless it says ``false``)."""
+    return call.json.get("store") is not False
 
 
 def _response_format_problem(args: Any) -> str:

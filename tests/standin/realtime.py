@@ -18,7 +18,9 @@ Turn detection (a session with ``turn_detection``): ``turn.start`` when speech b
 an energy detector on 20 ms frames (:class:`TurnDetector`; the real service's is semantic). As on the
 service, a turn's text is out before its ``turn.end``: the stand-in sends the rest of the script's
 words first (all of them: its text is not tied to the audio), except ``late_words``, which wait for
-``input_audio.end``. :meth:`MistralStandIn.hold_realtime_done` keeps ``transcription.done`` back.
+``input_audio.end``. ``TranscriptionScript(turns=...)`` sends chosen turn events at chosen points of
+the audio instead (:class:`tests.standin.scripts.ScriptedTurn`), the words only as they say.
+:meth:`MistralStandIn.hold_realtime_done` keeps ``transcription.done`` back.
 """
 
 from __future__ import annotations
@@ -190,6 +192,7 @@ class _Session:
         self.sent_deltas = 0
         self.sent_segments = 0
         self.turns: TurnDetector | None = None
+        self.sent_turns = 0
 
     @property
     def seconds(self) -> float:
@@ -297,9 +300,12 @@ class _Session:
         self.audio_bytes += len(data)
         self.call.record.ws_audio.extend(data)
         on_time = len(self.deltas) - min(len(self.deltas), self.script.late_words)
+        turn = self.session.get("turn_detection")
+        if turn is not None and self.script.turns:
+            self._scripted_turns(on_time)
+            return len(data)
         due = min(on_time, int(self.seconds / SECONDS_PER_WORD))
         self._send_deltas(due)
-        turn = self.session.get("turn_detection")
         if turn is not None:
             fmt = self.session["audio_format"]
             if self.turns is None:
@@ -316,6 +322,22 @@ class _Session:
                 if not self.events.send(event):
                     break
         return len(data)
+
+    def _scripted_turns(self, on_time: int) -> None:
+        """The script's turn events whose point of the audio has now been received, each after the
+        words it says are out by then."""
+        while self.sent_turns < len(self.script.turns) and self.events.open:
+            scripted = self.script.turns[self.sent_turns]
+            if self.seconds + 1e-9 < scripted.at:
+                return
+            self.sent_turns += 1
+            self._send_deltas(on_time if scripted.words is None else min(on_time, scripted.words))
+            if scripted.kind == "turn.end" and self.sent_deltas == len(self.deltas):
+                self._send_segments()
+            event: dict[str, Any] = {"type": scripted.kind, "time_s": scripted.at}
+            if scripted.kind == "turn.end":
+                event["end_reason"] = "threshold"
+            self.events.send(event)
 
     def _send_deltas(self, upto: int) -> None:
         while self.sent_deltas < upto and self.events.open:

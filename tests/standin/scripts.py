@@ -41,6 +41,18 @@ HOSTILE_SEGMENTS: tuple[ScriptedSegment, ...] = (
 
 
 @dataclass(frozen=True)
+class ScriptedTurn:
+    """A turn event the realtime stand-in sends at a chosen point of the audio it received."""
+
+    at: float
+    """Seconds of audio received when it goes out (also its ``time_s``)."""
+    kind: str = "turn.end"
+    """``turn.start``, ``turn.resume`` or ``turn.end``."""
+    words: int | None = None
+    """The words of the text sent before it (None: every word but ``late_words``)."""
+
+
+@dataclass(frozen=True)
 class TranscriptionScript:
     """The answer to one ``POST /v1/audio/transcriptions``.
 
@@ -65,8 +77,14 @@ class TranscriptionScript:
     """Realtime with turn detection: the ``time_s`` every ``turn.end`` carries (None: where the
     speech ended); a hostile service's NaN, negative or far-future times."""
 
+    turns: tuple[ScriptedTurn, ...] = ()
+    """Realtime with turn detection: these turn events, at these points of the audio, instead of
+    the stand-in's own detector; the text's words go out only as they say (the rest at
+    ``input_audio.end``). A speaker who pauses, is taken as done, then goes on."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))
+        object.__setattr__(self, "turns", tuple(sorted(self.turns, key=lambda t: t.at)))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@
         assert server.requests[0].route == "conversations.start"
 
 Routes: ``transcriptions``, ``realtime`` (a WebSocket), ``speech``, ``speech.realtime`` (a WebSocket),
-``agents.create|list|list_pages|get|update|delete``, ``conversations.start|append|history``,
+``agents.create|list|list_pages|get|update|delete``,
+``conversations.start|append|restart|delete|history``,
 ``models.list``;
 anything else answers 404 (route ``unknown``).
 """
@@ -80,6 +81,8 @@ class _Router:
             ("DELETE", agent, "agents.delete", agents.delete),
             ("POST", r"/v1/conversations", "conversations.start", conversations.start),
             ("POST", conversation, "conversations.append", conversations.append),
+            ("POST", conversation + "/restart", "conversations.restart", conversations.restart),
+            ("DELETE", conversation, "conversations.delete", conversations.delete),
             ("GET", conversation + "/history", "conversations.history", conversations.history),
             ("GET", r"/v1/models", "models.list", list_models),
         ]

@@ -63,9 +63,11 @@ def make_room(tui_settings: Settings, clip: Path) -> Iterator[RoomFactory]:
         realtime: bool = False,
         recorder: object = "file",
         live: bool = False,
+        player: object = None,
     ) -> Room:
         """``realtime``: the file is "heard" at its own pace; ``live``: transcribe while recording, as
-        the app does (the realtime socket for Mistral)."""
+        the app does (the realtime socket for Mistral); ``player``: where replies are played (none
+        by default)."""
         settings = settings or tui_settings
         backends = make_backends(settings)
         room = Room(
@@ -73,7 +75,7 @@ def make_room(tui_settings: Settings, clip: Path) -> Iterator[RoomFactory]:
             if recorder == "file"
             else recorder,  # type: ignore[arg-type]
             runner=backends.runner(settings),
-            player=None,
+            player=player,  # type: ignore[arg-type]
             log=new_log(settings, backends),
             live=live_transcription(settings, backends) if live else None,
             debounce_s=settings.hotkey.debounce_ms / 1000.0,

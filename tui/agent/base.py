@@ -29,7 +29,20 @@ class Agent(Protocol):
         prompt: str,
         conversation_id: str | None,
         on_text: Callable[[str], None],
-    ) -> Reply: ...
+        *,
+        early: bool = False,
+    ) -> Reply:
+        """``early=True``: an early (speculative) answer, made in a branch of its own that holds the
+        conversation so far and this one exchange; ``conversation_id`` is left as it was. The
+        reply's ``conversation_id`` is the branch: the next turn goes on from it when the answer is
+        used (and the conversation it branched from is forgotten), and :meth:`forget` removes it
+        when it is not."""
+        ...
+
+    def forget(self, conversation_id: str) -> None:
+        """Delete a conversation nothing goes on from: an unused early answer's branch, or the one a
+        used early answer branched from (the branch holds all of it). Never raises."""
+        ...
 
 
 class NoAgent:
@@ -42,8 +55,13 @@ class NoAgent:
     def warm_up(self) -> None:
         return None
 
-    def ask(self, prompt: str, conversation_id: str | None, on_text: Callable[[str], None]) -> Reply:
+    def ask(
+        self, prompt: str, conversation_id: str | None, on_text: Callable[[str], None], *, early: bool = False
+    ) -> Reply:
         raise NotImplementedError("NoAgent never answers; check `name == 'none'` first.")
+
+    def forget(self, conversation_id: str) -> None:
+        return None
 
 
 def json_schema_format(name: str, schema: dict[str, Any]) -> dict[str, Any]:

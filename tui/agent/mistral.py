@@ -94,6 +94,9 @@ class MistralAgent:
         self.cache = AgentCache(settings.cache_dir / "agents.json")
         self.agent_id: str | None = None
         self._lock = threading.Lock()
+        self._entries: dict[str, str] = {}
+        """conversation id -> the id of its last entry (the reply's), which an early answer's
+        ``restart`` goes on from."""
 
     # -- the agent -------------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -120,8 +123,12 @@ class MistralAgent:
             self.cache.put(self.key, None)
 
     # -- a turn ----------------------------------------------------------------------------------
-    def ask(self, prompt: str, conversation_id: str | None, on_text: Callable[[str], None]) -> Reply:
+    def ask(
+        self, prompt: str, conversation_id: str | None, on_text: Callable[[str], None], *, early: bool = False
+    ) -> Reply:
         agent_id = self.ensure_agent()
+        if early:
+            return self._ask_early(prompt, conversation_id, agent_id, on_text)
         try:
             return self._stream(prompt, conversation_id, agent_id, on_text)
         except _NotFound as missing:
@@ -140,21 +147,86 @@ class MistralAgent:
                 status=404,
             ) from None
 
+    def _ask_early(
+        self, prompt: str, conversation_id: str | None, agent_id: str, on_text: Callable[[str], None]
+    ) -> Reply:
+        """An early answer in a branch: the Conversations API stores what its own model writes, never
+        an answer given to it (an append always runs the model again), so the answer the room may
+        hear is made where it can stay: a new conversation on the first turn, else ``restart`` from
+        the conversation's last entry (a new conversation holding the entries up to that one, then
+        this exchange), both stored. The session's conversation is not touched; a branch that is
+        not used is deleted (:meth:`forget`), also when it is cut short here, and when one is used
+        the runner forgets the conversation it branched from, so the server keeps one conversation
+        per session, with one exchange per turn."""
+        reply = Reply()
+        try:
+            if conversation_id:
+                entry = self._last_entry(conversation_id)
+                return self._stream(
+                    prompt, conversation_id, agent_id, on_text, reply=reply, restart_from=entry
+                )
+            return self._stream(prompt, None, agent_id, on_text, reply=reply)
+        except _NotFound as missing:
+            raise AgentError(
+                f"The early answer failed: the {missing.what} was not found on the server (404).", status=404
+            ) from None
+        except BaseException:
+            if reply.conversation_id and reply.conversation_id != conversation_id:
+                self.forget(reply.conversation_id)
+            raise
+
+    def _last_entry(self, conversation_id: str) -> str:
+        """The id of the conversation's last entry: remembered from its last reply, else read from
+        its history (a session continued from disk)."""
+        with self._lock:
+            known = self._entries.get(conversation_id)
+        if known:
+            return known
+        try:
+            history = self.connection.client.beta.conversations.get_history(conversation_id=conversation_id)
+        except Exception as err:
+            if getattr(err, "status_code", None) == 404:
+                raise _NotFound("conversation") from None
+            raise self.connection.translate(err, "agent", "The early answer") from None
+        ids = [str(e.id) for e in getattr(history, "entries", None) or [] if getattr(e, "id", None)]
+        if not ids:
+            raise AgentError("The early answer failed: the conversation has no entry to go on from.")
+        return ids[-1]
+
+    def forget(self, conversation_id: str) -> None:
+        """Delete a conversation nothing goes on from (see :meth:`tui.agent.base.Agent.forget`); a
+        failure is logged, never raised: the turn is answered either way."""
+        with self._lock:
+            self._entries.pop(conversation_id, None)
+        try:
+            self.connection.client.beta.conversations.delete(conversation_id=conversation_id)
+        except Exception as err:
+            import logging
+
+            logging.getLogger("voxroom").warning(
+                "a conversation left by an early answer was not deleted: %s", type(err).__name__
+            )
+
     def _stream(
         self,
         prompt: str,
         conversation_id: str | None,
         agent_id: str,
         on_text: Callable[[str], None],
+        *,
+        reply: Reply | None = None,
+        restart_from: str | None = None,
     ) -> Reply:
         from mistralai.client.models import ConversationEvents
 
         from tui.sse import events as sse_events
 
         conversations = self.connection.client.beta.conversations
-        reply = Reply(conversation_id=conversation_id)
+        reply = reply if reply is not None else Reply()
+        reply.conversation_id = None if restart_from else conversation_id
         parts: list[str] = []
         shown = StreamScrubber()  # every delta enters here: a key echoed in the reply is never shown
+        last_entry: list[str] = []
 
         def emit(text: str) -> None:
             safe = shown.feed(text)
@@ -166,14 +238,18 @@ class MistralAgent:
         finished = False
         events = 0
         try:
-            if conversation_id:
+            if restart_from and conversation_id:
+                stream = conversations.restart_stream(
+                    conversation_id=conversation_id, from_entry_id=restart_from, inputs=prompt, store=True
+                )
+            elif conversation_id:
                 stream = conversations.append_stream(conversation_id=conversation_id, inputs=prompt)
             else:
                 stream = conversations.start_stream(agent_id=agent_id, inputs=prompt, store=True)
             with stream:
                 for event in sse_events(stream, ConversationEvents):
                     events += 1
-                    finished = self._handle(event.data, reply, emit) or finished
+                    finished = self._handle(event.data, reply, emit, last_entry) or finished
         except AgentError:
             raise
         except Exception as err:
@@ -197,15 +273,22 @@ class MistralAgent:
             raise AgentError("The agent sent an empty reply.", hint="Retry the turn.")
         if not finished:
             raise AgentError("The reply failed: the connection was cut mid-answer.", hint="Retry the turn.")
+        if reply.conversation_id and last_entry:
+            with self._lock:
+                self._entries[reply.conversation_id] = last_entry[-1]
         return reply
 
     @staticmethod
-    def _handle(data: Any, reply: Reply, emit: Callable[[str], None]) -> bool:
-        """Apply one SSE event (its text to ``emit``); returns True on ``conversation.response.done``."""
+    def _handle(data: Any, reply: Reply, emit: Callable[[str], None], entries: list[str]) -> bool:
+        """Apply one SSE event (its text to ``emit``, its entry's id to ``entries``); returns True on
+        ``conversation.response.done``."""
         kind = getattr(data, "type", None)
         if kind == "conversation.response.started":
             reply.conversation_id = str(data.conversation_id)
         elif kind == "message.output.delta":
+            entry = getattr(data, "id", None)
+            if isinstance(entry, str) and entry and entry not in entries:
+                entries.append(entry)
             for text, ref in _content_parts(data.content):
                 if ref is not None and ref not in reply.references:
                     reply.references.append(ref)

@@ -140,11 +140,23 @@ class OpenAICompatAgent:
             self._history[conversation_id] = [*messages, {"role": "assistant", "content": answer}]
 
     # -- a turn ----------------------------------------------------------------------------------
-    def ask(self, prompt: str, conversation_id: str | None, on_text: Callable[[str], None]) -> Reply:
+    def forget(self, conversation_id: str) -> None:
+        """Drop a conversation's history (kept here; nothing is on the server): an unused early
+        answer's branch, or the one a used early answer branched from."""
+        with self._lock:
+            self._history.pop(conversation_id, None)
+
+    def ask(
+        self, prompt: str, conversation_id: str | None, on_text: Callable[[str], None], *, early: bool = False
+    ) -> Reply:
+        """``early``: the exchange is kept in a branch of its own (a copy of the history so far),
+        which the next turn goes on from when the answer is used."""
         client = self._get_client()
         headers = self._headers()
         conversation_id = conversation_id or uuid.uuid4().hex
         messages = self._messages(conversation_id, prompt)
+        if early:
+            conversation_id = uuid.uuid4().hex
         agent = self.settings.agent
         body: dict[str, Any] = {
             "model": self.model,

@@ -150,6 +150,15 @@ class TranscriptionSettings:
         "Ask the realtime service for turn events: when the speaker has finished, the reply starts from "
         "the live text without waiting for the transcript's end.",
     )
+    realtime_early_answer: bool = flag(
+        True,
+        "With turn detection: when the service says the turn ended (and at the key press, on the live "
+        "text), ask the agent early, in a branch of the conversation, and synthesise the first sentence; "
+        "played at the press when the final text has the same words, discarded (branch deleted) otherwise.",
+    )
+    realtime_early_answer_calls: int = whole(
+        3, 1, 10, "The most early (speculative) agent calls one recorded turn may make."
+    )
 
 
 @dataclass

@@ -50,6 +50,7 @@ from tui.turnlog import ScratchLog, TurnLog, TurnRef
 
 if TYPE_CHECKING:
     from tui.backends import Backends
+    from tui.speculate import Speculator
     from tui.stt.base import LiveTranscription
     from tui.turn import TurnRunner
 
@@ -102,6 +103,7 @@ class Room(Recording, TurnQueue, Replaying):
         self._recording: TurnRef | None = None
         self._recording_since: float | None = None
         self._live: LiveTranscription | None = None
+        self._early: Speculator | None = None
         self._active: int | None = None
         self._stage: TurnStage | None = None
         self._pending = 0

@@ -60,6 +60,8 @@ def caption(text: str) -> str:
 def stop_live(live: LiveTranscription | None) -> None:
     if live is not None:
         live.on_text = None
+        if hasattr(live, "on_turn"):
+            live.on_turn = None  # type: ignore[attr-defined]
         with contextlib.suppress(Exception):
             live.close()
 

@@ -17,6 +17,7 @@ from tui.room.turns import PendingTurn
 from tui.turnlog import ScratchLog
 
 if TYPE_CHECKING:
+    from tui.speculate import Speculator
     from tui.stt.base import LiveTranscription
 
 CLOSED_WHILE_RECORDING = "Voxroom was closed while this turn was being recorded; retry it to get an answer."
@@ -66,6 +67,7 @@ class Recording:
         self._live = live
         if live is not None:
             caption_on(live, ref.index, self._emit)
+        self._early = self._start_early(live)
         self._emit(RecordingStarted(ref.index, self.recorder.device_name))
         self._update_state()
 
@@ -76,12 +78,20 @@ class Recording:
         ended_at = time.perf_counter()
         self._recording, self._recording_since = None, None
         live, self._live = self._live, None
+        early, self._early = self._early, None
+        if early is not None and live is not None:
+            # The press: ask early on the live text so far unless that is what is held already.
+            so_far = live.so_far()  # type: ignore[attr-defined]
+            if so_far is not None:
+                early.ask(so_far)
         try:
             # A lazy clip: on disk as 16 kHz FLAC, never loaded whole. The live transcription is fed
             # until the recorder has written its last block (the end of what was said).
             clip = self.recorder.stop(load=False)
         except VoxroomError as err:
             stop_live(live)
+            if early is not None:
+                early.close()
             self._emit(RoomFailed(err, ref.index))
             self._update_state()
             return
@@ -93,7 +103,7 @@ class Recording:
         except VoxroomError as err:
             self._emit(RoomFailed(err, ref.index))
         self._emit(RecordingStopped(ref.index, duration))
-        self._enqueue(PendingTurn(ref, clip, ended_at, live=live))
+        self._enqueue(PendingTurn(ref, clip, ended_at, live=live, early=early))
 
     def _keep_unfinished_recording(self) -> None:
         """At close: finish the file and save the turn as interrupted (retry it later)."""
@@ -102,6 +112,9 @@ class Recording:
         self._recording, self._recording_since = None, None
         stop_live(self._live)
         self._live = None
+        if self._early is not None:
+            self._early.close()
+            self._early = None
         self.recorder.on_audio = None
         try:
             clip = self.recorder.stop(load=False)
@@ -124,6 +137,22 @@ class Recording:
         if live is not None:
             self.recorder.on_audio = live.feed
         return live
+
+    def _start_early(self, live: LiveTranscription | None) -> Speculator | None:
+        """The recording's early answers, when its live transcription says when the turn ends
+        (realtime turn detection) and the runner answers early (see :mod:`tui.speculate`)."""
+        if live is None or not getattr(live, "turn_detection", False) or not hasattr(live, "so_far"):
+            return None
+        early = self.runner.speculator(lambda: self.log.conversation_id, self._free_for_early)
+        if early is not None:
+            live.on_turn = early.on_turn  # type: ignore[attr-defined]
+        return early
+
+    def _free_for_early(self) -> bool:
+        """No other turn is being answered or waits: the conversation is as the next turn finds it.
+        Read without the room's lock: the recorder's thread asks, and the room holds that lock while
+        it stops the recorder (which waits for that thread)."""
+        return self._active is None and self._pending == 0 and not self._closed
 
     def _fall_back_to_scratch(self, err: VoxroomError) -> None:
         self._emit(

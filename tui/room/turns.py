@@ -19,6 +19,7 @@ from tui.turnlog import TurnRef
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
     from tui.model import Transcript
+    from tui.speculate import Speculator
     from tui.stt.base import LiveTranscription
     from tui.turn import TurnResult
 
@@ -33,6 +34,8 @@ class PendingTurn:
     transcript: Transcript | None = None
     retry: bool = False
     live: LiveTranscription | None = None
+    early: Speculator | None = None
+    """The recording's early answers (:mod:`tui.speculate`), if it had any."""
 
     @property
     def turn(self) -> int:
@@ -70,6 +73,8 @@ class TurnQueue:
                     RoomFailed(VoxroomError(f"Turn {item.turn} stopped unexpectedly: {err}."), item.turn)
                 )
             finally:
+                if item.early is not None:
+                    item.early.close()
                 free_since = time.perf_counter()
                 with self._lock:
                     self._active = None
@@ -117,7 +122,11 @@ class TurnQueue:
             retry=pending.retry,
             hint="Retry it with ctrl+r (the recording is kept).",
             on_failed=failed,
+            early=pending.early,
         )
+        if pending.early is not None:
+            pending.early.close()
+            pending.early = None
         stop_live(pending.live)  # a retry with its saved transcript never needed it
         pending.live = None
         if early is not None and early.provisional and result.transcript is early:

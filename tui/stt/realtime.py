@@ -111,6 +111,13 @@ class RealtimeTranscription:
         self.on_text: Callable[[str], None] | None = None
         """Called from the worker thread with each piece of live text (cleaned) as it arrives, e.g.
         to show what the room is saying; must not block. Final text comes from ``finish()``."""
+        self.on_turn: Callable[[Transcript | None], None] | None = None
+        """With turn detection, until ``finish()``: called (from the worker's or the recorder's
+        thread) with the provisional transcript each time the turn is over with new text (what
+        ``finish()`` would answer now), and with None when it no longer is (the speaker went on);
+        must not block. An early answer starts from it (:mod:`tui.speculate`)."""
+        self._told: str | None = None
+        self._tell_lock = threading.Lock()
         self._connected = False
         self._opened = threading.Event()
         """Set once the session is open or has failed."""
@@ -147,6 +154,8 @@ class RealtimeTranscription:
                 self._queued += block.size
                 self.peak_queued = max(self.peak_queued, self._queued)
                 wake, self._wake_pending = not self._wake_pending, True
+        if rms is not None:
+            self._tell()
         if overflow:
             self._fail(
                 TranscriptionError(
@@ -201,6 +210,30 @@ class RealtimeTranscription:
         # Done: the worker closes the socket by itself; nobody waits for that goodbye.
         assert self._result is not None
         return self._result
+
+    def so_far(self) -> Transcript | None:
+        """The provisional transcript of the live text so far (None before any word)."""
+        with self._lock:
+            return self._live.early(self.sent_seconds) if self._live.has_words() else None
+
+    def _tell(self) -> None:
+        """Say to ``on_turn`` whether the turn is over, and with which text, when that changed."""
+        if self.on_turn is None:
+            return
+        with self._tell_lock:
+            with self._lock:
+                if self._stop_feeding:
+                    return  # pressed: finish() decides from here
+                over = self._turn_over()
+                text = self._live.text if over else None
+                if text == self._told:
+                    return
+                self._told = text
+                transcript = self._live.early(self.sent_seconds) if over else None
+            listener = self.on_turn
+            if listener is not None:
+                with contextlib.suppress(Exception):  # an early answer must not end the session
+                    listener(transcript)
 
     def _turn_over(self) -> bool:
         """(Lock held.) The service said the turn ended, nothing was said after, text arrived."""
@@ -418,6 +451,7 @@ class RealtimeTranscription:
         with self._lock:
             self._turns.on_event(kind, time_s, self.fed_samples / RATE)
             self._changed.notify_all()
+        self._tell()
 
     def _add_text(self, text: Any) -> None:
         with self._lock:
@@ -426,6 +460,8 @@ class RealtimeTranscription:
         if listener is not None and shown:
             with contextlib.suppress(Exception):  # a display problem must not end the session
                 listener(shown)
+        if shown and self.turn_detection:
+            self._tell()
 
 
 def _pcm16(samples: np.ndarray) -> np.ndarray:
