@@ -55,6 +55,8 @@ class VoxroomApp(App[None]):
     #main { height: 1fr; }
     #left { width: 2fr; }
     #transcript { width: 3fr; }
+    MainScreen.-narrow #left, MainScreen.-narrow #transcript { width: 1fr; }
+    ModalScreen Vertical > Label { width: 1fr; }
     .pane { border: round $panel-lighten-2; border-title-color: $text-muted; }
     """
     COMMANDS = App.COMMANDS | {VoxroomCommands}

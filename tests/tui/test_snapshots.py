@@ -1,5 +1,5 @@
-"""Snapshot tests of every screen in the default theme and of the main screen in each other theme,
-with fixed content, clock and levels.
+"""Snapshot tests of every screen at 80x24, 60x20 and 200x50 in the default theme, and of the main
+screen at 120x40 in each other theme, with fixed content, clock and levels.
 
 Update the baselines after a deliberate change with:
 ``env -u NO_COLOR TEXTUAL_ANIMATIONS=none pytest tests/tui/test_snapshots.py --snapshot-update``
@@ -120,10 +120,13 @@ async def _fill(pilot) -> None:  # type: ignore[no-untyped-def]
     app.fixed_clock.now += 83.0  # 01:23 into the recording
     await wait_until(pilot, lambda: app.main.recording_pane.elapsed == 83)
     await wait_until(pilot, lambda: app.main.recording_pane.bar.level.rms_dbfs == -21.0)
+    await wait_until(pilot, lambda: app.main.query_one("FittingFooter")._fitted is not None)
     await pilot.pause()
 
 
-SIZES = ((80, 24), (120, 40))
+SIZES = ((80, 24), (60, 20), (200, 50))
+"""A small terminal (the meters compact, the panes half and half), the smallest Voxroom supports
+without a warning, and a wide one (the meters' bars capped)."""
 SUMMARIES = [
     SessionSummary(
         id="20261124-091500-0001",
@@ -166,6 +169,43 @@ async def _still(pilot, field: str | None = None) -> None:  # type: ignore[no-un
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False  # also shows the cursor
     await pilot.pause()
+
+
+async def _empty(pilot) -> None:  # type: ignore[no-untyped-def]
+    """The first screen: no turn yet, nothing recording."""
+    app = pilot.app
+    await wait_until(pilot, lambda: app.main.transcript_pane.is_mounted)
+    await wait_until(pilot, lambda: bool(app.main.replies_pane.query(".placeholder")))
+    await wait_until(pilot, lambda: app.main.query_one("FittingFooter")._fitted is not None)
+    await pilot.pause()
+
+
+async def _push(pilot, dialog, field: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    await _fill(pilot)
+    pilot.app.push_screen(dialog)
+    await wait_until(pilot, lambda: pilot.app.screen is dialog)
+    await _still(pilot, field)
+
+
+async def _people(pilot) -> None:  # type: ignore[no-untyped-def]
+    from tui.meeting.values import Person
+    from tui.screens.people import PeopleDialog
+
+    people = [Person("speaker_1", "Alice", 41.0, True), Person("speaker_2", "", 12.0, False)]
+    await _push(pilot, PeopleDialog(people))
+
+
+async def _replace(pilot) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.confirm import ConfirmDialog
+
+    question = "/home/alice/Documents/voxroom-weekly-planning.md already exists. Replace it with this export?"
+    await _push(pilot, ConfirmDialog(question, "Replace"))
+
+
+async def _consent(pilot) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.people import RememberVoicesDialog
+
+    await _push(pilot, RememberVoicesDialog())
 
 
 async def _export(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -222,6 +262,7 @@ async def _palette(pilot) -> None:  # type: ignore[no-untyped-def]
 
 
 SCREENS = {
+    "empty": _empty,
     "main": _fill,
     "export": _export,
     "rename": _rename,
@@ -229,6 +270,9 @@ SCREENS = {
     "sessions": _browser,
     "help": _help,
     "palette": _palette,
+    "people": _people,
+    "replace": _replace,
+    "consent": _consent,
 }
 
 
@@ -236,7 +280,7 @@ DEFAULT_THEME = THEME_NAMES[0]
 CASES = [(DEFAULT_THEME, screen, size) for screen in SCREENS for size in SIZES] + [
     (theme, "main", (120, 40)) for theme in THEME_NAMES[1:]
 ]
-"""Every screen at both sizes in the default theme; the main screen, which shows every colour role
+"""Every screen at each size in the default theme; the main screen, which shows every colour role
 of a theme (speakers, states, levels, replies, references, a block), in each other theme."""
 
 

@@ -210,8 +210,10 @@ def test_a_first_run_as_a_new_user_would(
     screen = ask()
     lines = screen.splitlines()
     assert len(lines) <= 24 and "space Record" in lines[-1], screen
-    assert screen.count("speaker_1 : Good morning") == 2, screen  # the new turn is in view
-    replies = [line[:32] for line in lines if line.startswith("│")]
+    # Below 100 columns the replies and the transcript get half the width each.
+    transcript = " ".join(" ".join(line[40:].strip("│ ") for line in lines[:-2]).split())
+    assert transcript.count("speaker_1 : Good morning") == 2, screen  # the new turn is in view
+    replies = [line[:40] for line in lines if line.startswith("│")]
     assert any("today?" in line for line in replies), screen  # so is the end of the new reply
     assert re.search(r"stt \d+ ms · llm \d+ ms · tts", screen), screen  # timings not cut at 80 columns
 
@@ -229,5 +231,5 @@ def test_a_first_run_as_a_new_user_would(
     assert "Meeting " in screen and "Sample · " in screen, screen
     tmux("send-keys", "-t", "vox", "Enter")
     screen = tmux.wait_for(lambda s: "Read-only" in s and "Stand-in reply to:" in s)
-    assert "speaker_1 : Good morning" in screen, screen
+    assert "speaker_1 : Good" in screen, screen
     quit_app()

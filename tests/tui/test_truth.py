@@ -54,8 +54,9 @@ def test_the_status_bar_keeps_what_matters_when_narrow() -> None:
     assert bar.fit(0).startswith("Mistral │ session Meeting")
     narrow = bar.fit(78)  # an 80-column terminal
     assert len(narrow) <= 78 and "stt 412 ms" in narrow and "1st audio 1180 ms" in narrow
+    assert bar.fit(58) == "Mistral │ stt 412 · llm 380 · tts 210 · 1st 1180 ms"  # a 60-column one
     bar.failure = "turn 2: the server did not answer. ctrl+r retries it."
-    assert bar.fit(58).startswith("⚠ turn 2: the server did not answer.")
+    assert bar.fit(58).startswith("Mistral │ ⚠ turn 2: the server did not answer.")  # the backend stays
 
 
 async def test_outside_text_never_becomes_markup(tui_settings, make_room, mistral_server) -> None:
@@ -222,22 +223,29 @@ async def test_export_fits_60x20_offers_webvtt_and_defaults_to_the_start_folder(
 
 
 async def test_the_meter_marks_are_whole_and_clip_sits_beside_the_held_peak(tui_settings, make_room) -> None:
+    """Two rows (RMS, then the peak with the marks) on a tall terminal; one row on a short one (the RMS,
+    with the marks, its number the RMS's)."""
     for size in ((60, 20), (80, 24), (160, 48)):
         app = make_app(tui_settings, make_room())
         async with app.run_test(size=size) as pilot:
             bar = app.main.recording_pane.bar
+            compact = size[1] < 32
+            await wait_until(pilot, lambda b=bar, c=compact: b.compact == c)
             bar.active = True
             bar.level = Level(rms_dbfs=-90, peak_dbfs=-90, no_signal=True)
             await pilot.pause()
             rows = str(bar.render()).splitlines()
-            assert "no signal" in rows[1] and all(len(row) <= bar.size.width for row in rows), (size, rows)
+            assert len(rows) == (1 if compact else 2), (size, rows)
+            assert "no signal" in rows[-1] and all(len(row) <= bar.size.width for row in rows), (size, rows)
             bar.level = Level(
                 rms_dbfs=-20, peak_dbfs=-7.7, held_peak_dbfs=-0.0, clipping=True, no_signal=False
             )
-            peak_row = str(bar.render()).splitlines()[1]
-            assert "CLIP" in peak_row and "-7.7" not in peak_row
-            if size != (60, 20):
-                assert "0.0 dB" in peak_row
+            mark_row = str(bar.render()).splitlines()[-1]
+            assert "CLIP" in mark_row and "-7.7" not in mark_row
+            if compact:
+                assert mark_row.startswith("RMS ") and ("-20.0 dB" in mark_row or size[0] < 80), mark_row
+            else:
+                assert "0.0 dB" in mark_row
             speaking = app.main.playback_meter.bar  # not speaking: no numbers beside an empty bar
             speaking.level = Level(rms_dbfs=-27.5, peak_dbfs=-20, no_signal=False)
             assert "-27.5" not in str(speaking.render())

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events as textual_events
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui.meeting import events as meeting_events
 from tui.model import Timings
@@ -21,6 +21,7 @@ from tui.room.events import RoomEvent
 from tui.screens.main_actions import RECORD_KEY, MainActions, key_bindings
 from tui.screens.main_events import PaneEvents, RoomUpdate
 from tui.widgets import PlaybackMeter, RecordingPane, RepliesPane, StatusBar, TranscriptPane
+from tui.widgets.footer import FittingFooter
 
 if TYPE_CHECKING:
     from tui.app import VoxroomApp
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
 __all__ = ["RECORD_KEY", "MainScreen", "RoomUpdate"]
 
 METER_HZ = 30.0
+SHORT_BELOW = 32
+"""Rows under which the meters are compact (one row of level each, the device on the state's line),
+so that the replies pane keeps most of the height."""
+NARROW_BELOW = 100
+"""Columns under which the replies pane gets half the width (else two fifths)."""
 
 
 class MainScreen(PaneEvents, MainActions, Screen[None]):
@@ -100,7 +106,21 @@ class MainScreen(PaneEvents, MainActions, Screen[None]):
                 yield _titled(self.replies_pane, "Replies")
             yield _titled(self.transcript_pane, "Transcript")
         yield self.status_bar
-        yield Footer(compact=True)
+        yield FittingFooter(compact=True)
+
+    def on_resize(self, event: textual_events.Resize) -> None:
+        self._fit(event.size.width, event.size.height)
+
+    def on_screen_resume(self) -> None:
+        """The terminal may have changed size while a dialog was over this screen."""
+        self._fit(*self.app.size)
+
+    def _fit(self, width: int, height: int) -> None:
+        short = height < SHORT_BELOW
+        self.set_class(short, "-short")
+        self.set_class(width < NARROW_BELOW, "-narrow")
+        self.recording_pane.compact = short
+        self.playback_meter.compact = short
 
     def on_mount(self) -> None:
         from tui.backends import Service, plan_for

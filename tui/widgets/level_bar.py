@@ -25,6 +25,9 @@ VALUE_WIDTH = 10
 """`` -27.5 dB``: a space, the value (6 cells) and the unit."""
 MIN_BAR = 12
 """Narrower than this, the numbers are left out to give the bar (and "no signal") room."""
+MAX_BAR = 40
+"""The bar is never wider than this (a wide terminal leaves the rest of the line empty): a glance
+reads a short bar, not one that stretches across the screen."""
 
 
 def fraction(value_dbfs: float, floor: float = FLOOR_DBFS) -> float:
@@ -82,17 +85,23 @@ def format_dbfs(value: float) -> str:
 
 
 class LevelBar(Widget):
-    """Two rows: RMS and peak. ``level`` is anything with rms_dbfs/peak_dbfs/clipping/no_signal."""
+    """Two rows: RMS and peak; one (RMS, with the marks) when ``compact``. ``level`` is anything with
+    rms_dbfs/peak_dbfs/clipping/no_signal."""
 
     DEFAULT_CSS = """
     LevelBar {
         height: 2;
         width: 1fr;
     }
+    LevelBar.-compact { height: 1; }
     """
 
     level: reactive[LevelLike] = reactive(SILENT, layout=False)
     active: reactive[bool] = reactive(True)
+    compact: reactive[bool] = reactive(False)
+
+    def watch_compact(self, compact: bool) -> None:
+        self.set_class(compact, "-compact")
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -102,10 +111,10 @@ class LevelBar(Widget):
     def render(self) -> Content:
         self.frames += 1
         level = self.level
-        width = self.size.width - LABEL_WIDTH - VALUE_WIDTH
+        width = min(MAX_BAR, self.size.width - LABEL_WIDTH - VALUE_WIDTH)
         numbers = width >= MIN_BAR
         if not numbers:  # narrow: the bar and its marks matter more than the numbers
-            width = max(4, self.size.width - LABEL_WIDTH)
+            width = max(4, min(MAX_BAR, self.size.width - LABEL_WIDTH))
         mark, style = "", ""
         if self.active and level.clipping:
             mark, style = " CLIP", "b $meter-clip"
@@ -113,7 +122,10 @@ class LevelBar(Widget):
             mark, style = " no signal", "$meter-no-signal"
         rows = []
         peak = max(level.peak_dbfs, level.held_peak_dbfs)
-        for label, value, row_mark in (("RMS ", level.rms_dbfs, ""), ("PEAK", peak, mark)):
+        shown = [("RMS ", level.rms_dbfs, ""), ("PEAK", peak, mark)]
+        if self.compact:  # one row: the RMS, with the marks the peak row would carry
+            shown = [("RMS ", level.rms_dbfs, mark)]
+        for label, value, row_mark in shown:
             filled = round(fraction(value if self.active else -200.0) * width)
             bar = bar_content(filled, width, row_mark, style)
             number = format_dbfs(value) if self.active else "     –"

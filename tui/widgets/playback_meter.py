@@ -20,10 +20,17 @@ class PlaybackMeter(Vertical):
         width: 1fr; height: auto; max-height: 2; color: $text-muted; text-overflow: ellipsis;
     }
     PlaybackMeter > .sentence.-speaking { background: $speaking-highlight; color: $foreground; }
+    PlaybackMeter.-compact > .sentence { display: none; }
     """
 
     sentence: reactive[str] = reactive("")
     speaking: reactive[bool] = reactive(False)
+    compact: reactive[bool] = reactive(False)
+    """A short terminal: one row of level, no sentence (the replies pane shows the reply)."""
+
+    def watch_compact(self, compact: bool) -> None:
+        self.set_class(compact, "-compact")
+        self.bar.compact = compact
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

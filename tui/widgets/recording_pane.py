@@ -9,6 +9,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.room import IDLE, PROCESSING, RECORDING, SPEAKING, LevelLike
+from tui.text import clean
 from tui.trigger import key_label
 from tui.widgets.level_bar import LevelBar
 
@@ -40,6 +41,7 @@ class RecordingPane(Vertical):
     RecordingPane.-speaking .state { color: $success; }
     RecordingPane .device { color: $text-muted; }
     RecordingPane > .hint { color: $text-muted; height: auto; max-height: 2; text-wrap: wrap; }
+    RecordingPane.-compact > .device { display: none; }
     """
 
     state: reactive[str] = reactive(IDLE)
@@ -53,6 +55,8 @@ class RecordingPane(Vertical):
     global_key: reactive[str] = reactive("")
     """The system-wide hotkey (``shift_r``), empty when it is off or could not start."""
     has_mic: reactive[bool] = reactive(True)
+    compact: reactive[bool] = reactive(False)
+    """A short terminal: the device on the state's line, one row of level."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -83,11 +87,17 @@ class RecordingPane(Vertical):
     def watch_elapsed(self) -> None:
         self._show_state()
 
+    def watch_compact(self, compact: bool) -> None:
+        self.set_class(compact, "-compact")
+        self.bar.compact = compact
+        self._show_state()
+
     def watch_queued(self) -> None:
         self._show_state()
 
     def watch_device(self) -> None:
         self._show_device()
+        self._show_state()
 
     def watch_hint(self) -> None:
         self._show_hint()
@@ -132,7 +142,15 @@ class RecordingPane(Vertical):
         return text
 
     def _show_state(self) -> None:
-        self._state.update(Content(self.state_text))
+        if self.compact:
+            device = Content.styled(f" · {clean(self.device_text)}", "not bold $text-muted")
+            self._state.update(Content(self.state_text) + device)
+        else:
+            self._state.update(Content(self.state_text))
+
+    @property
+    def device_text(self) -> str:
+        return f"mic: {self.device or 'none'}"
 
     def _show_device(self) -> None:
-        self._device.update(Content(f"mic: {self.device or 'none'}"))
+        self._device.update(Content(self.device_text))

@@ -16,10 +16,21 @@ def ms(value: float | None) -> str:
     return f"{value:.0f} ms" if value < 10_000 else f"{value / 1000:.1f} s"
 
 
-def timings_text(t: Timings | None, *, short: bool = False) -> str:
+def number(value: float | None) -> str:
+    """A time in ms without its unit (``–`` when unknown)."""
+    return "–" if value is None else f"{value:.0f}"
+
+
+def timings_text(t: Timings | None, *, level: int = 0) -> str:
+    """The timings in full (``level`` 0), short (1) or shortest (2)."""
     if t is None:
         return "no turn yet"
-    if short:
+    if level >= 2:  # the unit once, at the end
+        return (
+            f"stt {number(t.transcription_ms)} · llm {number(t.agent_first_token_ms)} · "
+            f"tts {number(t.speech_first_audio_ms)} · 1st {number(t.first_audio_ms)} ms"
+        )
+    if level == 1:
         return (
             f"stt {ms(t.transcription_ms)} · llm {ms(t.agent_first_token_ms)} · "
             f"tts {ms(t.speech_first_audio_ms)} · 1st audio {ms(t.first_audio_ms)}"
@@ -63,23 +74,24 @@ class StatusBar(Static):
 
     def fit(self, width: int) -> str:
         """The line for ``width`` cells (0: unbounded): shorter timings first, then the least useful
-        parts are left out (backend, then session)."""
-        for short, drop in ((False, 0), (True, 0), (True, 1), (True, 2)):
-            parts = [text for rank, text in self._parts(short) if rank < 4 - drop]
+        parts are left out (who has spoken, then the session), then the shortest timings; the backend
+        always stays."""
+        for short, keep_below in ((0, 4), (1, 4), (1, 3), (1, 2), (2, 2)):
+            parts = [text for rank, text in self._parts(short) if rank < keep_below]
             line = " │ ".join(parts)
             if not width or len(line) <= width:
                 return line
         return line
 
-    def _parts(self, short: bool) -> list[tuple[int, str]]:
+    def _parts(self, short: int) -> list[tuple[int, str]]:
         """(rank, text) in display order; a higher rank goes first when there is no room."""
-        parts = [(3, self.backend or "…"), (2, f"session {clean(self.session) or '–'}")]
+        parts = [(0, self.backend or "…"), (2, f"session {clean(self.session) or '–'}")]
         if self.people:
             parts.append((3, clean(self.people)))
         if self.failure:
             parts.append((0, f"⚠ {clean(self.failure)}"))
         if self.timings is not None or not (self.started or self.failure):
-            parts.append((1, timings_text(self.timings, short=short)))
+            parts.append((1, timings_text(self.timings, level=short)))
         if self.note:
             parts.append((0, clean(self.note)))
         return parts
