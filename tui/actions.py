@@ -26,6 +26,8 @@ class Need(StrEnum):
     """Somebody has spoken in the session on show."""
     SUGGESTION = "suggestion"
     """A remembered voice suggested a name."""
+    TRANSCRIPT = "transcript"
+    """The session on show is saved and something was said in it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,13 @@ COMMANDS: tuple[Command, ...] = (
         "Write this session as Markdown, text, JSON, SRT or WebVTT",
         "ctrl+e",
         "Export",
+    ),
+    Command(
+        "minutes",
+        "Minutes",
+        "The session's summary, decisions, action items and open questions, written by the agent",
+        "m",
+        needs=Need.TRANSCRIPT,
     ),
     Command(
         "rename_speaker", "Rename speaker", "Show a name instead of a speaker label", needs=Need.SPEAKERS

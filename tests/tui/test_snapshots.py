@@ -19,7 +19,7 @@ from tui.audio.clip import Clip
 from tui.backends import make_backends
 from tui.config import Secret, Settings
 from tui.lifecycle import ScratchLog
-from tui.meeting.values import ShownTurn
+from tui.meeting.values import ActionView, MinutesView, ShownTurn
 from tui.model import Reference, Reply, Segment, Timings, Transcript
 from tui.room import Level, Room
 from tui.sessions.model import SessionSummary
@@ -261,6 +261,30 @@ async def _palette(pilot) -> None:  # type: ignore[no-untyped-def]
     await _still(pilot)
 
 
+MINUTES = MinutesView(
+    summary="The team planned the week: the release moves to Friday and [b]the docs[/b] need an owner.",
+    decisions=("Release on Friday, not Thursday.", "Keep the old API for one more version."),
+    actions=(
+        ActionView("Alice", "Write the release notes", "09:17", "I'll write the release notes today."),
+        ActionView("speaker_2", "Check the Paris venue", "09:18", "Let me check the venue in Paris."),
+        ActionView("Unassigned", "Find an owner for the docs", "09:21"),
+    ),
+    questions=("Who presents the demo?",),
+    written="Written 2026-11-24 09:40 by mistral-small-latest.",
+)
+
+
+async def _minutes(pilot) -> None:  # type: ignore[no-untyped-def]
+    from tui.meeting.events import MinutesShown
+    from tui.screens.minutes import MinutesScreen
+
+    await _fill(pilot)
+    pilot.app.main.action_minutes()
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, MinutesScreen) and pilot.app.screen.read)
+    pilot.app.screen.apply(MinutesShown("Weekly planning", MINUTES))  # a scratch session keeps none
+    await _still(pilot)
+
+
 SCREENS = {
     "empty": _empty,
     "main": _fill,
@@ -273,6 +297,7 @@ SCREENS = {
     "people": _people,
     "replace": _replace,
     "consent": _consent,
+    "minutes": _minutes,
 }
 
 

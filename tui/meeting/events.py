@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui.errors import VoxroomError
-from tui.meeting.values import Person, Shown, ShownTurn
+from tui.meeting.values import MinutesView, Person, Shown, ShownTurn
 from tui.room.events import RoomEvent
 from tui.sessions.model import SessionSummary
 
@@ -93,12 +93,42 @@ class Notice(RoomEvent):
     timeout: float = 6.0
 
 
+@dataclass(frozen=True)
+class MinutesShown(RoomEvent):
+    """The minutes of the session on show (``minutes`` ``None``: none saved yet). ``asked``: the request
+    that wrote them (0: read from the session). ``why_not``: why the agent cannot be asked now, in one
+    sentence (``""``: it can)."""
+
+    session: str
+    minutes: MinutesView | None
+    asked: int = 0
+    why_not: str = ""
+
+
+@dataclass(frozen=True)
+class MinutesAsking(RoomEvent):
+    """Request ``asked`` for the minutes has gone to the agent."""
+
+    asked: int
+
+
+@dataclass(frozen=True)
+class MinutesFailed(RoomEvent):
+    """Request ``asked`` for the minutes failed; the saved minutes are unchanged."""
+
+    asked: int
+    error: VoxroomError
+
+
 __all__ = [
     "AudioReplaced",
     "ConsentAsked",
     "DevicesListed",
     "ExportExists",
     "MeetingReady",
+    "MinutesAsking",
+    "MinutesFailed",
+    "MinutesShown",
     "Notice",
     "PeopleListed",
     "Problem",

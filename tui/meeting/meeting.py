@@ -1,8 +1,8 @@
 """The meeting: the room and the session on show, and every use case the app offers on them (record,
 retry, stop, new, open, continue, rename and the consent question, people and samples, export,
-replay, devices). No Textual here: each method may block (devices, disk), so the app calls them from
-its workers; everything they have to say goes out as events (:mod:`tui.room.events` and
-:mod:`tui.meeting.events`) to the same listeners as the room's own.
+replay, devices; the minutes in :mod:`tui.meeting.minutes`). No Textual here: each method may block
+(devices, disk), so the app calls them from its workers; everything they have to say goes out as
+events (:mod:`tui.room.events` and :mod:`tui.meeting.events`) to the same listeners as the room's own.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from tui.meeting.events import (
     SessionShown,
     SessionsListed,
 )
+from tui.meeting.minutes import MeetingMinutes
 from tui.meeting.values import DevicesChoice, OpenMode, Shown
 from tui.room.controller import Listener, Room
 from tui.room.events import RECORDING, SPEAKING, RoomEvent
@@ -69,6 +70,8 @@ class Meeting:
         self._recent = ""
         """The id of the last session, touched a moment before this launch: ctrl+t continues it."""
         self._lock = threading.Lock()
+        self.minutes = MeetingMinutes(self)
+        """The Minutes screen's use cases (show, ask, cancel) on the session on show."""
 
     # -- what is on show -------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:

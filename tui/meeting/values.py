@@ -83,3 +83,32 @@ class ShownTurn:
     status: str
     note: str = ""
     """What the replies pane says of it (an interrupted turn, nothing said), or ``""``."""
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """An action item as the Minutes screen shows it (every text one cleaned line)."""
+
+    owner: str
+    """The person's name (or label), or ``Unassigned``."""
+    task: str
+    clock: str
+    """The local clock time it was said (``10:32``), else its time on the session timeline."""
+    quote: str = ""
+
+    @property
+    def line(self) -> str:
+        """``Owner: task (10:32)``, as the exports write it."""
+        return f"{self.owner}: {self.task} ({self.clock})"
+
+
+@dataclass(frozen=True)
+class MinutesView:
+    """Saved minutes as the Minutes screen shows them (every text one cleaned line)."""
+
+    summary: str
+    decisions: tuple[str, ...] = ()
+    actions: tuple[ActionView, ...] = ()
+    questions: tuple[str, ...] = ()
+    written: str = ""
+    """When and by which model they were written."""

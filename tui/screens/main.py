@@ -91,6 +91,9 @@ class MainScreen(PaneEvents, MainActions, Screen[None]):
             meeting_events.ExportExists: self._on_export_exists,
             meeting_events.Problem: self._on_problem,
             meeting_events.Notice: self._on_notice,
+            meeting_events.MinutesShown: self._on_minutes,
+            meeting_events.MinutesAsking: self._on_minutes,
+            meeting_events.MinutesFailed: self._on_minutes,
         }
         meeting.subscribe(self._listener)
 

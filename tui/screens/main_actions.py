@@ -214,5 +214,22 @@ class MainActions(_Screen):
             replies=self.replies_pane.texts,
         )
 
+    def action_minutes(self) -> None:
+        """The Minutes screen of the session on show (it says why when it cannot ask the agent)."""
+        from tui.screens.minutes import MinutesScreen
+
+        if not any(isinstance(screen, MinutesScreen) for screen in self.app.screen_stack):
+            self.app.push_screen(MinutesScreen())
+
+    def _on_minutes(
+        self, event: meeting_events.MinutesShown | meeting_events.MinutesAsking | meeting_events.MinutesFailed
+    ) -> None:
+        """The Minutes screen's events go to it while it is open (a closed one cancelled its request)."""
+        from tui.screens.minutes import MinutesScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, MinutesScreen):
+                screen.apply(event)
+
     def action_choose_devices(self) -> None:
         self.in_worker("list the sound devices", self.meeting.list_devices, group="devices", exclusive=True)

@@ -1,5 +1,6 @@
 """Voxroom's commands in Textual's command palette (ctrl+p): only those that can run now, each with its
-key; a search ranks a title that is the query, then one that starts with it, above fuzzy matches."""
+key (its help shown as written, never read as markup); a search ranks a title that is the query, then
+one that starts with it, above fuzzy matches."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.markup import escape
 
 from tui.actions import Need
 
@@ -38,7 +40,7 @@ class VoxroomCommands(Provider):
 
         app = cast("VoxroomApp", self.app)
         entries = [
-            Entry(c.title, c.help, key_label(c.keys), _action(app, c.action))
+            Entry(c.title, why_not(app, c.needs) or c.help, key_label(c.keys), _action(app, c.action))
             for c in COMMANDS
             if available(app, c.needs)
         ]
@@ -50,7 +52,9 @@ class VoxroomCommands(Provider):
 
     async def discover(self) -> Hits:
         for entry in self._entries():
-            yield DiscoveryHit(entry.display(entry.title), entry.run, text=entry.title, help=entry.help)
+            yield DiscoveryHit(
+                entry.display(entry.title), entry.run, text=entry.title, help=escape(entry.help)
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -59,7 +63,7 @@ class VoxroomCommands(Provider):
             if fuzzy > 0:
                 display = entry.display(matcher.highlight(entry.title))
                 score = rank(query, entry.title, fuzzy)
-                yield Hit(score, display, entry.run, text=entry.title, help=entry.help)
+                yield Hit(score, display, entry.run, text=entry.title, help=escape(entry.help))
 
 
 def rank(query: str, title: str, fuzzy: float) -> float:
@@ -90,6 +94,8 @@ def available(app: VoxroomApp, need: Need) -> bool:
         return bool(app.main.transcript_pane.speakers)
     if need == Need.SUGGESTION:
         return app.main._suggestion is not None
+    if need == Need.TRANSCRIPT:
+        return meeting.minutes.has_transcript
     if room is None:
         return False
     if need == Need.FAILED_TURN:
@@ -104,6 +110,17 @@ def available(app: VoxroomApp, need: Need) -> bool:
         count = turn_count(meeting.shown)  # None: a session kept in memory only
         return not meeting.busy and (count is None or count > 0)
     return True
+
+
+def why_not(app: VoxroomApp, need: Need) -> str:
+    """What an offered command says instead of its help when it cannot do all it says (the minutes
+    without an agent: how to configure one)."""
+    if need == Need.TRANSCRIPT:
+        from tui.backends import Service, plan_for
+        from tui.model import NO_AGENT_NEXT_STEP
+
+        return NO_AGENT_NEXT_STEP if plan_for(app.settings).agent is Service.NONE else ""
+    return ""
 
 
 def _action(app: VoxroomApp, action: str) -> Callable[[], object]:
