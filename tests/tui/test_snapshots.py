@@ -90,10 +90,12 @@ HISTORY = [
 ]
 
 
-def snapshot_app(tmp_path: Path, theme: str) -> VoxroomApp:
+def snapshot_app(tmp_path: Path, theme: str, *, agent: str = "") -> VoxroomApp:
+    """``agent``: the ``agent.backend`` setting (``"none"``: turns are transcribed only)."""
     settings = Settings(
         backend="mistral", api_key=Secret("test-key"), server_url=closed_url(), data_dir=tmp_path
     )
+    settings.agent.backend = agent
     backends = make_backends(settings)
     clock = FixedClock()
     room = Room(
@@ -176,6 +178,22 @@ async def _empty(pilot) -> None:  # type: ignore[no-untyped-def]
     app = pilot.app
     await wait_until(pilot, lambda: app.main.transcript_pane.is_mounted)
     await wait_until(pilot, lambda: bool(app.main.replies_pane.query(".placeholder")))
+    await wait_until(pilot, lambda: app.main.query_one("FittingFooter")._fitted is not None)
+    await pilot.pause()
+
+
+async def _unanswered(pilot) -> None:  # type: ignore[no-untyped-def]
+    """No agent: a turn transcribed and not answered, and how to get answers, said once."""
+    from tui.model import STATUS_NOTES, TurnStatus
+
+    app = pilot.app
+    await wait_until(pilot, lambda: app.main.transcript_pane.is_mounted)
+    number, transcript, _reply, timings, _status = HISTORY[0]
+    note = STATUS_NOTES[TurnStatus.NO_AGENT]
+    app.main.show_history((ShownTurn(number, transcript, None, timings, TurnStatus.NO_AGENT, note),))
+    replies = app.main.replies_pane
+    await wait_until(pilot, lambda: all(view.size.height > 0 for view in replies.query("ReplyView")))
+    replies.grew()
     await wait_until(pilot, lambda: app.main.query_one("FittingFooter")._fitted is not None)
     await pilot.pause()
 
@@ -288,6 +306,7 @@ async def _minutes(pilot) -> None:  # type: ignore[no-untyped-def]
 SCREENS = {
     "empty": _empty,
     "main": _fill,
+    "unanswered": _unanswered,
     "export": _export,
     "rename": _rename,
     "devices": _devices,
@@ -313,7 +332,7 @@ of a theme (speakers, states, levels, replies, references, a block), in each oth
     ("theme", "screen", "size"), CASES, ids=[f"{t}-{s}-{w}x{h}" for t, s, (w, h) in CASES]
 )
 def test_screen(theme: str, screen: str, size: tuple[int, int], snap_compare, tmp_path: Path) -> None:
-    app = snapshot_app(tmp_path, theme)
+    app = snapshot_app(tmp_path, theme, agent="none" if screen == "unanswered" else "")
     try:
         assert snap_compare(app, terminal_size=size, run_before=SCREENS[screen])
     finally:
