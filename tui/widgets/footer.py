@@ -8,7 +8,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.widgets._footer import FooterKey  # Textual's own key widget (not exported; Textual is pinned)
 
 KEEP_ORDER = ("trigger('fallback')", "quit", "help", "open_session", "new_session", "retry", "export")
 """The footer's actions from the last to go to the first (an action not named goes before all of
