@@ -166,6 +166,7 @@ class Backends:
             chunk_concurrency=settings.transcription.chunk_concurrency,
             early_answer=settings.transcription.realtime_early_answer,
             early_answer_calls=settings.transcription.realtime_early_answer_calls,
+            context_chars=settings.agent.context_chars,
         )
 
     def warm_up(self) -> list[VoxroomError]:

@@ -59,6 +59,7 @@ def complete_turn(
     with the session's people. A failed turn is reported as a retryable :class:`RoomFailed` with
     ``hint`` (how to retry here), after ``on_failed(result)``.
 
+    The agent is asked with the meeting's notes since the last question (:meth:`TurnLog.notes_before`).
     ``early`` holds the turn's early answers (:mod:`tui.speculate`), used when one was asked on
     the words of the turn's transcript and discarded otherwise.
 
@@ -84,6 +85,8 @@ def complete_turn(
             speakers=None if saved is not None else log.identify_speakers,
             references=log.references(),
             early=early,
+            notes=log.notes_before(ref),
+            names=log.names(),
         )
         if live_ms is not None:
             result.timings.transcription_ms = live_ms

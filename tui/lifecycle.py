@@ -43,6 +43,7 @@ from tui.voices import Speakers, VoiceMatcher
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
     from tui.backends import Backends
+    from tui.context import MeetingNotes
     from tui.diarize.windows import TurnVoices
     from tui.sessions.model import Session, TurnRecord
     from tui.sessions.store import SessionStore
@@ -291,6 +292,16 @@ class SessionLog:
 
     def names(self) -> dict[str, str]:
         return dict(self.session.speaker_names)
+
+    @_locked
+    def notes_before(self, ref: TurnRef) -> MeetingNotes | None:
+        """The notes since the last question the agent was sent, before turn ``ref``."""
+        from tui.context import notes_before
+
+        if ref.session_id != self.session.id:
+            return None
+        notes = notes_before(self.session, ref.index)
+        return notes if notes.lines else None
 
     @_locked
     def references(self) -> dict[str, Path]:

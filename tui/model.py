@@ -236,6 +236,45 @@ class Reply:
 
 
 @dataclass(slots=True)
+class SentContext:
+    """What a question's input to the agent carried besides the question (:mod:`tui.context`),
+    saved with the turn as ``context`` so a person can see what was sent."""
+
+    asked_by: str = ""
+    """Who asked (a person's name, else their label; ``""``: not known)."""
+    notes_turns: list[int] = field(default_factory=list)
+    """The notes turns whose lines were sent."""
+    lines: int = 0
+    """Notes lines sent."""
+    chars: int = 0
+    """Characters of those lines."""
+    left_out_lines: int = 0
+    """Older notes lines left out to fit ``agent.context_chars``."""
+    left_out: str = ""
+    """The marker sent in their place (``[12 min of earlier notes left out: ...]``), or ``""``."""
+    first: str = ""
+    """Clock time of the first notes line sent."""
+    last: str = ""
+    """Clock time of the last notes line sent."""
+    input_chars: int = 0
+    """Characters of the whole input (notes, who asked, the question)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One line: ``12 notes lines (10:02 to 10:14), 85 older left out; asked by Alice``."""
+        parts: list[str] = []
+        if self.lines:
+            span = f" ({self.first} to {self.last})" if self.first and self.last else ""
+            parts.append(f"{self.lines} notes line{'s' if self.lines != 1 else ''}{span}")
+        if self.left_out_lines:
+            parts.append(f"{self.left_out_lines} older left out")
+        said = ", ".join(parts) or "no notes"
+        return f"{said}; asked by {self.asked_by}" if self.asked_by else said
+
+
+@dataclass(slots=True)
 class Timings:
     """Milliseconds from the end of the recording (``t0``; a retry's ``t0`` is its own start) unless
     the name says otherwise: each is what its stage took in that run.

@@ -33,7 +33,8 @@ from tui.text import SentenceSplitter
 
 if TYPE_CHECKING:
     from tui.agent.base import Agent
-    from tui.model import Reply, Transcript
+    from tui.context import AgentInput
+    from tui.model import Reply, SentContext, Transcript
     from tui.speech.base import Speaker
 
 log = logging.getLogger("voxroom")
@@ -108,8 +109,12 @@ class Speculation:
         prompt: str,
         question: str,
         conversation_id: str | None,
+        sent: SentContext | None = None,
     ) -> None:
         self.prompt = prompt
+        self.sent = sent
+        """What the input carried besides the question (:mod:`tui.context`), saved with the turn
+        when this answer is used."""
         self.words = words(question)
         """The words of the transcript it answers (speaker labels and context aside)."""
         self.conversation_id = conversation_id
@@ -205,9 +210,9 @@ class Speculation:
 class Speculator:
     """The early answers of one recorded turn, at most ``max_calls`` of them; one held at a time.
 
-    ``prompt`` builds the agent's input from a transcript (the runner's own, so an early answer is
-    asked as the turn would be); ``conversation_id`` is the session's conversation now;
-    ``allowed`` is False while another turn is being answered (its reply will change the
+    ``prompt`` builds the agent's input from a transcript (the runner's own, with the meeting's
+    notes, so an early answer is asked as the turn would be); ``conversation_id`` is the session's
+    conversation now; ``allowed`` is False while another turn is being answered (its reply will change the
     conversation), and then nothing is asked early.
     """
 
@@ -215,7 +220,7 @@ class Speculator:
         self,
         agent: Agent,
         speaker: Speaker | None,
-        prompt: Callable[[Transcript], str],
+        prompt: Callable[[Transcript], AgentInput],
         conversation_id: Callable[[], str | None],
         allowed: Callable[[], bool] = lambda: True,
         max_calls: int = 3,
@@ -270,7 +275,9 @@ class Speculator:
             if self._closed or not allowed or self.calls >= self.max_calls:
                 return
             self.calls += 1
-            self._current = Speculation(self._agent, self._speaker, prompt, transcript.text, conversation)
+            self._current = Speculation(
+                self._agent, self._speaker, prompt.text, transcript.text, conversation, prompt.sent
+            )
 
     def take(self, transcript: Transcript, conversation_id: str | None) -> Speculation | None:
         """The held answer when ``transcript`` (the turn's final one) has the words it was asked on

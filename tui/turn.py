@@ -22,6 +22,7 @@ import numpy as np
 from tui.agent.base import Agent, NoAgent
 from tui.audio.clip import Clip
 from tui.audio.sinks import AudioSink, MemorySink, TeeSink
+from tui.context import AgentInput, MeetingNotes, agent_input
 from tui.errors import AgentError, AudioInputError, SpeechError, VoxroomError
 from tui.events import (
     Emit,
@@ -33,7 +34,7 @@ from tui.events import (
     TranscriptReady,
     ignore,
 )
-from tui.model import Reply, Timings, Transcript, TurnStage, TurnStatus
+from tui.model import Reply, SentContext, Timings, Transcript, TurnStage, TurnStatus
 from tui.speculate import HeldSpeech, Speculation, Speculator
 from tui.speech.base import Speaker
 from tui.stt.base import Transcriber
@@ -70,6 +71,8 @@ class TurnResult:
     """Early (speculative) agent calls made for this turn (:mod:`tui.speculate`)."""
     early_used: bool = False
     """The reply is the early answer, held since before the press."""
+    context: SentContext | None = None
+    """What the agent was sent besides the question (notes, who asked); None when it was not asked."""
 
     @property
     def ok(self) -> bool:
@@ -212,7 +215,10 @@ class TurnRunner:
         chunk_concurrency: int = 3,
         early_answer: bool = False,
         early_answer_calls: int = 3,
+        context_chars: int = 16_000,
     ) -> None:
+        """``context_chars``: the most characters of meeting notes sent with a question
+        (``agent.context_chars``; 0 sends none)."""
         self.transcriber = transcriber
         self.agent = agent
         self.speaker = speaker
@@ -221,28 +227,38 @@ class TurnRunner:
         self.chunk_concurrency = chunk_concurrency
         self.early_answer = early_answer
         self.early_answer_calls = early_answer_calls
+        self.context_chars = max(0, int(context_chars))
         self.cancel = threading.Event()
         self._stopping: str | None = None
         self._step = "transcription"
         self.running = False
         """True while :meth:`run` is inside a turn's steps (where a :class:`TurnStopped` is caught)."""
 
-    @staticmethod
-    def prompt(transcript: Transcript, names: Mapping[str, str] | None = None) -> str:
-        """What the agent is asked for ``transcript`` (speakers by ``names``)."""
-        return transcript.plain(dict(names or {}))
+    def prompt(
+        self,
+        transcript: Transcript,
+        names: Mapping[str, str] | None = None,
+        notes: MeetingNotes | None = None,
+    ) -> AgentInput:
+        """What the agent is asked for ``transcript`` (speakers by ``names``), with the meeting's
+        ``notes`` since the last question within :attr:`context_chars` (:func:`tui.context.agent_input`)."""
+        return agent_input(transcript, names, notes, self.context_chars)
 
     def speculator(
-        self, conversation_id: Callable[[], str | None], allowed: Callable[[], bool] = lambda: True
+        self,
+        conversation_id: Callable[[], str | None],
+        allowed: Callable[[], bool] = lambda: True,
+        notes: Callable[[], MeetingNotes | None] = lambda: None,
     ) -> Speculator | None:
         """The early answers of a turn about to be recorded, or None when they are off (or there is
-        no agent); see :mod:`tui.speculate`."""
+        no agent); see :mod:`tui.speculate`. ``notes`` gives the meeting's notes the turn is asked
+        with, as at the press."""
         if not self.early_answer or isinstance(self.agent, NoAgent) or self.agent.name == "none":
             return None
         return Speculator(
             self.agent,
             self.speaker,
-            lambda t: self.prompt(t),
+            lambda t: self.prompt(t, None, notes()),
             conversation_id,
             allowed,
             self.early_answer_calls,
@@ -309,14 +325,19 @@ class TurnRunner:
         speakers: SpeakerMatcher | None = None,
         references: Mapping[str, Path] | None = None,
         early: Speculator | None = None,
+        notes: MeetingNotes | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> TurnResult:
         """Run a whole turn. ``ended_at`` (``time.perf_counter()``) is when the recording stopped.
 
         Pass ``transcript`` to retry a turn whose transcription already succeeded. ``speakers``
-        relabels a fresh transcript with the session's people (and gives their names, which the agent
-        is told). ``early`` holds the turn's early answers: the one asked on this transcript's words
-        is played instead of asking again. Reports the turn's progress to ``emit`` as events of turn
-        ``turn``. Never raises for backend failures: they are reported in the result.
+        relabels a fresh transcript with the session's people (and gives their names, which the
+        agent is told); without it, ``names`` are the names of the transcript's people. ``notes``
+        are the meeting's notes since the last question, sent with it (bounded, see
+        :mod:`tui.context`). ``early`` holds the turn's early answers: the one asked on this
+        transcript's words is played instead of asking again. Reports the turn's progress to
+        ``emit`` as events of turn ``turn``. Never raises for backend failures: they are reported in
+        the result.
         """
 
         def stage(name: TurnStage) -> None:
@@ -343,11 +364,11 @@ class TurnRunner:
                 t = clock.now()
                 transcript = self._transcribe(clip, emit, turn, references)
                 result.timings.transcription_ms = clock.since(t)
-            names: dict[str, str] = {}
+            known = dict(names or {}) if speakers is None else {}  # a saved transcript's people
             if speakers is not None and not transcript.provisional:
                 # A provisional (live) transcript has no real speakers yet: its one label would mix
                 # every voice into one person. It is identified when it is completed.
-                transcript, names = self._identify(speakers, clip, transcript)
+                transcript, known = self._identify(speakers, clip, transcript)
             result.transcript = transcript
             emit(TranscriptReady(turn, transcript))
             if not transcript.plain():
@@ -358,7 +379,15 @@ class TurnRunner:
                 return result
             held = early.take(transcript, conversation_id) if early is not None else None
             self._reply(
-                transcript, names, conversation_id, sink, emit, turn, clock, result, wait_for_playback, held
+                self.prompt(transcript, known, notes),
+                conversation_id,
+                sink,
+                emit,
+                turn,
+                clock,
+                result,
+                wait_for_playback,
+                held,
             )
         except VoxroomError as err:
             self._fail(result, err)
@@ -391,8 +420,7 @@ class TurnRunner:
 
     def _reply(
         self,
-        transcript: Transcript,
-        names: dict[str, str],
+        asked: AgentInput,
         conversation_id: str | None,
         sink: AudioSink | None,
         emit: Emit,
@@ -443,7 +471,7 @@ class TurnRunner:
         emit(StageChanged(turn, TurnStage.THINKING))
         self._step = "agent"
         try:
-            reply = self._answer(transcript, names, conversation_id, on_text, held, so_far)
+            reply = self._answer(asked, conversation_id, on_text, held, so_far, result)
             if reply.blocked:
                 splitter.flush()
                 queue_sentences([BLOCKED_LINE])
@@ -480,23 +508,26 @@ class TurnRunner:
 
     def _answer(
         self,
-        transcript: Transcript,
-        names: dict[str, str],
+        asked: AgentInput,
         conversation_id: str | None,
         on_text: Callable[[str], None],
         held: Speculation | None,
         so_far: list[str],
+        result: TurnResult,
     ) -> Reply:
         """The agent's reply: the early answer when one is held (its branch of the conversation is
         the reply's ``conversation_id``, so the session goes on from it; asked again when it failed
-        before a word of it was shown), else asked now."""
+        before a word of it was shown), else asked now with ``asked``. ``result.context`` says what
+        the answer was asked with."""
         if held is not None:
+            result.context = held.sent
             try:
                 return held.follow(on_text)
             except AgentError:
                 if so_far:
                     raise
-        return self.agent.ask(self.prompt(transcript, names), conversation_id, on_text)
+        result.context = asked.sent
+        return self.agent.ask(asked.text, conversation_id, on_text)
 
     @staticmethod
     def _fail(result: TurnResult, err: VoxroomError) -> None:

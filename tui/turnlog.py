@@ -17,6 +17,7 @@ from tui.model import RETRYABLE, Transcript, TurnKind, TurnStatus
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
+    from tui.context import MeetingNotes
     from tui.sessions.model import TurnRecord
     from tui.turn import TurnResult
 
@@ -85,6 +86,10 @@ class TurnLog(Protocol):
 
     def references(self) -> dict[str, Path]: ...
 
+    def notes_before(self, ref: TurnRef) -> MeetingNotes | None:
+        """The meeting's notes since the last question the agent was sent before turn ``ref``
+        (:func:`tui.context.notes_before`); None when there are none to send."""
+
     def suggestions(self) -> dict[str, str]: ...
 
     def retry_job(self, index: int | None = None) -> RetryJob | None: ...
@@ -143,6 +148,9 @@ class ScratchLog:
 
     def references(self) -> dict[str, Path]:
         return {}
+
+    def notes_before(self, ref: TurnRef) -> MeetingNotes | None:
+        return None  # an unsaved session keeps no notes
 
     def suggestions(self) -> dict[str, str]:
         return {}

@@ -35,7 +35,18 @@ FIELDS = [
     "speaker_names",
     "turns",
 ]
-TURN_FIELDS = ["index", "kind", "recording", "duration", "transcript", "reply", "timings", "status", "error"]
+TURN_FIELDS = [
+    "index",
+    "kind",
+    "recording",
+    "duration",
+    "transcript",
+    "reply",
+    "timings",
+    "status",
+    "error",
+    "context",
+]
 
 
 @functools.cache

@@ -183,6 +183,13 @@ class AgentSettings:
     max_tokens: int | None = whole(
         None, 1, 1_000_000, "Longest reply in tokens; unset lets the model decide.", optional=True
     )
+    context_chars: int = whole(
+        16_000,
+        0,
+        200_000,
+        "Most characters of meeting notes sent with a question (the notes since the last one, newest "
+        "kept; a marker says what was left out); 0 sends none.",
+    )
     moderation: bool = flag(False, "`moderation_llm_v2` guardrails.")
     moderation_thresholds: dict[str, float] = table(
         "Per-category guardrail thresholds (`{ hate_and_discrimination = 0.2 }`).",

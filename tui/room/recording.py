@@ -19,6 +19,7 @@ from tui.turnlog import ScratchLog
 if TYPE_CHECKING:
     from tui.speculate import Speculator
     from tui.stt.base import LiveTranscription
+    from tui.turnlog import TurnRef
 
 CLOSED_WHILE_RECORDING = "Voxroom was closed while this turn was being recorded; retry it to get an answer."
 
@@ -67,7 +68,7 @@ class Recording:
         self._live = live
         if live is not None:
             caption_on(live, ref.index, self._emit)
-        self._early = self._start_early(live)
+        self._early = self._start_early(live, ref)
         self._emit(RecordingStarted(ref.index, self.recorder.device_name))
         self._update_state()
 
@@ -138,12 +139,14 @@ class Recording:
             self.recorder.on_audio = live.feed
         return live
 
-    def _start_early(self, live: LiveTranscription | None) -> Speculator | None:
+    def _start_early(self, live: LiveTranscription | None, ref: TurnRef) -> Speculator | None:
         """The recording's early answers, when its live transcription says when the turn ends
         (realtime turn detection) and the runner answers early (see :mod:`tui.speculate`)."""
         if live is None or not getattr(live, "turn_detection", False) or not hasattr(live, "so_far"):
             return None
-        early = self.runner.speculator(lambda: self.log.conversation_id, self._free_for_early)
+        early = self.runner.speculator(
+            lambda: self.log.conversation_id, self._free_for_early, lambda: self.log.notes_before(ref)
+        )
         if early is not None:
             live.on_turn = early.on_turn  # type: ignore[attr-defined]
         return early

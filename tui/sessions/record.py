@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tui.model import Reference, Segment, Timings, Transcript, TurnKind
+from tui.model import Reference, Segment, SentContext, Timings, Transcript, TurnKind
 from tui.sessions.fields import (
     LIMITS,
     MAX_ERROR,
@@ -76,6 +76,9 @@ class TurnRecord:
     """What was cut to fit :data:`LIMITS` (the text itself ends with :func:`cut_mark`)."""
     kind: TurnKind = TurnKind.QUESTION
     """A question (answered by the agent) or notes (transcribed only)."""
+    context: SentContext | None = None
+    """What the agent was sent with the question besides its transcript (the meeting's notes, who
+    asked); ``None`` when the question was not sent (or the turn is older than that record)."""
 
     def __post_init__(self) -> None:
         self.fit_limits()
@@ -125,6 +128,7 @@ class TurnRecord:
         if self.status not in TURN_STATUSES:
             self.status = "done"
         self.kind = _kind(self.kind)
+        self.context = _context(self.context)
         del notes[LIMITS["notes"] :]
         self.truncated = [fit_line(n, MAX_SHORT) for n in notes]
 
@@ -173,6 +177,8 @@ class TurnRecord:
             "models": dict(self.models),
             "agent_id": self.agent_id,
         }
+        if self.context is not None:  # written only when set, so older readers see the same keys
+            out["context"] = self.context.to_dict()
         if self.truncated:
             out["truncated"] = list(self.truncated)
         return out
@@ -216,6 +222,7 @@ class TurnRecord:
             models=_models(data.get("models")),
             agent_id=_opt_text(data.get("agent_id")),
             kind=_kind(data.get("kind"), problems),
+            context=_context(data.get("context")),
         )
 
     @classmethod
@@ -251,6 +258,7 @@ class TurnRecord:
             status=result.status if result.status in TURN_STATUSES else "done",
             failed_step=result.failed_step,
             error=clean(result.error) if result.error else None,
+            context=result.context,
         )
 
 
@@ -267,3 +275,43 @@ def _kind(value: object, problems: list[str] | None = None) -> TurnKind:
         if problems is not None:
             problems.append(f"Read the unknown turn kind {clean(str(value))[:40]!r} as a question.")
         return TurnKind.QUESTION
+
+
+_MAX_COUNT = 10_000_000
+
+
+def _count(value: object) -> int:
+    """A count from a file: a whole number from 0 to :data:`_MAX_COUNT`; anything else is 0."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0
+    return min(max(0, value), _MAX_COUNT)
+
+
+def _context(value: object) -> SentContext | None:
+    """What was sent with a question, from a file or a result: counts bounded, turn numbers real,
+    texts one clean line within :data:`MAX_SHORT`; anything that is not a record is none."""
+    if value is None:
+        return None
+    data = value.to_dict() if isinstance(value, SentContext) else value
+    if not isinstance(data, dict):
+        return None
+
+    def line(key: str) -> str:
+        return fit_line(_text(data.get(key)), MAX_SHORT)
+
+    turns = {
+        v
+        for v in _list(data.get("notes_turns"))[: LIMITS["turns"]]
+        if isinstance(v, int) and not isinstance(v, bool) and 0 < v <= LIMITS["turns"]
+    }
+    return SentContext(
+        asked_by=line("asked_by"),
+        notes_turns=sorted(turns),
+        lines=_count(data.get("lines")),
+        chars=_count(data.get("chars")),
+        left_out_lines=_count(data.get("left_out_lines")),
+        left_out=line("left_out"),
+        first=line("first"),
+        last=line("last"),
+        input_chars=_count(data.get("input_chars")),
+    )
