@@ -2,6 +2,7 @@
 
 - :class:`FileRecorder` "records" an audio file: the room's recorder without a microphone.
 - :class:`FixedMeter` always shows one level (snapshots, screenshots).
+- :class:`FixedPreview` is the devices dialog's level preview showing one level (no device opened).
 """
 
 from __future__ import annotations
@@ -30,6 +31,22 @@ class FixedMeter:
 
     def snapshot(self) -> LevelLike:
         return self.level
+
+
+class FixedPreview:
+    """The devices dialog's level preview with one fixed level: opens nothing (snapshot tests)."""
+
+    def __init__(self, level: LevelLike = SILENT) -> None:
+        self.level = level
+        self.devices: list[str] = []
+        self.closed = False
+
+    def listen(self, device: str) -> str:
+        self.devices.append(device)
+        return ""
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class FileRecorder:

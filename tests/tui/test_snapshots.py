@@ -243,10 +243,12 @@ async def _rename(pilot) -> None:  # type: ignore[no-untyped-def]
 
 async def _devices(pilot) -> None:  # type: ignore[no-untyped-def]
     from tui.screens.devices import DevicesDialog
+    from tui.testing import FixedPreview
 
     await _fill(pilot)
+    preview = FixedPreview(Level(rms_dbfs=-24.0, peak_dbfs=-9.0, clipping=False, no_signal=False))
     pilot.app.push_screen(
-        DevicesDialog(["Room mic (USB)", "[b]Headset[/b] mic"], ["Speakerphone", "HDMI"], ("", ""))
+        DevicesDialog(["Room mic (USB)", "[b]Headset[/b] mic"], ["Speakerphone", "HDMI"], ("", ""), preview)
     )
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, DevicesDialog))
     await _still(pilot)

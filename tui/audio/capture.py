@@ -18,6 +18,9 @@ Design (see also ``bench/README.md``, section "Capture"):
 * ``stop()`` flushes the resampler's tail, closes the FLAC file and renames it to ``<name>.flac``.
   A ``.partial`` file found later means the process died while recording:
   :mod:`tui.audio.recovery` repairs it.
+* :meth:`Recorder.listen` opens the same input stream for a level preview (testing a microphone in
+  the devices dialog): each block updates the meter and is dropped. No queue, no writer, no file:
+  nothing is kept, and the stream is closed by :meth:`Recorder.stop_listening`.
 * Half-duplex: while ``muted`` is set (Voxroom is speaking), captured frames are replaced by digital
   silence in the file (the default, ``muted_frames="silence"``) so the recording's timeline still
   matches the wall clock and the transcript's timestamps stay true, but the assistant's own voice
@@ -117,6 +120,7 @@ class Recorder:
         self._written = 0
         self._silence_s = 0.0
         self._recording = False
+        self._listening = False
         self._flushed_s = 0.0
         self._format: tuple[tuple[int, str, int | None], int, int] | None = None
         """(device index, device name, requested rate) -> the rate and channels it was opened with."""
@@ -141,6 +145,11 @@ class Recorder:
     @property
     def recording(self) -> bool:
         return self._recording
+
+    @property
+    def listening(self) -> bool:
+        """A level preview runs (:meth:`listen`): the device is open, nothing is kept."""
+        return self._listening
 
     @property
     def level(self) -> LevelSnapshot:
@@ -215,7 +224,7 @@ class Recorder:
         ``open_stream=False`` opens no device: blocks then come only from :meth:`feed` (tests,
         benchmarks), at the rate given to the constructor (48 kHz if none).
         """
-        if self._recording:
+        if self._recording or self._listening:
             raise AudioInputError("Already recording.")
         import soundfile as sf
 
@@ -271,6 +280,32 @@ class Recorder:
         self._writer.start()
         return partial
 
+    def listen(self) -> None:
+        """Open the input stream for a level preview: each block updates :attr:`meter` and is dropped
+        (nothing is queued or written, no file is made). Raises :class:`AudioDeviceError` when the
+        device cannot be opened; :meth:`stop_listening` closes it."""
+        if self._recording or self._listening:
+            raise AudioInputError("Already recording.")
+        self.meter.reset()
+        self._open_stream()
+        self._listening = True  # from here the callback measures every block it gets
+        try:
+            self._stream.start()
+        except Exception as err:
+            self._listening = False
+            self._close_stream()
+            self._format = None
+            raise _device_error(err, self.device_name, "input") from None
+
+    def stop_listening(self) -> None:
+        """Close the level preview's stream (nothing to do when none runs)."""
+        if not self._listening:
+            return
+        try:
+            self._close_stream()
+        finally:
+            self._listening = False
+
     def feed(self, block: np.ndarray) -> None:
         """Process one captured block exactly as the audio callback does (mono or frames x channels)."""
         block = np.asarray(block, dtype=np.float32)
@@ -303,6 +338,7 @@ class Recorder:
 
     def close(self) -> None:
         """Release the input device. A recording still running is finished and kept, never deleted."""
+        self.stop_listening()
         if self._recording:
             with contextlib.suppress(AudioInputError):
                 self.stop(load=False)
@@ -377,9 +413,12 @@ class Recorder:
         self._process(mono)
 
     def _process(self, mono: np.ndarray) -> None:
+        n = mono.size
+        if self._listening:  # a level preview: measured, never kept
+            self.meter.update(mono, duration=n / self.rate)
+            return
         if not self._recording:
             return
-        n = mono.size
         duration = n / self.rate
         self.meter.update(mono, duration=duration)
         self._captured += n

@@ -118,12 +118,17 @@ class MainActions(_Screen):
         self.app.push_screen(ConfirmDialog(question, "Replace"), answered)
 
     def _on_devices_listed(self, event: meeting_events.DevicesListed) -> None:
+        from tui.audio.preview import LevelPreview
         from tui.screens.devices import DevicesDialog
 
         def chosen(choice: DevicesChoice | None) -> None:
             self.in_worker("open those devices", self.meeting.choose_devices, choice, reopen=event.released)
 
-        self.app.push_screen(DevicesDialog(list(event.inputs), list(event.outputs), event.current), chosen)
+        # The room's microphone is closed while the dialog is open (released): the dialog listens to
+        # the one chosen in it instead. While a turn runs the room keeps its devices and no preview runs.
+        preview = LevelPreview() if event.released else None
+        dialog = DevicesDialog(list(event.inputs), list(event.outputs), event.current, preview)
+        self.app.push_screen(dialog, chosen)
 
     def action_terminal_tap(self) -> None:
         self.voxroom.trigger_keys.right_shift()
