@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tui.model import SentContext, Transcript, TurnKind, TurnStatus
-from tui.sessions.clock import clock_of
+from tui.redact import scrub
+from tui.sessions.fields import parse_time, single_line
 from tui.sessions.minutes import clean_line
 
 if TYPE_CHECKING:
@@ -46,9 +47,6 @@ class NoteLine:
     """Seconds into its turn."""
     who: str
     text: str
-
-    def clock(self) -> str:
-        return clock_of(self.created, self.start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,22 +112,59 @@ def asker(transcript: Transcript, names: Mapping[str, str] | None = None) -> tup
     label = max(said, key=lambda k: said[k])
     if not said[label]:
         return "", False
-    name = clean_line((names or {}).get(label) or "")
-    return (name, True) if name else (clean_line(label), False)
+    name = _clean((names or {}).get(label) or "")
+    return (name, True) if name else (_clean(label), False)
+
+
+def _clean(text: str) -> str:
+    """One line of session text as it is sent: :func:`single_line`, and markup tags out when it
+    could hold any (the whole input loses secrets at the end)."""
+    line = single_line(text)
+    return clean_line(line) if "[" in line or "<" in line else line
+
+
+class _Clock:
+    """Local ``HH:MM`` of notes lines: each turn's start is read and put in local time once, and a
+    line's time is that start plus its seconds into the turn (as :func:`tui.sessions.clock.clock_of`
+    gives it, but for the turn's one UTC offset)."""
+
+    def __init__(self) -> None:
+        self._starts: dict[str, float | None] = {}
+
+    def __call__(self, note: NoteLine) -> str:
+        base = self._starts.get(note.created, -1.0)
+        if base is not None and base < 0:
+            base = self._starts[note.created] = self._local_seconds(note.created)
+        if base is None:
+            return ""
+        at = int(base + note.start)
+        return f"{at // 3600 % 24:02d}:{at // 60 % 60:02d}"
+
+    @staticmethod
+    def _local_seconds(created: str) -> float | None:
+        """Seconds since local midnight at ``created``; None when it is unreadable."""
+        start = parse_time(created)
+        if start is None:
+            return None
+        try:
+            local = start.astimezone()
+        except (OverflowError, ValueError, OSError):
+            return None
+        return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
 
 
 def _question(transcript: Transcript, names: Mapping[str, str] | None) -> str:
     plain = transcript.plain(dict(names or {}))
-    return "\n".join(line for line in (clean_line(p) for p in plain.splitlines()) if line)
+    return "\n".join(line for line in (_clean(p) for p in plain.splitlines()) if line)
 
 
-def _marker(left: list[NoteLine], first_kept: NoteLine | None) -> str:
+def _marker(left: list[NoteLine], first_kept: NoteLine | None, clock: _Clock) -> str:
     """``[12 min of earlier notes left out: 85 lines, 09:40 to 09:52]``."""
     end = first_kept.at if first_kept is not None else left[-1].at
     span = max(0.0, end - left[0].at)
     amount = f"{round(span / 60)} min" if span >= 90 else "less than 2 min"
     count = f"{len(left)} line{'s' if len(left) != 1 else ''}"
-    since, until = left[0].clock(), left[-1].clock()
+    since, until = clock(left[0]), clock(left[-1])
     times = f", {since} to {until}" if since and until and since != until else (f", {since}" if since else "")
     return f"[{amount} of earlier notes left out: {count}{times}]"
 
@@ -151,12 +186,16 @@ def agent_input(
     kept: list[str] = []
     size = 0
     first = len(lines)  # the index of the oldest line kept
+    clock = _Clock()
+    people: dict[str, str] = {}
     for i in range(len(lines) - 1, -1, -1):  # the newest first, so the oldest are the ones left out
         note = lines[i]
-        text = clean_line(note.text)
+        text = _clean(note.text)
         if not text:
             continue
-        line = f"[{note.clock()}] {clean_line(note.who) or UNKNOWN_WHO}: {text}"
+        if note.who not in people:
+            people[note.who] = _clean(note.who) or UNKNOWN_WHO
+        line = f"[{clock(note)}] {people[note.who]}: {text}"
         if size + len(line) + 1 > room:
             if not kept and room > 1:  # the newest line alone is too long: its start is kept
                 kept.append(line[: room - 1] + "…")
@@ -167,7 +206,7 @@ def agent_input(
         size += len(line) + 1
     kept.reverse()
     left = [n for n in lines[:first] if n.text.strip()]
-    marker = _marker(left, lines[first] if first < len(lines) else None) if left else ""
+    marker = _marker(left, lines[first] if first < len(lines) else None, clock) if left else ""
     sent = SentContext(
         asked_by=who,
         notes_turns=sorted({n.turn for n in lines[first:]}),
@@ -175,8 +214,8 @@ def agent_input(
         chars=sum(len(k) + 1 for k in kept),
         left_out_lines=len(left),
         left_out=marker,
-        first=lines[first].clock() if kept else "",
-        last=lines[-1].clock() if kept else "",
+        first=clock(lines[first]) if kept else "",
+        last=clock(lines[-1]) if kept else "",
     )
     if not kept and not marker and not named:
         text = question  # nothing to add: the question's lines say who spoke
@@ -186,5 +225,6 @@ def agent_input(
             parts += [NOTES_HEADER, *([marker] if marker else []), *kept, ""]
         parts += [f"Question from {who}:" if who else "Question:", question]
         text = "\n".join(parts)
+    text = scrub(text)  # no key or credential of this machine leaves in it
     sent.input_chars = len(text)
     return AgentInput(text, sent)

@@ -262,15 +262,19 @@ class SentContext:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def has_notes(self) -> bool:
+        return bool(self.lines or self.left_out_lines)
+
     def summary(self) -> str:
-        """One line: ``12 notes lines (10:02 to 10:14), 85 older left out; asked by Alice``."""
+        """One line: ``Sent with 12 notes lines (10:02 to 10:14), 85 older left out; asked by Alice``."""
         parts: list[str] = []
         if self.lines:
             span = f" ({self.first} to {self.last})" if self.first and self.last else ""
             parts.append(f"{self.lines} notes line{'s' if self.lines != 1 else ''}{span}")
         if self.left_out_lines:
             parts.append(f"{self.left_out_lines} older left out")
-        said = ", ".join(parts) or "no notes"
+        said = "Sent with " + (", ".join(parts) or "no notes")
         return f"{said}; asked by {self.asked_by}" if self.asked_by else said
 
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.conftest import clip_path
+from tests.conftest import clip_path, run_cli
 from tests.standin import MistralStandIn, ScriptedSegment, TranscriptionScript
 from tui.audio.clip import load_clip
 from tui.backends import make_backends
@@ -66,7 +66,10 @@ def inputs(server: MistralStandIn) -> list[str]:
 
 
 def test_a_fact_said_only_in_the_notes_reaches_the_next_question_with_its_speaker(
-    log: SessionLog, quiet_settings: Settings, mistral_server: MistralStandIn
+    log: SessionLog,
+    quiet_settings: Settings,
+    mistral_server: MistralStandIn,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     first_notes = add_notes(
         log,
@@ -108,6 +111,14 @@ def test_a_fact_said_only_in_the_notes_reaches_the_next_question_with_its_speake
     assert questions[1]["context"]["input_chars"] == len(again)
     assert all("context" not in t for t in saved["turns"] if t["kind"] == "notes")
     assert second.context is not None and second.context.left_out_lines == 0
+
+    # `sessions show` says it under each question's header.
+    code, out, _ = run_cli(capsys, "sessions", "show", log.session_id)
+    assert code == 0
+    first_at = clock_of(notes_turn.created, 1.0)
+    last_at = clock_of(notes_turn.created, 4.5)
+    assert f"(Sent with 2 notes lines ({first_at} to {last_at}); asked by Bob)" in out.splitlines()
+    assert "(Sent with 1 notes line " in out
 
 
 def test_over_the_budget_the_oldest_notes_are_left_out_visibly(

@@ -128,6 +128,8 @@ def to_txt(session: Session) -> str:
     for turn, offset in zip(session.turns, session.offsets(), strict=True):
         lines.append("")
         lines.append(turn_header(turn))
+        if turn.context is not None and turn.context.has_notes:
+            lines.append(f"({_one_line(turn.context.summary())})")
         for seg in turn.segments:
             a, b = line_time(offset + seg.start), line_time(offset + seg.end)
             lines.append(f"[{a} -> {b}] {_one_line(session.name(seg.speaker))} : {_one_line(seg.text)}")
