@@ -5,14 +5,16 @@ key press. :class:`Speculator` (one per recorded turn) then asks the agent on th
 transcript as an early answer (:meth:`tui.agent.base.Agent.ask` with ``early=True``: in a branch of
 the conversation, the session's own conversation left as it was) and synthesises the reply's first
 sentence, holding both: nothing is shown or played. At the press it asks once more on the live text
-so far when that is not what it asked already. The turn runner takes the held answer
+so far when that is not what it asked already. A speaker who goes on keeps what is held only until
+a new word comes (then it is discarded at once). The turn runner takes the held answer
 (:meth:`Speculator.take`) only when the words of the turn's final transcript are the words it asked
 on, in the same conversation; then the held audio plays at once, the rest of the reply follows as
 it streams, and the session goes on from the branch, which holds exactly this exchange. The words
 compared are what was said (a final transcript's speaker labels, which the live text may lack, are
-not words of the question). Anything else (the speaker went on, another word came, the early call
-failed) is discarded, its branch deleted, and the agent is asked as without it. At most
-``max_calls`` early calls are made for one turn.
+not words of the question). Anything else (another word came, the final text differs, the early
+call failed) is discarded, its branch deleted, and the agent is asked as without it. At most
+``max_calls`` early calls are made for one turn, the last of them kept for the press (a speaker who
+pauses often never leaves the press without one).
 
 No Textual here; every early answer runs on its own daemon threads.
 """
@@ -238,25 +240,35 @@ class Speculator:
         self._closed = False
         self._lock = threading.Lock()
 
-    def on_turn(self, transcript: Transcript | None) -> None:
-        """From the live transcription: the turn is over with ``transcript`` (ask early on it), or
-        None: the speaker went on (discard what was asked)."""
-        if transcript is None:
-            self._drop()
-        else:
-            self.ask(transcript)
+    def on_turn(self, transcript: Transcript, over: bool) -> None:
+        """From the live transcription: the live text so far, and whether the service says the turn
+        is over. Over: ask early on it. Not over (the speaker went on): what is held stays only
+        while the words are still the ones it was asked on (a cough or a breath after
+        ``turn.resume`` changes nothing; the take compares the final words anyway), and is
+        discarded at the first new word."""
+        if over:
+            self.ask(transcript, pressed=False)
+            return
+        with self._lock:
+            current = self._current
+            if current is None or current.words == words(transcript.text):
+                return
+            self._current = None
+        current.discard()
 
-    def ask(self, transcript: Transcript) -> None:
+    def ask(self, transcript: Transcript, *, pressed: bool = True) -> None:
         """Ask early on ``transcript``, unless that is what is held already (or the bound is met,
-        or another turn is being answered)."""
+        or another turn is being answered). Before the press (``pressed=False``) one call fewer
+        may be made: the last is the press's."""
         asked = words(transcript.text)
+        bound = self.max_calls if pressed else self.max_calls - 1
         if not asked:
             return
         with self._lock:
             current = self._current
             if self._closed or (current is not None and current.words == asked and not current.failed):
                 return
-            if self.calls >= self.max_calls:
+            if self.calls >= bound:
                 return
         try:  # outside the lock: these read the room's and the session's state
             allowed = self._allowed()
@@ -272,7 +284,7 @@ class Speculator:
             self._current = None
             if current is not None:
                 current.discard()
-            if self._closed or not allowed or self.calls >= self.max_calls:
+            if self._closed or not allowed or self.calls >= bound:
                 return
             self.calls += 1
             self._current = Speculation(

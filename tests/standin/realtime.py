@@ -334,6 +334,8 @@ class _Session:
             self._send_deltas(on_time if scripted.words is None else min(on_time, scripted.words))
             if scripted.kind == "turn.end" and self.sent_deltas == len(self.deltas):
                 self._send_segments()
+            if not scripted.kind:
+                continue  # words only: the live text as it is spoken
             event: dict[str, Any] = {"type": scripted.kind, "time_s": scripted.at}
             if scripted.kind == "turn.end":
                 event["end_reason"] = "threshold"

@@ -47,7 +47,8 @@ class ScriptedTurn:
     at: float
     """Seconds of audio received when it goes out (also its ``time_s``)."""
     kind: str = "turn.end"
-    """``turn.start``, ``turn.resume`` or ``turn.end``."""
+    """``turn.start``, ``turn.resume`` or ``turn.end``; ``""`` sends only the words (the live text
+    as it is spoken)."""
     words: int | None = None
     """The words of the text sent before it (None: every word but ``late_words``)."""
 

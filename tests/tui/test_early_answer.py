@@ -177,11 +177,11 @@ def test_an_early_answer_that_is_used_plays_at_once_and_is_stored_once(
 def test_a_speaker_who_goes_on_after_the_early_answer_started_discards_it(
     make_room, mistral_server: MistralStandIn
 ) -> None:
-    """turn.end after four words, the early answer streams (slowly), the speaker goes on (loud audio,
-    turn.resume): it is cut, its branch deleted, nothing of it shown, spoken or stored; the early
+    """turn.end after four words, the early answer streams (slowly), the speaker goes on (turn.resume,
+    a fifth word): it is cut, its branch deleted, nothing of it shown, spoken or stored; the early
     answer on the whole question, once the turn really ended, is the one played."""
     clip = _clip(_speech(0.0, 2.2), _quiet(1.2), _speech(2.2), _quiet(2.0))
-    turns = (ScriptedTurn(2.6, words=4), ScriptedTurn(3.5, "turn.resume"), ScriptedTurn(5.6))
+    turns = (ScriptedTurn(2.6, words=4), ScriptedTurn(3.5, "turn.resume", words=5), ScriptedTurn(5.6))
     mistral_server.script(_said(turns=turns))
     mistral_server.script(
         Reply("Alpha one. Alpha two.", deltas=4, delta_delay=1.0), Reply("Beta one. Beta two.")
@@ -224,7 +224,7 @@ def test_a_final_text_one_word_longer_discards_the_early_answer_and_asks_again(
 
     room.press("fallback")
     events.wait(lambda e: getattr(e, "text", "") == "What is the weather in Paris", timeout=20)
-    room.recorder.wait_heard(clip.duration, timeout=20)
+    assert room.recorder.wait_heard(clip.duration, timeout=20)
     pressed_at = _press(room)
     done = events.wait(finished(1), timeout=30)
     assert done.status == "done" and not done.early_used and done.early_calls == 1
@@ -283,10 +283,64 @@ def test_with_the_switch_off_nothing_is_asked_before_the_press(
     room, events, played = _room(make_room, clip, tui_settings)
 
     room.press("fallback")
-    room.recorder.wait_heard(clip.duration, timeout=20)
+    assert room.recorder.wait_heard(clip.duration, timeout=20)
     pressed_at = _press(room)
     done = events.wait(finished(1), timeout=30)
     assert done.status == "done" and not done.early_used and done.early_calls == 0
     (asked,) = mistral_server.requests_to("conversations")
     assert asked.received_at > pressed_at
     assert played.wait() > pressed_at
+
+
+def test_a_speaker_who_pauses_often_keeps_the_last_early_call_for_the_press(
+    make_room, mistral_server: MistralStandIn
+) -> None:
+    """Three pauses taken as the end, each followed by more words: two early calls before the press
+    (the bound, 3, less the one kept), none on the third pause, the press's call is used; the two
+    discarded branches are deleted and one exchange is stored."""
+    clip = _clip(
+        *(part for a, b in ((0.4, 1.4), (1.4, 2.4), (2.4, 3.4)) for part in (_speech(a, b), _quiet(1.0))),
+        _speech(3.4, 3.96),
+        _quiet(0.1),
+    )
+    ends = tuple(ScriptedTurn(at, words=n) for at, n in ((1.5, 2), (3.5, 4), (5.5, 6)))
+    resumes = tuple(ScriptedTurn(at, "turn.resume", words=n) for at, n in ((2.05, 3), (4.05, 5), (6.05, 7)))
+    mistral_server.script(_said(turns=ends + resumes))
+    room, events, played = _room(make_room, clip)
+
+    room.press("fallback")
+    assert room.recorder.wait_heard(clip.duration, timeout=20)
+    pressed_at = _press(room)
+    done = events.wait(finished(1), timeout=30)
+    assert done.status == "done" and done.early_used and done.early_calls == 3
+    _nothing_played_before_the_stop(events, played, pressed_at)
+    starts = mistral_server.requests_to("conversations.start")
+    assert [r.json["inputs"] for r in starts if r.received_at < pressed_at] == [
+        "What is",
+        "What is the weather",
+    ]
+    assert len(starts) == 3 and starts[2].json["inputs"] == QUESTION  # no segments before the end
+    assert room.wait_idle(15)
+    mistral_server.wait_for_requests(2, "conversations.delete", timeout=10)
+    ((conversation_id, entries),) = mistral_server.conversations.items()
+    assert [t for t, _ in _user_and_reply(entries)] == ["message.input", "message.output"]
+    assert _stored(room).conversation_id == conversation_id
+
+
+def test_a_breath_after_turn_resume_keeps_the_early_answer(make_room, mistral_server: MistralStandIn) -> None:
+    """The service ends the turn, the speaker makes a sound (turn.resume, no word), the turn ends
+    again: the answer asked the first time is still the one held; no second call."""
+    clip = _clip(_speech(), _quiet(1.0), _speech(0.5, 0.8), _quiet(1.5))
+    turns = (ScriptedTurn(4.3), ScriptedTurn(5.1, "turn.resume"), ScriptedTurn(5.9))
+    mistral_server.script(_said(turns=turns))
+    room, events, played = _room(make_room, clip)
+
+    room.press("fallback")
+    assert room.recorder.wait_heard(clip.duration, timeout=20)
+    pressed_at = _press(room)
+    done = events.wait(finished(1), timeout=30)
+    assert done.status == "done" and done.early_used and done.early_calls == 1
+    _nothing_played_before_the_stop(events, played, pressed_at)
+    assert mistral_server.call_count("conversations.delete") == 0
+    assert room.wait_idle(15)
+    assert len(mistral_server.conversations) == 1

@@ -157,7 +157,11 @@ class TranscriptionSettings:
         "played at the press when the final text has the same words, discarded (branch deleted) otherwise.",
     )
     realtime_early_answer_calls: int = whole(
-        3, 1, 10, "The most early (speculative) agent calls one recorded turn may make."
+        3,
+        1,
+        10,
+        "The most early (speculative) agent calls one recorded turn may make; the last is kept for the "
+        "key press.",
     )
 
 

@@ -111,12 +111,12 @@ class RealtimeTranscription:
         self.on_text: Callable[[str], None] | None = None
         """Called from the worker thread with each piece of live text (cleaned) as it arrives, e.g.
         to show what the room is saying; must not block. Final text comes from ``finish()``."""
-        self.on_turn: Callable[[Transcript | None], None] | None = None
+        self.on_turn: Callable[[Transcript, bool], None] | None = None
         """With turn detection, until ``finish()``: called (from the worker's or the recorder's
-        thread) with the provisional transcript each time the turn is over with new text (what
-        ``finish()`` would answer now), and with None when it no longer is (the speaker went on);
-        must not block. An early answer starts from it (:mod:`tui.speculate`)."""
-        self._told: str | None = None
+        thread) with the provisional transcript of the live text and whether the turn is over
+        (what ``finish()`` would answer now) each time either changed; must not block. An early
+        answer starts from it (:mod:`tui.speculate`)."""
+        self._told: tuple[str, bool] | None = None
         self._tell_lock = threading.Lock()
         self._connected = False
         self._opened = threading.Event()
@@ -222,18 +222,17 @@ class RealtimeTranscription:
             return
         with self._tell_lock:
             with self._lock:
-                if self._stop_feeding:
+                if self._stop_feeding or not self._live.has_words():
                     return  # pressed: finish() decides from here
-                over = self._turn_over()
-                text = self._live.text if over else None
-                if text == self._told:
+                now = (self._live.text, self._turn_over())
+                if now == self._told:
                     return
-                self._told = text
-                transcript = self._live.early(self.sent_seconds) if over else None
+                self._told = now
+                transcript = self._live.early(self.sent_seconds)
             listener = self.on_turn
             if listener is not None:
                 with contextlib.suppress(Exception):  # an early answer must not end the session
-                    listener(transcript)
+                    listener(transcript, now[1])
 
     def _turn_over(self) -> bool:
         """(Lock held.) The service said the turn ended, nothing was said after, text arrived."""
