@@ -324,22 +324,22 @@ class _Session:
         return len(data)
 
     def _scripted_turns(self, on_time: int) -> None:
-        """The script's turn events whose point of the audio has now been received, each after the
-        words it says are out by then."""
+        """The script's turn events whose point of the audio has now been received: a ``turn.end``
+        after the words it says are out by then (a turn's text is out before its end), a
+        ``turn.start`` / ``turn.resume`` before them (the words of speech that came back)."""
         while self.sent_turns < len(self.script.turns) and self.events.open:
             scripted = self.script.turns[self.sent_turns]
             if self.seconds + 1e-9 < scripted.at:
                 return
             self.sent_turns += 1
-            self._send_deltas(on_time if scripted.words is None else min(on_time, scripted.words))
-            if scripted.kind == "turn.end" and self.sent_deltas == len(self.deltas):
-                self._send_segments()
-            if not scripted.kind:
-                continue  # words only: the live text as it is spoken
-            event: dict[str, Any] = {"type": scripted.kind, "time_s": scripted.at}
+            upto = on_time if scripted.words is None else min(on_time, scripted.words)
+            if scripted.kind in ("turn.start", "turn.resume"):
+                self.events.send({"type": scripted.kind, "time_s": scripted.at})
+            self._send_deltas(upto)
             if scripted.kind == "turn.end":
-                event["end_reason"] = "threshold"
-            self.events.send(event)
+                if self.sent_deltas == len(self.deltas):
+                    self._send_segments()
+                self.events.send({"type": "turn.end", "time_s": scripted.at, "end_reason": "threshold"})
 
     def _send_deltas(self, upto: int) -> None:
         while self.sent_deltas < upto and self.events.open:

@@ -50,7 +50,8 @@ class ScriptedTurn:
     """``turn.start``, ``turn.resume`` or ``turn.end``; ``""`` sends only the words (the live text
     as it is spoken)."""
     words: int | None = None
-    """The words of the text sent before it (None: every word but ``late_words``)."""
+    """The text's first words out with it (before a ``turn.end``, after a ``turn.start`` or
+    ``turn.resume``; None: every word but ``late_words``)."""
 
 
 @dataclass(frozen=True)
