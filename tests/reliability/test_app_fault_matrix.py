@@ -63,8 +63,22 @@ async def one_turn(pilot: object, app: VoxroomApp, finished: list[TurnFinished])
     return finished[-1]
 
 
+class WatchedApp(VoxroomApp):
+    """The app, keeping every error it notified: a notification leaves the screen after its timeout,
+    which a loaded machine can pass before the turn is over."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.errors: list[str] = []
+
+    def notify(self, message: str, *, severity: str = "information", **kwargs: object) -> None:  # type: ignore[override]
+        if severity == "error":
+            self.errors.append(str(message))
+        super().notify(message, severity=severity, **kwargs)  # type: ignore[arg-type]
+
+
 def errors_shown(app: VoxroomApp) -> list[str]:
-    return [str(n.message) for n in app._notifications if n.severity == "error"]
+    return app.errors if isinstance(app, WatchedApp) else []
 
 
 def meeting_turn(meeting: Meeting, heard: RoomEvents) -> TurnFinished:
@@ -146,7 +160,7 @@ async def test_a_fault_is_shown_on_screen_and_ctrl_r_retries_it(
 ) -> None:
     settings = app_settings(mistral_server, tmp_path / "data")
     room, finished = build_room(settings)
-    app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
+    app = WatchedApp(settings, room=room, hotkey=False, warm_up=False)
     store = SessionStore(settings.sessions_dir)
     async with app.run_test(size=(120, 34)) as pilot:
         if route == "conversations.append":
@@ -174,7 +188,7 @@ async def test_the_app_survives_the_server_going_away(
     settings = app_settings(mistral_server, tmp_path / "data")
     settings.server_url = closed_mistral_url
     room, finished = build_room(settings)
-    app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
+    app = WatchedApp(settings, room=room, hotkey=False, warm_up=False)
     async with app.run_test(size=(120, 34)) as pilot:
         ended = await one_turn(pilot, app, finished)
         session = SessionStore(settings.sessions_dir).open(room.log.session_id)
@@ -211,7 +225,7 @@ async def test_an_unexpected_error_in_a_worker_leaves_the_app_running(
         listener=lambda e: finished.append(e) if isinstance(e, TurnFinished) else None,
         debounce_s=0.0,
     )
-    app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
+    app = WatchedApp(settings, room=room, hotkey=False, warm_up=False)
     log_file = start_file_log(tmp_path / "logs")
     assert log_file is not None
     try:
@@ -242,7 +256,7 @@ async def test_an_offline_session_made_in_the_app_records_what_really_ran(tmp_pa
     settings.hotkey.debounce_ms = 0
     settings.hotkey.global_listener = False
     room, finished = build_room(settings)
-    app = VoxroomApp(settings, room=room, hotkey=False, warm_up=False)
+    app = WatchedApp(settings, room=room, hotkey=False, warm_up=False)
     async with app.run_test(size=(120, 34)) as pilot:
         ended = await one_turn(pilot, app, finished)
         assert ended.status == "no-agent"

@@ -327,12 +327,13 @@ async def test_the_apps_export_is_private_scrubbed_never_through_a_link_and_asks
         await pilot.press("escape")  # no: the file stays as it was
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
         assert target.read_text(encoding="utf-8") == "mine"
-        exported = sum("Exported to" in n for n in notes(app))
         await export_to(pilot, app, target)
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        # A click lands only once the dialog is laid out and its button has a place on screen.
+        await wait_until(pilot, lambda: app.screen.query_one("#yes").region.area > 0)
         await pilot.click("#yes")
-        await wait_until(pilot, lambda: sum("Exported to" in n for n in notes(app)) > exported)
-        assert "keep it safe" in target.read_text(encoding="utf-8")
+        # The file itself tells (a count of notifications would not: they leave after their timeout).
+        await wait_until(pilot, lambda: "keep it safe" in target.read_text(encoding="utf-8"))
         assert target.stat().st_mode & 0o777 == 0o600
 
 
@@ -654,7 +655,8 @@ async def test_a_live_transcript_names_nobody_until_the_finished_one_replaces_it
         assert pane.speakers == [] and "speaking" not in app.main.status_bar.text
         held.set()
         await wait_until(pilot, lambda: [line.split("] ", 1)[1] for line in pane.lines] == LINES)
-        assert len(pane.query("SegmentLine")) == len(LINES)  # replaced in place, nothing doubled
+        # Replaced in place, nothing doubled (a replaced line leaves the DOM on a later refresh).
+        await wait_until(pilot, lambda: len(pane.query("SegmentLine")) == len(LINES))
         await wait_until(pilot, lambda: "2 people: speaker_1, speaker_2" in app.main.status_bar.text)
 
 
