@@ -191,7 +191,7 @@ MEETING: tuple[tuple[tuple[float, ...], tuple[float, ...], float], ...] = (
     ((3.5,), (), 1.0),
     ((1.0, 1.0, 1.0, 1.0), (0.6, 0.6, 0.6), 1.0),
 )
-"""Ten questions: 16 pauses inside them (every one 0.6 s or more: taken as the end, then resumed)."""
+"""Ten questions: 8 pauses inside them (every one 0.6 s or more: taken as the end, then resumed)."""
 END_AFTER_S = 0.5
 """The service's ``turn.end`` this long into a quiet stretch (its ``min_silence_ms``)."""
 
@@ -400,8 +400,9 @@ How often the live text at the press was the whole question: in these rows it is
 (every "text whole" run, no "text short" run); in the meeting below, "early answer used" counts the
 turns whose held answer was played.
 
-The meeting (10 questions, 16 pauses inside them, each taken by the service as the end and then
-resumed; the key pressed 0 to 2 s after the last word; one room and one session):
+The meeting (10 questions, 8 pauses inside them, each taken by the service as the end and then
+resumed, the words of each stretch of speech coming as it ends; the key pressed 0 to 2 s after the
+last word, so the service ended 8 of the 10 questions before the press; one room and one session):
 
 {meeting}
 

@@ -104,6 +104,30 @@ def test_separate_conversations_do_not_share_history(
     assert [m["content"] for m in third if m["role"] == "user"] == ["first topic", "back to the first"]
 
 
+def test_an_early_answer_is_a_branch_that_replaces_or_is_forgotten(
+    agent: OpenAICompatAgent, openai_server: OpenAIStandin
+) -> None:
+    """early=True: the exchange goes into a branch with the history so far; the conversation asked
+    in is left as it was; forget drops a branch (unused) or the conversation a used one came from."""
+    openai_server.script(Stream(["One."]), Stream(["Early."]), Stream(["Other."]))
+    first = agent.ask("Q1", None, lambda _t: None)
+    assert first.conversation_id is not None
+    before = agent.history(first.conversation_id)
+    used = agent.ask("Q2", first.conversation_id, lambda _t: None, early=True)
+    assert used.conversation_id not in (None, first.conversation_id)
+    assert agent.history(first.conversation_id) == before
+    assert agent.history(used.conversation_id)[-2:] == [
+        {"role": "user", "content": "Q2"},
+        {"role": "assistant", "content": "Early."},
+    ]
+    assert agent.history(used.conversation_id)[:-2] == before
+    unused = agent.ask("Q2 and more", used.conversation_id, lambda _t: None, early=True)
+    agent.forget(unused.conversation_id)
+    agent.forget(first.conversation_id)
+    assert agent.history(unused.conversation_id) == agent.history(first.conversation_id) == []
+    assert len(agent.history(used.conversation_id)) == len(before) + 2
+
+
 def test_server_error_500_is_one_clear_agent_error(
     agent: OpenAICompatAgent, openai_server: OpenAIStandin
 ) -> None:
