@@ -79,6 +79,27 @@ def test_text_streams_while_audio_arrives(mistral_server: MistralStandIn) -> Non
     assert events[-1].text == "Good"
 
 
+def test_scripted_word_times_send_each_word_after_its_end_plus_the_delay(
+    mistral_server: MistralStandIn,
+) -> None:
+    """With ``word_ends``, a word goes out once the audio holds its end plus the session's
+    ``target_streaming_delay_ms``; what is still due at ``input_audio.end`` goes then."""
+    mistral_server.script(TranscriptionScript(text="one two three", word_ends=(0.3, 0.9, 1.5)))
+
+    async def body(client: Any) -> list[Any]:
+        async with await client.audio.realtime.connect(MODEL) as conn:
+            await conn.update_session(target_streaming_delay_ms=480)
+            for _ in range(16):  # 1.6 s in tenths
+                await conn.send_audio(SECOND[:3200])
+            await conn.end_audio()
+            return await collect(conn)
+
+    events = run(mistral_server, body)
+    assert [e.text for e in events if e.type == "transcription.text.delta"] == ["one", " two", " three"]
+    (req,) = mistral_server.requests_to("realtime")
+    assert req.ws_delta_at == [0.8, 1.4, 1.6]  # 0.3 + 0.48, 0.9 + 0.48; 1.98 is past the end
+
+
 def test_protocol_errors_are_error_events(mistral_server: MistralStandIn) -> None:
     async def body(client: Any) -> list[Any]:
         async with await client.audio.realtime.connect(MODEL) as conn:

@@ -5,7 +5,8 @@ the server sends ``session.created`` first; the client may send ``session.update
 ``session.updated``), then ``input_audio.append`` (base64 PCM, at most 262144 bytes decoded),
 ``input_audio.flush`` and ``input_audio.end``. The server answers with ``transcription.language``,
 ``transcription.text.delta`` (one word per :data:`SECONDS_PER_WORD` of audio received, so text
-arrives while audio streams), and after ``input_audio.end``: the remaining deltas, one
+arrives while audio streams; or, with the script's ``word_ends``, each word once the audio holds its
+end plus ``target_streaming_delay_ms``), and after ``input_audio.end``: the remaining deltas, one
 ``transcription.segment`` per scripted segment when the session has ``diarize`` (like the batch
 route: segments spread over the audio received, ``speaker_id`` included), then
 ``transcription.done`` (with turn detection, a turn's segments go out with its ``turn.end`` once
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 import math
 from typing import Any
@@ -48,6 +50,8 @@ from tests.standin.wire import MALFORMED_JSON, UNKNOWN_EVENT
 
 SECONDS_PER_WORD = 0.4
 """Audio per streamed word: a delta goes out each time this much more audio has arrived."""
+DEFAULT_DELAY_MS = 240
+"""``target_streaming_delay_ms`` of a session that sets none (Voxroom's default, ``realtime_delay_ms``)."""
 MAX_APPEND_BYTES = 262_144
 """The SDK's documented limit for one ``input_audio.append`` (decoded)."""
 BYTES_PER_SAMPLE = {
@@ -304,15 +308,15 @@ class _Session:
         if turn is not None and self.script.turns:
             self._scripted_turns(on_time)
             return len(data)
-        due = min(on_time, int(self.seconds / SECONDS_PER_WORD))
-        self._send_deltas(due)
+        self._send_deltas(min(on_time, self._due_words()))
         if turn is not None:
             fmt = self.session["audio_format"]
             if self.turns is None:
                 self.turns = TurnDetector(fmt["sample_rate"], turn.get("min_silence_ms", 500))
             for kind, at in self.turns.feed(_samples(data, fmt["encoding"])):
                 if kind == "turn.end":
-                    self._send_deltas(on_time)  # a turn's text is out before its end
+                    if self.script.word_ends is None:
+                        self._send_deltas(on_time)  # a turn's text is out before its end
                     if self.sent_deltas == len(self.deltas):
                         self._send_segments()  # and its segments, once every word is out
                     when = at if self.script.turn_end_at is None else self.script.turn_end_at
@@ -341,6 +345,14 @@ class _Session:
                     self._send_segments()
                 self.events.send({"type": "turn.end", "time_s": scripted.at, "end_reason": "threshold"})
 
+    def _due_words(self) -> int:
+        """How many words are due after the audio received so far."""
+        ends = self.script.word_ends
+        if ends is None:
+            return int(self.seconds / SECONDS_PER_WORD)
+        delay = self.session.get("target_streaming_delay_ms") or DEFAULT_DELAY_MS
+        return bisect.bisect_right(ends, self.seconds - delay / 1000.0)
+
     def _send_deltas(self, upto: int) -> None:
         while self.sent_deltas < upto and self.events.open:
             language = {"type": "transcription.language", "audio_language": self.script.language}
@@ -348,6 +360,7 @@ class _Session:
                 return
             text = self.deltas[self.sent_deltas]
             self.sent_deltas += 1
+            self.call.record.ws_delta_at.append(round(self.seconds, 3))
             self.events.send({"type": "transcription.text.delta", "text": text})
 
     def _end(self) -> None:

@@ -56,6 +56,8 @@ class RecordedRequest:
     ``audio_bytes`` (its decoded size)."""
     ws_sent: list[str] = field(default_factory=list)
     """WebSocket (realtime) only: the type of every event the server sent, in order."""
+    ws_delta_at: list[float] = field(default_factory=list)
+    """WebSocket (realtime) only: the seconds of audio received when each text delta was sent."""
     ws_audio: bytearray = field(default_factory=bytearray, repr=False)
     """WebSocket (realtime) only: every decoded ``input_audio.append`` byte, in order."""
     stalled: bool = False

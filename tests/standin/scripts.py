@@ -78,6 +78,11 @@ class TranscriptionScript:
     turn_end_at: float | None = None
     """Realtime with turn detection: the ``time_s`` every ``turn.end`` carries (None: where the
     speech ended); a hostile service's NaN, negative or far-future times."""
+    word_ends: tuple[float, ...] | None = None
+    """Realtime: where each word of the text ends in the audio (seconds, one per word, in order).
+    Set, a word's delta goes out once the audio received reaches its end plus the session's
+    ``target_streaming_delay_ms`` (the service's documented delay), instead of one word per
+    :data:`tests.standin.realtime.SECONDS_PER_WORD`; a ``turn.end`` then sends no word early."""
 
     turns: tuple[ScriptedTurn, ...] = ()
     """Realtime with turn detection: these turn events, at these points of the audio, instead of
@@ -87,6 +92,8 @@ class TranscriptionScript:
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))
         object.__setattr__(self, "turns", tuple(sorted(self.turns, key=lambda t: t.at)))
+        if self.word_ends is not None:
+            object.__setattr__(self, "word_ends", tuple(sorted(float(t) for t in self.word_ends)))
 
 
 @dataclass(frozen=True)
