@@ -154,8 +154,9 @@ class WhisperTranscriber:
 
     def transcribe_words(self, clip: Clip, *, caption: bool = False) -> Transcript:
         """Whisper's sentences (all ``speaker_1``) and their words, without diarization. ``caption``
-        (words to show, never kept): the trimmed encoder whatever the audio's length, and no stock
-        second pass after a doubtful fast one."""
+        (words to show, never kept): the trimmed encoder whatever the audio's length, no word
+        timestamps (the segments are Whisper's own), and no stock second pass after a doubtful fast
+        one."""
         self.warm_up()
         samples = np.ascontiguousarray(clip.at_rate(TRANSCRIBE_RATE).samples, dtype=np.float32)
         if samples.size == 0:
@@ -204,7 +205,7 @@ class WhisperTranscriber:
             best_of=1,
             condition_on_previous_text=False,
             without_timestamps=False,
-            word_timestamps=True,
+            word_timestamps=not caption,
             vad_filter=self.vad_filter,
             vad_parameters={"min_silence_duration_ms": 500, "speech_pad_ms": 200},
             **extra,

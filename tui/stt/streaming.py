@@ -26,9 +26,11 @@ the VAD's padding such a tail holds under 3 s of speech. endgame_nagg_nell.wav's
 CAPTION_MIN_S = 0.5
 """A caption pass needs at least this much unsettled audio (less holds no word worth showing)."""
 CAPTION_DUTY = 0.5
-"""The most of the worker's time caption passes take: after a pass that took ``c`` seconds the next
-one waits for ``c / CAPTION_DUTY`` seconds of new audio (at least ``caption_s``), so on a slow or
-busy machine captions come less often instead of the worker falling behind the recording."""
+"""The most of one core caption passes use on average: after a pass that cost ``c`` CPU seconds (the
+process's, all threads) the next one waits for ``c / CAPTION_DUTY`` seconds of new audio (at least
+``caption_s``), so on a slow machine captions come less often instead of taking the CPU the
+recording and the app need. CPU time, not wall time: other programs slowing a pass down do not
+make captions rarer."""
 
 
 class StreamingTranscription:
@@ -43,9 +45,9 @@ class StreamingTranscription:
     Captions (``caption_s`` set and :attr:`on_text` listening): between those passes, each time
     ``caption_s`` more seconds were heard, the worker also hears the unsettled audio once (a fast
     pass, never kept) so that :attr:`partial_text` holds the words so far within about
-    ``caption_s`` plus one pass; caption passes take at most :data:`CAPTION_DUTY` of the worker's
-    time. The settled sentences, and so the finished transcript, come from the ``window_s`` passes
-    alone, as without captions.
+    ``caption_s`` plus one pass; caption passes use at most :data:`CAPTION_DUTY` of a core. The
+    settled sentences, and so the finished transcript, come from the ``window_s`` passes alone, as
+    without captions.
     """
 
     def __init__(
@@ -268,11 +270,11 @@ class StreamingTranscription:
         """Hear the unsettled ``audio`` once for the caption (a fast pass; nothing is kept)."""
         import time
 
-        started = time.perf_counter()
+        started = time.process_time()
         self.caption_passes += 1
         heard = self.transcriber.transcribe_words(Clip(audio, self.rate), caption=True)
-        took = time.perf_counter() - started
-        self._caption_wait_s = max(self.caption_s or 0.0, took / CAPTION_DUTY)
+        cost = time.process_time() - started
+        self._caption_wait_s = max(self.caption_s or 0.0, cost / CAPTION_DUTY)
         text = " ".join(s.text.strip() for s in heard.segments if s.text.strip())
         if text != self.interim:
             self.interim = text

@@ -104,6 +104,7 @@ class TranscriptPane(FollowingScroll):
         """Show ``text`` as turn ``turn``'s live caption (provisional: no speaker, no times)."""
         caption = self._caption(turn)
         if caption is None:
+            self._drop_placeholder()
             caption = CaptionLine(turn)
             caption.show(text)
             self.add(caption)
@@ -112,10 +113,14 @@ class TranscriptPane(FollowingScroll):
         self.grew()
 
     def drop_caption(self, turn: int) -> None:
-        """Remove turn ``turn``'s caption (its recording gave no transcript)."""
+        """Remove turn ``turn``'s caption (its recording gave no transcript); an empty pane shows
+        its placeholder again."""
         caption = self._caption(turn)
         if caption is not None:
             caption.remove()
+            others = [c for c in self.query(CaptionLine) if c is not caption]
+            if not self.shown_lines and not others and self._placeholder is None:
+                self._show_placeholder()
 
     @property
     def captions(self) -> list[str]:

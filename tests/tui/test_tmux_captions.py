@@ -1,0 +1,68 @@
+"""Live captions in a real terminal: ``voxroom --offline`` in a tmux pane (private socket, 80x24)
+with the real recorder on the virtual sound server; beckett.wav played into the virtual microphone
+shows its words under "Listening" while the recording runs, and the diarized lines take their place
+at the stop. The screen is read back with ``capture-pane``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import PASS_VARS
+from .test_tmux import REPO, VOXROOM, Tmux, tmux  # noqa: F401  (tmux: the fixture)
+
+CLIP = REPO / "tests" / "data" / "audio" / "beckett.wav"
+
+pytestmark = [pytest.mark.audio, pytest.mark.display, pytest.mark.tmux, pytest.mark.offline_models]
+
+
+def test_offline_captions_show_while_recording_and_give_way_to_the_lines(
+    tmux: Tmux,  # noqa: F811
+    devices_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config" / "voxroom" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[hotkey]\nglobal_listener = false\n", encoding="utf-8")
+    env = {
+        **{k: devices_env[k] for k in PASS_VARS},
+        "TERM": "xterm-256color",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "HOME": str(tmp_path),
+        # The code under test (a worktree), when the runner points Python at it.
+        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}),
+    }
+    args = ["new-session", "-d", "-s", "vox", "-x", "80", "-y", "24"]
+    for key, value in env.items():
+        args += ["-e", f"{key}={value}"]
+    tmux(*args, f"{VOXROOM} --offline --input-device virtual_mic --output-device virtual_speaker")
+    tmux("set-option", "-t", "vox", "remain-on-exit", "on")
+    tmux.wait_for("mic: virtual_mic", 60)
+    tmux("send-keys", "-t", "vox", "space")
+    tmux.wait_for("● RECORDING")
+    started = time.monotonic()
+    play = subprocess.Popen(
+        ["paplay", "--device=micfeed", str(CLIP)],
+        env={**os.environ, **{k: devices_env[k] for k in PASS_VARS}},
+    )
+    try:
+        # While the clip plays: its first words, under "Listening", with no speaker, still recording.
+        screen = tmux.wait_for(lambda s: "Listening" in s and "Ever tried" in s, 30)
+        assert "● RECORDING" in screen and "speaker_" not in screen and "live" not in screen, screen
+        assert "appears here" not in screen  # the caption took the placeholder's place
+        print(f"\n'Ever tried' on screen {time.monotonic() - started:.1f} s after the clip began playing")
+        assert play.wait(30) == 0
+    finally:
+        if play.poll() is None:
+            play.kill()
+            play.wait()
+    tmux("send-keys", "-t", "vox", "space")
+    screen = tmux.wait_for(lambda s: "speaker_1 :" in s and "Listening" not in s, 60)
+    assert screen.count(": Ever tried") == 1, screen  # (the session's name may say it too)
+    tmux("send-keys", "-t", "vox", "C-q")
