@@ -11,7 +11,7 @@ captions every 10 ms. Word positions: Whisper's word timestamps on the whole cli
 - online: the stand-in Mistral server (its own process) through the real SDK's realtime socket,
   scripted with those words and their ends: each word's delta goes out once the audio received
   holds its end plus ``target_streaming_delay_ms`` (Voxroom's default 240 ms), the service's
-  documented delay; what is measured beyond that is Voxroom's (audio blocks, socket, events, pane).
+  target delay; what is measured beyond that is Voxroom's (audio blocks, socket, events, pane).
 - offline: faster-whisper tiny.en on this machine's CPU (``StreamingTranscription`` with the room's
   6 s windows and a caption pass each 1 s of audio, using at most half a core on average).
 
