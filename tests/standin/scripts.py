@@ -81,8 +81,9 @@ class TranscriptionScript:
     word_ends: tuple[float, ...] | None = None
     """Realtime: where each word of the text ends in the audio (seconds, one per word, in order).
     Set, a word's delta goes out once the audio received reaches its end plus the session's
-    ``target_streaming_delay_ms`` (how far the service says its text trails the audio), instead of one word per
-    :data:`tests.standin.realtime.SECONDS_PER_WORD`; a ``turn.end`` then sends no word early."""
+    ``target_streaming_delay_ms`` (how far the service's text trails the audio), instead of one
+    word per :data:`tests.standin.realtime.SECONDS_PER_WORD`; a ``turn.end`` then sends no word
+    early."""
 
     turns: tuple[ScriptedTurn, ...] = ()
     """Realtime with turn detection: these turn events, at these points of the audio, instead of
