@@ -53,16 +53,16 @@ def test_offline_captions_show_while_recording_and_give_way_to_the_lines(
     )
     try:
         # While the clip plays: its first words, under "Listening", with no speaker, still recording.
-        screen = tmux.wait_for(lambda s: "Listening" in s and "Ever tried" in s, 30)
+        screen = tmux.wait_for(lambda s: "Listening" in s and "… ever" in s.lower(), 30)
         assert "● RECORDING" in screen and "speaker_" not in screen and "live" not in screen, screen
         assert "appears here" not in screen  # the caption took the placeholder's place
-        print(f"\n'Ever tried' on screen {time.monotonic() - started:.1f} s after the clip began playing")
+        print(f"\n'Ever' on screen {time.monotonic() - started:.1f} s after the clip began playing")
         assert play.wait(30) == 0
     finally:
         if play.poll() is None:
             play.kill()
             play.wait()
     tmux("send-keys", "-t", "vox", "space")
-    screen = tmux.wait_for(lambda s: "speaker_1 :" in s and "Listening" not in s, 60)
-    assert screen.count(": Ever tried") == 1, screen  # (the session's name may say it too)
+    screen = tmux.wait_for(lambda s: "speaker_1 :" in s and "Listening" not in s and "… " not in s, 60)
+    assert screen.count("speaker_1 : Ever") == 1, screen  # the caption did not stay as well
     tmux("send-keys", "-t", "vox", "C-q")
