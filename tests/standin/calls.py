@@ -33,7 +33,7 @@ class Call:
 
 @dataclass
 class StandInState:
-    """Scripts, latency, agents and conversations, shared by the handler threads."""
+    """Scripts, latency, agents, conversations and voices, shared by the handler threads."""
 
     pause: Callable[[float], bool]
     latency: LatencyProfile = field(default_factory=LatencyProfile)
@@ -44,6 +44,8 @@ class StandInState:
     speech: ScriptQueue[SpeechScript] = field(default_factory=lambda: ScriptQueue(SpeechScript()))
     agents: dict[str, dict[str, Any]] = field(default_factory=dict)
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    voices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Speech voices by id: the presets, then the ones made through ``POST /v1/audio/voices``."""
     lock: threading.RLock = field(default_factory=threading.RLock)
     held_done: list[threading.Event] = field(default_factory=list)
     """Realtime sessions wait for each of these before ``transcription.done`` (the server sets them

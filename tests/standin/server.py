@@ -10,7 +10,8 @@
 Routes: ``transcriptions``, ``realtime`` (a WebSocket), ``speech``, ``speech.realtime`` (a WebSocket),
 ``agents.create|list|list_pages|get|update|delete``,
 ``conversations.start|append|restart|delete|history``,
-``models.list``;
+``models.list``,
+``voices.search|list|get|sample|create|update|delete``;
 anything else answers 404 (route ``unknown``).
 """
 
@@ -43,6 +44,7 @@ from tests.standin.scripts import LatencyProfile, Reply, SpeechScript, Transcrip
 from tests.standin.speech import SpeechRoute
 from tests.standin.speech_socket import SpeechSocketRoute
 from tests.standin.transcription import TranscriptionRoute
+from tests.standin.voice_library import VoiceRoutes, add_voice, preset_voices
 from tests.standin.wire import Responder, parse_body, read_body
 
 Script = TranscriptionScript | Reply | SpeechScript | str
@@ -66,6 +68,8 @@ class _Router:
         speech = SpeechRoute(state)
         realtime = RealtimeRoute(state)
         speech_socket = SpeechSocketRoute(state)
+        voices = VoiceRoutes(state)
+        voice = r"/v1/audio/voices/(?P<voice_id>[^/]+)"
         agent = r"/v1/agents/(?P<agent_id>[^/]+)"
         conversation = r"/v1/conversations/(?P<conversation_id>[^/]+)"
         table: list[tuple[str, str, str, Callable[[Call], None]]] = [
@@ -85,6 +89,13 @@ class _Router:
             ("DELETE", conversation, "conversations.delete", conversations.delete),
             ("GET", conversation + "/history", "conversations.history", conversations.history),
             ("GET", r"/v1/models", "models.list", list_models),
+            ("GET", r"/v2/audio/voices", "voices.search", voices.search),
+            ("GET", r"/v1/audio/voices", "voices.list", voices.list),
+            ("POST", r"/v1/audio/voices", "voices.create", voices.create),
+            ("GET", voice + "/sample", "voices.sample", voices.sample),
+            ("GET", voice, "voices.get", voices.get),
+            ("PATCH", voice, "voices.update", voices.update),
+            ("DELETE", voice, "voices.delete", voices.delete),
         ]
         self._routes = [_Route(m, re.compile(p + r"/?"), n, h) for m, p, n, h in table]
 
@@ -146,6 +157,7 @@ class MistralStandIn:
         """When set, requests without ``Authorization: Bearer <api_key>`` get a 401."""
         self._stopping = threading.Event()
         self._state = StandInState(pause=self._pause, latency=latency or LatencyProfile())
+        self._state.voices.update(preset_voices(self._state))
         self._router = _Router(self._state)
         self._faults = FaultPlan()
         self._log = RequestLog()
@@ -285,6 +297,16 @@ class MistralStandIn:
     def agents(self) -> dict[str, dict[str, Any]]:
         with self._state.lock:
             return {key: dict(value) for key, value in self._state.agents.items()}
+
+    def add_voice(self, name: str, *, preset: bool = False, **fields: Any) -> dict[str, Any]:
+        """Store a speech voice directly (as if made earlier); returns the voice object."""
+        return add_voice(self._state, {"name": name, **fields}, "preset" if preset else "custom")
+
+    @property
+    def voices(self) -> dict[str, dict[str, Any]]:
+        """The speech voices, ``id -> voice`` (the presets first)."""
+        with self._state.lock:
+            return {key: dict(value) for key, value in self._state.voices.items()}
 
     @property
     def conversations(self) -> dict[str, list[dict[str, Any]]]:
