@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,11 +28,11 @@ the VAD's padding such a tail holds under 3 s of speech. endgame_nagg_nell.wav's
 CAPTION_MIN_S = 0.5
 """A caption pass needs at least this much unsettled audio (less holds no word worth showing)."""
 CAPTION_DUTY = 0.5
-"""The most of one core caption passes use on average: after a pass that cost ``c`` CPU seconds (the
-process's, all threads) the next one waits for ``c / CAPTION_DUTY`` seconds of new audio (at least
-``caption_s``), so on a slow machine captions come less often instead of taking the CPU the
-recording and the app need. CPU time, not wall time: other programs slowing a pass down do not
-make captions rarer."""
+"""The most of one core caption passes use on average: after a pass that cost ``c`` CPU seconds (of
+the process's threads but the main one, which runs the app: :func:`_worker_cpu`) the next one waits
+for ``c / CAPTION_DUTY`` seconds of new audio (at least ``caption_s``), so on a slow machine captions
+come less often instead of taking the CPU the recording and the app need. CPU time, not wall time:
+other programs slowing a pass down do not make captions rarer."""
 
 
 class StreamingTranscription:
@@ -268,12 +270,10 @@ class StreamingTranscription:
 
     def _caption(self, audio: np.ndarray) -> None:
         """Hear the unsettled ``audio`` once for the caption (a fast pass; nothing is kept)."""
-        import time
-
-        started = time.process_time()
+        started = _worker_cpu()
         self.caption_passes += 1
         heard = self.transcriber.transcribe_words(Clip(audio, self.rate), caption=True)
-        cost = time.process_time() - started
+        cost = _worker_cpu() - started
         self._caption_wait_s = max(self.caption_s or 0.0, cost / CAPTION_DUTY)
         text = " ".join(s.text.strip() for s in heard.segments if s.text.strip())
         if text != self.interim:
@@ -315,3 +315,17 @@ class StreamingTranscription:
     def _shift(self, seg: Segment, offset: int) -> Segment:
         base = offset / self.rate
         return Segment(round_time(seg.start + base), round_time(seg.end + base), seg.speaker, seg.text)
+
+
+def _worker_cpu() -> float:
+    """CPU seconds of this process's threads other than the main one (the app's event loop draws
+    the screen there): this worker and Whisper's own threads. Where ``/proc`` cannot tell, the whole
+    process's."""
+    total = time.process_time()
+    try:
+        with open(f"/proc/self/task/{threading.main_thread().native_id}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        main = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return total
+    return max(0.0, total - main)
