@@ -56,6 +56,12 @@ COMMANDS: tuple[Command, ...] = (
         "Retry",
         needs=Need.FAILED_TURN,
     ),
+    Command(
+        "notes",
+        "Take notes",
+        "Record the meeting as notes (transcribed, who spoke; never sent to the agent); again to stop",
+        "n",
+    ),
     Command("new_session", "New session", "Start a new, empty session", "ctrl+n", "New"),
     Command(
         "open_session",

@@ -266,10 +266,12 @@ class VoxroomApp(App[None]):
         """ctrl+q: while recording, the first press says what happens to the recording."""
         if self.meeting.recording and not self._quit_armed:
             self._quit_armed = True
+            notes = self.meeting.taking_notes
             self.notify(
-                "You are recording. Press ctrl+q again to quit: the recording is kept as an interrupted "
-                "turn; open the session (ctrl+o), continue it (ctrl+t), then ctrl+r answers it.",
-                title="Quit while recording?",
+                f"You are {'taking notes' if notes else 'recording'}. Press ctrl+q again to quit: the "
+                "recording is kept as an interrupted turn; open the session (ctrl+o), continue it "
+                f"(ctrl+t), then ctrl+r {'transcribes' if notes else 'answers'} it.",
+                title="Quit while taking notes?" if notes else "Quit while recording?",
                 severity="warning",
                 timeout=QUIT_CONFIRM_S,
             )

@@ -21,7 +21,7 @@ from tui.events import (
     TurnStarted,
     ignore,
 )
-from tui.model import TurnStatus
+from tui.model import TurnKind, TurnStatus
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
@@ -62,6 +62,7 @@ def complete_turn(
     The agent is asked with the meeting's notes since the last question (:meth:`TurnLog.notes_before`).
     ``early`` holds the turn's early answers (:mod:`tui.speculate`), used when one was asked on
     the words of the turn's transcript and discarded otherwise.
+    A notes turn (``ref.kind``) is transcribed and its speakers matched, and never sent to the agent.
 
     ``ended_at`` is when the recording stopped; a ``retry`` counts its times from its own start
     instead (a failed run and the wait before the retry are no stage of it).
@@ -85,8 +86,9 @@ def complete_turn(
             speakers=None if saved is not None else log.identify_speakers,
             references=log.references(),
             early=early,
-            notes=log.notes_before(ref),
+            notes=log.notes_before(ref) if ref.kind == TurnKind.QUESTION else None,
             names=log.names(),
+            answer=ref.kind == TurnKind.QUESTION,
         )
         if live_ms is not None:
             result.timings.transcription_ms = live_ms

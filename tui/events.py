@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tui.errors import VoxroomError
-from tui.model import ReplayKind, Reply, RoomState, Timings, Transcript, TurnStage, TurnStatus
+from tui.model import ReplayKind, Reply, RoomState, Timings, Transcript, TurnKind, TurnStage, TurnStatus
 
-IDLE, RECORDING, PROCESSING, SPEAKING = (
+IDLE, RECORDING, PROCESSING, SPEAKING, NOTES = (
     RoomState.IDLE,
     RoomState.RECORDING,
     RoomState.PROCESSING,
     RoomState.SPEAKING,
+    RoomState.NOTES,
 )
 
 
@@ -51,6 +52,7 @@ class TurnEvent(RoomEvent):
 @dataclass(frozen=True)
 class RecordingStarted(TurnEvent):
     device: str = ""
+    kind: TurnKind = TurnKind.QUESTION
 
 
 @dataclass(frozen=True)
@@ -182,13 +184,26 @@ class ReplayProgress(TurnEvent):
     """True once this step has been played (or skipped): the last event of the step."""
 
 
+@dataclass(frozen=True)
+class NotesChanged(RoomEvent):
+    """Notes of the meeting were asked for (``on``) or stopped; ``paused`` while a question is
+    recorded and answered (Voxroom's own voice never enters the notes). ``people``: the labels of the
+    session's people heard in these notes so far, in the order they were first heard."""
+
+    on: bool
+    paused: bool = False
+    people: tuple[str, ...] = ()
+
+
 __all__ = [
     "IDLE",
+    "NOTES",
     "PROCESSING",
     "RECORDING",
     "SPEAKING",
     "CaptionChanged",
     "Emit",
+    "NotesChanged",
     "PeopleChanged",
     "RecordingStarted",
     "RecordingStopped",

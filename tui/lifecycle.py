@@ -179,7 +179,7 @@ class SessionLog:
             make_private(recording)
         turn = TurnRecord(recording=name, duration=max(0.0, duration), status=TurnStatus.PENDING, kind=kind)
         turn = self.store.add_turn(self.session, turn)
-        return TurnRef(self.session.id, turn.index)
+        return TurnRef(self.session.id, turn.index, turn.kind)
 
     @_locked
     def recorded(self, ref: TurnRef, duration: float) -> None:
@@ -387,7 +387,8 @@ class SessionLog:
             raise SessionError(
                 f"The recording of turn {turn.index} ({turn.recording}) is missing from session {session.id}."
             )
-        return RetryJob(TurnRef(session.id, turn.index), saved_clip(path), saved_transcript(turn))
+        ref = TurnRef(session.id, turn.index, turn.kind)
+        return RetryJob(ref, saved_clip(path), saved_transcript(turn))
 
     # -- helpers ----------------------------------------------------------------------------------
     def _next_index(self) -> int:

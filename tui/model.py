@@ -18,6 +18,8 @@ class RoomState(StrEnum):
     RECORDING = "recording"
     PROCESSING = "processing"
     SPEAKING = "speaking"
+    NOTES = "notes"
+    """Taking notes: the room is recorded as notes turns (never sent to the agent)."""
 
 
 class TurnStage(StrEnum):

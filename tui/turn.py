@@ -327,8 +327,10 @@ class TurnRunner:
         early: Speculator | None = None,
         notes: MeetingNotes | None = None,
         names: Mapping[str, str] | None = None,
+        answer: bool = True,
     ) -> TurnResult:
         """Run a whole turn. ``ended_at`` (``time.perf_counter()``) is when the recording stopped.
+        ``answer=False`` (a notes turn): done once it is transcribed; nothing goes to the agent.
 
         Pass ``transcript`` to retry a turn whose transcription already succeeded. ``speakers``
         relabels a fresh transcript with the session's people (and gives their names, which the
@@ -358,7 +360,8 @@ class TurnRunner:
                     result.status, result.error = TurnStatus.NO_SPEECH, err.message
                     return result
                 stage(TurnStage.TRANSCRIBING)
-                self._warm_later_steps()
+                if answer:
+                    self._warm_later_steps()
                 if (prepare := getattr(speakers, "prepare", None)) is not None:
                     prepare(clip)  # the voice is embedded while the transcription request runs
                 t = clock.now()
@@ -373,6 +376,9 @@ class TurnRunner:
             emit(TranscriptReady(turn, transcript))
             if not transcript.plain():
                 result.status = TurnStatus.NO_SPEECH
+                return result
+            if not answer:
+                result.status = TurnStatus.DONE
                 return result
             if isinstance(self.agent, NoAgent) or self.agent.name == "none":
                 result.status = TurnStatus.NO_AGENT  # the notice is the status's, never a reply

@@ -31,6 +31,8 @@ class TurnRef:
 
     session_id: str
     index: int
+    kind: TurnKind = TurnKind.QUESTION
+    """A question is answered by the agent; notes are transcribed only."""
 
 
 @dataclass
@@ -106,6 +108,7 @@ class ScratchLog:
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="voxroom-")))
     conversation: str | None = None
     turns: dict[int, tuple[Path, TurnResult | None]] = field(default_factory=dict)
+    kinds: dict[int, TurnKind] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     saved = False
@@ -128,7 +131,8 @@ class ScratchLog:
     def begin(self, recording: Path, duration: float = 0.0, kind: TurnKind = TurnKind.QUESTION) -> TurnRef:
         index = len(self.turns) + 1
         self.turns[index] = (recording, None)
-        return TurnRef(self.session_id, index)
+        self.kinds[index] = kind
+        return TurnRef(self.session_id, index, kind)
 
     def recorded(self, ref: TurnRef, duration: float) -> None:
         return None
@@ -172,7 +176,8 @@ class ScratchLog:
                 if result is not None and result.failed_step in _AFTER_TRANSCRIPTION
                 else None
             )
-            return RetryJob(TurnRef(self.session_id, i), saved_clip(path), transcript)
+            ref = TurnRef(self.session_id, i, self.kinds.get(i, TurnKind.QUESTION))
+            return RetryJob(ref, saved_clip(path), transcript)
         return None
 
 

@@ -30,7 +30,7 @@ from tui.meeting.events import (
 from tui.meeting.minutes import MeetingMinutes
 from tui.meeting.values import DevicesChoice, OpenMode, Shown
 from tui.room.controller import Listener, Room
-from tui.room.events import RECORDING, SPEAKING, RoomEvent
+from tui.room.events import NOTES, RECORDING, SPEAKING, RoomEvent
 from tui.turnlog import TurnLog
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 RoomFactory = Callable[["Settings"], Room]
 BUSY = "Wait for the current turn to finish, then {}."
+NOTES_FINISH_S = 60.0
+"""How long a session change waits for the last part of the notes to be transcribed."""
 log = logging.getLogger("voxroom")
 
 
@@ -104,7 +106,12 @@ class Meeting:
 
     @property
     def recording(self) -> bool:
-        return self.room is not None and self.room.state == RECORDING
+        """Recording a question or taking notes."""
+        return self.room is not None and self.room.state in (RECORDING, NOTES)
+
+    @property
+    def taking_notes(self) -> bool:
+        return self.room is not None and self.room.notes_on
 
     @property
     def busy(self) -> bool:
@@ -190,6 +197,37 @@ class Meeting:
             return
         room.press(source)
 
+    def toggle_notes(self) -> None:
+        """The notes command: start taking notes of the meeting (recorded, transcribed and matched to
+        the session's people; nothing is asked of the agent), or stop them."""
+        room = self.room
+        if room is not None and room.notes_on:
+            room.toggle_notes()
+            return
+        if self._viewing is not None:
+            self._emit(
+                Notice(
+                    "This session is open read-only. Continue it with ctrl+t to take notes in it, or "
+                    "start a new one with ctrl+n.",
+                    severity="warning",
+                )
+            )
+            return
+        if room is None:
+            self._emit(Notice("Voxroom is still starting: ask for notes again in a moment.", "Notes"))
+            return
+        room.toggle_notes()
+
+    def _end_notes(self) -> None:
+        """The session is about to change: notes stop, and their last part is transcribed into the
+        session they were taken in (waited for up to :data:`NOTES_FINISH_S`)."""
+        room = self.room
+        if room is None or not room.notes_on:
+            return
+        room.end_notes()
+        self._emit(Notice("Notes stopped: the session changes.", "Notes"))
+        room.wait_idle(NOTES_FINISH_S)
+
     def check_auto_stop(self) -> None:
         if self.room is not None and (reason := self.room.check_auto_stop()):
             self._emit(Notice(reason, "Recording stopped"))
@@ -213,6 +251,7 @@ class Meeting:
 
     # -- sessions --------------------------------------------------------------------------------
     def new_session(self) -> None:
+        self._end_notes()
         room = self.room
         if room is not None and room.busy:
             self._emit(Notice(BUSY.format("start a new session"), severity="warning"))
@@ -247,6 +286,8 @@ class Meeting:
         is continued as a copy)."""
         room = self.room
         keep = mode == OpenMode.CONTINUE
+        if keep:
+            self._end_notes()
         if keep and room is not None and room.busy:
             self._emit(Notice(BUSY.format("continue that session"), severity="warning"))
             return

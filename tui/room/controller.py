@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from tui.errors import VoxroomError
 from tui.events import (
     IDLE,
+    NOTES,
     PROCESSING,
     RECORDING,
     SPEAKING,
@@ -41,7 +42,8 @@ from tui.events import (
     SessionChanged,
     StateChanged,
 )
-from tui.model import RoomState, TurnStage
+from tui.model import RoomState, TurnKind, TurnStage
+from tui.room.notes import NOTES_CHUNK_S, Notes
 from tui.room.ports import SILENT, LevelLike, LiveFactory, Player, Recorder
 from tui.room.recording import CLOSED_WHILE_RECORDING, Recording
 from tui.room.replay import Replaying
@@ -57,7 +59,7 @@ if TYPE_CHECKING:
 Listener = Callable[[RoomEvent], None]
 
 
-class Room(Recording, TurnQueue, Replaying):
+class Room(Recording, TurnQueue, Replaying, Notes):
     """Owns the toggle logic and runs turns, one at a time, on its own thread.
 
     ``log`` receives every turn (:class:`tui.lifecycle.SessionLog`; a scratch log when none is given);
@@ -79,6 +81,7 @@ class Room(Recording, TurnQueue, Replaying):
         debounce_s: float = 0.25,
         max_recording_s: float | None = None,
         auto_stop_silence_s: float | None = None,
+        notes_chunk_s: float = NOTES_CHUNK_S,
     ) -> None:
         from tui.trigger import Trigger
 
@@ -93,6 +96,15 @@ class Room(Recording, TurnQueue, Replaying):
         self.clock = clock
         self.max_recording_s = max_recording_s
         self.auto_stop_silence_s = auto_stop_silence_s
+        self.notes_chunk_s = notes_chunk_s
+        """How long one notes turn records before the next takes over (see :mod:`tui.room.notes`)."""
+        self._notes = False
+        self._notes_since: float | None = None
+        self._notes_people: list[str] = []
+        self._notes_turns: set[tuple[str, int]] = set()
+        """The (session, turn) of each notes turn of these notes."""
+        self._questions = 0
+        """Question turns queued or running: notes wait for them (half-duplex)."""
         self.trigger = Trigger(self._pressed, debounce_s=debounce_s)
         """Every key source goes through here (debounced), then to the room's thread."""
         self.problems: list[VoxroomError] = []
@@ -207,16 +219,25 @@ class Room(Recording, TurnQueue, Replaying):
             if self._closed:
                 return
             if self._recording is not None:
-                self._stop_recording()
-                return
+                if not self.recording_notes:
+                    self._stop_recording()
+                    return
+                self._pause_notes()  # a question during notes: the notes so far are a turn
             if self._stage == TurnStage.SPEAKING:
                 self._barge_in()
             self._start_recording()
+            if self._recording is None:
+                self._resume_notes()  # the question could not record: the notes go on
 
     def check_auto_stop(self) -> str:
         """Stop the recording if it hit the length limit or a long silence; returns why ("" if not)."""
         recorder = self.recorder
         if recorder is None or self._recording is None:
+            return ""
+        if self.recording_notes:  # notes never stop by themselves: a long one is cut into turns
+            limit = min(self.notes_chunk_s, self.max_recording_s or self.notes_chunk_s)
+            if recorder.auto_stop_reason(limit, None):
+                self._on_room_thread(self._cut_notes, wait=True)
             return ""
         reason = recorder.auto_stop_reason(self.max_recording_s, self.auto_stop_silence_s)
         if reason:
@@ -233,13 +254,21 @@ class Room(Recording, TurnQueue, Replaying):
         self._barge_in()
 
     def retry_last(self) -> bool:
-        """Queue the last failed turn again (same recording; same transcript when it had one)."""
+        """Queue the last failed turn again (same recording; same transcript when it had one). A
+        question retried while notes record pauses them until it has been answered."""
+        queued: list[bool] = []
+        self._on_room_thread(lambda: queued.append(self._retry_last()), wait=True)
+        return bool(queued and queued[0])
+
+    def _retry_last(self) -> bool:
         with self._lock:
             pending = self._last_failed
-            if pending is None:
+            if pending is None or self._closed:
                 return False
             self._last_failed = None
             pending.retry = True
+            if pending.ref.kind == TurnKind.QUESTION:
+                self._pause_notes()
             self._enqueue(pending)
         return True
 
@@ -249,6 +278,8 @@ class Room(Recording, TurnQueue, Replaying):
         A continued session whose last turn failed or was interrupted (a crash) can be retried at
         once: its saved recording is queued again by :meth:`retry_last`.
         """
+        if self._notes:
+            self.end_notes()  # the notes so far stay in the session they were taken in
         job = None
         try:
             job = log.retry_job()
@@ -256,6 +287,8 @@ class Room(Recording, TurnQueue, Replaying):
             self._emit(RoomFailed(err))
         with self._lock:
             self.log = log
+            self._notes_people.clear()
+            self._notes_turns.clear()
             self._last_failed = (
                 PendingTurn(job.ref, job.clip, time.perf_counter(), transcript=job.transcript)
                 if job
@@ -291,6 +324,7 @@ class Room(Recording, TurnQueue, Replaying):
             if self._closed:
                 return
             self._closed = True
+            self._notes, self._notes_since = False, None
             if self._recording is not None and self.recorder is not None:
                 self._keep_unfinished_recording()
         self.runner.stop()
@@ -318,7 +352,7 @@ class Room(Recording, TurnQueue, Replaying):
     def _update_state(self) -> None:
         with self._lock:
             if self._recording is not None:
-                state = RECORDING
+                state = NOTES if self._recording.kind == TurnKind.NOTES else RECORDING
             elif self._active is not None and self._stage == TurnStage.SPEAKING:
                 state = SPEAKING
             elif self._pending > 0 or (
@@ -336,6 +370,7 @@ class Room(Recording, TurnQueue, Replaying):
                 self._emit(StateChanged(state, queued))
 
     def _emit(self, event: RoomEvent) -> None:
+        self._hear_notes(event)
         for listener in list(self.listeners):
             with contextlib.suppress(Exception):  # a broken listener must not stop the room
                 listener(event)

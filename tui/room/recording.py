@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from tui.errors import AudioDeviceError, VoxroomError
 from tui.events import RecordingStarted, RecordingStopped, RoomFailed, RoomNotice, SessionChanged
-from tui.model import TurnStatus
+from tui.model import TurnKind, TurnStatus
 from tui.room.live import caption_on, stop_live
 from tui.room.turns import PendingTurn
 from tui.turnlog import ScratchLog
@@ -22,12 +22,15 @@ if TYPE_CHECKING:
     from tui.turnlog import TurnRef
 
 CLOSED_WHILE_RECORDING = "Voxroom was closed while this turn was being recorded; retry it to get an answer."
+CLOSED_WHILE_TAKING_NOTES = (
+    "Voxroom was closed while these notes were being recorded; retry them to transcribe them."
+)
 
 
 class Recording:
     """Starts and stops the recording on the room's thread."""
 
-    def _start_recording(self) -> None:
+    def _start_recording(self, kind: TurnKind = TurnKind.QUESTION) -> None:
         if self.recorder is None:
             self._emit(
                 RoomFailed(
@@ -59,17 +62,17 @@ class Recording:
             self._emit(RoomFailed(error))
             return
         try:
-            ref = self.log.begin(path)
+            ref = self.log.begin(path, kind=kind)
         except VoxroomError as err:  # the data dir went away: keep recording, keep turns in memory
             self._fall_back_to_scratch(err)
-            ref = self.log.begin(path)
+            ref = self.log.begin(path, kind=kind)
         self._recording = ref
         self._recording_since = self.clock()
         self._live = live
         if live is not None:
             caption_on(live, ref.index, self._emit)
-        self._early = self._start_early(live, ref)
-        self._emit(RecordingStarted(ref.index, self.recorder.device_name))
+        self._early = self._start_early(live, ref) if kind == TurnKind.QUESTION else None
+        self._emit(RecordingStarted(ref.index, self.recorder.device_name, kind))
         self._update_state()
 
     def _stop_recording(self) -> None:
@@ -104,7 +107,7 @@ class Recording:
         except VoxroomError as err:
             self._emit(RoomFailed(err, ref.index))
         self._emit(RecordingStopped(ref.index, duration))
-        self._enqueue(PendingTurn(ref, clip, ended_at, live=live, early=early))
+        self._enqueue(PendingTurn(ref, clip, ended_at, live=live, early=early, log=self.log))
 
     def _keep_unfinished_recording(self) -> None:
         """At close: finish the file and save the turn as interrupted (retry it later)."""
@@ -125,7 +128,8 @@ class Recording:
 
         with contextlib.suppress(VoxroomError):
             self.log.recorded(ref, clip.duration)
-            self.log.complete(ref, TurnResult(status=TurnStatus.INTERRUPTED, error=CLOSED_WHILE_RECORDING))
+            why = CLOSED_WHILE_TAKING_NOTES if ref.kind == TurnKind.NOTES else CLOSED_WHILE_RECORDING
+            self.log.complete(ref, TurnResult(status=TurnStatus.INTERRUPTED, error=why))
 
     def _start_live(self) -> LiveTranscription | None:
         if self.live is None or self.recorder is None:

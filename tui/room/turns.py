@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from tui.errors import VoxroomError
 from tui.events import RoomEvent, RoomFailed, StageChanged
-from tui.model import TurnStage
+from tui.model import TurnKind, TurnStage
 from tui.room.live import complete_transcript, stop_live
 from tui.room.live import finish_live as finish_live_transcription
-from tui.turnlog import TurnRef
+from tui.turnlog import TurnLog, TurnRef
 
 if TYPE_CHECKING:
     from tui.audio.clip import Clip
@@ -36,6 +36,8 @@ class PendingTurn:
     live: LiveTranscription | None = None
     early: Speculator | None = None
     """The recording's early answers (:mod:`tui.speculate`), if it had any."""
+    log: TurnLog | None = None
+    """The session the turn was recorded into (``None``: the room's own at the time it runs)."""
 
     @property
     def turn(self) -> int:
@@ -52,6 +54,8 @@ class TurnQueue:
     def _enqueue(self, pending: PendingTurn) -> None:
         with self._lock:
             self._pending += 1
+            if pending.ref.kind == TurnKind.QUESTION:
+                self._questions += 1  # notes wait until it is answered
             self._queue.put(pending)
             self._update_state()
 
@@ -80,13 +84,15 @@ class TurnQueue:
                     self._active = None
                     self._stage = None
                     self._update_state()
+                if item.ref.kind == TurnKind.QUESTION:
+                    self._question_done()
 
     def _run(self, pending: PendingTurn, free_since: float) -> None:
         """Run one turn. Its transcription's tail counts from the end of the recording, or from when
         the turn before it ended (a turn that waited in the queue did not wait for its transcript)."""
         from tui.complete import complete_turn
 
-        log = self.log
+        log = pending.log or self.log
         early: Transcript | None = None
         still_live: LiveTranscription | None = None
 
@@ -106,7 +112,7 @@ class TurnQueue:
         def failed(result: TurnResult) -> None:
             with self._lock:
                 self._last_failed = PendingTurn(
-                    pending.ref, pending.clip, pending.ended_at, transcript=result.transcript
+                    pending.ref, pending.clip, pending.ended_at, transcript=result.transcript, log=log
                 )
 
         result, _ = complete_turn(

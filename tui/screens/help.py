@@ -22,6 +22,9 @@ type (a capital, `?`) or held down does nothing, and nothing records while a dia
 * Press the key **while Voxroom speaks** to interrupt it and record at once.
 * Press it **while a turn is processing** to record the next question; it is queued, nothing is lost.
 * A failed turn keeps its recording: **Ctrl+R** (or *Retry last turn* in the palette) runs it again.
+* **N** takes notes of the meeting: the room is recorded and transcribed with who spoke, and
+  nothing is sent to the agent; **N** again stops them. A question asked meanwhile pauses them
+  until it is answered.
 
 | Key | Does |
 |---|---|

@@ -16,7 +16,7 @@ from textual.screen import Screen
 
 from tui.meeting import events as meeting_events
 from tui.model import Timings
-from tui.room import RECORDING, events
+from tui.room import NOTES, RECORDING, events
 from tui.room.events import RoomEvent
 from tui.screens.main_actions import RECORD_KEY, MainActions, key_bindings
 from tui.screens.main_events import PaneEvents, RoomUpdate
@@ -60,6 +60,8 @@ class MainScreen(PaneEvents, MainActions, Screen[None]):
         self._auto_stop_ticks = 0
         self._reply_shown: dict[int, int] = {}
         """Per turn, how much of it the replies pane shows (on the UI thread)."""
+        self._notes_people: tuple[str, ...] = ()
+        """The labels of the people heard in the notes (the pane shows their names)."""
         self._captions_over: set[int] = set()
         """Turns whose live caption gave way to their transcript (or ended): later captions are old."""
         self.handlers: dict[type[RoomEvent], Callable[[Any], None]] = {
@@ -80,6 +82,7 @@ class MainScreen(PaneEvents, MainActions, Screen[None]):
             events.RoomNotice: self._on_room_notice,
             events.SessionChanged: self._on_session_changed,
             events.PeopleChanged: self._on_people_changed,
+            events.NotesChanged: self._on_notes,
             events.ReplayProgress: self._on_replay_progress,
             meeting_events.MeetingReady: self._on_meeting_ready,
             meeting_events.SessionShown: self._on_session_shown,
@@ -165,12 +168,13 @@ class MainScreen(PaneEvents, MainActions, Screen[None]):
         if room is None:
             return
         pane = self.recording_pane
-        if pane.state == RECORDING and room.recorder is not None and self._auto_stop_due():
+        if pane.state in (RECORDING, NOTES) and room.recorder is not None and self._auto_stop_due():
             self.voxroom.call_in_thread(
                 "stop the recording", self.meeting.check_auto_stop, group="auto-stop", exclusive=True
             )
         pane.set_level(room.input_level())
         pane.elapsed = int(room.elapsed())
+        pane.notes_elapsed = int(room.notes_elapsed())
         self.playback_meter.set_level(room.output_level())
 
     def _auto_stop_due(self) -> bool:

@@ -141,6 +141,10 @@ class MainActions(_Screen):
     def toggle(self, source: str) -> None:
         self.in_worker("record", self.meeting.press, source)
 
+    def action_notes(self) -> None:
+        """n: start taking notes of the meeting, or stop them."""
+        self.in_worker("take notes", self.meeting.toggle_notes, group="notes")
+
     def action_retry(self) -> None:
         self.in_worker("retry the last turn", self.meeting.retry)
 

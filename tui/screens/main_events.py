@@ -82,6 +82,7 @@ class PaneEvents(_Screen):
     _suggestion: tuple[str, str] | None
     _reply_shown: dict[int, int]
     _captions_over: set[int]
+    _notes_people: tuple[str, ...]
 
     if TYPE_CHECKING:
 
@@ -203,9 +204,30 @@ class PaneEvents(_Screen):
     def _on_session_changed(self, event: events.SessionChanged) -> None:
         self.status_bar.session = event.name if event.saved else f"{event.name} (not saved)"
 
+    def _on_notes(self, event: events.NotesChanged) -> None:
+        """Notes started, paused, heard someone, or stopped: the recording pane shows them."""
+        pane = self.recording_pane
+        was = pane.notes
+        self._notes_people = event.people
+        pane.notes = event.on
+        self._show_notes_people()
+        if event.on and not was:
+            self.app.notify(
+                f"Taking notes: the room is recorded and transcribed, nothing is sent to the agent. "
+                f"{pane.notes_key} stops them; {pane.key} still asks a question.",
+                title="Notes",
+            )
+        elif was and not event.on:
+            self.app.notify("Notes stopped: they are saved in this session.", title="Notes")
+
+    def _show_notes_people(self) -> None:
+        names = self.transcript_pane.names
+        self.recording_pane.notes_people = tuple(names.get(label, label) for label in self._notes_people)
+
     def _on_people_changed(self, event: events.PeopleChanged) -> None:
         if event.names != self.transcript_pane.names:
             self.transcript_pane.set_names(event.names)
+        self._show_notes_people()
         self._show_people()
         for label, name in event.suggestions.items():
             if (label, name) in self._suggested:
