@@ -266,25 +266,30 @@ def main() -> int:
 
 SECTION = """## Caption delay
 
-`bench/captions.py` ({runs} runs per clip and mode, both modes in one run, alternating; x86_64,
-2 CPUs shared with other jobs; {busy} extra CPU-bound processes; 1-minute load average {load} while
+`bench/captions.py` ({runs} runs per clip and mode, the modes alternating in one run; x86_64, 2 CPUs
+shared with other jobs; {busy} extra CPU-bound processes; 1-minute load average {load} while
 measuring). The real app headless (`VoxroomApp.run_test`) with the room it builds; a `FileRecorder`
 hears the clip at its real pace, then 2 s of silence; a Pilot loop reads the transcript pane's
 captions every 10 ms. Delay: from a word's end in the clip (Whisper's word timestamps on the whole
-clip) to the first poll where the caption holds it, over every word of every run. Online: the
-stand-in in its own process through the real SDK's realtime socket, sending each word once the audio
-received holds its end plus `target_streaming_delay_ms` (240 ms, the default), so 0.24 s of each
-online delay is the modelled service and the rest is Voxroom's. Offline: faster-whisper tiny.en,
-int8, 2 threads, the room's `StreamingTranscription` (6 s windows to settle sentences, a caption
-pass after each 1 s of audio heard, using at most half a core on average); "offline, windows only" is the
-same room without the caption passes (a caption then holds only the sentences each window settled),
-for comparison. "Captioned": the share of the
-clip's words that showed in a caption before the stop (offline, Whisper's caption of a word may
-differ from its whole-clip spelling; the others come with the transcript). CPU: the app process's
-CPU time while recording, per second of recording. "Stop -> lines": from the key press that stops
-the recording to the turn's transcript lines shown in the caption's place (medians; online the
-stand-in answers at once, offline it is Whisper's tail pass and diarization, plus any caption pass
-under way at the press).
+clip) to the first poll where the caption holds it, over every word of every run.
+
+- online: the stand-in in its own process through the real SDK's realtime socket, sending each word
+  once the audio received holds its end plus `target_streaming_delay_ms` (240 ms, the default): 0.24 s
+  of each online delay is the modelled service, the rest is Voxroom's (audio blocks, socket, events,
+  pane).
+- offline: faster-whisper tiny.en, int8, 2 threads, the room's `StreamingTranscription`: 6 s windows
+  settle sentences, and a caption pass hears the unsettled audio after each 1 s of audio (using at
+  most half a core on average).
+- offline, windows only: the same room without the caption passes (a caption then holds only the
+  sentences each window settled), for comparison.
+
+"Captioned": the share of the clip's words that showed in a caption before the stop (the others come
+with the transcript; offline, Whisper may caption a word as another until a later pass). "Max" is the
+worst single word: on a loaded machine a caption pass takes longer in wall time, and a word said just
+after one starts waits for the next. CPU: the app process's CPU time while recording, per second of
+recording. "Stop -> lines": from the key press that stops the recording to the turn's transcript
+lines shown in the caption's place (medians; online the stand-in answers at once; offline it is
+Whisper's tail pass and diarization, plus any pass under way at the press).
 
 {table}
 """
