@@ -101,6 +101,25 @@ async def test_a_late_caption_never_comes_back_after_its_turn(tui_settings, make
         await wait_until(pilot, lambda: screen.transcript_pane.captions == ["four"])
 
 
+async def test_a_caption_is_shown_as_text_never_as_markup_or_terminal_codes(tui_settings, make_room) -> None:
+    """What a service recognised is data: markup shows as its characters, escape sequences and
+    control characters are dropped, and the caption keeps its newest words within its bound."""
+    app = VoxroomApp(tui_settings, room=make_room(), hotkey=False, warm_up=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await wait_until(pilot, lambda: screen.transcript_pane.is_mounted)
+        hostile = "[b red]loud[/] $said \x1b[31mred\x1b[0m \x07bell [@click=app.quit]x[/]"
+        screen._listener(TurnStarted(7))
+        screen._listener(CaptionChanged(7, caption("word " * 400 + hostile)))
+        pane = screen.transcript_pane
+        await wait_until(pilot, lambda: pane.captions != [])
+        shown = pane.query_one("CaptionLine").render()
+        assert "[b red]loud[/] $said" in shown.plain and "[@click=app.quit]x[/]" in shown.plain
+        assert "\x1b" not in shown.plain and "\x07" not in shown.plain and "[31m" not in shown.plain
+        assert all(span.style == "dim i" or span.style == "b dim" for span in shown.spans)
+        assert len(pane.captions[0]) <= CAPTION_CHARS + 1 and shown.plain.startswith("Listening\n…word")
+
+
 def test_only_a_later_caption_of_the_same_turn_replaces_an_update() -> None:
     first = RoomUpdate(CaptionChanged(1, "a"))
     assert first.can_replace(RoomUpdate(CaptionChanged(1, "a b")))

@@ -70,7 +70,8 @@ class CaptionLine(Static):
 
     def show(self, text: str) -> None:
         self.text = clean(text)
-        self.update(Content.from_markup("[b dim]Listening[/]\n[dim i]$said[/]", said=f"… {self.text}"))
+        said = self.text if self.text.startswith("…") else f"… {self.text}"  # a cut caption has its "…"
+        self.update(Content.from_markup("[b dim]Listening[/]\n[dim i]$said[/]", said=said))
 
 
 class TranscriptPane(FollowingScroll):
