@@ -300,7 +300,7 @@ async def test_the_notes_indicator_timer_and_people_on_screen(
 
         await pilot.press("space")  # a question: the question's own indicator, the notes paused
         await wait_until(pilot, lambda: pane.state == "recording")
-        assert str(notes_line.render()).startswith("notes paused for the question (00:0")
+        assert str(notes_line.render()).startswith("notes paused 00:0")
         await asyncio.to_thread(feed.play, 2.0)
         await pilot.press("space")
         await wait_until(pilot, lambda: app.main.turns_finished >= 1 and pane.state == NOTES, 60)
@@ -314,3 +314,23 @@ async def test_the_notes_indicator_timer_and_people_on_screen(
     turns = [(t.kind, t.status) for t in room.log.session.turns]  # type: ignore[attr-defined]
     assert ("question", "done") in turns and turns[-1][0] == "notes" and len(turns) >= 3
     assert mistral_server.call_count("conversations.start") == 1
+
+
+def test_opening_a_session_to_read_ends_the_notes(
+    make_room, tui_settings: Settings, mistral_server: MistralStandIn, feed: Feed
+) -> None:
+    from tui.meeting import Meeting
+    from tui.meeting.values import OpenMode
+
+    room, events = mic_room(make_room)
+    meeting = Meeting(tui_settings, room=room)
+    meeting.toggle_notes()
+    events.wait(started(TurnKind.NOTES, 1))
+    feed.play(2.0)
+    meeting.open(room.log.session_id, OpenMode.VIEW)
+
+    assert meeting.read_only and not room.notes_on and not room.busy
+    assert notes_turns(room) == [(1, "notes", "done")]
+    meeting.toggle_notes()  # read-only: notes are not taken into a session being read
+    assert not room.notes_on and room.state != NOTES
+    no_agent_calls(mistral_server)

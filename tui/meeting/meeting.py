@@ -286,8 +286,7 @@ class Meeting:
         is continued as a copy)."""
         room = self.room
         keep = mode == OpenMode.CONTINUE
-        if keep:
-            self._end_notes()
+        self._end_notes()  # reading another session ends this one's notes too
         if keep and room is not None and room.busy:
             self._emit(Notice(BUSY.format("continue that session"), severity="warning"))
             return

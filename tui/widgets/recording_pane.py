@@ -183,11 +183,12 @@ class RecordingPane(Vertical):
 
     @property
     def notes_text(self) -> str:
-        """Who the notes have heard; while they wait for a question, that they are paused."""
+        """Who the notes have heard; while a question is recorded and answered, that they are paused
+        (and for how long notes have been on)."""
         heard = ", ".join(" ".join(clean(name).split()) for name in self.notes_people) or "nobody yet"
         if self.state == NOTES:
             return f"heard: {heard}"
-        return f"notes paused for the question ({mmss(self.notes_elapsed)}) · heard: {heard}"
+        return f"notes paused {mmss(self.notes_elapsed)} · heard: {heard}"
 
     def _show_notes(self) -> None:
         self._notes.update(Content(self.notes_text if self.notes else ""))
