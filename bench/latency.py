@@ -95,21 +95,21 @@ class PlayoutSink:
         return None
 
 
-def serve(profile: LatencyProfile, urls: mp.Queue, stop: mp.Event) -> None:  # type: ignore[type-arg]
+def serve(profile: LatencyProfile, urls: mp.Queue, stop: mp.Event, reply: str = REPLY) -> None:  # type: ignore[type-arg]
     """The stand-in runs in its own process, so its work does not compete with Voxroom's threads."""
     with MistralStandIn(latency=profile) as server:
-        server.script(Reply(text=REPLY), repeat=True)
+        server.script(Reply(text=reply), repeat=True)
         urls.put(server.url)
         stop.wait()
 
 
 @contextlib.contextmanager
-def standin_settings(profile: LatencyProfile, folder: str) -> Iterator[Settings]:
+def standin_settings(profile: LatencyProfile, folder: str, reply: str = REPLY) -> Iterator[Settings]:
     """Voxroom's settings for a stand-in with ``profile`` serving in its own process (stopped at the
-    end); sessions and caches go to ``folder``, no config file is read."""
+    end) and answering ``reply``; sessions and caches go to ``folder``, no config file is read."""
     urls: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     stop = mp.Event()
-    proc = mp.Process(target=serve, args=(profile, urls, stop), daemon=True)
+    proc = mp.Process(target=serve, args=(profile, urls, stop, reply), daemon=True)
     proc.start()
     try:
         url = urls.get(timeout=30)
@@ -126,8 +126,8 @@ def standin_settings(profile: LatencyProfile, folder: str) -> Iterator[Settings]
         proc.join(10)
 
 
-def floor_seconds(profile: LatencyProfile, audio_seconds: float) -> float:
-    deltas = split_text(REPLY, None)
+def floor_seconds(profile: LatencyProfile, audio_seconds: float, reply: str = REPLY) -> float:
+    deltas = split_text(reply, None)
     splitter = SentenceSplitter()
     k = next(i for i, d in enumerate(deltas, start=1) if splitter.feed(d))
     return (

@@ -245,6 +245,10 @@ def make_agent(settings: Settings) -> Agent:
 def make_speaker(settings: Settings) -> Speaker | None:
     kind = plan_for(settings).speech
     if kind is Service.MISTRAL:
+        if settings.speech.transport == "socket":
+            from tui.speech.mistral_socket import MistralSocketSpeaker
+
+            return MistralSocketSpeaker(settings, _mistral_client_factory(settings))
         from tui.speech.mistral import MistralSpeaker
 
         return MistralSpeaker(settings, _mistral_client_factory(settings))

@@ -120,7 +120,7 @@ def translate_error(
     err: BaseException, step: str, what: str, server: str, setting: str = "MISTRAL_SERVER_URL"
 ) -> BackendError:
     """One sentence for a failed call to ``server`` (a display URL); ``setting`` is where it is set."""
-    cls = _error_class(step)
+    cls = error_class(step)
     if isinstance(err, ResponseRefused):
         hints = {
             "redirect": f"Set {setting} to the address the service really answers at.",
@@ -183,7 +183,7 @@ def translate_error(
     return cls(f"{what} failed: {name}.", hint="Retry the turn.")
 
 
-def _error_class(step: str) -> type[BackendError]:
+def error_class(step: str) -> type[BackendError]:
     from tui.errors import AgentError, SpeechError, TranscriptionError
 
     return {"transcription": TranscriptionError, "agent": AgentError, "speech": SpeechError}.get(

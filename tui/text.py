@@ -138,6 +138,11 @@ class SentenceSplitter:
         self._buffer = f"{carry} {rest}" if carry else rest
         return out
 
+    @property
+    def pending(self) -> str:
+        """The start of the sentence being written (what the next sentence will begin with)."""
+        return self._buffer.lstrip()
+
     def flush(self) -> list[str]:
         rest, self._buffer = self._buffer.strip(), ""
         return [rest] if rest else []

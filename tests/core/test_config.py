@@ -158,7 +158,7 @@ def test_every_setting_is_declared_once_and_its_default_is_allowed() -> None:
         if isinstance(default, Secret):
             default = default.reveal()
         assert spec.check(str(default) if isinstance(default, Path) else default)[1] == "", key
-    assert len(SPECS) == 57
+    assert len(SPECS) == 58
 
 
 def test_an_undeclared_key_is_an_error_never_a_guess(tmp_path: Path) -> None:

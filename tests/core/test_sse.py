@@ -50,6 +50,7 @@ def test_speech_through_the_sdk_reads_every_sample(mistral_server: MistralStandI
 
     text = "Hello there, this is a sentence of some length."
     settings = Settings(backend="mistral", api_key=Secret("k"), server_url=mistral_server.url)
+    settings.speech.transport = "http"  # the SSE stream of POST /v1/audio/speech
     speaker = make_backends(settings).speaker
     assert speaker is not None
     blocks = list(speaker.synthesize(text))

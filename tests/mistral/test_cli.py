@@ -190,7 +190,9 @@ def test_say_writes_speech(
     mistral_env: MistralStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     out = tmp_path / "hi.wav"
-    code, _stdout, err = run_cli(capsys, "say", "Hello room.", "--out", str(out))
+    config = tmp_path / "voxroom.toml"
+    config.write_text('[speech]\ntransport = "http"\n')  # the request's JSON is checked below
+    code, _stdout, err = run_cli(capsys, "say", "Hello room.", "--out", str(out), "--config", str(config))
     assert code == 0, err
     (req,) = mistral_env.requests_to("speech")
     assert req.json["input"] == "Hello room." and req.json["voice_id"] == "gb_jane_neutral"

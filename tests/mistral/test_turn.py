@@ -29,6 +29,13 @@ from tui.stt.mistral import MistralTranscriber
 from tui.turn import BLOCKED_LINE
 
 
+@pytest.fixture(autouse=True)
+def http_speech(mistral_settings: Settings) -> None:
+    """These turns speak over HTTP (their requests' JSON is checked); tests/mistral/test_speech_socket.py
+    has the same turns through the realtime speech socket."""
+    mistral_settings.speech.transport = "http"
+
+
 class Recorder:
     """Keeps every event the turn reports (an Emit)."""
 

@@ -17,7 +17,7 @@ import soundfile as sf
 from tests.conftest import clip_path
 from tests.helpers import RoomEvents, record_one_turn, wait_until
 from tests.reliability.conftest import Ledger
-from tests.reliability.test_fault_matrix import FAULTS, SELF_HEALING, STEPS, check_one_sentence
+from tests.reliability.test_fault_matrix import FAULTS, SELF_HEALING, STEPS, TRANSPORTS, check_one_sentence
 from tests.standin import MistralStandIn
 from tui.app import VoxroomApp
 from tui.backends import make_backends
@@ -30,7 +30,7 @@ from tui.sessions import SessionStore
 from tui.testing import FileRecorder
 
 
-def app_settings(server: MistralStandIn, data: Path) -> Settings:
+def app_settings(server: MistralStandIn, data: Path, route: str = "") -> Settings:
     settings = Settings(
         backend="mistral", api_key=Secret("test-key"), server_url=server.url, data_dir=data, timeout_s=1.0
     )
@@ -38,6 +38,7 @@ def app_settings(server: MistralStandIn, data: Path) -> Settings:
     # The batch path (what the app falls back to when the live socket fails): the matrix injects its
     # faults on the batch routes; the live socket's own faults are in tests/mistral/test_realtime.py.
     settings.transcription.realtime = False
+    settings.speech.transport = TRANSPORTS.get(route, settings.speech.transport)
     settings.hotkey.debounce_ms = 0
     settings.hotkey.global_listener = False
     return settings
@@ -99,7 +100,7 @@ def failures(heard: RoomEvents) -> list[str]:
 def test_fault_at_each_step_in_the_app(
     route: str, fault_name: str, mistral_server: MistralStandIn, tmp_path: Path, ledger: Ledger
 ) -> None:
-    settings = app_settings(mistral_server, tmp_path / "data")
+    settings = app_settings(mistral_server, tmp_path / "data", route)
     room, _ = build_room(settings)
     meeting = Meeting(settings, room)
     heard = RoomEvents()
@@ -158,7 +159,7 @@ PILOT_CASES = [
 async def test_a_fault_is_shown_on_screen_and_ctrl_r_retries_it(
     route: str, fault_name: str, mistral_server: MistralStandIn, tmp_path: Path
 ) -> None:
-    settings = app_settings(mistral_server, tmp_path / "data")
+    settings = app_settings(mistral_server, tmp_path / "data", route)
     room, finished = build_room(settings)
     app = WatchedApp(settings, room=room, hotkey=False, warm_up=False)
     store = SessionStore(settings.sessions_dir)

@@ -24,7 +24,11 @@ STEPS = {
     "conversations.start": "agent",
     "conversations.append": "agent",
     "speech": "speech",
+    "speech.realtime": "speech",
 }
+
+TRANSPORTS = {"speech": "http", "speech.realtime": "socket"}
+"""``speech.transport`` for the speech routes: each fault is injected on the transport that carries it."""
 
 FAULTS: dict[str, Fault] = {
     "401": Fault.http(401),
@@ -48,9 +52,11 @@ SELF_HEALING = {
 
 
 @pytest.fixture
-def config(isolated_env: Path, tmp_path: Path) -> Path:
+def config(isolated_env: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     path = tmp_path / "voxroom.toml"
-    path.write_text("timeout_s = 1.0\nretry_max_s = 0.3\n")
+    route = getattr(request.node, "callspec", None) and request.node.callspec.params.get("route")
+    speech = f'[speech]\ntransport = "{TRANSPORTS[route]}"\n' if route in TRANSPORTS else ""
+    path.write_text("timeout_s = 1.0\nretry_max_s = 0.3\n" + speech)
     path.chmod(0o600)
     return path
 
@@ -114,7 +120,8 @@ def test_fault_at_each_step(
         ("transcriptions", Fault.http(429, retry_after=0.05)),
         ("transcriptions", Fault.http(503)),
         ("conversations.start", Fault.http(502)),
-        ("speech", Fault.http(500)),
+        ("speech", Fault.http(500)),  # the default transport: the speech socket's upgrade
+        ("speech.realtime", Fault.http(503)),
         ("conversations.start", Fault.unknown_sse_event()),
     ],
 )

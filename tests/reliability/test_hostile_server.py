@@ -61,7 +61,10 @@ def config(
     path = tmp_path / "voxroom.toml"
     # deadline_s is short for the trickle; the other faults must trip their own limit well before it.
     deadline = 2.0 if "trickle" in request.node.name else 60.0
-    path.write_text(f"timeout_s = 1.0\ndeadline_s = {deadline}\nretry_max_s = 0.3\n")
+    # HTTP speech: hostile HTTP answers (the speech socket's faults: tests/mistral/test_speech_socket.py)
+    path.write_text(
+        f'timeout_s = 1.0\ndeadline_s = {deadline}\nretry_max_s = 0.3\n[speech]\ntransport = "http"\n'
+    )
     path.chmod(0o600)
     return path
 

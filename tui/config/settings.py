@@ -221,6 +221,12 @@ class SpeechSettings:
     )
     model: str = named("voxtral-mini-tts-2603", "The Mistral speech model.")
     voice: str = named("gb_jane_neutral", "The Mistral voice.")
+    transport: str = choice(
+        "socket",
+        ("socket", "http"),
+        "Mistral: `socket` speaks each sentence from its first words over the realtime speech "
+        "WebSocket; `http` sends each whole sentence in one streamed request.",
+    )
     offline_engine: str = choice("hibari", OFFLINE_ENGINES, "`hibari` (bundled af_heart voice) or `piper`.")
     offline_voice: str = text(
         "",

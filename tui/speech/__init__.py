@@ -1,1 +1,3 @@
-"""Text to speech: one :class:`~tui.speech.base.Speaker` interface, Mistral and Piper backends."""
+"""Text to speech: one :class:`~tui.speech.base.Speaker` interface (and
+:class:`~tui.speech.base.StreamingSpeaker` for text taken as it is written); Mistral over HTTP or the
+realtime speech socket, hibari and Piper offline."""

@@ -11,7 +11,9 @@ Voxroom's rules for every outbound connection (:mod:`tui.net`):
   most :data:`MAX_MESSAGE_BYTES`, all within the read timeout;
 - the server URL is shown only as :func:`tui.redact.display_url` shows it (no credentials, no query).
 
-:func:`translate` turns any failure of the session into a :class:`TranscriptionError`.
+:func:`translate` turns any failure of the session into a :class:`TranscriptionError`. The realtime
+speech socket (:mod:`tui.speech.mistral_socket`) opens and reads its session with the same
+:func:`connect_socket`, :func:`read_prelude`, :func:`end_session` and :func:`translate_socket`.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tui.errors import TranscriptionError
+from tui.errors import BackendError, TranscriptionError
 from tui.net import ResponseRefused, split_credentials, websocket_connect
 from tui.text import clean
 
@@ -42,15 +45,36 @@ WHAT = "Live transcription"
 RETRY = "Retry the turn."
 
 
-def session_url(server_url: str, model: str) -> str:
-    """``ws(s)://host/.../v1/audio/transcriptions/realtime?model=...`` for ``server_url`` (whose own
-    query is kept, as the SDK keeps it), without credentials."""
+def session_url(server_url: str, model: str, path: str = PATH) -> str:
+    """``ws(s)://host/...<path>?model=...`` (``path``: the transcription socket's unless given) for
+    ``server_url`` (whose own query is kept, as the SDK keeps it), without credentials."""
     base, _ = split_credentials(server_url)
     parts = urlsplit(base.strip().rstrip("/"))
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     query["model"] = model
     scheme = {"https": "wss", "http": "ws"}.get(parts.scheme.lower(), parts.scheme)
-    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + PATH, urlencode(query), ""))
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + path, urlencode(query), ""))
+
+
+async def connect_socket(connection: Any, model: str, path: str = PATH) -> Any:
+    """The WebSocket to ``path`` on ``connection`` (a :class:`tui.mistral.MistralConnection`): the
+    key as ``Authorization``, URL credentials as ``Proxy-Authorization``, the SDK's user agent, the
+    read timeout to open, messages of at most :data:`MAX_MESSAGE_BYTES`, no redirect followed."""
+    from websockets.asyncio import client as ws_client
+
+    settings = connection.settings
+    _, headers = split_credentials(connection.server_url)
+    key = settings.api_key.reveal()
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    return await websocket_connect(
+        ws_client,
+        session_url(connection.server_url, model, path),
+        additional_headers=headers,
+        user_agent_header=connection.client.sdk_configuration.user_agent,
+        open_timeout=float(settings.timeout_s),
+        max_size=MAX_MESSAGE_BYTES,
+    )
 
 
 async def open_session(connection: Any, model: str, **session: Any) -> Any:
@@ -59,24 +83,19 @@ async def open_session(connection: Any, model: str, **session: Any) -> Any:
     left out) was sent as ``session.update``. Raises on any failure (see :func:`translate`)."""
     from mistralai.client.models import RealtimeTranscriptionSessionCreated
     from mistralai.extra.realtime import RealtimeConnection
-    from websockets.asyncio import client as ws_client
+    from mistralai.extra.realtime.connection import parse_realtime_event
 
-    settings = connection.settings
-    _, headers = split_credentials(connection.server_url)
-    key = settings.api_key.reveal()
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    timeout_s = float(settings.timeout_s)
-    websocket = await websocket_connect(
-        ws_client,
-        session_url(connection.server_url, model),
-        additional_headers=headers,
-        user_agent_header=connection.client.sdk_configuration.user_agent,
-        open_timeout=timeout_s,
-        max_size=MAX_MESSAGE_BYTES,
-    )
+    websocket = await connect_socket(connection, model)
     try:
-        created, prelude = await _prelude(websocket, timeout_s, RealtimeTranscriptionSessionCreated)
+        created, prelude = await read_prelude(
+            websocket,
+            float(connection.settings.timeout_s),
+            RealtimeTranscriptionSessionCreated,
+            parse_realtime_event,
+            TranscriptionError,
+            WHAT,
+            "the recording is transcribed instead.",
+        )
         conn = RealtimeConnection(websocket=websocket, session=created.session, initial_events=prelude)
         fields = {name: value for name, value in session.items() if value is not None}
         if fields:
@@ -87,10 +106,18 @@ async def open_session(connection: Any, model: str, **session: Any) -> Any:
     return conn
 
 
-async def _prelude(websocket: Any, timeout_s: float, created_type: type) -> tuple[Any, list[Any]]:
-    """``session.created`` and the events read before it (to replay), within the bounds."""
-    from mistralai.extra.realtime.connection import parse_realtime_event
-
+async def read_prelude(
+    websocket: Any,
+    timeout_s: float,
+    created_type: type,
+    parse: Callable[[Any], Any],
+    error: type[BackendError],
+    what: str,
+    instead: str,
+) -> tuple[Any, list[Any]]:
+    """``session.created`` (``created_type``) and the events read before it (to replay, each made by
+    the SDK's ``parse``), within the bounds; any failure is an ``error`` naming ``what`` (and saying
+    what happens ``instead``)."""
     deadline = time.monotonic() + timeout_s
     events: list[Any] = []
     size = 0
@@ -98,22 +125,22 @@ async def _prelude(websocket: Any, timeout_s: float, created_type: type) -> tupl
         try:
             raw = await asyncio.wait_for(websocket.recv(), max(0.0, deadline - time.monotonic()))
         except TimeoutError:
-            raise TranscriptionError(f"{WHAT} failed: Mistral did not answer in time.", hint=RETRY) from None
+            raise error(f"{what} failed: Mistral did not answer in time.", hint=RETRY) from None
         size += len(raw)
         if len(events) >= MAX_PRELUDE_EVENTS or size > MAX_PRELUDE_BYTES:
-            raise TranscriptionError(
-                f"{WHAT} failed: the server sent more than {MAX_PRELUDE_EVENTS} events or "
+            raise error(
+                f"{what} failed: the server sent more than {MAX_PRELUDE_EVENTS} events or "
                 f"{MAX_PRELUDE_BYTES // 1024} kB before opening the session.",
-                hint="Check that MISTRAL_SERVER_URL points at Mistral; the recording is transcribed instead.",
+                hint=f"Check that MISTRAL_SERVER_URL points at Mistral; {instead}",
             )
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes | bytearray) else raw
         try:
             payload = json.loads(text)
         except ValueError:
             continue  # unreadable before the session: nothing to replay
-        event = parse_realtime_event(payload)
+        event = parse(payload)
         if getattr(event, "type", None) == "error":
-            raise TranscriptionError(error_message(getattr(event, "error", None)), hint=RETRY)
+            raise error(error_message(getattr(event, "error", None), what), hint=RETRY)
         events.append(event)
         if isinstance(event, created_type):
             return event, events
@@ -151,26 +178,43 @@ def drop(conn: Any) -> None:
 
 def translate(err: BaseException, connection: Any) -> TranscriptionError:
     """One sentence for a failed session on ``connection`` (its URL shown without secrets)."""
-    if isinstance(err, TranscriptionError):
+    error = translate_socket(err, connection, "transcription", WHAT)
+    assert isinstance(error, TranscriptionError)
+    return error
+
+
+def translate_socket(err: BaseException, connection: Any, step: str, what: str) -> BackendError:
+    """One sentence for a failed socket session of ``step`` (``transcription``, ``speech``) on
+    ``connection``, naming ``what`` failed (its URL shown without secrets)."""
+    if isinstance(err, BackendError):
         return err
-    from tui.mistral import translate_error
+    from tui.mistral import error_class, translate_error
 
     cause: BaseException = err
-    while type(cause).__name__.startswith("RealtimeTranscription") and cause.__cause__ is not None:
+    while type(cause).__name__.startswith("Realtime") and cause.__cause__ is not None:
         cause = cause.__cause__
-    if type(cause).__name__ == "RealtimeTranscriptionWSError":
+    if type(cause).__name__ in ("RealtimeTranscriptionWSError", "RealtimeSpeechWSError"):
         detail = getattr(getattr(cause, "payload", None), "error", None)
-        return TranscriptionError(error_message(detail), hint=RETRY)
+        return error_class(step)(error_message(detail, what), hint=RETRY)
     response = getattr(cause, "response", None)
     status = getattr(response, "status_code", None)
+    if isinstance(status, int) and status < 400 and not isinstance(cause, ResponseRefused):
+        return error_class(step)(
+            f"{what} failed: the server answered {status} instead of opening the WebSocket.",
+            hint="Check that MISTRAL_SERVER_URL points at Mistral.",
+        )
     if isinstance(status, int) and not isinstance(cause, ResponseRefused):
         body = bytes(getattr(response, "body", b"") or b"")[:4000].decode("utf-8", "replace")
         cause = _HttpFailure(status, body, getattr(response, "headers", None))
     elif type(cause).__name__.startswith("ConnectionClosed"):
-        return TranscriptionError(f"{WHAT} failed: the connection was cut mid-answer.", hint=RETRY)
-    error = translate_error(cause, "transcription", WHAT, connection.display)
-    assert isinstance(error, TranscriptionError)
-    return error
+        if getattr(getattr(cause, "sent", None), "code", None) == 1009:  # websockets' max_size
+            return error_class(step)(
+                f"{what} failed: the server sent a message larger than {MAX_MESSAGE_BYTES // 1024} kB, "
+                "more than Voxroom accepts.",
+                hint=RETRY,
+            )
+        return error_class(step)(f"{what} failed: the connection was cut mid-answer.", hint=RETRY)
+    return translate_error(cause, step, what, connection.display)
 
 
 @dataclass
@@ -182,14 +226,20 @@ class _HttpFailure:
     headers: Any = None
 
 
-def error_message(detail: Any) -> str:
-    """The sentence for a server ``error`` event's ``error`` (its message cleaned and bounded)."""
+def error_text(detail: Any) -> str:
+    """A server ``error`` event's message, cleaned and bounded, without its final period."""
     from tui.redact import scrub
 
     message = getattr(detail, "message", None)
     if isinstance(message, dict):
         message = message.get("detail") or message.get("message")
-    text = scrub(clean(str(message or ""))).strip().rstrip(".")[:MAX_MESSAGE_CHARS]
+    return scrub(clean(str(message or ""))).strip().rstrip(".")[:MAX_MESSAGE_CHARS]
+
+
+def error_message(detail: Any, what: str = WHAT) -> str:
+    """The sentence for a server ``error`` event's ``error`` (its message cleaned and bounded)."""
+
+    text = error_text(detail)
     code = getattr(detail, "code", None)
     where = f" ({code})" if isinstance(code, int) and not isinstance(code, bool) else ""
-    return f"{WHAT} failed: Mistral reported an error{where}" + (f": {text}." if text else ".")
+    return f"{what} failed: Mistral reported an error{where}" + (f": {text}." if text else ".")

@@ -1,0 +1,201 @@
+"""Turns spoken through the realtime speech socket (``speech.transport = "socket"``): the real SDK's
+models and connection, the stand-in's socket on 127.0.0.1, the turn runner the app and the CLI share."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from tests.conftest import clip_path
+from tests.standin import Fault, MistralStandIn, Reply
+from tui.audio.clip import load_clip
+from tui.audio.sinks import MemorySink
+from tui.backends import make_backends
+from tui.config import Settings
+from tui.events import ReplyDelta, RoomEvent, SentenceSpoken
+from tui.mistral import MistralConnection
+from tui.model import TurnStatus
+from tui.speech.mistral_socket import MistralSocketSpeaker
+from tui.turn import TurnResult, TurnRunner
+
+REPLY = "It is sunny in Paris today. Expect twenty degrees this afternoon, with a light wind."
+
+
+@pytest.fixture
+def socket_settings(mistral_settings: Settings) -> Settings:
+    mistral_settings.speech.transport = "socket"
+    mistral_settings.transcription.realtime = False
+    return mistral_settings
+
+
+def runner_for(settings: Settings) -> TurnRunner:
+    runner = make_backends(settings).runner(settings)
+    assert isinstance(runner.speaker, MistralSocketSpeaker)
+    return runner
+
+
+def run_turn(runner: TurnRunner, **kwargs: object) -> TurnResult:
+    return runner.run(load_clip(clip_path("clone-test.wav")), **kwargs)  # type: ignore[arg-type]
+
+
+def test_speech_starts_from_the_first_words_before_the_sentence_is_written(
+    socket_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    mistral_server.script(Reply(text=REPLY, delta_delay=0.05))
+    order: list[str] = []
+
+    def emit(event: RoomEvent) -> None:
+        if isinstance(event, ReplyDelta):
+            order.append("end of sentence" if event.so_far.rstrip().endswith("today.") else "text")
+        elif isinstance(event, SentenceSpoken):
+            order.append(f"audio{event.index}")
+
+    result = run_turn(runner_for(socket_settings), emit=emit)
+    assert result.status == TurnStatus.DONE, result.error
+    assert result.sentences == [
+        "It is sunny in Paris today.",
+        "Expect twenty degrees this afternoon, with a light wind.",
+    ]
+    # The first words were heard before the agent had written the end of the first sentence.
+    assert order.index("audio0") < order.index("end of sentence")
+    sockets = mistral_server.requests_to("speech.realtime")
+    assert len(sockets) == 2  # one session per sentence (what is refused or cut is one sentence)
+    assert " ".join(sockets[0].ws_spoken) == "It is sunny in Paris today."
+    assert len(sockets[0].ws_spoken) >= 2  # spoken in pieces as the words came
+    first = sockets[0].ws_messages
+    assert first[0] == {
+        "type": "session.update",
+        "session": {"voice": "gb_jane_neutral", "response_format": "pcm", "streaming_mode": "responsive"},
+    }
+    assert [m["type"] for m in first[1:-1]] == ["input_text.append"] * (len(first) - 2)
+    assert first[-1]["type"] == "input_text.end"
+    assert all(r.query == "model=voxtral-mini-tts-2603" and r.auth_present for r in sockets)
+    assert result.speech.rate == 24000 and result.speech.duration > 3.0
+    assert float(np.sqrt(np.mean(result.speech.samples**2))) > 0.01
+    assert result.timings.speech_first_audio_ms is not None
+    assert mistral_server.requests_to("speech") == sockets  # no HTTP speech at all
+
+
+def test_barge_in_stops_the_speech_and_the_socket(
+    socket_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    mistral_server.set_latency(speech_real_time_factor=1.0)  # audio comes as fast as it plays
+    mistral_server.script(Reply(text=REPLY + " " + REPLY))
+    runner = runner_for(socket_settings)
+    spoken = threading.Event()
+
+    def emit(event: RoomEvent) -> None:
+        if isinstance(event, SentenceSpoken):
+            spoken.set()
+
+    def barge_in() -> None:
+        assert spoken.wait(10)
+        runner.interrupt()
+
+    t0 = time.monotonic()
+    threading.Thread(target=barge_in, daemon=True).start()
+    result = run_turn(runner, emit=emit, sink=MemorySink())
+    took = time.monotonic() - t0
+    assert result.status == TurnStatus.INTERRUPTED
+    assert result.reply is not None and result.reply.text == REPLY + " " + REPLY
+    assert result.speech.duration < 2.0 and took < 4.0  # the whole reply is ~10 s of speech
+    (first, *_) = mistral_server.requests_to("speech.realtime")
+    assert first.finished.wait(5)  # the session was let go, not left open
+    assert len(mistral_server.requests_to("speech.realtime")) == 1
+
+
+@pytest.mark.parametrize("fault", [Fault.refused_text(), Fault.http(403, "Input refused by moderation")])
+def test_a_refused_sentence_is_skipped_and_the_rest_spoken(
+    fault: Fault, socket_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    mistral_server.script(Reply(text="First one here. Second one here. Third one here."))
+    mistral_server.fail("speech.realtime", fault, on_calls=[2])
+    result = run_turn(runner_for(socket_settings))
+    assert result.status == TurnStatus.DONE, result.error
+    assert result.refused == [1]
+    sockets = mistral_server.requests_to("speech.realtime")
+    assert len(sockets) == 3
+    assert [" ".join(r.ws_spoken) for r in (sockets[0], sockets[2])] == ["First one here.", "Third one here."]
+
+
+def test_every_sentence_refused_fails_the_speech_step(
+    socket_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    mistral_server.script(Reply(text="First one. Second one."))
+    mistral_server.fail("speech.realtime", Fault.refused_text())
+    result = run_turn(runner_for(socket_settings))
+    assert result.status == TurnStatus.FAILED and result.failed_step == "speech"
+    assert result.error == "Speech was refused by Mistral (403): Input refused by moderation."
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (
+            Fault.wrong_types(),
+            "Speech failed: the server sent a 'speech.audio.delta' message Voxroom cannot read.",
+        ),
+        (Fault.slow_first_audio(5.0), "Speech failed: Mistral sent no audio for 1 s."),
+        (Fault.cut(after_events=4), "Speech failed: the connection was cut mid-answer."),
+        (Fault.stall(after_events=3), "Speech failed: Mistral sent no audio for 1 s."),
+        (Fault.empty_reply(), "Speech failed: Mistral did not answer in time."),
+        (Fault.oversized(2 * 1024 * 1024), "Speech failed: the server sent a message larger than 1024 kB"),
+        (Fault.http(503), "Speech failed: Mistral had a server error (503)"),
+    ],
+)
+def test_socket_faults_fail_in_bounded_time_keep_the_text_and_retry(
+    fault: Fault, expected: str, socket_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    socket_settings.timeout_s = 1.0
+    socket_settings.retry_max_s = 0.0
+    mistral_server.script(Reply(text=REPLY))
+    mistral_server.fail("speech.realtime", fault)
+    runner = runner_for(socket_settings)
+    t0 = time.monotonic()
+    failed = run_turn(runner)
+    took = time.monotonic() - t0
+    assert failed.status == TurnStatus.FAILED and failed.failed_step == "speech"
+    assert failed.error is not None and failed.error.startswith(expected), failed.error
+    assert "\n" not in failed.error and "test-key" not in failed.error
+    assert failed.reply is not None and failed.reply.text == REPLY  # the text is kept
+    assert took < 4.0  # bounded: the read timeout (1 s) and the close, never the deadline (300 s)
+
+    mistral_server.clear_faults()
+    again = run_turn(runner, transcript=failed.transcript)
+    assert again.status == TurnStatus.DONE, again.error
+    assert again.speech.duration > 3.0
+
+
+def test_a_transient_refusal_of_the_upgrade_is_tried_again(
+    socket_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    mistral_server.script(Reply(text="Still fine."))
+    mistral_server.fail("speech.realtime", Fault.http(503), times=1)
+    result = run_turn(runner_for(socket_settings))
+    assert result.status == TurnStatus.DONE, result.error
+    assert [r.status for r in mistral_server.requests_to("speech.realtime")] == [503, 101]
+
+
+def test_an_unused_first_stream_is_closed(socket_settings: Settings, mistral_server: MistralStandIn) -> None:
+    """The first sentence's session opens while the agent is asked; a reply with nothing to say
+    lets it go."""
+    mistral_server.fail("conversations.start", 500)
+    socket_settings.retry_max_s = 0.0
+    result = run_turn(runner_for(socket_settings))
+    assert result.status == TurnStatus.FAILED and result.failed_step == "agent"
+    (opened,) = mistral_server.requests_to("speech.realtime")
+    assert opened.finished.wait(5)
+    assert [m["type"] for m in opened.ws_messages] == ["session.update"]
+
+
+def test_say_speaks_a_whole_text_through_the_socket(
+    socket_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    speaker = MistralSocketSpeaker(socket_settings, MistralConnection.shared(socket_settings))
+    audio = np.concatenate(list(speaker.synthesize("One two three four.")))
+    assert audio.dtype == np.float32 and audio.size > 24000 * 0.5
+    (req,) = mistral_server.requests_to("speech.realtime")
+    assert " ".join(req.ws_spoken) == "One two three four."
