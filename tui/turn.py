@@ -306,6 +306,9 @@ class SpeechQueue:
         if self.first_request_at is None:
             self.first_request_at = time.perf_counter()
         stream, self._ready = self._ready, None
+        if stream is not None and not stream.usable:  # the one opened ahead failed while it waited
+            stream.close()
+            stream = None
         if stream is None:
             stream = self.speaker.open_stream(self.cancel)  # type: ignore[attr-defined]
         try:

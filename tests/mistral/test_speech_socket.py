@@ -83,7 +83,8 @@ def test_barge_in_stops_the_speech_and_the_socket(
     socket_settings: Settings, mistral_server: MistralStandIn
 ) -> None:
     mistral_server.set_latency(speech_real_time_factor=1.0)  # audio comes as fast as it plays
-    mistral_server.script(Reply(text=REPLY + " " + REPLY))
+    reply = " ".join([REPLY] * 3)  # about 15 s of speech
+    mistral_server.script(Reply(text=reply))
     runner = runner_for(socket_settings)
     spoken = threading.Event()
 
@@ -92,16 +93,15 @@ def test_barge_in_stops_the_speech_and_the_socket(
             spoken.set()
 
     def barge_in() -> None:
-        assert spoken.wait(10)
-        runner.interrupt()
+        if spoken.wait(30):
+            runner.interrupt()
 
-    t0 = time.monotonic()
     threading.Thread(target=barge_in, daemon=True).start()
     result = run_turn(runner, emit=emit, sink=MemorySink())
-    took = time.monotonic() - t0
+    assert spoken.is_set()
     assert result.status == TurnStatus.INTERRUPTED
-    assert result.reply is not None and result.reply.text == REPLY + " " + REPLY
-    assert result.speech.duration < 2.0 and took < 4.0  # the whole reply is ~10 s of speech
+    assert result.reply is not None and result.reply.text == reply  # the text is kept
+    assert result.speech.duration < 5.0  # stopped: the whole reply is about 15 s of speech
     (first, *_) = mistral_server.requests_to("speech.realtime")
     assert first.finished.wait(5)  # the session was let go, not left open
     assert len(mistral_server.requests_to("speech.realtime")) == 1
@@ -149,7 +149,9 @@ def test_every_sentence_refused_fails_the_speech_step(
 def test_socket_faults_fail_in_bounded_time_keep_the_text_and_retry(
     fault: Fault, expected: str, socket_settings: Settings, mistral_server: MistralStandIn
 ) -> None:
-    socket_settings.timeout_s = 1.0
+    # An oversized message is refused by websockets (close 1009) once the server has read the close
+    # frame, after it sent the message: a loaded machine can take longer than 1 s for that.
+    socket_settings.timeout_s = 3.0 if fault.oversize else 1.0
     socket_settings.retry_max_s = 0.0
     mistral_server.script(Reply(text=REPLY))
     mistral_server.fail("speech.realtime", fault)
@@ -161,7 +163,7 @@ def test_socket_faults_fail_in_bounded_time_keep_the_text_and_retry(
     assert failed.error is not None and failed.error.startswith(expected), failed.error
     assert "\n" not in failed.error and "test-key" not in failed.error
     assert failed.reply is not None and failed.reply.text == REPLY  # the text is kept
-    assert took < 4.0  # bounded: the read timeout (1 s) and the close, never the deadline (300 s)
+    assert took < 3 * socket_settings.timeout_s + 1.0  # the read timeout and the close, not the deadline
 
     mistral_server.clear_faults()
     again = run_turn(runner, transcript=failed.transcript)
@@ -177,6 +179,20 @@ def test_a_transient_refusal_of_the_upgrade_is_tried_again(
     result = run_turn(runner_for(socket_settings))
     assert result.status == TurnStatus.DONE, result.error
     assert [r.status for r in mistral_server.requests_to("speech.realtime")] == [503, 101]
+
+
+def test_a_first_session_lost_while_the_agent_thinks_is_opened_again(
+    socket_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    """The first sentence's session is opened while the agent is asked; when it is gone before the
+    agent's first words (a server closing idle sockets), a new one speaks the sentence."""
+    mistral_server.set_latency(agent_first_token=2.0)
+    mistral_server.script(Reply(text="Still fine."))
+    mistral_server.fail("speech.realtime", Fault.cut(after_events=1), on_calls=[1])
+    result = run_turn(runner_for(socket_settings))
+    assert result.status == TurnStatus.DONE, result.error
+    first, second = mistral_server.requests_to("speech.realtime")
+    assert first.ws_spoken == [] and second.ws_spoken == ["Still fine."]
 
 
 def test_an_unused_first_stream_is_closed(socket_settings: Settings, mistral_server: MistralStandIn) -> None:

@@ -42,6 +42,11 @@ class SpeechStream(Protocol):
     def close(self) -> None:
         """Stop at once and let go of the connection. Idempotent."""
 
+    @property
+    def usable(self) -> bool:
+        """False once it has failed or ended (a stream opened ahead may have been closed by then)."""
+        ...
+
 
 @runtime_checkable
 class StreamingSpeaker(Protocol):

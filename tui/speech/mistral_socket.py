@@ -114,6 +114,8 @@ class SocketSpeech:
         self._ended = False
         self._closed = False
         self._settled = False
+        self._finished = False
+        """The audio ended with ``speech.audio.done``."""
         self._out: queue.Queue[object] = queue.Queue()
         self.sent_chars = 0
         self.audio_bytes = 0
@@ -141,11 +143,20 @@ class SocketSpeech:
         self._call_soon(self._wake.set)
 
     def close(self) -> None:
+        """Stop and let go of the connection. After the end of the audio the worker closes the
+        socket cleanly by itself and nobody waits; otherwise the socket is dropped and the worker
+        joined (bounded)."""
         with self._lock:
             self._closed = True
+        if self._finished:
+            return
         self._call_soon(self._abort.set)
         if threading.current_thread() is not self._thread:
             self._thread.join(JOIN_TIMEOUT_S)
+
+    @property
+    def usable(self) -> bool:
+        return not self._settled and not self._closed
 
     def blocks(self) -> Iterator[np.ndarray]:
         while True:
@@ -224,7 +235,7 @@ class SocketSpeech:
                 if receive.done() or abort in done:
                     break
         finally:
-            await end_session(conn, tasks, goodbye=False)
+            await end_session(conn, tasks, goodbye=self._finished)
 
     @staticmethod
     def _speech_error(error: Any) -> SpeechError:
@@ -349,7 +360,7 @@ class SocketSpeech:
                         raise SpeechError(
                             f"{WHAT} failed: Mistral ended the speech before its text.", hint=RETRY
                         )
-                    self._settled = True
+                    self._settled = self._finished = True
                     self._out.put(_DONE)
                     return
                 elif kind == "error":
