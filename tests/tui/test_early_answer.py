@@ -83,6 +83,13 @@ class _Played:
         return self.started_at
 
 
+@pytest.fixture(autouse=True)
+def http_speech(tui_settings: Settings) -> None:
+    """These tests read the text of each speech request (HTTP's JSON); an early answer spoken through
+    the realtime speech socket is in test_early_answer_socket.py."""
+    tui_settings.speech.transport = "http"
+
+
 def _room(make_room: Any, clip: Clip, settings: Settings | None = None) -> tuple[Any, RoomEvents, _Played]:
     played = _Played()
     room = make_room(settings, live=True, recorder=FileRecorder(clip, realtime=True), player=played.player)
