@@ -306,7 +306,7 @@ class SpeechQueue:
         if self.first_request_at is None:
             self.first_request_at = time.perf_counter()
         stream, self._ready = self._ready, None
-        if stream is not None and not stream.usable:  # the one opened ahead failed while it waited
+        if stream is not None and stream.lost:  # the one opened ahead was cut while it waited
             stream.close()
             stream = None
         if stream is None:

@@ -43,8 +43,9 @@ class SpeechStream(Protocol):
         """Stop at once and let go of the connection. Idempotent."""
 
     @property
-    def usable(self) -> bool:
-        """False once it has failed or ended (a stream opened ahead may have been closed by then)."""
+    def lost(self) -> bool:
+        """True when it failed before any text was sent in a way a new stream may not (the
+        connection cut or timed out; not a refusal such as 401 or 403)."""
         ...
 
 

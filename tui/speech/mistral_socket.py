@@ -114,6 +114,7 @@ class SocketSpeech:
         self._ended = False
         self._closed = False
         self._settled = False
+        self._error: SpeechError | None = None
         self._finished = False
         """The audio ended with ``speech.audio.done``."""
         self._out: queue.Queue[object] = queue.Queue()
@@ -155,8 +156,9 @@ class SocketSpeech:
             self._thread.join(JOIN_TIMEOUT_S)
 
     @property
-    def usable(self) -> bool:
-        return not self._settled and not self._closed
+    def lost(self) -> bool:
+        error = self._error
+        return error is not None and error.retryable and not error.refused and self.sent_chars == 0
 
     def blocks(self) -> Iterator[np.ndarray]:
         while True:
@@ -182,6 +184,7 @@ class SocketSpeech:
     def _fail(self, error: SpeechError) -> None:
         if not self._settled:
             self._settled = True
+            self._error = error
             self._out.put(error)
 
     def _call_soon(self, callback: Any) -> None:
