@@ -28,6 +28,8 @@ class Need(StrEnum):
     """A remembered voice suggested a name."""
     TRANSCRIPT = "transcript"
     """The session on show is saved and something was said in it."""
+    MISTRAL = "mistral"
+    """Mistral's service (a key): offered all the same, saying what is needed when there is none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,13 @@ COMMANDS: tuple[Command, ...] = (
         needs=Need.SUGGESTION,
     ),
     Command("choose_devices", "Choose devices", "Pick the microphone and the speaker"),
+    Command(
+        "voices",
+        "Voices",
+        "The assistant's voice: hear the service's voices, choose one, make one from a recording",
+        "v",
+        needs=Need.MISTRAL,
+    ),
     Command(
         "stop",
         "Stop speaking or replay",

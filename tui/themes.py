@@ -11,6 +11,7 @@ Voxroom variable has a default in :data:`VARIABLE_DEFAULTS`.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +156,8 @@ def remembered_theme(data_dir: Path) -> str | None:
 
 
 def write_state(data_dir: Path, **values: Any) -> None:
-    """Store small choices (the palette's theme, the answer about voice profiles) in ``state.json``.
+    """Store small choices (the palette's theme, the voice chosen, the answer about voice profiles) in
+    ``state.json``.
     Failure to write is not worth bothering anyone."""
     from tui.fsutil import atomic_write, make_private_dir
 
@@ -171,6 +173,22 @@ def write_state(data_dir: Path, **values: Any) -> None:
 def remember_theme(data_dir: Path, name: str) -> None:
     """Store the theme chosen from the palette."""
     write_state(data_dir, theme=name)
+
+
+VOICE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$"
+"""A voice id ``speech.voice`` accepts (the config's name pattern, at most 100 characters)."""
+
+
+def remembered_voice(data_dir: Path) -> str | None:
+    """The assistant's voice last chosen in the Voices screen, if it is a usable ``speech.voice``."""
+    value = read_state(data_dir).get("voice")
+    return value if isinstance(value, str) and re.match(VOICE_ID, value) else None
+
+
+def remember_voice(data_dir: Path, voice_id: str) -> None:
+    """Store the voice chosen in the Voices screen (``speech.voice`` in the config file wins)."""
+    if re.match(VOICE_ID, voice_id):
+        write_state(data_dir, voice=voice_id)
 
 
 def choose_theme(configured: str, data_dir: Path, flag: str | None = None) -> str:

@@ -85,6 +85,21 @@ def _set(settings: Settings, key: str, value: Any, problems: _Problems, label: s
     return True
 
 
+def _apply_remembered(settings: Settings, env: dict[str, str], overrides: dict[str, Any]) -> None:
+    """The assistant's voice last chosen in the app (``state.json`` in the data dir), unless the config
+    file, the environment or a flag sets ``speech.voice``. A damaged value is no choice."""
+    from tui.themes import remembered_voice
+
+    key = "speech.voice"
+    env_var = SPECS[key].env
+    in_env = bool(env_var and env.get(env_var, "").strip())
+    if key in settings.explicit or overrides.get(key) is not None or in_env:
+        return
+    voice = remembered_voice(settings.data_dir)
+    if voice:
+        _set(settings, key, voice, _Problems())
+
+
 def _check_together(settings: Settings, problems: _Problems) -> None:
     """Rules that involve two settings."""
     audio = settings.audio
@@ -196,6 +211,7 @@ def load_settings(
     for key, value in (overrides or {}).items():
         if value is not None:
             _set(settings, key, value, problems, label=f"flag {flag_name(key)}")
+    _apply_remembered(settings, env, overrides or {})
     _check_together(settings, problems)
     problems.raise_if_any("the environment and flags")
 

@@ -375,6 +375,22 @@ class Meeting:
         elif not self._play_sample(room, path):
             self._emit(Notice(BUSY.format("play the sample"), severity="warning"))
 
+    def play_voice_sample(self, path: Path) -> None:
+        """A speech voice's sample (the Voices screen), played by the room like a person's sample: through
+        the reply's player, only while the room is idle (so never into a recording)."""
+        room = self.room
+        if room is None or room.player is None:
+            self._emit(Notice("No speaker is available to play the sample on.", severity="warning"))
+        elif not self._play_sample(room, path):
+            self._emit(Notice(BUSY.format("play the sample"), severity="warning"))
+
+    def choose_voice(self, voice_id: str) -> None:
+        """Speak with ``voice_id`` from the next sentence on, and remember it for the next launches."""
+        from tui.themes import remember_voice
+
+        self.settings.speech.voice = voice_id
+        remember_voice(self.settings.data_dir, voice_id)
+
     def sample_path(self, label: str) -> Path | None:
         return on_show.sample_of(self.shown, label)
 

@@ -119,6 +119,17 @@ def sample_of(log: TurnLog | None, label: str) -> Path | None:
     return session.folder / person.reference if person is not None and person.reference else None
 
 
+def last_recording(log: TurnLog | None) -> Path | None:
+    """The newest turn's recording in the session on show (a reference recording to propose)."""
+    session = stored(log)
+    if session is None or session.folder is None:
+        return None
+    for turn in reversed(session.turns):
+        if turn.recording and (session.folder / turn.recording).is_file():
+            return session.folder / turn.recording
+    return None
+
+
 def replay_steps(log: TurnLog) -> list[ReplayStep]:
     """What a replay of ``log``'s session plays, in order (nothing for a scratch log)."""
     if not isinstance(log, SessionLog):

@@ -230,6 +230,23 @@ class MainActions(_Screen):
         if not any(isinstance(screen, MinutesScreen) for screen in self.app.screen_stack):
             self.app.push_screen(MinutesScreen())
 
+    def action_voices(self) -> None:
+        """The Voices screen (Mistral's speech voices); without Mistral, the one sentence saying what
+        is needed."""
+        from tui.screens.voices import VoicesScreen
+        from tui.speech.catalog import NOT_ONLINE, VoiceCatalog
+
+        settings = self.voxroom.settings
+        if settings.resolved_backend != "mistral":
+            self.app.notify(NOT_ONLINE, title="Voices", severity="warning")
+            return
+        if any(isinstance(screen, VoicesScreen) for screen in self.app.screen_stack):
+            return
+        from tui.mistral import MistralConnection
+
+        catalog = VoiceCatalog(MistralConnection.shared(settings), settings.data_dir / "voice-samples")
+        self.app.push_screen(VoicesScreen(catalog))
+
     def _on_minutes(
         self, event: meeting_events.MinutesShown | meeting_events.MinutesAsking | meeting_events.MinutesFailed
     ) -> None:

@@ -96,6 +96,8 @@ def available(app: VoxroomApp, need: Need) -> bool:
         return app.main._suggestion is not None
     if need == Need.TRANSCRIPT:
         return meeting.minutes.has_transcript
+    if need == Need.MISTRAL:
+        return True
     if room is None:
         return False
     if need == Need.FAILED_TURN:
@@ -114,12 +116,16 @@ def available(app: VoxroomApp, need: Need) -> bool:
 
 def why_not(app: VoxroomApp, need: Need) -> str:
     """What an offered command says instead of its help when it cannot do all it says (the minutes
-    without an agent: how to configure one)."""
+    without an agent: how to configure one; the voices without Mistral: the key they need)."""
     if need == Need.TRANSCRIPT:
         from tui.backends import Service, plan_for
         from tui.model import NO_AGENT_NEXT_STEP
 
         return NO_AGENT_NEXT_STEP if plan_for(app.settings).agent is Service.NONE else ""
+    if need == Need.MISTRAL:
+        from tui.speech.catalog import NOT_ONLINE
+
+        return "" if app.settings.resolved_backend == "mistral" else NOT_ONLINE
     return ""
 
 
