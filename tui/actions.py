@@ -26,6 +26,8 @@ class Need(StrEnum):
     """Somebody has spoken in the session on show."""
     SUGGESTION = "suggestion"
     """A remembered voice suggested a name."""
+    TITLED = "titled"
+    """The session on show is saved, not a sample, and has a turn: it can be given a title."""
     TRANSCRIPT = "transcript"
     """The session on show is saved and something was said in it."""
     MISTRAL = "mistral"
@@ -92,6 +94,12 @@ COMMANDS: tuple[Command, ...] = (
         "The session's summary, decisions, action items and open questions, written by the agent",
         "m",
         needs=Need.TRANSCRIPT,
+    ),
+    Command(
+        "rename_session",
+        "Rename session",
+        "Give this session a title (left empty, it is named after its first words)",
+        needs=Need.TITLED,
     ),
     Command(
         "rename_speaker", "Rename speaker", "Show a name instead of a speaker label", needs=Need.SPEAKERS

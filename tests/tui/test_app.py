@@ -61,7 +61,7 @@ async def test_a_turn_fills_the_transcript_replies_and_status_bar(tui_settings, 
 
         lines = app.main.transcript_pane.lines
         assert [line.split("] ", 1)[1] for line in lines] == LINES
-        assert lines[0].startswith("[0.0s -> ")
+        assert lines[0].startswith("[0:00 -> ")
         assert app.main.replies_pane.texts[0].startswith("Stand-in reply to: speaker_1: Good morning")
         # The status bar shows the last turn's latency breakdown.
         t = app.main.last_timings

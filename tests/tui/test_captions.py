@@ -192,6 +192,6 @@ async def test_offline_the_microphone_s_words_show_as_a_caption_until_the_diariz
         assert pane.captions == []
         lines = list(pane.query("SegmentLine"))
         assert lines and not any(line.live for line in lines)
-        assert all(re.match(r"\[\d+\.\ds -> \d+\.\ds\] speaker_\d : ", line) for line in pane.lines)
+        assert all(re.match(r"\[\d+:\d\d -> \d+:\d\d\] speaker_\d : ", line) for line in pane.lines)
         said = _words(" ".join(line.split(" : ", 1)[1] for line in pane.lines))
         assert said[:4] == ["ever", "tried", "ever", "failed"] and said[-2:] == ["fail", "better"]

@@ -16,7 +16,7 @@ from tests.tui.test_app import SIZE, make_app, run_command
 from tui.app import VoxroomApp
 from tui.meeting.minutes import no_agent
 from tui.model import NO_AGENT_NEXT_STEP
-from tui.screens.minutes import ASKING, CANCELLED, MinutesScreen
+from tui.screens.minutes import ASKING, CANCELLED, SAVED, MinutesScreen
 from tui.sessions.clock import clock_time
 from tui.sessions.minutes import MINUTES_FILE, load_minutes
 
@@ -64,6 +64,7 @@ async def test_minutes_are_asked_shown_with_people_and_times_saved_and_updated(
         await wait_until(pilot, lambda: screen.view is not None and not screen.asking)
         tasks = TASK.findall(screen.text)
         assert [owner for owner, _, _ in tasks] == ["Alice", "speaker_2"], screen.text
+        assert screen.state == SAVED
         saved = load_minutes(session.folder)
         assert saved is not None and [a.owner for a in saved.actions] == ["speaker_1", "speaker_2"]
         assert [clock for _, _, clock in tasks] == [clock_time(session, a.at) for a in saved.actions]

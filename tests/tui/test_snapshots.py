@@ -19,7 +19,7 @@ from tui.audio.clip import Clip
 from tui.backends import make_backends
 from tui.config import Secret, Settings
 from tui.lifecycle import ScratchLog
-from tui.meeting.values import ActionView, MinutesView, ShownTurn
+from tui.meeting.values import ActionView, Heading, MinutesView, ShownTurn
 from tui.model import Reference, Reply, Segment, Timings, Transcript
 from tui.room import Level, Room
 from tui.sessions.model import SessionSummary
@@ -90,6 +90,10 @@ HISTORY = [
 ]
 
 
+HEADINGS = [Heading("Turn 1 · 09:15 · question", 0.0), Heading("Turn 2 · 09:16 · question", 6.0)]
+"""Fixed clock times (the real ones depend on the machine's time zone)."""
+
+
 def snapshot_app(tmp_path: Path, theme: str, *, agent: str = "") -> VoxroomApp:
     """``agent``: the ``agent.backend`` setting (``"none"``: turns are transcribed only)."""
     settings = Settings(
@@ -113,7 +117,9 @@ def snapshot_app(tmp_path: Path, theme: str, *, agent: str = "") -> VoxroomApp:
 async def _fill(pilot) -> None:  # type: ignore[no-untyped-def]
     app = pilot.app
     await wait_until(pilot, lambda: app.main.transcript_pane.is_mounted)
-    app.main.show_history(tuple(ShownTurn(*turn) for turn in HISTORY))
+    app.main.show_history(
+        tuple(ShownTurn(*turn, heading=heading) for turn, heading in zip(HISTORY, HEADINGS, strict=True))
+    )
     replies = app.main.replies_pane
     await wait_until(pilot, lambda: all(view.size.height > 0 for view in replies.query("ReplyView")))
     replies.grew()  # once laid out, the replies follow to their end
@@ -190,7 +196,8 @@ async def _unanswered(pilot) -> None:  # type: ignore[no-untyped-def]
     await wait_until(pilot, lambda: app.main.transcript_pane.is_mounted)
     number, transcript, _reply, timings, _status = HISTORY[0]
     note = STATUS_NOTES[TurnStatus.NO_AGENT]
-    app.main.show_history((ShownTurn(number, transcript, None, timings, TurnStatus.NO_AGENT, note),))
+    shown = ShownTurn(number, transcript, None, timings, TurnStatus.NO_AGENT, note, HEADINGS[0])
+    app.main.show_history((shown,))
     replies = app.main.replies_pane
     await wait_until(pilot, lambda: all(view.size.height > 0 for view in replies.query("ReplyView")))
     replies.grew()

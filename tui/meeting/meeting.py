@@ -1,5 +1,5 @@
 """The meeting: the room and the session on show, and every use case the app offers on them (record,
-retry, stop, new, open, continue, rename and the consent question, people and samples, export,
+retry, stop, new, open, continue, its title, rename and the consent question, people and samples, export,
 replay, devices; the minutes in :mod:`tui.meeting.minutes`). No Textual here: each method may block
 (devices, disk), so the app calls them from its workers; everything they have to say goes out as
 events (:mod:`tui.room.events` and :mod:`tui.meeting.events`) to the same listeners as the room's own.
@@ -28,9 +28,9 @@ from tui.meeting.events import (
     SessionsListed,
 )
 from tui.meeting.minutes import MeetingMinutes
-from tui.meeting.values import DevicesChoice, OpenMode, Shown
+from tui.meeting.values import DevicesChoice, Heading, OpenMode, Shown
 from tui.room.controller import Listener, Room
-from tui.room.events import NOTES, RECORDING, SPEAKING, RoomEvent
+from tui.room.events import NOTES, RECORDING, SPEAKING, RoomEvent, SessionChanged
 from tui.turnlog import TurnLog
 
 if TYPE_CHECKING:
@@ -324,6 +324,35 @@ class Meeting:
                 self._recent = ""  # the room took another session: the offer is answered
                 if left.session_id != shown.session_id:
                     on_show.discard_if_empty(left)
+
+    def heading(self, index: int) -> Heading:
+        """Turn ``index`` of the session on show: its header and where it starts (memory only)."""
+        return on_show.heading(self.shown, index)
+
+    @property
+    def can_title(self) -> bool:
+        """The session on show can be given a title: saved, not a sample, with a turn in it."""
+        session = on_show.stored(self.shown)
+        return session is not None and not session.read_only and bool(session.turns)
+
+    @property
+    def title(self) -> str:
+        """The title given to the session on show (``""``: it has none of its own)."""
+        session = on_show.stored(self.shown)
+        return "" if session is None or session.auto_title else session.title
+
+    def rename_session(self, title: str) -> None:
+        """Give the session on show a title (empty: it is called after its first words again)."""
+        target = self.shown
+        if target is None:
+            return
+        try:
+            name = on_show.set_title(target, title)
+        except VoxroomError as err:
+            self._emit(Problem(err, "Rename session"))
+            return
+        self._emit(SessionChanged(name if self.kind == Shown.LIVE else f"{name} ({self.kind})"))
+        self._emit(Notice(f"This session is now called '{name}'.", "Rename session"))
 
     # -- people ----------------------------------------------------------------------------------
     def rename(self, label: str, name: str) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from tui.errors import VoxroomError
 from tui.lifecycle import SessionLog
-from tui.meeting.values import Person, ShownTurn
+from tui.meeting.values import Heading, Person, ShownTurn
 from tui.model import STATUS_NOTES, Reply
 from tui.turnlog import TurnLog
 from tui.voices import Speakers
@@ -74,9 +74,11 @@ def history(log: TurnLog | None, *, live: bool) -> tuple[ShownTurn, ...]:
     session = stored(log)
     if session is None:
         return ()
+    from tui.sessions.clock import turn_header
+
     turns: list[ShownTurn] = []
     last = session.turns[-1].index if session.turns else None
-    for turn in session.turns:
+    for turn, offset in zip(session.turns, session.offsets(), strict=True):
         reply = None
         if turn.reply or turn.blocked:
             reply = Reply(
@@ -89,8 +91,27 @@ def history(log: TurnLog | None, *, live: bool) -> tuple[ShownTurn, ...]:
         if turn.index == last and turn.status in WAITING and turn.recording:
             keys = "ctrl+r answers it" if live else "continue it (ctrl+t), then ctrl+r answers it"
             note = f"{turn.status.capitalize()}, recording {turn.duration:.1f} s: {keys}"
-        turns.append(ShownTurn(turn.index, turn.transcript(), reply, turn.timings, turn.status, note))
+        heading = Heading(turn_header(turn), offset)
+        turns.append(
+            ShownTurn(turn.index, turn.transcript(), reply, turn.timings, turn.status, note, heading)
+        )
     return tuple(turns)
+
+
+def heading(log: TurnLog | None, index: int) -> Heading:
+    """Turn ``index``'s header and start on the session timeline, as the exports write them (a
+    scratch log, or a turn not saved: ``Turn N`` at 0)."""
+    from tui.sessions.clock import turn_header
+
+    session = stored(log)
+    if session is not None:
+        turns = list(session.turns)
+        at = 0.0
+        for turn in turns:
+            if turn.index == index:
+                return Heading(turn_header(turn), at)
+            at += turn.span
+    return Heading(f"Turn {index}")
 
 
 def people(log: TurnLog | None, names: dict[str, str]) -> tuple[Person, ...]:
@@ -137,6 +158,17 @@ def replay_steps(log: TurnLog) -> list[ReplayStep]:
     from tui.sessions import replay_plan
 
     return replay_plan(log.store, log.session)
+
+
+def set_title(log: TurnLog, title: str) -> str:
+    """Give the saved session behind ``log`` a title (cleaned and bounded by the store; empty: its
+    first words again). Returns the title it has now."""
+    session = stored(log)
+    if not isinstance(log, SessionLog) or session is None:
+        raise VoxroomError("This session is kept in memory only, so it cannot be given a title.")
+    if session.read_only:
+        raise VoxroomError("A sample keeps its title: continue it as a copy (ctrl+t), then rename that.")
+    return log.store.set_title(session, title) or session.id
 
 
 def rename_speaker(log: TurnLog, label: str, name: str) -> None:

@@ -73,6 +73,16 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """How the transcript pane heads a turn and times its lines, as the exports do."""
+
+    header: str
+    """``Turn 2 · 10:32 · question`` (:func:`tui.sessions.clock.turn_header`)."""
+    offset: float = 0.0
+    """Where the turn starts on the session timeline: its lines show ``[0:07 -> 0:12]`` from there."""
+
+
+@dataclass(frozen=True)
 class ShownTurn:
     """A stored turn for the panes."""
 
@@ -83,6 +93,8 @@ class ShownTurn:
     status: str
     note: str = ""
     """What the replies pane says of it (an interrupted turn, nothing said), or ``""``."""
+    heading: Heading | None = None
+    """Its header and where it starts on the session timeline (``None``: a plain ``Turn N`` at 0)."""
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,21 @@ class MainActions(_Screen):
         self._show_people()
         self.in_worker("save that name", self.meeting.rename, choice.label, choice.name)
 
+    def action_rename_session(self) -> None:
+        """A title for the session on show (a small dialog; saved by the store, cleaned and bounded)."""
+        from tui.screens.rename import RenameSessionDialog
+
+        meeting = self.meeting
+        if not meeting.can_title:
+            self.app.notify("Record a turn first: a session is given a title once something is in it.")
+            return
+        named = meeting.shown.name if meeting.shown is not None else ""
+        self.app.push_screen(RenameSessionDialog(meeting.title, named), self._session_renamed)
+
+    def _session_renamed(self, title: str | None) -> None:
+        if title is not None:
+            self.in_worker("rename the session", self.meeting.rename_session, title)
+
     def action_accept_suggestion(self) -> None:
         """ctrl+y: the voice suggested last is who it sounded like."""
         suggestion, self._suggestion = self._suggestion, None

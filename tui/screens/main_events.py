@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from tui.app import VoxroomApp
+    from tui.meeting import Meeting
     from tui.widgets import PlaybackMeter, RecordingPane, RepliesPane, StatusBar, TranscriptPane
 
     _Screen = Screen[None]
@@ -68,6 +69,7 @@ class PaneEvents(_Screen):
     """The handlers of the events that change what the panes and the status bar show; the state they
     keep lives on the screen (set up in its ``__init__``)."""
 
+    meeting: Meeting
     recording_pane: RecordingPane
     playback_meter: PlaybackMeter
     replies_pane: RepliesPane
@@ -143,11 +145,17 @@ class PaneEvents(_Screen):
     def _on_transcript(self, event: events.TranscriptReady) -> None:
         self._captions_over.add(event.turn)
         if not self._has_transcript(event.turn):
-            self.transcript_pane.add_transcript(event.transcript, event.turn)
+            heading = self.meeting.heading(event.turn)
+            self.transcript_pane.add_transcript(
+                event.transcript, event.turn, header=heading.header, offset=heading.offset
+            )
         self._show_people()
 
     def _on_transcript_revised(self, event: events.TranscriptRevised) -> None:
-        self.transcript_pane.replace_transcript(event.transcript, event.turn)
+        heading = self.meeting.heading(event.turn)
+        self.transcript_pane.replace_transcript(
+            event.transcript, event.turn, header=heading.header, offset=heading.offset
+        )
         self._show_people()  # a live transcript named nobody; the finished one has its speakers
 
     def _on_reply_delta(self, event: events.ReplyDelta) -> None:
@@ -275,7 +283,13 @@ class PaneEvents(_Screen):
         for turn in turns:
             transcript = turn.transcript
             if transcript is not None and (transcript.segments or transcript.text):
-                self.transcript_pane.add_transcript(transcript, turn.index)
+                heading = turn.heading
+                self.transcript_pane.add_transcript(
+                    transcript,
+                    turn.index,
+                    header=heading.header if heading else "",
+                    offset=heading.offset if heading else 0.0,
+                )
             if turn.reply is not None:
                 self.replies_pane.finish(turn.index, turn.reply)
             if turn.note:

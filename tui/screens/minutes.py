@@ -28,6 +28,7 @@ CANCELLED = "Cancelled: nothing was saved. Press u to ask again."
 NONE_YET = "No minutes are saved for this session yet."
 READING = "Reading the saved minutes…"
 AGAIN = "Press u to ask again."
+SAVED = "Saved with the session. Press u to ask again."
 QUOTE_INDENT = "\u00a0" * 4
 """Under its action item (no-break spaces: a line's leading spaces are not kept)."""
 
@@ -134,7 +135,7 @@ class MinutesScreen(ModalScreen[None]):
             self.query_one("#minutes-box").border_title = Content(title)
         if event.asked:  # the agent's new minutes, saved
             self.view, self.asking = event.minutes, 0
-            self.state, self.failed = "", False
+            self.state, self.failed = SAVED, False
             return
         self.read = True
         self.view = event.minutes

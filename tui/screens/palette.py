@@ -98,6 +98,8 @@ def available(app: VoxroomApp, need: Need) -> bool:
         return meeting.minutes.has_transcript
     if need == Need.MISTRAL:
         return True
+    if need == Need.TITLED:
+        return meeting.can_title
     if room is None:
         return False
     if need == Need.FAILED_TURN:

@@ -1,4 +1,5 @@
-"""The rename-speaker dialog: pick a speaker label, type the name to show instead."""
+"""The rename dialogs: a speaker (pick a label, type the name to show instead) and the session (type
+its title)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from tui.meeting.values import Naming
 from tui.screens.dialog import FormDialog
+from tui.sessions.model import MAX_TITLE, single_line
 
 
 class RenameSpeakerDialog(FormDialog[Naming]):
@@ -51,3 +53,46 @@ class RenameSpeakerDialog(FormDialog[Naming]):
             self.dismiss(Naming(label, name))
         else:
             self.notify("Type a name first.", severity="warning")
+
+
+class RenameSessionDialog(FormDialog[str]):
+    """Dismisses with the new title (one cleaned line of at most :data:`MAX_TITLE` characters; ``""``:
+    named after its first words again) or ``None``."""
+
+    DEFAULT_CSS = """
+    RenameSessionDialog { align: center middle; }
+    RenameSessionDialog > Vertical {
+        width: 60; max-width: 100%; height: auto; max-height: 100%; border: round $primary;
+        background: $surface; padding: 1 2;
+    }
+    RenameSessionDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    RenameSessionDialog .hint { color: $text-muted; margin-bottom: 1; }
+    """
+
+    def __init__(self, title: str, named: str) -> None:
+        """``title``: the one it was given (``""``: none); ``named``: what it is called now."""
+        super().__init__()
+        self.title_now = single_line(title)[:MAX_TITLE]
+        self.named = single_line(named)[:MAX_TITLE]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Rename this session")
+            yield Label(
+                Content(f"Now: {self.named}. Left empty, it is named after its first words."), classes="hint"
+            )
+            yield Input(
+                value=self.title_now,
+                placeholder="Title, e.g. Weekly planning",
+                max_length=MAX_TITLE,
+                id="title",
+            )
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Rename", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+
+    def _done(self) -> None:
+        self.dismiss(single_line(self.query_one("#title", Input).value)[:MAX_TITLE])

@@ -1,9 +1,10 @@
 """The one way a session's times are written: line times, turn headers and clock times.
 
-``sessions show``, the exports and the minutes use these, and so can the app's transcript pane:
+``sessions show``, the exports, the minutes and the app's transcript pane use these:
 
 - :func:`line_time`: a moment on the session timeline (the turns' recordings laid end to end, see
   :meth:`tui.sessions.model.Session.offsets`) as ``0:07`` or ``1:02:41``;
+- :func:`line_span`: a transcript line's times, ``[0:07 -> 0:12]``;
 - :func:`clock_time`: the local wall-clock time of a moment, ``10:32``: the start of the turn it
   falls in (the turn's ``created``, saved when its recording started) plus the time into that turn;
 - :func:`turn_header`: ``Turn 2 · 10:32 · question`` (or ``notes``).
@@ -23,6 +24,11 @@ if TYPE_CHECKING:
 def line_time(seconds: float) -> str:
     """A moment on the session timeline: ``0:07``, ``12:05``, ``3:02:41``."""
     return format_duration(max(0.0, seconds))
+
+
+def line_span(start: float, end: float) -> str:
+    """A transcript line's start and end on the session timeline: ``[0:07 -> 0:12]``."""
+    return f"[{line_time(start)} -> {line_time(end)}]"
 
 
 def clock_of(created: str, seconds: float = 0.0) -> str:

@@ -11,7 +11,7 @@ the turns' recordings laid end to end. A turn starts where the previous one ende
 the sum of the previous turns' spans (a span is the recording's duration, or its last segment's
 end if that is later). Replies are not on that timeline (they were never recorded), so they appear
 in the text, Markdown and JSON exports but not in subtitles. Transcript line times and turn headers
-are written by :mod:`tui.sessions.clock` (``0:07``; ``Turn 2 · 10:32 · question``), as everywhere.
+are written by :mod:`tui.sessions.clock` (``[0:07 -> 0:12]``; ``Turn 2 · 10:32 · question``), as everywhere.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 from tui.model import STATUS_NOTES
 from tui.moderation import blocked_text
-from tui.sessions.clock import clock_time, line_time, turn_header
+from tui.sessions.clock import clock_time, line_span, line_time, turn_header
 from tui.sessions.minutes import UNASSIGNED, ActionItem, Minutes, load_minutes
 from tui.sessions.model import Session, format_created, format_duration, parse_time, single_line
 from tui.text import clean, dump_json
@@ -131,8 +131,8 @@ def to_txt(session: Session) -> str:
         if turn.context is not None and turn.context.has_notes:
             lines.append(f"({_one_line(turn.context.summary())})")
         for seg in turn.segments:
-            a, b = line_time(offset + seg.start), line_time(offset + seg.end)
-            lines.append(f"[{a} -> {b}] {_one_line(session.name(seg.speaker))} : {_one_line(seg.text)}")
+            when = line_span(offset + seg.start, offset + seg.end)
+            lines.append(f"{when} {_one_line(session.name(seg.speaker))} : {_one_line(seg.text)}")
         if not turn.segments and turn.transcript_text.strip():
             lines.append(_one_line(turn.transcript_text))
         lines.extend(_outcome(turn.status, turn.failed_step, turn.error, turn.blocked, turn.moderation))

@@ -1,5 +1,7 @@
-"""The transcript pane: diarized segments ``[start -> end] speaker : text``, one colour per speaker,
-newest at the bottom, following new lines unless the user has scrolled up."""
+"""The transcript pane: each turn under its header (``Turn 2 · 10:32 · question``), then its diarized
+segments ``[0:07 -> 0:12] speaker : text`` on the session timeline, one colour per speaker, newest at
+the bottom, following new lines unless the user has scrolled up. Headers and times are written by
+:mod:`tui.sessions.clock`, as ``sessions show`` and the exports write them."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui.model import Segment, Transcript
+from tui.sessions.clock import line_span
 from tui.text import clean
 from tui.themes import speaker_index
 from tui.widgets.following import FollowingScroll
@@ -15,12 +18,18 @@ from tui.widgets.following import FollowingScroll
 class SegmentLine(Static):
     DEFAULT_CSS = """
     SegmentLine { width: 1fr; height: auto; }
-    SegmentLine.-first { margin-top: 1; }
     SegmentLine.-current { background: $speaking-highlight; }
     """
 
     def __init__(
-        self, segment: Segment, colour: int, turn: int, names: dict[str, str], *, live: bool = False
+        self,
+        segment: Segment,
+        colour: int,
+        turn: int,
+        names: dict[str, str],
+        *,
+        live: bool = False,
+        offset: float = 0.0,
     ) -> None:
         super().__init__()
         self.segment = segment
@@ -28,31 +37,57 @@ class SegmentLine(Static):
         self.turn = turn
         self.live = live
         """A provisional (live) line: its speakers are not known yet, so it names none."""
+        self.turn_start = offset
+        """Where the turn starts on the session timeline (the line's times count from the session's start)."""
         self.show(names)
+
+    @property
+    def when(self) -> str:
+        """``[0:07 -> 0:12]`` (a provisional line without times: ``""``)."""
+        seg = self.segment
+        if self.live and seg.end <= 0:
+            return ""
+        return line_span(self.turn_start + seg.start, self.turn_start + seg.end)
 
     def show(self, names: dict[str, str]) -> None:
         seg = self.segment
         if self.live:
             # Provisional: dim and italic, its times when the service sent some, and no speaker.
-            when = f"[dim]\\[{seg.start:.1f}s -> {seg.end:.1f}s][/] " if seg.end > 0 else ""
-            self.update(Content.from_markup(f"{when}[dim i]$said[/]", said=clean(seg.text)))
+            when = self.when
+            markup = "[dim]$when[/] [dim i]$said[/]" if when else "[dim i]$said[/]"
+            self.update(Content.from_markup(markup, when=when, said=clean(seg.text)))
             return
-        when = f"[dim]\\[{seg.start:.1f}s -> {seg.end:.1f}s][/]"
         speaker = clean(names.get(seg.speaker, seg.speaker))
         self.update(
             Content.from_markup(
-                f"{when} [b $speaker-{self.colour}]$who[/] : $said",
+                f"[dim]$when[/] [b $speaker-{self.colour}]$who[/] : $said",
+                when=self.when,
                 who=speaker,
                 said=clean(seg.text),
             )
         )
 
     def plain(self, names: dict[str, str]) -> str:
+        """The line as ``sessions show`` and the text export write it."""
         seg = self.segment
         if self.live:
-            when = f"[{seg.start:.1f}s -> {seg.end:.1f}s] " if seg.end > 0 else ""
-            return clean(f"{when}{seg.text}")
-        return clean(seg.line(names))
+            return clean(f"{self.when} {seg.text}".strip())
+        return clean(f"{self.when} {names.get(seg.speaker, seg.speaker)} : {seg.text}")
+
+
+class TurnHeader(Static):
+    """A turn's header above its lines: ``Turn 2 · 10:32 · question``."""
+
+    DEFAULT_CSS = """
+    TurnHeader { width: 1fr; height: auto; color: $text-muted; text-style: bold; }
+    TurnHeader.-gap { margin-top: 1; }
+    """
+
+    def __init__(self, turn: int, header: str) -> None:
+        super().__init__()
+        self.turn = turn
+        self.header = clean(header)
+        self.update(Content(self.header))
 
 
 class CaptionLine(Static):
@@ -89,9 +124,18 @@ class TranscriptPane(FollowingScroll):
         self.names: dict[str, str] = {}
         self.speakers: list[str] = []
 
-    def add_transcript(self, transcript: Transcript, turn: int = 0) -> None:
+    def add_transcript(
+        self, transcript: Transcript, turn: int = 0, *, header: str = "", offset: float = 0.0
+    ) -> None:
+        """Turn ``turn``'s lines under its ``header`` (``""``: ``Turn N``), timed from ``offset`` on
+        the session timeline; they take the place of its live caption."""
         self._drop_placeholder()
-        lines = self._lines(transcript, turn, first=bool(self.shown_lines))
+        lines = self._lines(transcript, turn, offset)
+        if lines:
+            gap = bool(self.shown_lines) or bool(self._headers())
+            head = TurnHeader(turn, header or f"Turn {turn}")
+            head.set_class(gap, "-gap")
+            lines = [head, *lines]
         caption = self._caption(turn)
         if caption is not None:  # the turn's lines take its caption's place
             if lines:
@@ -100,6 +144,14 @@ class TranscriptPane(FollowingScroll):
             self.grew()
         elif lines:
             self.add(*lines)
+
+    def _headers(self) -> list[TurnHeader]:
+        return [h for h in self.query(TurnHeader) if not h._pruning]
+
+    @property
+    def headers(self) -> list[str]:
+        """The header of each turn shown (tests)."""
+        return [h.header for h in self._headers()]
 
     def show_caption(self, turn: int, text: str) -> None:
         """Show ``text`` as turn ``turn``'s live caption (provisional: no speaker, no times)."""
@@ -131,30 +183,30 @@ class TranscriptPane(FollowingScroll):
     def _caption(self, turn: int) -> CaptionLine | None:
         return next((c for c in self.query(CaptionLine) if c.turn == turn), None)
 
-    def replace_transcript(self, transcript: Transcript, turn: int) -> None:
-        """Show ``transcript`` instead of what turn ``turn`` showed (a provisional one, completed)."""
+    def replace_transcript(
+        self, transcript: Transcript, turn: int, *, header: str = "", offset: float = 0.0
+    ) -> None:
+        """Show ``transcript`` instead of what turn ``turn``'s lines showed (a provisional one,
+        completed), under the same header."""
         old = [line for line in self.query(SegmentLine) if line.turn == turn]
         if not old:
-            self.add_transcript(transcript, turn)
+            self.add_transcript(transcript, turn, header=header, offset=offset)
             return
-        lines = self._lines(transcript, turn, first=old[0].has_class("-first"))
+        lines = self._lines(transcript, turn, offset)
         if lines:
             self.mount(*lines, before=old[0])
         for line in old:
             line.remove()
 
-    def _lines(self, transcript: Transcript, turn: int, *, first: bool) -> list[SegmentLine]:
+    def _lines(self, transcript: Transcript, turn: int, offset: float) -> list[SegmentLine]:
         segments = transcript.segments or (
             [Segment(0.0, 0.0, "speaker_1", transcript.text)] if transcript.text.strip() else []
         )
         lines = []
         live = transcript.provisional  # no speakers yet: none is named, counted or coloured
-        for i, seg in enumerate(segments):
+        for seg in segments:
             colour = 0 if live else speaker_index(seg.speaker, self.speakers)
-            line = SegmentLine(seg, colour, turn, self.names, live=live)
-            if i == 0 and first:
-                line.add_class("-first")
-            lines.append(line)
+            lines.append(SegmentLine(seg, colour, turn, self.names, live=live, offset=offset))
         return lines
 
     def set_names(self, names: dict[str, str]) -> None:
