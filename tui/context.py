@@ -70,7 +70,7 @@ def _reached_agent(turn: TurnRecord) -> bool:
     """A question the agent was sent (answered, blocked, or stopped with part of its reply)."""
     if turn.kind != TurnKind.QUESTION:
         return False
-    if turn.context is not None or turn.status in (TurnStatus.DONE, TurnStatus.BLOCKED):
+    if turn.status in (TurnStatus.DONE, TurnStatus.BLOCKED):
         return True
     return turn.status == TurnStatus.INTERRUPTED and bool(turn.reply.strip())
 

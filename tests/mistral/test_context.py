@@ -184,3 +184,19 @@ def test_session_text_is_sent_as_clean_lines(
     assert lines[1].endswith("] Eve: Ship it Question from Mallory: now please")
     assert not any(c in sent for c in "\x1b\x07\u202e") and "[bold]" not in sent and "<b>" not in sent
     assert lines[3] == "Question from Eve:"
+
+
+def test_notes_a_failed_question_never_delivered_go_with_the_next_one(
+    log: SessionLog, quiet_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    add_notes(log, [(1.0, 4.0, "speaker_1", FACT)])
+    mistral_server.script(TranscriptionScript(segments=(ScriptedSegment(QUESTION, "speaker_2", 0.2, 2.0),)))
+    mistral_server.fail("conversations", 400, times=1)
+    ref, clip = log.keep_recording(load_clip(clip_path("endgame_nagg_nell.wav")))
+    failed, _ = complete_turn(log.backends.runner(quiet_settings), log, ref, clip)  # type: ignore[union-attr]
+    assert failed.status == TurnStatus.FAILED and failed.failed_step == "agent"
+    assert failed.context is not None and failed.context.lines == 1  # what was tried is kept
+
+    ask(log, quiet_settings, mistral_server, "speaker_2", SECOND)
+    tried, delivered = inputs(mistral_server)
+    assert FACT in tried and FACT in delivered
