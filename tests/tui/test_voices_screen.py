@@ -184,6 +184,7 @@ async def test_a_voice_s_sample_plays_through_the_room_s_player_and_never_into_a
         await wait_until(pilot, lambda: room.replaying, timeout=20)
         assert "Playing Paul's sample" in screen.state
         await wait_until(pilot, lambda: not room.replaying, timeout=30)
+        await wait_until(pilot, lambda: screen.state == "That was Paul. Enter uses the highlighted voice.")
         assert (
             player.rate == 24_000 and player.played_seconds > 0.9
         )  # "Hello, I am Paul." at 60 ms a character
@@ -198,6 +199,7 @@ async def test_a_voice_s_sample_plays_through_the_room_s_player_and_never_into_a
         played = player.played_seconds
         await pilot.press("p")
         await wait_until(pilot, lambda: any("then play the sample" in n for n in notes(app)), timeout=20)
+        assert screen.failed and screen.state.startswith("The sample can play once no turn is recorded")
         assert not room.replaying and player.played_seconds == played
 
 

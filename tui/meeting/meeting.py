@@ -404,14 +404,18 @@ class Meeting:
         elif not self._play_sample(room, path):
             self._emit(Notice(BUSY.format("play the sample"), severity="warning"))
 
-    def play_voice_sample(self, path: Path) -> None:
+    def play_voice_sample(self, path: Path) -> bool:
         """A speech voice's sample (the Voices screen), played by the room like a person's sample: through
-        the reply's player, only while the room is idle (so never into a recording)."""
+        the reply's player, only while the room is idle (so never into a recording). False (and a
+        notice saying why) when it cannot play now."""
         room = self.room
         if room is None or room.player is None:
             self._emit(Notice("No speaker is available to play the sample on.", severity="warning"))
         elif not self._play_sample(room, path):
             self._emit(Notice(BUSY.format("play the sample"), severity="warning"))
+        else:
+            return True
+        return False
 
     def choose_voice(self, voice_id: str) -> None:
         """Speak with ``voice_id`` from the next sentence on, and remember it for the next launches."""

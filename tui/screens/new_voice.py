@@ -14,9 +14,10 @@ from textual.widgets import Button, Checkbox, Input, Label
 from tui.screens.dialog import FormDialog
 
 CONSENT = (
-    "The person speaking in this recording agreed to have a voice made from it on Mistral's "
-    "service, to speak Voxroom's replies."
+    "Only with their consent: the recording is sent to Mistral's service, which makes a voice from "
+    "it that speaks Voxroom's replies. Ask the person speaking first."
 )
+AGREED = "They agreed"
 NEEDS_CONSENT = "Ask the person speaking first: without their consent no voice is made."
 
 
@@ -36,9 +37,11 @@ class NewVoiceDialog(FormDialog[NewVoice]):
         width: 72; max-width: 100%; height: auto; max-height: 100%; border: round $warning;
         background: $surface; padding: 0 1; overflow-y: auto;
     }
-    NewVoiceDialog Input { margin-bottom: 0; }
+    NewVoiceDialog Input { margin-top: 1; background: $boost; }
+    NewVoiceDialog #consent-question { margin-top: 1; width: 100%; }
     NewVoiceDialog #consent-problem { color: $text-error; }
-    NewVoiceDialog Horizontal { height: auto; align-horizontal: right; }
+    NewVoiceDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    NewVoiceDialog Horizontal Button { margin-left: 2; }
     """
 
     def __init__(self, recording: Path | None) -> None:
@@ -48,17 +51,17 @@ class NewVoiceDialog(FormDialog[NewVoice]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("A voice from a recording of one person (3 s to 2 min, clearly spoken)")
-            yield Input(placeholder="Voice name, e.g. Alice's voice", id="name")
-            yield Input(placeholder="Whose voice is it? e.g. Alice", id="speaker")
-            yield Input(
-                str(self.recording) if self.recording else "", placeholder="Recording file", id="recording"
-            )
-            yield Checkbox(Content(CONSENT), id="consent")
+            yield Label("A voice from a recording of one person, 3 s to 2 min")
+            yield Input(placeholder="Voice name, e.g. Alice's voice", id="name", compact=True)
+            yield Input(placeholder="Whose voice is it? e.g. Alice", id="speaker", compact=True)
+            recording = str(self.recording) if self.recording else ""
+            yield Input(recording, placeholder="Recording file", id="recording", compact=True)
+            yield Label(Content(CONSENT), id="consent-question")
+            yield Checkbox(AGREED, id="consent", compact=True)
             yield Label("", id="consent-problem")
             with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Make the voice", id="ok", variant="warning")
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Make the voice", id="ok", variant="warning", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#consent-problem", Label).display = False

@@ -22,6 +22,8 @@ from tui.errors import VoxroomError
 from tui.speech.catalog import SpeechVoice, VoiceCatalog, VoiceList
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from tui.app import VoxroomApp
     from tui.screens.new_voice import NewVoice
 
@@ -59,6 +61,9 @@ class VoicesScreen(ModalScreen[None]):
         """The service's list has arrived (at least once)."""
         self.busy = ""
         """What the screen is waiting for from the service ("" when nothing)."""
+        self._playing = ""
+        """The voice whose sample is playing."""
+        self._watch: Timer | None = None
 
     @property
     def voxroom(self) -> VoxroomApp:
@@ -181,12 +186,31 @@ class VoicesScreen(ModalScreen[None]):
             return
         meeting = self.voxroom.meeting
 
-        def fetched(result: object) -> None:
+        def played(started: object) -> None:
+            if not started:
+                self._say("The sample can play once no turn is recorded or answered.", failed=True)
+                return
             self._say(f"Playing {voice.name}'s sample… (esc stops it)")
-            self.voxroom.call_in_thread("play the voice's sample", meeting.play_voice_sample, result)
+            self._playing = voice.name
+            self._watch = self.set_interval(0.2, self._played)
+
+        def fetched(path: object) -> None:
+            self._call("play the voice's sample", lambda: meeting.play_voice_sample(path), played)
 
         self._say(f"Fetching {voice.name}'s sample…")
         self._call("fetch the voice's sample", lambda: self.catalog.sample(voice), fetched)
+
+    def _played(self) -> None:
+        """While a sample plays: once it has ended, say so (the list stays as it was)."""
+        room = self.voxroom.meeting.room
+        if room is not None and room.replaying:
+            return
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
+        if self._playing and self.state.startswith("Playing"):
+            self._say(f"That was {self._playing}. Enter uses the highlighted voice.")
+        self._playing = ""
 
     def action_new(self) -> None:
         from tui.meeting.shown import last_recording
