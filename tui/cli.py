@@ -28,6 +28,7 @@ COMMANDS = (
     "replay",
     "sessions",
     "minutes",
+    "notes",
     "voices",
 )
 

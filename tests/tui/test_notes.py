@@ -334,3 +334,42 @@ def test_opening_a_session_to_read_ends_the_notes(
     meeting.toggle_notes()  # read-only: notes are not taken into a session being read
     assert not room.notes_on and room.state != NOTES
     no_agent_calls(mistral_server)
+
+
+def test_voxroom_notes_takes_notes_from_the_microphone_until_its_seconds_are_up(
+    mistral_env: MistralStandIn, isolated_env, capsys, feed: Feed
+) -> None:
+    """The CLI form, through the same meeting layer: the lines of the notes on stdout, the session
+    saved with a notes turn, nothing asked of the agent."""
+    from tests.conftest import run_cli
+    from tui.sessions import SessionStore
+
+    done = threading.Event()
+
+    def talk() -> None:  # the room speaks all along, whenever the command starts listening
+        while not done.is_set():
+            feed.play(4.0)
+
+    player = threading.Thread(target=talk)
+    player.start()
+    code, out, err = run_cli(
+        capsys,
+        "notes",
+        "--seconds",
+        "8",
+        "--input-device",
+        "virtual_mic",
+        "--output-device",
+        "virtual_speaker",
+    )
+    done.set()
+    player.join(60)
+    assert code == 0, err
+    assert "Taking notes in session " in err and "Notes saved in session " in err
+    lines = out.splitlines()
+    assert lines and all(" : " in line and line.startswith("[") for line in lines), (out, err)
+    session_id = err.split("Taking notes in session ", 1)[1].split(";", 1)[0]
+    session = SessionStore(isolated_env / "sessions").open(session_id)
+    assert [(t.kind, t.status) for t in session.turns] == [("notes", "done")]
+    assert "heard: speaker_" in err
+    no_agent_calls(mistral_env)
