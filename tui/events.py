@@ -116,6 +116,10 @@ class ReplyDelta(TurnEvent):
 
 @dataclass(frozen=True)
 class SentenceSpoken(TurnEvent):
+    """Sentence ``index``'s first audio reached the sink. Spoken while it was being written (the
+    realtime speech socket), ``text`` is what was written then, and a second event for the same
+    ``index`` brings the whole sentence as soon as the agent has written it."""
+
     index: int = 0
     text: str = ""
 

@@ -123,13 +123,17 @@ class _Growing:
         """The whole sentence, once complete."""
         self.dropped = False
         """Not to be spoken (the agent never finished it, or it became another sentence)."""
+        self.started = False
+        """Its audio has started playing."""
         self._lock = threading.Lock()
         self._stream: SpeechStream | None = None
         self._pieces: list[str] = []
 
-    @property
-    def shown(self) -> str:
-        return self.sentence if self.sentence is not None else self.text.strip()
+    def start(self) -> str:
+        """Its audio has started: the text to show (what is written of it so far)."""
+        with self._lock:
+            self.started = True
+            return self.sentence if self.sentence is not None else self.text.strip()
 
     def accepts(self, sentence: str) -> bool:
         """True when ``sentence`` goes on from the text handed over."""
@@ -140,16 +144,18 @@ class _Growing:
             if self.sentence is None and not self.dropped and so_far.startswith(self.text):
                 self._hand(so_far[len(self.text) :])
 
-    def complete(self, sentence: str) -> None:
+    def complete(self, sentence: str) -> bool:
+        """The whole sentence; True when its audio had already started (it is shown whole now)."""
         with self._lock:
             if self.sentence is not None or self.dropped:
-                return
+                return False
             sent = self.text.strip()
             rest = sentence[len(sent) :]
             self._hand(rest.lstrip() if self.text != sent else rest)
             self.sentence = sentence
             if self._stream is not None:
                 self._stream.end()
+            return self.started
 
     def drop(self) -> None:
         with self._lock:
@@ -244,7 +250,8 @@ class SpeechQueue:
             growing.drop()  # it became another sentence (a blocked reply's line): not spoken
             growing = None
         if growing is not None:
-            growing.complete(sentence)
+            if growing.complete(sentence) and not self.cancel.is_set():
+                self.on_first_block(index, sentence)  # heard from its first words: now it is whole
         elif self.streaming:
             whole = _Growing(index)
             whole.complete(sentence)
@@ -313,12 +320,13 @@ class SpeechQueue:
             stream = self.speaker.open_stream(self.cancel)  # type: ignore[attr-defined]
         try:
             growing.attach(stream)
-            self._play(growing.index, lambda: growing.shown, stream.blocks())
+            self._play(growing.index, growing.start, stream.blocks())
         finally:
             stream.close()
 
     def _play(self, index: int, sentence: Callable[[], str], blocks: Iterable[np.ndarray]) -> None:
-        """Write ``blocks`` (sentence ``index``'s audio) to the sink as they come."""
+        """Write ``blocks`` (sentence ``index``'s audio) to the sink as they come; at the first one,
+        ``on_first_block`` is told (with ``sentence()``)."""
         first = True
         for block in blocks:
             if self.cancel.is_set():

@@ -46,12 +46,14 @@ def test_speech_starts_from_the_first_words_before_the_sentence_is_written(
 ) -> None:
     mistral_server.script(Reply(text=REPLY, delta_delay=0.05))
     order: list[str] = []
+    shown: list[tuple[int, str]] = []
 
     def emit(event: RoomEvent) -> None:
         if isinstance(event, ReplyDelta):
             order.append("end of sentence" if event.so_far.rstrip().endswith("today.") else "text")
         elif isinstance(event, SentenceSpoken):
             order.append(f"audio{event.index}")
+            shown.append((event.index, event.text))
 
     result = run_turn(runner_for(socket_settings), emit=emit)
     assert result.status == TurnStatus.DONE, result.error
@@ -61,6 +63,11 @@ def test_speech_starts_from_the_first_words_before_the_sentence_is_written(
     ]
     # The first words were heard before the agent had written the end of the first sentence.
     assert order.index("audio0") < order.index("end of sentence")
+    # What the playback meter shows: the words written when the audio started, then the sentence.
+    (first_index, first_words), whole = shown[0], shown[1]
+    assert first_index == 0 and "It is sunny in Paris today.".startswith(first_words) and first_words
+    assert first_words != "It is sunny in Paris today." and whole == (0, "It is sunny in Paris today.")
+    assert shown[-1] == (1, result.sentences[1])
     sockets = mistral_server.requests_to("speech.realtime")
     assert len(sockets) == 2  # one session per sentence (what is refused or cut is one sentence)
     assert " ".join(sockets[0].ws_spoken) == "It is sunny in Paris today."
