@@ -30,6 +30,7 @@ COMMANDS = (
     "minutes",
     "notes",
     "voices",
+    "speech_voices",
 )
 
 

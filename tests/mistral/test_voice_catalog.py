@@ -158,3 +158,34 @@ def test_the_voice_chosen_is_remembered_like_the_theme(tmp_path: Path) -> None:
     assert read_state(data)["voice"] == "us_paul_warm"
     (data / "state.json").write_text('{"voice": "\\u001b[31mred"}')
     assert load_settings(env=env).speech.voice == "gb_jane_neutral"
+
+
+def test_the_cli_lists_the_speech_voices_and_remembers_the_one_chosen(
+    mistral_server: MistralStandIn,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.conftest import run_cli
+
+    data = tmp_path / "cli-data"
+    monkeypatch.setenv("MISTRAL_API_KEY", "test-key")
+    monkeypatch.setenv("VOXROOM_CONFIG", str(tmp_path / "none.toml"))
+    common = ("--server-url", mistral_server.url, "--data-dir", str(data))
+    code, out, _ = run_cli(capsys, "speech-voices", *common)
+    assert code == 0
+    assert out.splitlines()[0] == "* gb_jane_neutral  Jane · en · female · preset — A calm British voice."
+    assert out.splitlines()[1].startswith("  us_paul_warm  Paul")
+    code, out, _ = run_cli(capsys, "speech-voices", "use", "us_paul_warm", *common)
+    assert (code, out) == (0, "Replies are spoken by Paul (us_paul_warm) from now on.\n")
+    assert read_state(data)["voice"] == "us_paul_warm"
+    code, out, _ = run_cli(capsys, "speech-voices", "list", *common)
+    assert out.splitlines()[1].startswith("* us_paul_warm")
+    code, _, err = run_cli(capsys, "speech-voices", "use", "nobody\x1b[2J", *common)
+    assert code == 2 and err == (
+        "voxroom: The service has no voice 'nobody'. Run 'voxroom speech-voices list' to see them.\n"
+    )
+    code, _, err = run_cli(capsys, "speech-voices", "--offline", "--data-dir", str(data))
+    assert code == 2 and "needs MISTRAL_API_KEY" in err and err.count("\n") == 1
+    code, out, _ = run_cli(capsys, "voices", "list", "--data-dir", str(data))  # the people's profiles
+    assert code == 0 and "voice" in out.lower()
