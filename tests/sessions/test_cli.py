@@ -138,8 +138,16 @@ def test_replay_sample_and_path(data_dir: Path, tmp_path: Path, capsys: pytest.C
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[0] == "Endgame read-through: Nagg and Nell  (endgame)"
-    assert "[0.0s -> 1.4s] Nagg : Do you hear me?" in lines
-    assert "[1.6s -> 1.9s] Nell : Yes." in lines
+    assert "[0:00 -> 0:01] Nagg : Do you hear me?" in lines
+    assert "[0:02 -> 0:02] Nell : Yes." in lines
+    # the turn headers and lines are those of sessions show: one format everywhere
+    code, shown, _ = run(capsys, "sessions", "show", "sample:endgame")
+    assert code == 0
+
+    def timed(text: str) -> list[str]:
+        return [x for x in text.splitlines() if x.startswith(("[", "Turn "))]
+
+    assert timed(out) == timed(shown) and any(x.startswith("Turn 2 · ") for x in timed(out))
     assert "Voxroom: That's Nagg and Nell, in Beckett's Endgame, from 1957." in lines
     assert "  - Endgame (play) - Wikipedia <https://en.wikipedia.org/wiki/Endgame_(play)>" in lines
     samples = sample_sessions_dir()

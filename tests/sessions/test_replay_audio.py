@@ -13,6 +13,7 @@ import pytest
 from tests.audio.env import REPO, ensure_audio
 from tests.sessions.conftest import write_tone
 from tui.model import Segment
+from tui.sessions.clock import turn_header
 from tui.sessions.model import TurnRecord
 from tui.sessions.store import SessionStore
 
@@ -45,6 +46,7 @@ def test_replay_plays_recording_and_reply(isolated_env: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == f"Short  ({session.id})"
-    order = ["── Turn 1 ──", "[0.0s -> 0.3s] speaker_1 : First.", "[0.3s -> 0.6s] speaker_2 : Second."]
+    header = turn_header(session.turns[0])  # as sessions show writes it
+    order = [header, "[0:00 -> 0:00] speaker_1 : First.", "[0:00 -> 0:01] speaker_2 : Second."]
     order.append("Voxroom: A short answer.")
     assert [line for line in lines if line in order] == order

@@ -134,7 +134,13 @@ def test_the_readme_commands_work_as_printed_from_a_fresh_clone(
     tmux.wait_for(lambda s: s.strip() == PROMPT.strip(), 10)
 
     typed = type_line(try_after)
-    screen = tmux.wait_for(lambda s: "── Turn 2 ──" in s and s.rstrip().endswith(PROMPT.rstrip()), 90)
+    screen = tmux.wait_for(
+        lambda s: (
+            re.search(r"^Turn 2 · \d\d:\d\d · question", s, re.M) is not None
+            and s.rstrip().endswith(PROMPT.rstrip())
+        ),
+        90,
+    )
     replay_s = time.monotonic() - typed
     assert "Nagg : Do you hear me?" in screen and "Voxroom: " in screen, screen
     assert "Error" not in screen and "Traceback" not in screen, screen

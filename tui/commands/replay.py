@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from tui.audio.player import Player
     from tui.config import Settings
     from tui.sessions.model import Session
-    from tui.sessions.replay import ReplayStep
+    from tui.sessions.replay import ReplayLine, ReplayStep
 
 
 def _say(text: str) -> None:
@@ -31,15 +31,36 @@ def print_header(session: Session) -> None:
     _say(f"{when} · {length} · {plural(len(session.turns), 'turn')} · {people}")
 
 
+def turn_start(session: Session, index: int) -> float:
+    """Where turn ``index`` starts on the session timeline (its lines are printed from there)."""
+    offsets = dict(zip((t.index for t in session.turns), session.offsets(), strict=True))
+    return offsets.get(index, 0.0)
+
+
+def print_turn_header(session: Session, index: int) -> None:
+    """``Turn 2 · 10:32 · question``, as ``sessions show`` writes it."""
+    from tui.sessions.clock import turn_header
+
+    _say("")
+    _say(turn_header(session.turn(index)))
+
+
+def print_line(line: ReplayLine, at: float) -> None:
+    """``[0:07 -> 0:12] Alice : words`` on the session timeline, as ``sessions show`` writes it."""
+    from tui.sessions.clock import line_span
+
+    _say(f"{line_span(at + line.start, at + line.end)} {line.speaker} : {line.text}")
+
+
 def print_step(step: ReplayStep, session: Session) -> None:
+    if step.kind == ReplayKind.RECORDING:
+        print_turn_header(session, step.turn)
+        at = turn_start(session, step.turn)
+        for line in step.lines:
+            print_line(line, at)
+        return
     from tui.text import clean
 
-    if step.kind == ReplayKind.RECORDING:
-        _say("")
-        _say(f"── Turn {step.turn} ──")
-        for line in step.lines:
-            _say(line.line())
-        return
     turn = session.turn(step.turn)
     _say(f"Voxroom: {step.text}")
     for ref in turn.references:
@@ -85,21 +106,22 @@ class _Printer:
         if step is not self.current:
             self.current, self.printed = step, 0
             if step.kind == ReplayKind.RECORDING:
-                _say("")
-                _say(f"── Turn {step.turn} ──")
+                print_turn_header(self.session, step.turn)
             elif step.path is not None:
                 print_step(step, self.session)
         if event.finished:
             self._finished(step)
         elif step.kind == ReplayKind.RECORDING and event.line is not None:
+            at = turn_start(self.session, step.turn)
             for line in step.lines[self.printed : event.line + 1]:
-                _say(line.line())
+                print_line(line, at)
             self.printed = max(self.printed, event.line + 1)
 
     def _finished(self, step: ReplayStep) -> None:
         if step.kind == ReplayKind.RECORDING:
+            at = turn_start(self.session, step.turn)
             for line in step.lines[self.printed :]:
-                _say(line.line())
+                print_line(line, at)
             print_outcome(self.session, step.turn)
         elif step.path is None:
             print_step(step, self.session)

@@ -32,9 +32,6 @@ class ReplayLine:
     label: str
     text: str
 
-    def line(self) -> str:
-        return f"[{self.start:.1f}s -> {self.end:.1f}s] {self.speaker} : {self.text}"
-
 
 @dataclass
 class ReplayStep:
