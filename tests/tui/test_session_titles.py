@@ -112,3 +112,23 @@ async def test_a_sample_keeps_its_title(tui_settings, make_room) -> None:
         app.main.action_rename_session()
         await pilot.pause()
         assert not isinstance(app.screen, RenameSessionDialog)
+
+
+async def test_a_notes_turn_is_headed_notes_and_timed_after_the_turn_before(tui_settings, make_room) -> None:
+    from tui.model import Segment, TurnKind
+    from tui.sessions.model import TurnRecord
+
+    store = SessionStore(tui_settings.sessions_dir)
+    session = store.create(title="Notes then a question")
+    said = [Segment(0.5, 2.0, "speaker_1", "We keep the budget."), Segment(2.5, 4.0, "speaker_2", "Agreed.")]
+    store.add_turn(session, TurnRecord(duration=65.0, segments=said, kind=TurnKind.NOTES))
+    store.add_turn(session, TurnRecord(duration=5.0, segments=[Segment(0.2, 1.8, "speaker_2", "Budget?")]))
+    app = make_app(tui_settings, make_room())
+    async with app.run_test(size=SIZE) as pilot:
+        app.main.in_worker("open", app.meeting.open, session.id, OpenMode.VIEW)
+        pane = app.main.transcript_pane
+        await wait_until(pilot, lambda: app.meeting.read_only and len(pane.lines) == 3)
+        assert [h.rsplit(" · ", 1)[1] for h in pane.headers] == ["notes", "question"]
+        assert pane.lines[2] == "[1:05 -> 1:07] speaker_2 : Budget?"  # after the 65 s of notes
+        headers, lines = shown_like_sessions_show(export_session(store.open(session.id), "txt"))
+        assert (pane.headers, pane.lines) == (headers, lines)
