@@ -66,9 +66,11 @@ async def test_a_voice_is_made_only_with_its_speaker_s_consent_and_can_be_delete
 ) -> None:
     from textual.widgets import Checkbox, Input
 
+    from tests.standin import Fault
     from tui.screens.confirm import ConfirmDialog
     from tui.screens.new_voice import NEEDS_CONSENT, NewVoiceDialog
 
+    mistral_server.fail("voices.create", Fault.slow(4.0), times=1)
     app = make_app(tui_settings, make_room())
     async with app.run_test(size=SIZE) as pilot:
         await record_one_turn(pilot, app)  # the session now has a recording to propose
@@ -89,6 +91,10 @@ async def test_a_voice_is_made_only_with_its_speaker_s_consent_and_can_be_delete
             pilot, lambda: not ok.has_class("-active")
         )  # a button ignores a second press at once
         await pilot.click("#ok")
+        await wait_until(pilot, lambda: app.screen is screen and screen.busy == "make the voice")
+        await pilot.press("n")  # the service is still making it (a slow answer): no second one meanwhile
+        assert screen.state == "Wait: Voxroom is waiting for the service to make the voice."
+        assert app.screen is screen
         await wait_until(
             pilot, lambda: app.screen is screen and "Made Ann's voice" in screen.state, timeout=20
         )

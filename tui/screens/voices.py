@@ -216,6 +216,10 @@ class VoicesScreen(ModalScreen[None]):
         from tui.meeting.shown import last_recording
         from tui.screens.new_voice import NewVoiceDialog
 
+        if self.busy:
+            self._say(f"Wait: Voxroom is waiting for the service to {self.busy}.")
+            return
+
         def answered(new: NewVoice | None) -> None:
             if new is None:
                 return
@@ -236,6 +240,9 @@ class VoicesScreen(ModalScreen[None]):
 
         voice = self._highlighted()
         if voice is None:
+            return
+        if self.busy:
+            self._say(f"Wait: Voxroom is waiting for the service to {self.busy}.")
             return
         if not voice.custom:
             self._say(f"{voice.name} is a preset voice: only voices made from a recording can be deleted.")
