@@ -272,11 +272,12 @@ class Speculator:
                 return
         try:  # outside the lock: these read the room's and the session's state
             allowed = self._allowed()
-            prompt = self._prompt(transcript)
+            # Only when it may be asked: the input reads the session's notes under its lock.
+            prompt = self._prompt(transcript) if allowed else None
             conversation = self._conversation_id()
         except Exception as err:  # never a reason to lose the turn: it is asked at the press
             log.warning("no early answer: %s", err)
-            allowed = False
+            allowed, prompt = False, None
         with self._lock:
             current = self._current
             if current is not None and current.words == asked and not current.failed:
@@ -284,7 +285,7 @@ class Speculator:
             self._current = None
             if current is not None:
                 current.discard()
-            if self._closed or not allowed or self.calls >= bound:
+            if self._closed or not allowed or prompt is None or self.calls >= bound:
                 return
             self.calls += 1
             self._current = Speculation(
