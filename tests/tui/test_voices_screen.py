@@ -14,8 +14,12 @@ import pytest
 from tests.helpers import record_one_turn, wait_until
 from tests.standin import MistralStandIn
 from tui.app import VoxroomApp
+from tui.backends import make_backends
+from tui.lifecycle import ScratchLog
+from tui.room import Room
 from tui.screens.voices import NOT_IN_USE
 from tui.speech.catalog import CONSENT_TAG, NOT_ONLINE
+from tui.testing import FileRecorder
 
 from .test_app import SIZE, make_app, notes
 
@@ -209,21 +213,50 @@ async def test_a_voice_s_sample_plays_through_the_room_s_player_and_never_into_a
         assert not room.replaying and player.played_seconds == played
 
 
-def test_the_voices_screen_at_80x24(
-    snap_compare, tui_settings, make_room, mistral_server: MistralStandIn
+SNAPSHOT_SIZES = [(80, 24), (60, 20), (200, 50)]
+
+
+@pytest.mark.parametrize("shown", ["list", "new-voice"])
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES, ids=[f"{w}x{h}" for w, h in SNAPSHOT_SIZES])
+def test_the_voices_screen(
+    size: tuple[int, int], shown: str, snap_compare, tui_settings, clip: Path, mistral_server: MistralStandIn
 ) -> None:
     """The list with the voice in use marked, a voice made from a recording stating its speaker's
-    consent, a name that looks like markup shown as typed; the state line and the keys."""
+    consent, a name that looks like markup shown as typed; the state line and the keys. Over it, the
+    dialog that makes a voice from a recording (no recording in the session yet: the field is empty)."""
     mistral_server.add_voice(
         "Ann's voice",
         description="Made from a recording of Ann, who agreed to it in Voxroom on 2026-12-07.",
         tags=[CONSENT_TAG],
     )
     mistral_server.add_voice("[b]Bold[/b] name")
-    app = make_app(tui_settings, make_room())
+    # A session with a fixed name (a new one is named after the clock), shown in the status bar beside
+    # the screen on a wide terminal.
+    backends = make_backends(tui_settings)
+    room = Room(
+        recorder=FileRecorder(clip, device="clone-test.wav"),
+        runner=backends.runner(tui_settings),
+        log=ScratchLog("Weekly planning"),
+        debounce_s=0.0,
+        backends=backends,
+    )
+    app = make_app(tui_settings, room)
 
     async def listed(pilot) -> None:  # type: ignore[no-untyped-def]
+        from textual.widgets import Input
+
+        from tui.screens.new_voice import NewVoiceDialog
+
         await open_voices(pilot, app)
+        if shown == "new-voice":
+            await pilot.press("n")
+            await wait_until(pilot, lambda: isinstance(app.screen, NewVoiceDialog))
+            await wait_until(pilot, lambda: app.screen.query_one("#name", Input).has_focus)
+            for box in app.screen.query(Input):
+                box.cursor_blink = False  # the picture must not depend on the moment
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=listed)
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=listed)
+    finally:
+        room.close()
