@@ -26,6 +26,7 @@ from tui.room import (
     Room,
     RoomEvent,
     RoomFailed,
+    TranscriptRevised,
     TurnFinished,
 )
 from tui.room.recording import CLOSED_WHILE_TAKING_NOTES
@@ -139,6 +140,37 @@ def test_realtime_notes_stream_to_the_service_and_are_never_sent_to_the_agent(
     assert len(socket.ws_audio) > 4 * 16_000 * 2  # the notes' audio went out while it was said
     turn = room.log.session.turns[0]  # type: ignore[attr-defined]
     assert turn.transcript_text and all(s.speaker for s in turn.segments)
+    no_agent_calls(mistral_server)
+
+
+def test_realtime_notes_wait_for_the_diarized_transcript_when_the_service_ends_the_turn_early(
+    make_room, mistral_server: MistralStandIn
+) -> None:
+    """With turn detection the service says the turn ended before its diarized transcript: a question
+    answers from the live text, notes (nobody waits for them) are done with the diarized one. The
+    early-answer tests' recipe: the clip heard at its own pace, the turn's end scripted at 4.3 s."""
+    from tests.standin import ScriptedSegment, ScriptedTurn, TranscriptionScript
+    from tests.tui.test_early_answer import _clip, _quiet, _speech
+    from tui.room import CaptionChanged
+    from tui.testing import FileRecorder
+
+    segments = (ScriptedSegment("Ever tried.", "speaker_1"), ScriptedSegment("Ever failed.", "speaker_2"))
+    mistral_server.script(TranscriptionScript(segments=segments, turns=(ScriptedTurn(4.3),)))
+    room = make_room(live=True, recorder=FileRecorder(_clip(_speech(), _quiet(2.5)), realtime=True))
+    events = RoomEvents()
+    room.subscribe(events)
+    room.toggle_notes()
+    events.wait(lambda e: isinstance(e, CaptionChanged) and "failed" in e.text, 30)  # the turn ended
+    room.toggle_notes()
+    assert room.wait_idle(60)
+
+    turn = room.log.session.turns[0]  # type: ignore[attr-defined]
+    assert (turn.kind, turn.status) == ("notes", "done")
+    said = [(s.speaker, s.text) for s in turn.segments]
+    assert said == [("speaker_1", "Ever tried."), ("speaker_2", "Ever failed.")]
+    # The turn was done with the finished transcript, not the live text completed afterwards.
+    assert events.transcripts[1].provisional is False and not events.of(TranscriptRevised)
+    assert set(events.of(NotesChanged)[-1].people) == {"speaker_1", "speaker_2"}
     no_agent_calls(mistral_server)
 
 

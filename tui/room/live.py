@@ -67,13 +67,21 @@ def stop_live(live: LiveTranscription | None) -> None:
 
 
 def finish_live(
-    live: LiveTranscription | None, clip: Clip, min_seconds: float, turn: int, emit: Emit, since: float
+    live: LiveTranscription | None,
+    clip: Clip,
+    min_seconds: float,
+    turn: int,
+    emit: Emit,
+    since: float,
+    *,
+    wait_final: bool = False,
 ) -> tuple[Transcript | None, float | None, LiveTranscription | None]:
     """The live transcript and its tail: the ms from ``since`` (``time.perf_counter()`` when the
     recording stopped, or when the turn could start after the one before it) to the transcript the
     reply starts from; or None to transcribe the recording. Then the live transcription itself while
     its transcript is provisional (it may still finish it, see :func:`complete_transcript`), else None
-    (closed)."""
+    (closed). ``wait_final`` (notes: no reply waits for them) waits for the finished transcript
+    rather than starting from the live text when the service says the turn ended early."""
     if live is None:
         return None, None, None
     live.on_text = None  # the turn's transcript replaces its caption from here
@@ -87,6 +95,13 @@ def finish_live(
         stop_live(live)
         emit(RoomNotice(f"{err.message} Transcribing the recording instead.", "Transcription"))
         return None, None, None
+    if wait_final and transcript.provisional and hasattr(live, "final"):
+        try:
+            finished = live.final()  # type: ignore[attr-defined]
+        except VoxroomError:
+            finished = None  # the live text stays, completed from the recording later
+        if finished is not None:
+            transcript = finished
     took = max(0.0, time.perf_counter() - since) * 1000.0
     if not transcript.provisional:
         stop_live(live)

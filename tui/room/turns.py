@@ -106,6 +106,7 @@ class TurnQueue:
                 pending.turn,
                 self._forward,
                 max(pending.ended_at, free_since),
+                wait_final=pending.ref.kind == TurnKind.NOTES,
             )
             return early, took
 
