@@ -144,6 +144,7 @@ def main() -> int:
             tail = TAILS[name]
             profile = replace(PROFILES[name], realtime_done=tail)
             with standin_settings(profile, tmp) as settings:
+                settings.transcription.realtime_early_answer = False  # its rows: bench/early_answer.py
                 room_turn(settings, clips[0][2], live=False)  # warm-up (server-side imports), not counted
                 floor = floor_seconds(profile, 0.0) - profile.transcription_fixed
                 with BusyLoad(args.busy):
@@ -198,7 +199,9 @@ transcription **fast** 0.15 s + 0.02 s per audio second, **slow** 0.6 s + 0.08 s
 realtime tail: `transcription.done` 0.24 s (fast) or 0.6 s (slow) after `input_audio.end` (the
 stand-in's model of the service finishing the last `target_streaming_delay_ms` of audio). Turn
 detection is on (the default `transcription.realtime_turn_detection`): the stand-in sends `turn.end`
-once 0.5 s of quiet followed speech (the SDK's default `min_silence_ms`).
+once 0.5 s of quiet followed speech (the SDK's default `min_silence_ms`). The early answer is off
+(`transcription.realtime_early_answer = false`): these rows are the agent asked after the press;
+"Early answer" below has the same turns with it.
 
 {table}
 
