@@ -396,7 +396,9 @@ today's path (`transcription.realtime_early_answer = false`) and with the early 
 in one run. Profiles as in "Latency" (agent first token 0.25 s / 0.9 s, speech first audio 0.15 s
 / 0.5 s) plus the realtime tail (0.24 s / 0.6 s). The question is 16 words spread over the speech
 (beckett.wav repeated), the last one 0.1 s before its end; the stand-in sends `turn.end` 0.5 s
-after the last word when the speaker finished before the press (scripted turn events).
+after the last word when the speaker finished before the press (scripted turn events). On a
+shared machine the times are upper bounds (today's column is then above its idle value in
+"Realtime transcription"): compare the two columns of a row, measured alternately in one run.
 
 {table}
 
@@ -430,7 +432,8 @@ last word, so the service ended 8 of the 10 questions before the press; one room
 
 {goal}
 
-Run: `.venv/bin/python bench/early_answer.py --runs 3 --write` (`--profiles fast`, `--no-meeting`).
+Run: `.venv/bin/python bench/early_answer.py --runs 3 --write` (`--profiles fast`, `--no-meeting`;
+`--save FILE` per profile and `--load FILE... --write` to run the profiles side by side).
 """
 
 
