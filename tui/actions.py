@@ -65,6 +65,7 @@ COMMANDS: tuple[Command, ...] = (
         "Take notes",
         "Record the meeting as notes (transcribed, who spoke; never sent to the agent); again to stop",
         "n",
+        "Notes",
     ),
     Command("new_session", "New session", "Start a new, empty session", "ctrl+n", "New"),
     Command(
@@ -93,6 +94,7 @@ COMMANDS: tuple[Command, ...] = (
         "Minutes",
         "The session's summary, decisions, action items and open questions, written by the agent",
         "m",
+        "Minutes",
         needs=Need.TRANSCRIPT,
     ),
     Command(
