@@ -154,23 +154,33 @@ class _Events:
         return True
 
 
+def accept_socket(call: Call) -> tuple[WebSocket, str] | None:
+    """Upgrade a socket route's request (``?model=`` required) and return the socket and the model;
+    answer a bad handshake with 400 and a missing model with 422 (then ``None``)."""
+    handler = call.respond.handler
+    problem = handshake_problem(handler)
+    if problem is not None:
+        call.respond.error(400, error_body(400, problem))
+        return None
+    model = (parse_qs(call.record.query).get("model") or [""])[-1]
+    if not model:
+        call.respond.error(422, error_body(422, "Query parameter 'model' is required"))
+        return None
+    ws = WebSocket(handler)
+    ws.accept()
+    call.record.status = 101
+    return ws, model
+
+
 class RealtimeRoute:
     def __init__(self, state: StandInState) -> None:
         self._state = state
 
     def handle(self, call: Call) -> None:
-        handler = call.respond.handler
-        problem = handshake_problem(handler)
-        if problem is not None:
-            call.respond.error(400, error_body(400, problem))
+        accepted = accept_socket(call)
+        if accepted is None:
             return
-        model = (parse_qs(call.record.query).get("model") or [""])[-1]
-        if not model:
-            call.respond.error(422, error_body(422, "Query parameter 'model' is required"))
-            return
-        ws = WebSocket(handler)
-        ws.accept()
-        call.record.status = 101
+        ws, model = accepted
         script = self._state.next_script(self._state.transcriptions)
         _Session(ws, call, self._state, model, script).run()
 

@@ -24,15 +24,19 @@ import base64
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qs
 
 from tests.standin.audio import synthesize
 from tests.standin.calls import Call, StandInState
-from tests.standin.faults import error_body
-from tests.standin.realtime import CODE_INVALID_MESSAGE, CODE_INVALID_SESSION, _Events, _Rejected
+from tests.standin.realtime import (
+    CODE_INVALID_MESSAGE,
+    CODE_INVALID_SESSION,
+    _Events,
+    _Rejected,
+    accept_socket,
+)
 from tests.standin.scripts import SpeechScript
 from tests.standin.speech import FORMATS, SpeechRoute
-from tests.standin.websocket import WebSocket, WebSocketClosed, handshake_problem
+from tests.standin.websocket import WebSocket, WebSocketClosed
 
 RESPONSIVE_WORDS = 3
 """Complete words ``responsive`` mode waits for before it speaks (unless a clause ends first)."""
@@ -54,18 +58,10 @@ class SpeechSocketRoute:
         self._state = state
 
     def handle(self, call: Call) -> None:
-        handler = call.respond.handler
-        problem = handshake_problem(handler)
-        if problem is not None:
-            call.respond.error(400, error_body(400, problem))
+        accepted = accept_socket(call)
+        if accepted is None:
             return
-        model = (parse_qs(call.record.query).get("model") or [""])[-1]
-        if not model:
-            call.respond.error(422, error_body(422, "Query parameter 'model' is required"))
-            return
-        ws = WebSocket(handler)
-        ws.accept()
-        call.record.status = 101
+        ws, model = accepted
         script = self._state.next_script(self._state.speech)
         _Session(ws, call, self._state, model, script).run()
 
