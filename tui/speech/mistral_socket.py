@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import json
 import queue
 import threading
@@ -188,20 +187,20 @@ class SocketSpeech:
             self._out.put(error)
 
     def _call_soon(self, callback: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to wake
-            self._loop.call_soon_threadsafe(callback)
+        from tui.stt.realtime_socket import call_soon
+
+        call_soon(self._loop, callback)
 
     # -- the worker thread -----------------------------------------------------------------------
     def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._main())
-        except BaseException as err:  # reported by blocks(), never raised here
+        from tui.stt.realtime_socket import run_loop
+
+        def failed(err: BaseException) -> None:  # reported by blocks(), never raised here
             self._fail(SpeechError(f"{WHAT} failed: {type(err).__name__}.", hint=RETRY))
+
+        try:
+            run_loop(self._loop, self._main, failed)
         finally:
-            with contextlib.suppress(Exception):
-                self._loop.run_until_complete(self._loop.shutdown_asyncgens())
-            self._loop.close()
             self._fail(SpeechError(f"{WHAT} was cancelled."))  # no-op once settled
 
     async def _main(self) -> None:

@@ -36,9 +36,11 @@ from tui.stt.realtime_socket import (
     CLOSE_TIMEOUT_S,
     RETRY,
     WHAT,
+    call_soon,
     end_session,
     error_message,
     open_session,
+    run_loop,
     translate,
 )
 from tui.stt.realtime_text import LiveText
@@ -309,20 +311,14 @@ class RealtimeTranscription:
             self._changed.notify_all()
 
     def _call_soon(self, callback: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to wake
-            self._loop.call_soon_threadsafe(callback)
+        call_soon(self._loop, callback)
 
     # -- the worker thread -----------------------------------------------------------------------
     def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._main())
-        except BaseException as err:  # reported by finish(), never raised here
+        def failed(err: BaseException) -> None:  # reported by finish(), never raised here
             self._fail(TranscriptionError(f"{WHAT} failed: {type(err).__name__}.", hint=RETRY))
-        finally:
-            with contextlib.suppress(Exception):
-                self._loop.run_until_complete(self._loop.shutdown_asyncgens())
-            self._loop.close()
+
+        run_loop(self._loop, self._main, failed)
 
     async def _main(self) -> None:
         if self._settled.is_set():

@@ -13,7 +13,9 @@ Voxroom's rules for every outbound connection (:mod:`tui.net`):
 
 :func:`translate` turns any failure of the session into a :class:`TranscriptionError`. The realtime
 speech socket (:mod:`tui.speech.mistral_socket`) opens and reads its session with the same
-:func:`connect_socket`, :func:`read_prelude`, :func:`end_session` and :func:`translate_socket`.
+:func:`connect_socket`, :func:`read_prelude`, :func:`end_session` and :func:`translate_socket`, and
+runs its session the same way: :func:`run_loop` on a worker thread's own event loop, woken from
+other threads with :func:`call_soon`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -43,6 +45,30 @@ CLOSE_TIMEOUT_S = 1.0
 """How long a clean WebSocket close (or a task's end) may take before the socket is dropped."""
 WHAT = "Live transcription"
 RETRY = "Retry the turn."
+
+
+def call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[], object]) -> None:
+    """Run ``callback`` on ``loop`` from another thread (nothing to wake once the loop is closed)."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback)
+
+
+def run_loop(
+    loop: asyncio.AbstractEventLoop,
+    main: Callable[[], Coroutine[Any, Any, None]],
+    failed: Callable[[BaseException], None],
+) -> None:
+    """A session's worker thread: ``main()`` on the thread's own ``loop``; whatever it raises goes to
+    ``failed`` (never out of the thread); the loop is closed at the end."""
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(main())
+    except BaseException as err:
+        failed(err)
+    finally:
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 def session_url(server_url: str, model: str, path: str = PATH) -> str:
