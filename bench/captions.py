@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_readme import write_section  # noqa: E402
-from bench.latency import BusyLoad  # noqa: E402
+from bench.latency import BusyLoad, served_settings  # noqa: E402
 from tui.audio.clip import Clip, load_clip  # noqa: E402
 from tui.config import Settings, load_settings  # noqa: E402
 from tui.model import Word  # noqa: E402
@@ -98,23 +98,8 @@ def serve(words: list[Word], urls: mp.Queue, stop: Any) -> None:  # type: ignore
 
 @contextlib.contextmanager
 def online_settings(words: list[Word], folder: str) -> Iterator[Settings]:
-    urls: mp.Queue = mp.Queue()  # type: ignore[type-arg]
-    stop = mp.Event()
-    proc = mp.Process(target=serve, args=(words, urls, stop), daemon=True)
-    proc.start()
-    try:
-        url = urls.get(timeout=30)
-        yield load_settings(
-            env={
-                "MISTRAL_API_KEY": "bench-key",
-                "MISTRAL_SERVER_URL": url,
-                "VOXROOM_CONFIG": str(Path(folder) / "none.toml"),
-            },
-            overrides={"data_dir": str(Path(folder) / "online")},
-        )
-    finally:
-        stop.set()
-        proc.join(10)
+    with served_settings(serve, (words,), str(Path(folder) / "online"), folder) as settings:
+        yield settings
 
 
 def offline_settings(folder: str) -> Settings:

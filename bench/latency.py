@@ -21,7 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +95,7 @@ class PlayoutSink:
         return None
 
 
-def serve(profile: LatencyProfile, urls: mp.Queue, stop: mp.Event, reply: str = REPLY) -> None:  # type: ignore[type-arg]
+def serve(profile: LatencyProfile, reply: str, urls: mp.Queue, stop: mp.Event) -> None:  # type: ignore[type-arg]
     """The stand-in runs in its own process, so its work does not compete with Voxroom's threads."""
     with MistralStandIn(latency=profile) as server:
         server.script(Reply(text=reply), repeat=True)
@@ -104,12 +104,15 @@ def serve(profile: LatencyProfile, urls: mp.Queue, stop: mp.Event, reply: str = 
 
 
 @contextlib.contextmanager
-def standin_settings(profile: LatencyProfile, folder: str, reply: str = REPLY) -> Iterator[Settings]:
-    """Voxroom's settings for a stand-in with ``profile`` serving in its own process (stopped at the
-    end) and answering ``reply``; sessions and caches go to ``folder``, no config file is read."""
+def served_settings(
+    target: Callable[..., None], args: tuple[object, ...], data_dir: str, folder: str
+) -> Iterator[Settings]:
+    """Voxroom's settings for a stand-in served by ``target(*args, urls, stop)`` in its own process
+    (it puts its URL on ``urls`` and serves until ``stop`` is set, at the end); sessions and caches
+    go to ``data_dir``, no config file is read (``folder`` holds the missing one)."""
     urls: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     stop = mp.Event()
-    proc = mp.Process(target=serve, args=(profile, urls, stop, reply), daemon=True)
+    proc = mp.Process(target=target, args=(*args, urls, stop), daemon=True)
     proc.start()
     try:
         url = urls.get(timeout=30)
@@ -119,11 +122,19 @@ def standin_settings(profile: LatencyProfile, folder: str, reply: str = REPLY) -
                 "MISTRAL_SERVER_URL": url,
                 "VOXROOM_CONFIG": str(Path(folder) / "none.toml"),
             },
-            overrides={"data_dir": folder},
+            overrides={"data_dir": data_dir},
         )
     finally:
         stop.set()
         proc.join(10)
+
+
+@contextlib.contextmanager
+def standin_settings(profile: LatencyProfile, folder: str, reply: str = REPLY) -> Iterator[Settings]:
+    """Voxroom's settings for a stand-in with ``profile`` serving in its own process (stopped at the
+    end) and answering ``reply``; sessions and caches go to ``folder``, no config file is read."""
+    with served_settings(serve, (profile, reply), folder, folder) as settings:
+        yield settings
 
 
 def floor_seconds(profile: LatencyProfile, audio_seconds: float, reply: str = REPLY) -> float:
