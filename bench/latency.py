@@ -137,6 +137,17 @@ def standin_settings(profile: LatencyProfile, folder: str, reply: str = REPLY) -
         yield settings
 
 
+def recorded(source: Clip, folder: str) -> Clip:
+    """``source`` as the recorder leaves a turn on disk (a 16 kHz mono FLAC in ``folder``): the turn
+    starts from that."""
+    import soundfile as sf
+
+    flac = Path(folder) / "recording.flac"
+    at16k = source.at_rate(16000)
+    sf.write(str(flac), at16k.samples, 16000, format="FLAC", subtype="PCM_16")
+    return Clip(at16k.samples, 16000, flac)
+
+
 def floor_seconds(profile: LatencyProfile, audio_seconds: float, reply: str = REPLY) -> float:
     deltas = split_text(reply, None)
     splitter = SentenceSplitter()
@@ -265,13 +276,7 @@ def main() -> int:
     rows = []
     loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
-        # The recorder leaves a 16 kHz mono FLAC on disk: the turn starts from that.
-        import soundfile as sf
-
-        flac = Path(tmp) / "recording.flac"
-        at16k = source.at_rate(16000)
-        sf.write(str(flac), at16k.samples, 16000, format="FLAC", subtype="PCM_16")
-        clip = Clip(at16k.samples, 16000, flac)
+        clip = recorded(source, tmp)
         for name in args.profiles.split(","):
             profile = PROFILES[name]
             with standin_settings(profile, tmp) as settings:

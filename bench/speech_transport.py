@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.latency import PROFILES, REPLY, floor_seconds, run_voxroom, standin_settings  # noqa: E402
+from bench.latency import PROFILES, REPLY, floor_seconds, recorded, run_voxroom, standin_settings  # noqa: E402
 from tests.standin.scripts import LatencyProfile, split_text  # noqa: E402
 from tests.standin.speech_socket import RESPONSIVE_WORDS  # noqa: E402
 from tui.audio.clip import Clip, load_clip  # noqa: E402
@@ -92,12 +92,7 @@ def main() -> int:
     source = load_clip(args.clip)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        import soundfile as sf
-
-        flac = Path(tmp) / "recording.flac"
-        at16k = source.at_rate(16000)
-        sf.write(str(flac), at16k.samples, 16000, format="FLAC", subtype="PCM_16")
-        clip = Clip(at16k.samples, 16000, flac)
+        clip = recorded(source, tmp)
         for name in args.profiles.split(","):
             profile = PROFILES[name]
             for label, reply in REPLIES.items():
