@@ -139,6 +139,7 @@ class SpeechQueue:
         self._growing: _Growing | None = None
         self._count = 0
         self._ready: SpeechStream | None = None
+        self._ready_lock = threading.Lock()
         if self.streaming:
             self._ready = speaker.open_stream(cancel)  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._run, name="voxroom-speech", daemon=True)
@@ -176,11 +177,22 @@ class SpeechQueue:
             growing.drop()  # the agent never finished it: not spoken
         self._queue.put(_DONE)
         self._thread.join()
-        ready, self._ready = self._ready, None
-        if ready is not None:  # opened for a first sentence that never came
-            ready.close()
+        self._release()  # opened for a first sentence that never came
         if self.error is None and self._refusal is not None and self._spoken == 0:
             self.error = self._refusal  # nothing could be said: a refusal of everything is a failure
+
+    def abandon(self) -> None:
+        """The turn stopped (its cancel is set): the queue's thread ends without being waited for, and
+        the stream opened ahead, if no sentence took it, is closed (a bounded wait)."""
+        self._queue.put(_DONE)
+        self._release()
+
+    def _release(self) -> None:
+        """Close the stream opened ahead if no sentence has taken it."""
+        with self._ready_lock:
+            ready, self._ready = self._ready, None
+        if ready is not None:
+            ready.close()
 
     def _run(self) -> None:
         while True:
@@ -223,7 +235,8 @@ class SpeechQueue:
         """Speak ``growing`` through a stream (the one opened ahead, for the first)."""
         if self.first_request_at is None:
             self.first_request_at = time.perf_counter()
-        stream, self._ready = self._ready, None
+        with self._ready_lock:
+            stream, self._ready = self._ready, None
         if stream is not None and stream.lost:  # the one opened ahead was cut while it waited
             stream.close()
             stream = None

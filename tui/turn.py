@@ -398,7 +398,9 @@ class TurnRunner:
                 speech.finish()
             raise
         except TurnStopped:
-            result.reply = Reply(text="".join(so_far))  # the speech thread sees the cancel and ends
+            result.reply = Reply(text="".join(so_far))
+            if speech is not None:
+                speech.abandon()
             raise
         self._step = "speech"
         if speech is not None:

@@ -15,9 +15,9 @@ from tui.audio.clip import load_clip
 from tui.audio.sinks import MemorySink
 from tui.backends import make_backends
 from tui.config import Settings
-from tui.events import ReplyDelta, RoomEvent, SentenceSpoken
+from tui.events import ReplyDelta, RoomEvent, SentenceSpoken, StageChanged
 from tui.mistral import MistralConnection
-from tui.model import TurnStatus
+from tui.model import TurnStage, TurnStatus
 from tui.speech.mistral_socket import MistralSocketSpeaker
 from tui.turn import TurnResult, TurnRunner
 
@@ -212,6 +212,30 @@ def test_an_unused_first_stream_is_closed(socket_settings: Settings, mistral_ser
     (opened,) = mistral_server.requests_to("speech.realtime")
     assert opened.finished.wait(5)
     assert [m["type"] for m in opened.ws_messages] == ["session.update"]
+
+
+def test_a_turn_stopped_while_the_agent_thinks_lets_the_first_stream_go(
+    socket_settings: Settings, mistral_server: MistralStandIn
+) -> None:
+    """Closing Voxroom while the agent is asked: the session opened ahead for the first sentence is
+    closed with the turn, not left open until the server gives up on it."""
+    mistral_server.set_latency(agent_first_token=1.0)
+    mistral_server.script(Reply(text=REPLY))
+    runner = runner_for(socket_settings)
+
+    def emit(event: RoomEvent) -> None:
+        if isinstance(event, StageChanged) and event.stage == TurnStage.THINKING:
+            runner.stop()
+
+    result = run_turn(runner, emit=emit)
+    assert result.status == TurnStatus.INTERRUPTED and result.failed_step == "agent", result.error
+    (opened,) = mistral_server.requests_to("speech.realtime")
+    assert opened.finished.wait(5)
+    assert opened.ws_spoken == []
+    for thread in threading.enumerate():  # the turn's speech queue ends with it
+        if thread.name == "voxroom-speech":
+            thread.join(5)
+            assert not thread.is_alive()
 
 
 def test_say_speaks_a_whole_text_through_the_socket(
