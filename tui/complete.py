@@ -115,6 +115,7 @@ def complete_turn(
             refused,
             early_calls=result.early_calls,
             early_used=result.early_used,
+            kind=ref.kind,
         )
     )
     return result, completed

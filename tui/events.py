@@ -142,6 +142,8 @@ class TurnFinished(TurnEvent):
     """Early (speculative) agent calls made for the turn."""
     early_used: bool = False
     """The reply played was the early answer held since before the press."""
+    kind: TurnKind = TurnKind.QUESTION
+    """A question (asked of the agent) or notes (only transcribed)."""
 
 
 @dataclass(frozen=True)

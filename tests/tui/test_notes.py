@@ -342,6 +342,10 @@ async def test_the_notes_indicator_timer_and_people_on_screen(
         await run_command(pilot, app, "take notes")
         await wait_until(pilot, lambda: not pane.notes and pane.state == IDLE, 60)
         assert not notes_line.display
+        bar = app.main.status_bar  # the last turn is notes: its times say so, no agent stage is shown
+        await wait_until(pilot, lambda: "notes" in bar.text, 60)
+        assert "notes: nothing asked of the agent" in bar.text and "llm" not in bar.text, bar.text
+        assert "–" not in bar.text and "1st" not in bar.text, bar.text
     assert room.wait_idle(60)
     turns = [(t.kind, t.status) for t in room.log.session.turns]  # type: ignore[attr-defined]
     assert ("question", "done") in turns and turns[-1][0] == "notes" and len(turns) >= 3

@@ -59,6 +59,19 @@ def test_the_status_bar_keeps_what_matters_when_narrow() -> None:
     assert bar.fit(58).startswith("Mistral │ ⚠ turn 2: the server did not answer.")  # the backend stays
 
 
+def test_the_status_bar_shows_a_notes_turn_as_notes() -> None:
+    """Notes ask the agent nothing: their times show only what ran, never stages stuck at "–"."""
+    from tui.model import Timings
+
+    bar = StatusBar()
+    bar.backend, bar.session, bar.asked = "offline", "Standup", False
+    bar.timings = Timings(transcription_ms=850.0)
+    assert bar.fit(0) == "offline │ session Standup │ notes: nothing asked of the agent · stt 850 ms"
+    assert bar.fit(40) == "offline │ notes · stt 850 ms"
+    bar.asked = True
+    assert "agent 1st token –" in bar.fit(0)  # a question's agent stage that did not run is said
+
+
 async def test_outside_text_never_becomes_markup(tui_settings, make_room, mistral_server) -> None:
     tui_settings.retry_max_s = 0.0
     mistral_server.fail("conversations", Fault.http(400, HOSTILE))

@@ -93,7 +93,9 @@ def history(log: TurnLog | None, *, live: bool) -> tuple[ShownTurn, ...]:
             note = f"{turn.status.capitalize()}, recording {turn.duration:.1f} s: {keys}"
         heading = Heading(turn_header(turn), offset)
         turns.append(
-            ShownTurn(turn.index, turn.transcript(), reply, turn.timings, turn.status, note, heading)
+            ShownTurn(
+                turn.index, turn.transcript(), reply, turn.timings, turn.status, note, heading, turn.kind
+            )
         )
     return tuple(turns)
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
 
-from tui.model import Reply, Timings, Transcript
+from tui.model import Reply, Timings, Transcript, TurnKind
 
 
 class Shown(StrEnum):
@@ -95,6 +95,7 @@ class ShownTurn:
     """What the replies pane says of it (an interrupted turn, nothing said), or ``""``."""
     heading: Heading | None = None
     """Its header and where it starts on the session timeline (``None``: a plain ``Turn N`` at 0)."""
+    kind: TurnKind = TurnKind.QUESTION
 
 
 @dataclass(frozen=True)

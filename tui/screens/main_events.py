@@ -12,7 +12,7 @@ from textual.message import Message
 from tui.errors import VoxroomError
 from tui.meeting import events as meeting_events
 from tui.meeting.values import Shown, ShownTurn
-from tui.model import STATUS_NOTES, Timings, TurnStatus
+from tui.model import STATUS_NOTES, Timings, TurnKind, TurnStatus
 from tui.room import IDLE, SPEAKING, events
 from tui.room.events import RoomEvent
 from tui.text import plural
@@ -187,6 +187,7 @@ class PaneEvents(_Screen):
             self.replies_pane.note(event.turn, f"Not spoken, refused by the speech service: {unspoken}")
         if event.status != "failed":
             self.last_timings = event.timings
+            self.status_bar.asked = event.kind == TurnKind.QUESTION
             self.status_bar.timings = event.timings
             self.status_bar.failure = ""
         self.status_bar.note = ""
@@ -280,6 +281,7 @@ class PaneEvents(_Screen):
     def show_history(self, turns: tuple[ShownTurn, ...]) -> None:
         """Put past turns in the panes (an opened session)."""
         last: Timings | None = None
+        asked = True
         for turn in turns:
             transcript = turn.transcript
             if transcript is not None and (transcript.segments or transcript.text):
@@ -294,7 +296,9 @@ class PaneEvents(_Screen):
                 self.replies_pane.finish(turn.index, turn.reply)
             if turn.note:
                 self.replies_pane.note(turn.index, turn.note, unanswered=turn.status == TurnStatus.NO_AGENT)
-            last = turn.timings or last
+            if turn.timings is not None:
+                last, asked = turn.timings, turn.kind == TurnKind.QUESTION
+        self.status_bar.asked = asked
         self.status_bar.timings = last
         self.status_bar.started = self.status_bar.started or bool(turns)
 

@@ -21,10 +21,14 @@ def number(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
 
 
-def timings_text(t: Timings | None, *, level: int = 0) -> str:
-    """The timings in full (``level`` 0), short (1) or shortest (2)."""
+def timings_text(t: Timings | None, *, level: int = 0, asked: bool = True) -> str:
+    """The timings in full (``level`` 0), short (1) or shortest (2); of a turn the agent was not
+    ``asked`` (notes), only its transcription."""
     if t is None:
         return "no turn yet"
+    if not asked:  # no agent stage ran; a part too short to transcribe has no stage at all
+        what = "notes: nothing asked of the agent" if level == 0 else "notes"
+        return what if t.transcription_ms is None else f"{what} · stt {ms(t.transcription_ms)}"
     if level >= 2:  # the unit once, at the end
         return (
             f"stt {number(t.transcription_ms)} · llm {number(t.agent_first_token_ms)} · "
@@ -59,6 +63,8 @@ class StatusBar(Static):
     """Who is speaking now (a replayed line), else who has spoken in this session (names when given)."""
     failure: reactive[str] = reactive("")
     """What failed last and the action that fixes it; cleared when a turn succeeds."""
+    asked: reactive[bool] = reactive(True)
+    """The last turn's timings are of a question (else of notes, which ask the agent nothing)."""
     started: reactive[bool] = reactive(False)
     """A turn has started in this session (then "no turn yet" is no longer true)."""
 
@@ -91,7 +97,7 @@ class StatusBar(Static):
         if self.failure:
             parts.append((0, f"⚠ {clean(self.failure)}"))
         if self.timings is not None or not (self.started or self.failure):
-            parts.append((1, timings_text(self.timings, level=short)))
+            parts.append((1, timings_text(self.timings, level=short, asked=self.asked)))
         if self.note:
             parts.append((0, clean(self.note)))
         return parts
