@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+from textual.widgets import Footer
 from textual.worker import WorkerState
 
 from tests.helpers import record_one_turn, wait_until
@@ -65,6 +66,8 @@ async def test_minutes_are_asked_shown_with_people_and_times_saved_and_updated(
         tasks = TASK.findall(screen.text)
         assert [owner for owner, _, _ in tasks] == ["Alice", "speaker_2"], screen.text
         assert screen.state == SAVED
+        keys = [str(key.description) for key in screen.query_one(Footer).query("FooterKey")]
+        assert keys == ["Close / cancel", "Update"], keys
         saved = load_minutes(session.folder)
         assert saved is not None and [a.owner for a in saved.actions] == ["speaker_1", "speaker_2"]
         assert [clock for _, _, clock in tasks] == [clock_time(session, a.at) for a in saved.actions]
@@ -177,6 +180,10 @@ async def test_with_no_agent_it_says_how_to_configure_one(tui_settings, make_roo
         screen = await open_minutes(pilot, app)
         await wait_until(pilot, lambda: screen.read)
         assert screen.state == no_agent() and screen.failed
+        footer = screen.query_one(Footer)  # u is not offered: it could not do anything
+        await wait_until(pilot, lambda: bool(footer.children))
+        await pilot.pause()
+        assert [str(key.description) for key in footer.query("FooterKey")] == ["Close / cancel"]
         await pilot.press("u")
         await pilot.pause()
         assert screen.state == no_agent() and not screen.asking

@@ -88,6 +88,8 @@ class MinutesScreen(ModalScreen[None]):
         self.failed = False
         self.read = False
         """The saved minutes have been read (the first :class:`MinutesShown` arrived)."""
+        self.can_ask = False
+        """The agent can be asked for this session's minutes (``u`` is offered only then)."""
         self.body = Static(id="minutes-body")
         self.status = Static(id="minutes-state")
 
@@ -139,6 +141,8 @@ class MinutesScreen(ModalScreen[None]):
             return
         self.read = True
         self.view = event.minutes
+        self.can_ask = not event.why_not
+        self.refresh_bindings()
         if event.why_not:
             self.state, self.failed = event.why_not, self.view is None
         elif self.view is None:
@@ -159,6 +163,11 @@ class MinutesScreen(ModalScreen[None]):
         self.status.set_class(self.failed, "-error")
 
     # -- keys --------------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``u`` is offered only when the agent can be asked (not for a sample, a session nobody
+        spoke in, or with no agent configured: the line under the minutes says why)."""
+        return self.can_ask if action == "update" else True
+
     def action_update(self) -> None:
         """Ask the agent for the minutes (again); a request already waited for is left to finish."""
         if self.asking:
