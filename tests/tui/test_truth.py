@@ -60,15 +60,20 @@ def test_the_status_bar_keeps_what_matters_when_narrow() -> None:
 
 
 def test_the_status_bar_shows_a_notes_turn_as_notes() -> None:
-    """Notes ask the agent nothing: their times show only what ran, never stages stuck at "–"."""
-    from tui.model import Timings
+    """Notes ask the agent nothing, and neither does a question with no agent configured: their
+    times show only what ran, never stages stuck at "–"."""
+    from tui.model import Timings, TurnKind, TurnStatus
+    from tui.widgets.status_bar import unasked
 
     bar = StatusBar()
-    bar.backend, bar.session, bar.asked = "offline", "Standup", False
+    bar.backend, bar.session = "offline", "Standup"
+    bar.unasked = unasked(TurnKind.NOTES, TurnStatus.DONE)
     bar.timings = Timings(transcription_ms=850.0)
     assert bar.fit(0) == "offline │ session Standup │ notes: nothing asked of the agent · stt 850 ms"
     assert bar.fit(40) == "offline │ notes · stt 850 ms"
-    bar.asked = True
+    bar.unasked = unasked(TurnKind.QUESTION, TurnStatus.NO_AGENT)
+    assert bar.fit(0) == "offline │ session Standup │ not answered: no agent is configured · stt 850 ms"
+    bar.unasked = unasked(TurnKind.QUESTION, TurnStatus.DONE)
     assert "agent 1st token –" in bar.fit(0)  # a question's agent stage that did not run is said
 
 

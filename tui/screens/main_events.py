@@ -12,10 +12,11 @@ from textual.message import Message
 from tui.errors import VoxroomError
 from tui.meeting import events as meeting_events
 from tui.meeting.values import Shown, ShownTurn
-from tui.model import STATUS_NOTES, Timings, TurnKind, TurnStatus
+from tui.model import STATUS_NOTES, Timings, TurnStatus
 from tui.room import IDLE, SPEAKING, events
 from tui.room.events import RoomEvent
 from tui.text import plural
+from tui.widgets.status_bar import unasked
 from tui.widgets.transcript_pane import SegmentLine
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ class PaneEvents(_Screen):
             self.replies_pane.note(event.turn, f"Not spoken, refused by the speech service: {unspoken}")
         if event.status != "failed":
             self.last_timings = event.timings
-            self.status_bar.asked = event.kind == TurnKind.QUESTION
+            self.status_bar.unasked = unasked(event.kind, event.status)
             self.status_bar.timings = event.timings
             self.status_bar.failure = ""
         self.status_bar.note = ""
@@ -281,7 +282,7 @@ class PaneEvents(_Screen):
     def show_history(self, turns: tuple[ShownTurn, ...]) -> None:
         """Put past turns in the panes (an opened session)."""
         last: Timings | None = None
-        asked = True
+        why = ("", "")
         for turn in turns:
             transcript = turn.transcript
             if transcript is not None and (transcript.segments or transcript.text):
@@ -297,8 +298,8 @@ class PaneEvents(_Screen):
             if turn.note:
                 self.replies_pane.note(turn.index, turn.note, unanswered=turn.status == TurnStatus.NO_AGENT)
             if turn.timings is not None:
-                last, asked = turn.timings, turn.kind == TurnKind.QUESTION
-        self.status_bar.asked = asked
+                last, why = turn.timings, unasked(turn.kind, turn.status)
+        self.status_bar.unasked = why
         self.status_bar.timings = last
         self.status_bar.started = self.status_bar.started or bool(turns)
 

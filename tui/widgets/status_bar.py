@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from tui.model import Timings
+from tui.model import Timings, TurnKind, TurnStatus
 from tui.text import clean
 
 
@@ -21,13 +21,28 @@ def number(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
 
 
-def timings_text(t: Timings | None, *, level: int = 0, asked: bool = True) -> str:
-    """The timings in full (``level`` 0), short (1) or shortest (2); of a turn the agent was not
-    ``asked`` (notes), only its transcription."""
+UNASKED = {
+    TurnStatus.NO_AGENT: ("no agent", "not answered: no agent is configured"),
+    TurnStatus.NO_SPEECH: ("nothing said", "nothing said: nothing asked of the agent"),
+}
+NOTES = ("notes", "notes: nothing asked of the agent")
+
+
+def unasked(kind: TurnKind | str, status: TurnStatus | str) -> tuple[str, str]:
+    """Why a finished turn asked the agent nothing, short and in full (``("", "")``: it was asked)."""
+    if kind == TurnKind.NOTES:
+        return NOTES
+    return UNASKED.get(status, ("", ""))  # type: ignore[call-overload]
+
+
+def timings_text(t: Timings | None, *, level: int = 0, why: tuple[str, str] = ("", "")) -> str:
+    """The timings in full (``level`` 0), short (1) or shortest (2). Of a turn that asked the agent
+    nothing (``why``: short, full; notes, no agent, nothing said) only the transcription's time, as
+    no agent or speech stage ran."""
     if t is None:
         return "no turn yet"
-    if not asked:  # no agent stage ran; a part too short to transcribe has no stage at all
-        what = "notes: nothing asked of the agent" if level == 0 else "notes"
+    if why[0]:  # a recording too short to transcribe has no stage at all
+        what = why[1] if level == 0 else why[0]
         return what if t.transcription_ms is None else f"{what} · stt {ms(t.transcription_ms)}"
     if level >= 2:  # the unit once, at the end
         return (
@@ -63,8 +78,8 @@ class StatusBar(Static):
     """Who is speaking now (a replayed line), else who has spoken in this session (names when given)."""
     failure: reactive[str] = reactive("")
     """What failed last and the action that fixes it; cleared when a turn succeeds."""
-    asked: reactive[bool] = reactive(True)
-    """The last turn's timings are of a question (else of notes, which ask the agent nothing)."""
+    unasked: reactive[tuple[str, str]] = reactive(("", ""))
+    """Why the last turn asked the agent nothing (:func:`unasked`), or ``("", "")``."""
     started: reactive[bool] = reactive(False)
     """A turn has started in this session (then "no turn yet" is no longer true)."""
 
@@ -97,7 +112,7 @@ class StatusBar(Static):
         if self.failure:
             parts.append((0, f"⚠ {clean(self.failure)}"))
         if self.timings is not None or not (self.started or self.failure):
-            parts.append((1, timings_text(self.timings, level=short, asked=self.asked)))
+            parts.append((1, timings_text(self.timings, level=short, why=self.unasked)))
         if self.note:
             parts.append((0, clean(self.note)))
         return parts
