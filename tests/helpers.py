@@ -1,5 +1,5 @@
 """Helpers shared by the tests: a collector of room events that a test can wait on, and the Pilot
-steps every app test takes (wait for a condition, record one turn)."""
+steps every app test takes (wait for a condition, type a text, record one turn)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,20 @@ async def wait_until(pilot: object, predicate: Callable[[], bool], timeout: floa
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {predicate.__doc__ or predicate}")
         await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+async def type_text(pilot: object, text: str) -> None:
+    """Type ``text`` as a quick typist would: each character's key event, in order, into the app's
+    queue (Pilot's ``press`` waits for the app to go idle after every key, about 0.1 s each), the last
+    one through ``press`` so that it returns, as ``press(*text)`` does, once the app is idle after it."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    assert text, "nothing to type"
+    app = pilot.app  # type: ignore[attr-defined]
+    for char in text[:-1]:
+        app.post_message(events.Key(char if char.isalnum() else _character_to_key(char), char))
+    await pilot.press(text[-1])  # type: ignore[attr-defined]
 
 
 async def record_one_turn(pilot: object, app: VoxroomApp, *, expect: int | None = None) -> None:

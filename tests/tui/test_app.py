@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import RoomEvents, record_one_turn, wait_until
+from tests.helpers import RoomEvents, record_one_turn, type_text, wait_until
 from tests.standin import Fault, MistralStandIn, Reply, ScriptedReference
 from tui.app import VoxroomApp
 from tui.backends import plan_for
@@ -40,7 +40,7 @@ async def run_command(pilot, app: VoxroomApp, text: str) -> None:
 
     await pilot.press("ctrl+p")
     await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
-    await pilot.press(*text)
+    await type_text(pilot, text)
     commands = app.screen.query_one(CommandList)
     await wait_until(pilot, lambda: commands.option_count > 0 and commands.highlighted is not None)
     await pilot.press("enter")
@@ -199,7 +199,7 @@ async def test_rename_speaker_changes_the_transcript_and_the_session(tui_setting
         await record_one_turn(pilot, app)
         await run_command(pilot, app, "rename speaker")
         await wait_until(pilot, lambda: isinstance(app.screen, RenameSpeakerDialog))
-        await pilot.press(*"Alice")
+        await type_text(pilot, "Alice")
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Alice : Good morning everyone" in app.main.transcript_pane.lines[0])
         assert "speaker_2 : Yes." in app.main.transcript_pane.lines[1]
@@ -214,7 +214,7 @@ async def test_rename_speaker_with_nobody_yet_says_so(tui_settings, make_room) -
 
         await pilot.press("ctrl+p")  # nobody has spoken: the palette does not offer it
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
-        await pilot.press(*"rename speaker")
+        await type_text(pilot, "rename speaker")
         await wait_until(pilot, lambda: app.screen.has_class("-ready"))
         commands = app.screen.query_one(CommandList)
         offered = [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
@@ -242,7 +242,7 @@ async def test_new_session_then_open_the_old_one_read_only_then_continue_it(tui_
         browser = app.screen
         own = [s.id for s in browser.shown if not s.id.startswith("sample:")]
         assert own == [first_id]  # the new session has no turn yet: it is not offered
-        await pilot.press(*"good morning")
+        await type_text(pilot, "good morning")
         await wait_until(pilot, lambda: [s.id for s in browser.shown] == [first_id])
         await pilot.press("enter")  # read-only
         await wait_until(pilot, lambda: len(app.main.transcript_pane.lines) == 2)
@@ -254,7 +254,7 @@ async def test_new_session_then_open_the_old_one_read_only_then_continue_it(tui_
 
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: isinstance(app.screen, SessionBrowser))
-        await pilot.press(*"good morning")
+        await type_text(pilot, "good morning")
         await wait_until(pilot, lambda: len(app.screen.shown) == 1)
         await pilot.press("ctrl+t")  # continue it
         await wait_until(pilot, lambda: room.log.session_id == first_id)
@@ -486,7 +486,7 @@ async def test_replay_of_a_read_only_session_follows_the_text(tui_settings, make
         await wait_until(pilot, lambda: room.log.session_id != first_id)
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: isinstance(app.screen, SessionBrowser))
-        await pilot.press(*"good morning")
+        await type_text(pilot, "good morning")
         await wait_until(pilot, lambda: len(app.screen.shown) == 1)
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.meeting.read_only and len(app.main.transcript_pane.lines) == 2)
@@ -605,7 +605,8 @@ async def test_the_people_of_a_session_can_be_listed_and_named(tui_settings, mak
         assert [r.label for r in rows] == ["speaker_1", "speaker_2"] and all(r.has_sample for r in rows)
         await pilot.press("down", "r")  # name the second person
         await wait_until(pilot, lambda: isinstance(app.screen, RenameSpeakerDialog))
-        await pilot.press(*"Bea", "enter")
+        await type_text(pilot, "Bea")
+        await pilot.press("enter")
         # Profiles are on and nobody was asked yet: the one-time question comes first.
         await wait_until(pilot, lambda: isinstance(app.screen, RememberVoicesDialog))
         await pilot.click("#no")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Footer, Markdown
 
-from tests.helpers import record_one_turn, wait_until
+from tests.helpers import record_one_turn, type_text, wait_until
 from tests.tui.test_app import SIZE, make_app, run_command
 from tui.actions import COMMANDS, key_label
 from tui.app import VoxroomApp
@@ -23,7 +23,7 @@ async def _listed(pilot, app: VoxroomApp, query: str = "") -> list[tuple[str, st
     await pilot.press("ctrl+p")
     await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
     if query:
-        await pilot.press(*query)
+        await type_text(pilot, query)
     commands = app.screen.query_one(CommandList)
     await wait_until(pilot, lambda: commands.option_count > 0 and app.screen.has_class("-ready"))
     options = [commands.get_option_at_index(i) for i in range(commands.option_count)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.helpers import record_one_turn, wait_until
+from tests.helpers import record_one_turn, type_text, wait_until
 from tests.standin import Fault, MistralStandIn
 from tui.model import Segment, Transcript
 from tui.room import RECORDING, Level
@@ -208,7 +208,7 @@ async def test_the_palette_offers_only_voxroom_themes(tui_settings, make_room) -
         assert "Theme" not in [c.title for c in app.get_system_commands(app.screen)]
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
-        await pilot.press(*"switch theme")
+        await type_text(pilot, "switch theme")
         commands = app.screen.query_one(CommandList)
         await wait_until(pilot, lambda: commands.option_count >= 3)
         await pilot.pause()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import record_one_turn, wait_until
+from tests.helpers import record_one_turn, type_text, wait_until
 from tests.standin import MistralStandIn
 from tui.app import VoxroomApp
 from tui.backends import make_backends
@@ -85,7 +85,9 @@ async def test_a_voice_is_made_only_with_its_speaker_s_consent_and_can_be_delete
         proposed = dialog.query_one("#recording", Input).value
         assert proposed.endswith(".flac") and Path(proposed).is_file()
         dialog.query_one("#recording", Input).value = str(clip)
-        await pilot.press(*"Ann's voice", "tab", *"Ann")
+        await type_text(pilot, "Ann's voice")
+        await pilot.press("tab")
+        await type_text(pilot, "Ann")
         await pilot.click("#ok")
         await wait_until(pilot, lambda: dialog.problem == NEEDS_CONSENT)
         assert isinstance(app.screen, NewVoiceDialog) and mistral_server.requests_to("voices.create") == []
@@ -165,7 +167,7 @@ async def test_offline_the_voices_entry_says_what_is_needed(tmp_path, make_room)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
-        await pilot.press(*"voices")
+        await type_text(pilot, "voices")
         commands = app.screen.query_one(CommandList)
         await wait_until(pilot, lambda: commands.option_count > 0 and commands.highlighted is not None)
         shown = str(commands.get_option_at_index(0).prompt)
