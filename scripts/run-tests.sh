@@ -9,6 +9,9 @@ export VAUDIO_DIR="${VAUDIO_DIR:-/tmp/vx-audio}" VDISPLAY_DIR="${VDISPLAY_DIR:-/
 eval "$(scripts/setup_audio.sh)"
 eval "$(scripts/setup_display.sh)"
 unset NO_COLOR
+# Bytecode is cached (__pycache__, ignored by git): every `python -m tui` a test starts and every
+# worker's pytest plugins then load compiled modules instead of compiling (or rewriting) them again.
+unset PYTHONDONTWRITEBYTECODE
 export TEXTUAL_ANIMATIONS=none
 PY="${VENV:-.venv}/bin/python"
 cores="$(nproc 2>/dev/null || echo 1)"
