@@ -94,10 +94,11 @@ HEADINGS = [Heading("Turn 1 · 09:15 · question", 0.0), Heading("Turn 2 · 09:1
 """Fixed clock times (the real ones depend on the machine's time zone)."""
 
 
-def snapshot_app(tmp_path: Path, theme: str, *, agent: str = "") -> VoxroomApp:
-    """``agent``: the ``agent.backend`` setting (``"none"``: turns are transcribed only)."""
+def snapshot_app(tmp_path: Path, theme: str, *, agent: str = "", url: str = "") -> VoxroomApp:
+    """``agent``: the ``agent.backend`` setting (``"none"``: turns are transcribed only); ``url``: the
+    service's (a stand-in's), else one where nothing answers."""
     settings = Settings(
-        backend="mistral", api_key=Secret("test-key"), server_url=closed_url(), data_dir=tmp_path
+        backend="mistral", api_key=Secret("test-key"), server_url=url or closed_url(), data_dir=tmp_path
     )
     settings.agent.backend = agent
     backends = make_backends(settings)
@@ -288,6 +289,63 @@ async def _palette(pilot) -> None:  # type: ignore[no-untyped-def]
     await _still(pilot)
 
 
+async def _notes(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Taking notes: the indicator, 12:34 of notes, the people heard (one by name) and the notes
+    recording's live caption under the earlier turns."""
+    from tui.events import NotesChanged
+    from tui.room import NOTES
+
+    app = pilot.app
+    await wait_until(pilot, lambda: app.main.transcript_pane.is_mounted)
+    app.main.show_history(
+        tuple(ShownTurn(*turn, heading=heading) for turn, heading in zip(HISTORY, HEADINGS, strict=True))
+    )
+    app.main.transcript_pane.set_names({"speaker_1": "Alice"})
+    await pilot.press("n")
+    await wait_until(pilot, lambda: app.main.recording_pane.notes and app.room.recording_notes)
+    app.clear_notifications()  # the toast saying notes started goes after a few seconds
+    app.main.handlers[NotesChanged](NotesChanged(True, people=("speaker_1", "speaker_2")))
+    app.main.transcript_pane.show_caption(3, "So the budget review moves to Thursday, and Bob owns the")
+    app.fixed_clock.now += 754.0  # 12:34 of notes
+    pane = app.main.recording_pane
+    await wait_until(pilot, lambda: pane.state == NOTES and pane.notes_elapsed == 754)
+    await wait_until(pilot, lambda: pane.bar.level.rms_dbfs == -21.0)
+    replies = app.main.replies_pane
+    await wait_until(pilot, lambda: all(view.size.height > 0 for view in replies.query("ReplyView")))
+    replies.grew()
+    transcript = app.main.transcript_pane
+    await wait_until(pilot, lambda: all(line.size.height > 0 for line in transcript.query("CaptionLine")))
+
+    def at_end() -> bool:
+        """The transcript follows to the caption's end once it is laid out (asked again while the
+        layout still grows)."""
+        if transcript.scroll_y == transcript.max_scroll_y:
+            return True
+        transcript.grew()
+        return False
+
+    await wait_until(pilot, at_end)
+    await wait_until(pilot, lambda: app.main.query_one("FittingFooter")._fitted is not None)
+    await pilot.pause()
+
+
+async def _voices(pilot) -> None:  # type: ignore[no-untyped-def]
+    """The Voices screen with the stand-in's voices listed."""
+    from tui.screens.voices import VoicesScreen
+
+    await _fill(pilot)
+    await pilot.press("v")
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, VoicesScreen) and app.screen.listed, timeout=20)
+    await _still(pilot)
+
+
+async def _new_voice(pilot) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.new_voice import NewVoiceDialog
+
+    await _push(pilot, NewVoiceDialog(Path("/home/alice/voxroom/turn-0001.wav")), "#name")
+
+
 MINUTES = MinutesView(
     summary="The team planned the week: the release moves to Friday and [b]the docs[/b] need an owner.",
     decisions=("Release on Friday, not Thursday.", "Keep the old API for one more version."),
@@ -326,7 +384,12 @@ SCREENS = {
     "replace": _replace,
     "consent": _consent,
     "minutes": _minutes,
+    "notes": _notes,
+    "voices": _voices,
+    "new_voice": _new_voice,
 }
+SERVED = {"voices"}
+"""Screens that show what the service sends (a stand-in serves it)."""
 
 
 DEFAULT_THEME = THEME_NAMES[0]
@@ -340,8 +403,11 @@ of a theme (speakers, states, levels, replies, references, a block), in each oth
 @pytest.mark.parametrize(
     ("theme", "screen", "size"), CASES, ids=[f"{t}-{s}-{w}x{h}" for t, s, (w, h) in CASES]
 )
-def test_screen(theme: str, screen: str, size: tuple[int, int], snap_compare, tmp_path: Path) -> None:
-    app = snapshot_app(tmp_path, theme, agent="none" if screen == "unanswered" else "")
+def test_screen(
+    theme: str, screen: str, size: tuple[int, int], snap_compare, tmp_path: Path, request
+) -> None:  # type: ignore[no-untyped-def]
+    url = request.getfixturevalue("mistral_server").url if screen in SERVED else ""
+    app = snapshot_app(tmp_path, theme, agent="none" if screen == "unanswered" else "", url=url)
     try:
         assert snap_compare(app, terminal_size=size, run_before=SCREENS[screen])
     finally:
