@@ -94,11 +94,10 @@ HEADINGS = [Heading("Turn 1 · 09:15 · question", 0.0), Heading("Turn 2 · 09:1
 """Fixed clock times (the real ones depend on the machine's time zone)."""
 
 
-def snapshot_app(tmp_path: Path, theme: str, *, agent: str = "", url: str = "") -> VoxroomApp:
-    """``agent``: the ``agent.backend`` setting (``"none"``: turns are transcribed only); ``url``: the
-    service's (a stand-in's), else one where nothing answers."""
+def snapshot_app(tmp_path: Path, theme: str, *, agent: str = "") -> VoxroomApp:
+    """``agent``: the ``agent.backend`` setting (``"none"``: turns are transcribed only)."""
     settings = Settings(
-        backend="mistral", api_key=Secret("test-key"), server_url=url or closed_url(), data_dir=tmp_path
+        backend="mistral", api_key=Secret("test-key"), server_url=closed_url(), data_dir=tmp_path
     )
     settings.agent.backend = agent
     backends = make_backends(settings)
@@ -303,7 +302,7 @@ async def _notes(pilot) -> None:  # type: ignore[no-untyped-def]
     app.main.transcript_pane.set_names({"speaker_1": "Alice"})
     await pilot.press("n")
     await wait_until(pilot, lambda: app.main.recording_pane.notes and app.room.recording_notes)
-    app.clear_notifications()  # the toast saying notes started goes after a few seconds
+    app.clear_notifications()  # the toast saying notes started times out: not part of the picture
     app.main.handlers[NotesChanged](NotesChanged(True, people=("speaker_1", "speaker_2")))
     app.main.transcript_pane.show_caption(3, "So the budget review moves to Thursday, and Bob owns the")
     app.fixed_clock.now += 754.0  # 12:34 of notes
@@ -327,23 +326,6 @@ async def _notes(pilot) -> None:  # type: ignore[no-untyped-def]
     await wait_until(pilot, at_end)
     await wait_until(pilot, lambda: app.main.query_one("FittingFooter")._fitted is not None)
     await pilot.pause()
-
-
-async def _voices(pilot) -> None:  # type: ignore[no-untyped-def]
-    """The Voices screen with the stand-in's voices listed."""
-    from tui.screens.voices import VoicesScreen
-
-    await _fill(pilot)
-    await pilot.press("v")
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, VoicesScreen) and app.screen.listed, timeout=20)
-    await _still(pilot)
-
-
-async def _new_voice(pilot) -> None:  # type: ignore[no-untyped-def]
-    from tui.screens.new_voice import NewVoiceDialog
-
-    await _push(pilot, NewVoiceDialog(Path("/home/alice/voxroom/turn-0001.wav")), "#name")
 
 
 MINUTES = MinutesView(
@@ -385,11 +367,7 @@ SCREENS = {
     "consent": _consent,
     "minutes": _minutes,
     "notes": _notes,
-    "voices": _voices,
-    "new_voice": _new_voice,
 }
-SERVED = {"voices"}
-"""Screens that show what the service sends (a stand-in serves it)."""
 
 
 DEFAULT_THEME = THEME_NAMES[0]
@@ -403,11 +381,8 @@ of a theme (speakers, states, levels, replies, references, a block), in each oth
 @pytest.mark.parametrize(
     ("theme", "screen", "size"), CASES, ids=[f"{t}-{s}-{w}x{h}" for t, s, (w, h) in CASES]
 )
-def test_screen(
-    theme: str, screen: str, size: tuple[int, int], snap_compare, tmp_path: Path, request
-) -> None:  # type: ignore[no-untyped-def]
-    url = request.getfixturevalue("mistral_server").url if screen in SERVED else ""
-    app = snapshot_app(tmp_path, theme, agent="none" if screen == "unanswered" else "", url=url)
+def test_screen(theme: str, screen: str, size: tuple[int, int], snap_compare, tmp_path: Path) -> None:
+    app = snapshot_app(tmp_path, theme, agent="none" if screen == "unanswered" else "")
     try:
         assert snap_compare(app, terminal_size=size, run_before=SCREENS[screen])
     finally:
