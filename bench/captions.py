@@ -177,7 +177,9 @@ async def caption_times(
     try:
         async with app.run_test(size=(120, 34)) as pilot:
             pane = app.main.transcript_pane
-            await pilot.press("space")
+            # Pilot's press waits for the process to look idle (up to 2 s while Whisper or the
+            # socket's threads work) after sending the key: the polls run alongside it.
+            press = asyncio.create_task(pilot.press("space"))
             while app.main.recording_pane.state != RECORDING:
                 await pilot.pause(POLL_S)
             cpu0 = time.process_time()
@@ -199,11 +201,13 @@ async def caption_times(
                         shown_at[i] = at
                         first_as[i] = names[i] if j is None else shown[j]
             cpu = (time.process_time() - cpu0) / heard.duration
+            await press
             stopped = time.monotonic()
-            await pilot.press("space")
+            press = asyncio.create_task(pilot.press("space"))
             while not pane.lines or pane.captions:
                 await pilot.pause(POLL_S)
             lines_s = time.monotonic() - stopped
+            await press
             while app.main.turns_finished < 1 or app.main.recording_pane.state != IDLE:
                 await pilot.pause(0.05)
     finally:
@@ -371,7 +375,10 @@ hears the clip at its real pace, then 2 s of silence; a Pilot loop reads the tra
 captions every 10 ms. Delay: from a word's end in the clip (Whisper's word timestamps on the whole
 clip) to the first poll where the caption holds it, over every word of every run. At each poll the
 caption is aligned to the clip's words begun by then (a repeated word is not matched to a repeat
-not said yet). `--verbose` prints every word's delays and every caption shown.
+not said yet). The polls run alongside the key presses: Textual's Pilot `press` then waits up to
+2 s for the process to look idle, which it does not while Whisper or the socket's threads work (a
+poll after the press saw online words up to 1.7 s late, and "stop -> lines" up to 0.5 s longer).
+`--verbose` prints every word's delays and every caption shown.
 
 - online: the stand-in in its own process through the real SDK's realtime socket, sending each word
   once the audio received holds its end plus `target_streaming_delay_ms` (240 ms, the default): 0.24 s
