@@ -1,6 +1,7 @@
-"""The meeting: the room and the session on show, and every use case the app offers on them (record,
-retry, stop, new, open, continue, its title, rename and the consent question, people and samples, export,
-replay, devices; the minutes in :mod:`tui.meeting.minutes`). No Textual here: each method may block
+"""The meeting: the room and the session on show, and every use case the app offers on them: start,
+record, notes, retry, stop, export, replay, devices here; new, open, continue and the title in
+:mod:`tui.meeting.switching`; naming people, the consent question and samples in
+:mod:`tui.meeting.people`; the minutes in :mod:`tui.meeting.minutes`. No Textual here: each method may block
 (devices, disk), so the app calls them from its workers; everything they have to say goes out as
 events (:mod:`tui.room.events` and :mod:`tui.meeting.events`) to the same listeners as the room's own.
 """
@@ -17,33 +18,25 @@ from typing import TYPE_CHECKING
 from tui.errors import VoxroomError
 from tui.meeting import devices, startup
 from tui.meeting import shown as on_show
-from tui.meeting.events import (
-    ConsentAsked,
-    ExportExists,
-    MeetingReady,
-    Notice,
-    PeopleListed,
-    Problem,
-    SessionShown,
-    SessionsListed,
-)
+from tui.meeting.events import ExportExists, MeetingReady, Notice, Problem
 from tui.meeting.minutes import MeetingMinutes
-from tui.meeting.values import DevicesChoice, Heading, OpenMode, Shown
+from tui.meeting.people import People
+from tui.meeting.switching import Switching
+from tui.meeting.values import BUSY, DevicesChoice, Shown
 from tui.room.controller import Listener, Room
-from tui.room.events import NOTES, RECORDING, SPEAKING, RoomEvent, SessionChanged
+from tui.room.events import NOTES, RECORDING, SPEAKING, RoomEvent
 from tui.turnlog import TurnLog
 
 if TYPE_CHECKING:
     from tui.config import Settings
 
 RoomFactory = Callable[["Settings"], Room]
-BUSY = "Wait for the current turn to finish, then {}."
 NOTES_FINISH_S = 60.0
 """How long a session change waits for the last part of the notes to be transcribed."""
 log = logging.getLogger("voxroom")
 
 
-class Meeting:
+class Meeting(Switching, People):
     """The room (``None`` until :meth:`start` has built it) and the session on show.
 
     ``room``: a ready room (tests); ``factory``: how :meth:`start` builds one (default: the real parts
@@ -248,190 +241,6 @@ class Meeting:
             room.stop_replay()
         elif room.state == SPEAKING:
             room.interrupt()
-
-    # -- sessions --------------------------------------------------------------------------------
-    def new_session(self) -> None:
-        self._end_notes()
-        room = self.room
-        if room is not None and room.busy:
-            self._emit(Notice(BUSY.format("start a new session"), severity="warning"))
-            return
-        if room is not None and on_show.turn_count(room.log) == 0:
-            self._show(room.log)  # still empty: show it again rather than pile up empty sessions
-            return
-        from tui.backends import make_backends
-        from tui.room.wiring import new_log
-
-        try:
-            backends = room.backends if room is not None and room.backends is not None else None
-            fresh = new_log(self.settings, backends or make_backends(self.settings))
-        except VoxroomError as err:
-            self._emit(Problem(err, "New session"))
-            return
-        self._show(fresh)
-
-    def list_sessions(self) -> None:
-        try:
-            summaries = on_show.list_sessions(self.settings, samples=True)
-        except VoxroomError as err:
-            self._emit(Problem(err, "Sessions"))
-            return
-        if not summaries:
-            self._emit(Notice("There are no saved sessions yet."))
-            return
-        self._emit(SessionsListed(tuple(summaries)))
-
-    def open(self, ref: str, mode: OpenMode) -> None:
-        """Show a saved session or a sample to read, or continue it (new turns go into it; a sample
-        is continued as a copy)."""
-        room = self.room
-        keep = mode == OpenMode.CONTINUE
-        self._end_notes()  # reading another session ends this one's notes too
-        if keep and room is not None and room.busy:
-            self._emit(Notice(BUSY.format("continue that session"), severity="warning"))
-            return
-        from tui.room.wiring import open_log
-
-        try:
-            backends = room.backends if keep and room is not None else None
-            opened = open_log(self.settings, ref, backends, read_only=not keep)
-        except VoxroomError as err:
-            self._emit(Problem(err, "Open session"))
-            return
-        self._show(opened, read_only=not keep, ref=ref)
-
-    def continue_shown(self) -> None:
-        """ctrl+t: the session being read takes the next turns; with none, the last session offered at
-        start does, while nothing has been recorded into this launch's new one."""
-        room = self.room
-        if self._viewing is None and self._recent and room is not None and not on_show.turn_count(room.log):
-            self.open(self._recent, OpenMode.CONTINUE)
-            return
-        if self._viewing is None:
-            self._emit(Notice("Open a session first (ctrl+o); ctrl+t then continues it."))
-            return
-        self.open(self._ref or self._viewing.session_id, OpenMode.CONTINUE)
-
-    def _show(self, shown: TurnLog, *, read_only: bool = False, ref: str = "") -> None:
-        self._viewing = shown if read_only else None
-        self._ref = ref or shown.session_id
-        turns = on_show.history(shown, live=not read_only)
-        self._emit(SessionShown(shown.name, self.kind, turns, on_show.names_of(shown)))
-        if not read_only and self.room is not None:
-            left = self.room.log
-            self.room.use_log(shown)
-            if left is not shown:
-                self._recent = ""  # the room took another session: the offer is answered
-                if left.session_id != shown.session_id:
-                    on_show.discard_if_empty(left)
-
-    def heading(self, index: int) -> Heading:
-        """Turn ``index`` of the session on show: its header and where it starts (memory only)."""
-        return on_show.heading(self.shown, index)
-
-    @property
-    def can_title(self) -> bool:
-        """The session on show can be given a title: saved, not a sample, with a turn in it."""
-        session = on_show.stored(self.shown)
-        return session is not None and not session.read_only and bool(session.turns)
-
-    @property
-    def title(self) -> str:
-        """The title given to the session on show (``""``: it has none of its own)."""
-        session = on_show.stored(self.shown)
-        return "" if session is None or session.auto_title else session.title
-
-    def rename_session(self, title: str) -> None:
-        """Give the session on show a title (empty: it is called after its first words again)."""
-        target = self.shown
-        if target is None:
-            return
-        try:
-            name = on_show.set_title(target, title)
-        except VoxroomError as err:
-            self._emit(Problem(err, "Rename session"))
-            return
-        self._emit(SessionChanged(name if self.kind == Shown.LIVE else f"{name} ({self.kind})"))
-        self._emit(Notice(f"This session is now called '{name}'.", "Rename session"))
-
-    # -- people ----------------------------------------------------------------------------------
-    def rename(self, label: str, name: str) -> None:
-        """Name a speaker of the session on show; the first time, with voice profiles on, ask
-        before their voice is remembered (:class:`ConsentAsked`, answered by :meth:`decide_consent`)."""
-        target = self.shown
-        if on_show.is_sample(target):
-            self._emit(Notice("Samples are not changed: the name shows until you leave it."))
-            return
-        if target is None:
-            return
-        speakers = on_show.speakers_of(target)
-        if speakers is not None and speakers.profiles is not None and speakers.consent is None:
-            self._emit(ConsentAsked(label, name))
-            return
-        self._save_name(target, label, name)
-
-    def decide_consent(self, remember: bool, label: str, name: str) -> None:
-        """The answer to :class:`ConsentAsked`, then the name it was asked for is saved."""
-        target = self.shown
-        speakers = on_show.speakers_of(target)
-        if speakers is not None:
-            speakers.set_consent(remember)
-        if target is not None:
-            self._save_name(target, label, name)
-
-    def _save_name(self, target: TurnLog, label: str, name: str) -> None:
-        try:
-            on_show.rename_speaker(target, label, name)
-        except VoxroomError as err:
-            self._emit(Problem(err, "Rename speaker"))
-
-    def list_people(self, names: dict[str, str]) -> None:
-        found = on_show.people(self.shown, names)
-        if not found:
-            self._emit(Notice("Nobody has spoken yet in this session."))
-            return
-        self._emit(PeopleListed(found))
-
-    def play_sample(self, label: str) -> None:
-        """A few seconds of ``label``'s voice, played by the room like a replay (esc or the record
-        key stops it)."""
-        path = self.sample_path(label)
-        room = self.room
-        if path is None:
-            self._emit(Notice("There is no sample of that voice yet."))
-        elif room is None or room.player is None:
-            self._emit(Notice("No speaker is available to play the sample on.", severity="warning"))
-        elif not self._play_sample(room, path):
-            self._emit(Notice(BUSY.format("play the sample"), severity="warning"))
-
-    def play_voice_sample(self, path: Path) -> bool:
-        """A speech voice's sample (the Voices screen), played by the room like a person's sample: through
-        the reply's player, only while the room is idle (so never into a recording). False (and a
-        notice saying why) when it cannot play now."""
-        room = self.room
-        if room is None or room.player is None:
-            self._emit(Notice("No speaker is available to play the sample on.", severity="warning"))
-        elif not self._play_sample(room, path):
-            self._emit(Notice(BUSY.format("play the sample"), severity="warning"))
-        else:
-            return True
-        return False
-
-    def choose_voice(self, voice_id: str) -> None:
-        """Speak with ``voice_id`` from the next sentence on, and remember it for the next launches."""
-        from tui.themes import remember_voice
-
-        self.settings.speech.voice = voice_id
-        remember_voice(self.settings.data_dir, voice_id)
-
-    def sample_path(self, label: str) -> Path | None:
-        return on_show.sample_of(self.shown, label)
-
-    @staticmethod
-    def _play_sample(room: Room, path: Path) -> bool:
-        from tui.sessions.replay import ReplayStep
-
-        return room.replay([ReplayStep(0, "sample", path)])
 
     # -- export and replay -----------------------------------------------------------------------
     def export_stem(self) -> Path:

@@ -10,6 +10,9 @@ from typing import NamedTuple
 
 from tui.model import Reply, Timings, Transcript, TurnKind
 
+BUSY = "Wait for the current turn to finish, then {}."
+"""What the meeting says when the room is busy with a turn ({}: what was asked for)."""
+
 
 class Shown(StrEnum):
     """Which kind of session is on show."""
