@@ -27,6 +27,7 @@ from tests.standin import (  # noqa: E402
     Reply,
     ScriptedSegment,
     ScriptedTurn,
+    SpeechScript,
     TranscriptionScript,
 )
 from tests.tui.test_room import finished  # noqa: E402
@@ -84,10 +85,13 @@ class _Played:
 
 
 @pytest.fixture(autouse=True)
-def http_speech(tui_settings: Settings) -> None:
+def http_speech(tui_settings: Settings, mistral_server: MistralStandIn) -> None:
     """These tests read the text of each speech request (HTTP's JSON); an early answer spoken through
-    the realtime speech socket is in test_early_answer_socket.py."""
+    the realtime speech socket is in test_early_answer_socket.py. What they check of the played
+    reply is when it starts and which sentences it holds: its audio is a third of the stand-in's
+    default length (0.02 s a character), as it plays at its own pace on the virtual speaker."""
     tui_settings.speech.transport = "http"
+    mistral_server.script(SpeechScript(seconds_per_char=0.02), repeat=True)
 
 
 def _room(make_room: Any, clip: Clip, settings: Settings | None = None) -> tuple[Any, RoomEvents, _Played]:
