@@ -10,7 +10,7 @@ from tests.audio.env import ensure_audio
 
 ensure_audio()  # before anything imports sounddevice
 
-from tests.standin import MistralStandIn, Reply, ScriptedTurn  # noqa: E402
+from tests.standin import MistralStandIn, Reply, ScriptedTurn, SpeechScript  # noqa: E402
 from tests.tui.test_early_answer import (  # noqa: E402
     _clip,
     _nothing_played_before_the_stop,
@@ -32,6 +32,7 @@ def test_an_early_answer_through_the_socket_plays_at_once(
     make_room, mistral_server: MistralStandIn, tui_settings: Settings
 ) -> None:
     tui_settings.speech.transport = "socket"
+    mistral_server.script(SpeechScript(seconds_per_char=0.02), repeat=True)  # short: it plays at its pace
     clip = _clip(_speech(), _quiet(2.5))
     mistral_server.script(_said(turns=(ScriptedTurn(4.3),)))
     mistral_server.script(Reply("It is sunny in Paris. Take a hat."))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.standin import MistralStandIn
+from tests.standin import MistralStandIn, SpeechScript
 
 from .conftest import PASS_VARS
 
@@ -172,6 +172,9 @@ def test_a_first_run_as_a_new_user_would(
     code runs (``python -m tui`` with PYTHONPATH), with a fresh home, data and config."""
     work = tmp_path / "work"
     work.mkdir()
+    # The replies play at their own pace before the app is idle again: a third of the stand-in's
+    # default speech length (0.02 s a character) is enough to hear them and see their timings.
+    mistral_server.script(SpeechScript(seconds_per_char=0.02), repeat=True)
     env = {**app_env(devices_env, mistral_server, tmp_path), "PYTHONPATH": str(REPO)}
     exit_file = tmp_path / "exit-status"
     command = (
