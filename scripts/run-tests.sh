@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start the virtual sound server and the X display, then run pytest (extra arguments go to it).
-# The tests run on VOXROOM_TEST_WORKERS pytest-xdist workers (default: the cores, at most 2), the
-# ones that share the sound devices, the display or tmux on one of them (--dist loadgroup, see
+# The tests run on VOXROOM_TEST_WORKERS pytest-xdist workers (default: the cores, at most 2); the
+# first uses the sound server and display started here, each other one starts its own (see
 # tests/conftest.py). A later `-n N` wins: `-n 0` runs everything in this process (for -s, --pdb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ cores="$(nproc 2>/dev/null || echo 1)"
 workers="${VOXROOM_TEST_WORKERS:-$((cores < 2 ? cores : 2))}"
 parallel=()
 if "$PY" -c "import xdist" 2>/dev/null; then
-  parallel=(-n "$workers" --dist loadgroup)
+  parallel=(-n "$workers" --dist worksteal)
 else
   echo "pytest-xdist is not installed (scripts/bootstrap.sh test installs it): running on one core" >&2
 fi

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,18 +21,48 @@ SHARED_AUDIO = REPO / "tests" / "data" / "audio"
 FAKE_KEY = "test-key"
 
 
-SHARED_DEVICES = ("audio", "display", "tmux")
-"""Markers of the tests that share one thing between processes: the virtual sound server's devices,
-the Xvfb display (its keyboard), the tmux server."""
+DEVICE_DIRS = (
+    ("VAUDIO_DIR", "/tmp/vx-audio", "setup_audio.sh"),
+    ("VDISPLAY_DIR", "/tmp/vx-display", "setup_display.sh"),
+)
+"""The state folder of the virtual sound server and of the Xvfb display, and the script that starts it."""
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``--dist loadgroup``, scripts/run-tests.sh), the tests that share devices
-    run one after another on one worker; the rest spread over all workers."""
-    for item in items:
-        if any(item.get_closest_marker(name) for name in SHARED_DEVICES):
-            item.add_marker(pytest.mark.xdist_group("devices"))
+def _worker(config: pytest.Config) -> str:
+    """The pytest-xdist worker this process is (``gw1``), or ``""`` for the first one or no xdist."""
+    worker = str(getattr(config, "workerinput", {}).get("workerid", ""))
+    return "" if worker in ("", "gw0") else worker
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist every worker after the first starts its own virtual sound server (its own
+    microphone and speaker) and its own Xvfb display (its own keyboard), in folders named after it,
+    before any test module imports sounddevice or pynput; the first worker uses the ones
+    scripts/run-tests.sh started. So tests that record, play, inject keys or look at the sound
+    devices never share them with a test running at the same time, and run on any worker. (Each
+    tmux test starts a private tmux server on its own socket.)"""
+    worker = _worker(config)
+    if not worker:
+        return
+    from tests.audio.env import apply_exports
+
+    for var, default, script in DEVICE_DIRS:
+        os.environ[var] = f"{os.environ.get(var, default)}-{worker}"
+        apply_exports(script)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A worker's own sound server and display stop with it."""
+    if not _worker(config):
+        return
+    for var, _, script in DEVICE_DIRS:
+        subprocess.run(
+            [str(REPO / "scripts" / script), "stop"],
+            env={**os.environ, var: os.environ[var]},
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
 
 
 def clip_path(name: str) -> Path:
