@@ -36,6 +36,9 @@ ensure_audio()
 pytestmark = pytest.mark.audio
 
 AGENT_ROUTES = ("agents", "conversations", "speech")
+NOTES_S = 5.5
+"""Seconds of the clip said while notes are taken when the stand-in transcribes them (it plays at its
+own pace): more than the 4 s of audio those tests ask to reach the turn and the service."""
 
 
 class Feed:
@@ -112,7 +115,7 @@ def test_batch_notes_are_a_notes_turn_with_the_session_s_people_and_no_agent_cal
     make_room, mistral_server: MistralStandIn, feed: Feed
 ) -> None:
     room, events = mic_room(make_room)
-    take_notes(room, events, feed)
+    take_notes(room, events, feed, NOTES_S)
 
     assert notes_turns(room) == [(1, "notes", "done")]
     turn = room.log.session.turns[0]  # type: ignore[attr-defined]
@@ -133,7 +136,7 @@ def test_realtime_notes_stream_to_the_service_and_are_never_sent_to_the_agent(
     make_room, mistral_server: MistralStandIn, feed: Feed
 ) -> None:
     room, events = mic_room(make_room, live=True)
-    take_notes(room, events, feed)
+    take_notes(room, events, feed, NOTES_S)
 
     assert notes_turns(room) == [(1, "notes", "done")]
     (socket,) = mistral_server.requests_to("realtime")
