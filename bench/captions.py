@@ -396,7 +396,7 @@ there then, one for one between two words shown right. "Spelled as in the transc
 caption holds the word or a close variant; the words over the goal there are Whisper revising a
 word it first heard as another. On endgame that is "heartly" (said 5.8-6.1 s): every pass before
 the line's repeat ("laugh less heartly", 9.0-9.7 s) hears "hotly", shown about 1 s after the word;
-the 6 s window after the repeat spells it "heartly", 4.1-4.7 s after (idle to load 6). On the
+the 6 s window after the repeat spells it "heartly", 4.1-4.7 s after (load 1 to 6). On the
 clip's audio from 4.24 s (or from 1.24 s) to 6.5, 7, 7.5, 8, 8.5 or 9 s, tiny.en says "hotly"
 whatever the pass (caption or full, trimmed or stock 30 s encoder, beam 1 or 5), and "heartly" once
 the audio reaches 9.5 s, 3.4 s after the word: no caption schedule spells it right within 3 s.
