@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the virtual sound server and the X display, then run pytest (extra arguments go to it).
-# The tests run on VOXROOM_TEST_WORKERS pytest-xdist workers (default: the cores, at most 2); the
+# The tests run on VOXROOM_TEST_WORKERS pytest-xdist workers (default: one more than the cores, at
+# most 3: most of a test's time is spent waiting on real-time audio or the screen, not computing); the
 # first uses the sound server and display started here, each other one starts its own (see
 # tests/conftest.py). A later `-n N` wins: `-n 0` runs everything in this process (for -s, --pdb).
 set -euo pipefail
@@ -15,7 +16,7 @@ unset PYTHONDONTWRITEBYTECODE
 export TEXTUAL_ANIMATIONS=none
 PY="${VENV:-.venv}/bin/python"
 cores="$(nproc 2>/dev/null || echo 1)"
-workers="${VOXROOM_TEST_WORKERS:-$((cores < 2 ? cores : 2))}"
+workers="${VOXROOM_TEST_WORKERS:-$((cores < 2 ? 2 : 3))}"
 parallel=()
 if "$PY" -c "import xdist" 2>/dev/null; then
   parallel=(-n "$workers" --dist worksteal)
