@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from tui.model import Timings, TurnKind, TurnStatus
+from tui.model import STATUS_NOTES, Timings, TurnKind, TurnStatus
 from tui.text import clean
 
 
@@ -22,7 +22,7 @@ def number(value: float | None) -> str:
 
 
 UNASKED = {
-    TurnStatus.NO_AGENT: ("no agent", "not answered: no agent is configured"),
+    TurnStatus.NO_AGENT: ("no agent", STATUS_NOTES[TurnStatus.NO_AGENT].lower()),
     TurnStatus.NO_SPEECH: ("nothing said", "nothing said: nothing asked of the agent"),
 }
 NOTES = ("notes", "notes: nothing asked of the agent")
