@@ -43,6 +43,7 @@ def test_a_question_after_notes_is_asked_with_them(
     make_room,
     tui_settings: Settings,
     mistral_server: MistralStandIn,
+    mistral_env: MistralStandIn,
     mic: Feed,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -74,11 +75,7 @@ def test_a_question_after_notes_is_asked_with_them(
 
     # The same session's minutes and Markdown export, as a user would ask for them.
     session = log.session  # type: ignore[attr-defined]
-    monkeypatch.delenv("VOXROOM_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tui_settings.data_dir.parent / "config"))  # no user config
-    monkeypatch.setenv("VOXROOM_DATA_DIR", str(tui_settings.data_dir))
-    monkeypatch.setenv("MISTRAL_API_KEY", "test-key")
-    monkeypatch.setenv("MISTRAL_SERVER_URL", mistral_server.url)
+    monkeypatch.setenv("VOXROOM_DATA_DIR", str(tui_settings.data_dir))  # mistral_env: key, URL, no config
     code, out, err = run_cli(capsys, "minutes", session.id, "-f", "json")
     assert code == 0, err
     items = json.loads(out)["action_items"]
