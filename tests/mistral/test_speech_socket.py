@@ -210,7 +210,8 @@ def test_an_unused_first_stream_is_closed(socket_settings: Settings, mistral_ser
     result = run_turn(runner_for(socket_settings))
     assert result.status == TurnStatus.FAILED and result.failed_step == "agent"
     (opened,) = mistral_server.requests_to("speech.realtime")
-    assert opened.finished.wait(5)
+    alive = [t.name for t in threading.enumerate() if t.name.startswith("voxroom-speech")]
+    assert opened.finished.wait(5), f"the session is still open; speech threads alive: {alive}"
     assert [m["type"] for m in opened.ws_messages] == ["session.update"]
 
 
